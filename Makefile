@@ -1,0 +1,78 @@
+# Borgerblik. Quick start: `make run` (demo on SQLite) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+HOST ?= 127.0.0.1
+DKFDS := survey/static/vendor/dkfds
+DEMO_ENV := BORGERBLIK_DEMO=1
+
+.PHONY: run test install install-test assets translations migrate demo lint format bench clean messages
+
+run: install assets translations migrate
+	@$(DEMO_ENV) $(BIN)/flask --app wsgi demo --json > instance/demo.json
+	@$(BIN)/python -c "import json; d = json.load(open('instance/demo.json')); \
+	print('\nBorgerblik is running on http://$(HOST):$(PORT)/'); \
+	print('Citizen link (invitation):', d['citizen_links'][0]); \
+	print('Open link (QR poster):    ', d['open_link']); \
+	print('More links: instance/demo.json\n')"
+	$(DEMO_ENV) $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logformat '%(h)s "%(m)s %(U)s" %(s)s' wsgi:app
+
+test: install-test assets translations
+	@command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || $(MAKE) --no-print-directory chromium
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(VENV)/.stamp-python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	@touch $@
+
+$(VENV)/.stamp-install: $(VENV)/.stamp-python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.stamp-install-test: $(VENV)/.stamp-install pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.stamp-install
+install-test: $(VENV)/.stamp-install-test
+
+node_modules/.stamp: package.json
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm"; exit 1; }
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(DKFDS)/.stamp: node_modules/.stamp
+	rm -rf $(DKFDS) && mkdir -p $(DKFDS)
+	cp -r node_modules/dkfds/dist/css node_modules/dkfds/dist/fonts node_modules/dkfds/dist/img node_modules/dkfds/dist/js $(DKFDS)/
+	@touch $@
+
+assets: $(DKFDS)/.stamp
+
+translations: install
+	@$(BIN)/pybabel compile --use-fuzzy -q -d survey/translations 2>/dev/null || $(BIN)/pybabel compile -q -d survey/translations
+
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o survey/translations/messages.pot --no-location --sort-output --project Borgerblik .
+	$(BIN)/pybabel update -i survey/translations/messages.pot -d survey/translations --no-fuzzy-matching
+
+migrate: install
+	@mkdir -p instance
+	$(DEMO_ENV) $(BIN)/flask --app wsgi db upgrade
+
+chromium:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+lint:
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+bench: install-test assets translations
+	$(BIN)/python bench/respond.py
+
+clean:
+	rm -rf $(VENV) node_modules $(DKFDS) instance .pytest_cache

@@ -1,0 +1,96 @@
+"""Read questionnaire YAML, check it against the schema and report errors by file and line."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from questionnaires.model import Questionnaire
+from questionnaires.schema import SchemaError, build_questionnaire
+
+QUESTIONNAIRE_DIR = Path(__file__).parent
+
+
+class QuestionnaireError(ValueError):
+    """A questionnaire file that cannot be used; the message names file, line and problem."""
+
+
+class LineDict(dict):
+    """A mapping that remembers the line of each key, for error messages people can act on."""
+
+    line: int = 0
+    key_lines: dict
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class _LineLoader(yaml.SafeLoader):
+    def construct_mapping(self, node, deep=False):
+        mapping = LineDict()
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in mapping:
+                raise SchemaError(f"the key '{key}' appears twice", key_node.start_mark.line + 1)
+            mapping[key] = self.construct_object(value_node, deep=deep)
+            mapping.key_lines[key] = key_node.start_mark.line + 1
+        return mapping
+
+
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping
+)
+
+
+def parse_questionnaire(text: str, filename: str = "<text>") -> Questionnaire:
+    """Parse and validate questionnaire YAML; raise QuestionnaireError with file and line."""
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except SchemaError as error:
+        raise QuestionnaireError(f"{filename}:{error.line}: {error.message}") from None
+    except yaml.MarkedYAMLError as error:
+        line = error.problem_mark.line + 1 if error.problem_mark else 1
+        problem = error.problem or str(error)
+        raise QuestionnaireError(f"{filename}:{line}: this is not valid YAML ({problem})") from None
+    try:
+        return build_questionnaire(data, source_path=filename)
+    except SchemaError as error:
+        raise QuestionnaireError(f"{filename}:{error.line}: {error.message}") from None
+
+
+def load_questionnaire(path: str | Path) -> Questionnaire:
+    """Load one questionnaire file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise QuestionnaireError(f"{path}:1: the file is not UTF-8 text") from None
+    except OSError as error:
+        raise QuestionnaireError(f"{path}: cannot be read ({error.strerror})") from None
+    return parse_questionnaire(text, str(path))
+
+
+@cache
+def available_questionnaires() -> dict[tuple[str, int], Questionnaire]:
+    """Every questionnaire shipped in this package, by (key, version)."""
+    found: dict[tuple[str, int], Questionnaire] = {}
+    for path in sorted(QUESTIONNAIRE_DIR.glob("*.yaml")):
+        questionnaire = load_questionnaire(path)
+        found[(questionnaire.key, questionnaire.version)] = questionnaire
+    return found
+
+
+def find_questionnaire(key: str, version: int | None = None) -> Questionnaire:
+    """The questionnaire with this key, in the given or the newest version."""
+    versions = {v: q for (k, v), q in available_questionnaires().items() if k == key}
+    if not versions:
+        raise LookupError(f"no questionnaire with key '{key}'")
+    if version is None:
+        return versions[max(versions)]
+    if version not in versions:
+        raise LookupError(f"questionnaire '{key}' has no version {version}")
+    return versions[version]

@@ -1,0 +1,196 @@
+"""Frozen dataclasses for a questionnaire, and their plain-dict form for a round snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from questionnaires.scales import LIKERT5, YESNO
+
+THEMES = ("meeting", "goals", "conversation", "progression", "overall", "local")
+ITEM_TYPES = ("likert5", "yesno", "single", "multi", "text")
+CHOICE_TYPES = ("likert5", "yesno", "single", "multi")
+
+
+def pick_text(texts: Mapping[str, str] | None, language: str) -> str:
+    """Text in the wanted language, falling back to Danish, which is always present."""
+    if not texts:
+        return ""
+    return texts.get(language) or texts.get("da") or next(iter(texts.values()), "")
+
+
+@dataclass(frozen=True)
+class Option:
+    value: int
+    label: Mapping[str, str]
+
+    def to_dict(self) -> dict:
+        return {"value": self.value, "label": dict(self.label)}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Show an item only when an earlier item's saved answer is one of `values`."""
+
+    item: str
+    values: tuple[int, ...]
+
+    def holds(self, answers: Mapping[str, str]) -> bool:
+        saved = answers.get(self.item)
+        if saved is None:
+            return False
+        return any(str(value) in saved.split(";") for value in self.values)
+
+    def to_dict(self) -> dict:
+        return {"item": self.item, "in": list(self.values)}
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    type: str
+    text: Mapping[str, str]
+    theme: str
+    compare_key: str
+    options: tuple[Option, ...] = ()
+    help: Mapping[str, str] | None = None
+    max_length: int | None = None
+    required: bool = False
+    show_if: Condition | None = None
+    source: str = "core"  # "core" (the questionnaire) or "local" (the municipality's bank)
+
+    @property
+    def option_values(self) -> frozenset[int]:
+        return frozenset(option.value for option in self.options)
+
+    def is_shown(self, answers: Mapping[str, str]) -> bool:
+        return self.show_if is None or self.show_if.holds(answers)
+
+    def to_dict(self) -> dict:
+        data = {
+            "code": self.code,
+            "type": self.type,
+            "text": dict(self.text),
+            "theme": self.theme,
+            "compare_key": self.compare_key,
+            "options": [option.to_dict() for option in self.options],
+            "required": self.required,
+            "source": self.source,
+        }
+        if self.help:
+            data["help"] = dict(self.help)
+        if self.max_length is not None:
+            data["max_length"] = self.max_length
+        if self.show_if is not None:
+            data["show_if"] = self.show_if.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Item:
+        show_if = data.get("show_if")
+        return cls(
+            code=data["code"],
+            type=data["type"],
+            text=dict(data["text"]),
+            theme=data["theme"],
+            compare_key=data.get("compare_key") or data["code"],
+            options=tuple(
+                Option(int(o["value"]), dict(o["label"])) for o in data.get("options", ())
+            ),
+            help=dict(data["help"]) if data.get("help") else None,
+            max_length=data.get("max_length"),
+            required=bool(data.get("required", False)),
+            show_if=Condition(show_if["item"], tuple(show_if["in"])) if show_if else None,
+            source=data.get("source", "core"),
+        )
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    theme: str
+    title: Mapping[str, str]
+    items: tuple[Item, ...]
+    intro: Mapping[str, str] | None = None
+
+    def visible_items(self, answers: Mapping[str, str]) -> tuple[Item, ...]:
+        return tuple(item for item in self.items if item.is_shown(answers))
+
+    def to_dict(self) -> dict:
+        data = {
+            "key": self.key,
+            "theme": self.theme,
+            "title": dict(self.title),
+            "items": [item.to_dict() for item in self.items],
+        }
+        if self.intro:
+            data["intro"] = dict(self.intro)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Page:
+        return cls(
+            key=data["key"],
+            theme=data["theme"],
+            title=dict(data["title"]),
+            items=tuple(Item.from_dict(item) for item in data["items"]),
+            intro=dict(data["intro"]) if data.get("intro") else None,
+        )
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    key: str
+    version: int
+    title: Mapping[str, str]
+    languages: tuple[str, ...]
+    pages: tuple[Page, ...]
+    estimated_minutes: int = 5
+    source_path: str | None = field(default=None, compare=False)
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(item for page in self.pages for item in page.items)
+
+    def item(self, code: str) -> Item:
+        for item in self.items:
+            if item.code == code:
+                return item
+        raise KeyError(code)
+
+    def page(self, key: str) -> Page:
+        for page in self.pages:
+            if page.key == key:
+                return page
+        raise KeyError(key)
+
+    def visible_pages(self, answers: Mapping[str, str]) -> tuple[Page, ...]:
+        """Pages with at least one item to show, given the answers saved so far."""
+        return tuple(page for page in self.pages if page.visible_items(answers))
+
+    def to_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "version": self.version,
+            "title": dict(self.title),
+            "languages": list(self.languages),
+            "estimated_minutes": self.estimated_minutes,
+            "pages": [page.to_dict() for page in self.pages],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Questionnaire:
+        return cls(
+            key=data["key"],
+            version=int(data["version"]),
+            title=dict(data["title"]),
+            languages=tuple(data["languages"]),
+            pages=tuple(Page.from_dict(page) for page in data["pages"]),
+            estimated_minutes=int(data.get("estimated_minutes", 5)),
+        )
+
+
+def fixed_options(item_type: str) -> tuple[Option, ...]:
+    """The options every likert5 and yes/no item has; other types define their own."""
+    scale = {"likert5": LIKERT5, "yesno": YESNO}.get(item_type, ())
+    return tuple(Option(value, label) for value, label in scale)

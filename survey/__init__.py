@@ -1,0 +1,39 @@
+"""Borgerblik: citizen-experience surveys for Danish job centres."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from survey.config import load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; wsgi.py and the tests are the only callers."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(app.instance_path, config))
+
+    from survey import database, i18n, security, templating
+    from survey.extensions import babel, csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    database.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+
+    from survey import errors
+    from survey.respond import bp as respond_bp
+
+    app.register_blueprint(respond_bp)
+    errors.init_app(app)
+
+    from survey.cli import register_commands
+
+    register_commands(app)
+    return app

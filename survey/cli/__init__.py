@@ -1,0 +1,13 @@
+"""Command-line interface: `flask --app wsgi <group> <command>`."""
+
+from flask import Flask
+
+
+def register_commands(app: Flask) -> None:
+    from survey.cli.demo import demo_command
+    from survey.cli.questionnaire import questionnaire_group
+    from survey.cli.rounds import round_group
+
+    app.cli.add_command(questionnaire_group)
+    app.cli.add_command(round_group)
+    app.cli.add_command(demo_command)

@@ -1,0 +1,142 @@
+"""`flask demo --json`: an Odense round to try the citizen's pages with (idempotent)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.invitations import invitation_link, open_link
+from survey.models import Invitation, LocalQuestion, Municipality, Response, Round
+from survey.rounds import add_local_question, open_round
+from survey.tokens import invitation_hash, resume_hash
+
+DEMO_MUNICIPALITY = 461
+DEMO_TITLE = "Borgerundersøgelse, demo"
+DEMO_INVITATIONS = 10
+INTERNSHIP_YES = {"item": "kl.progress.internship", "in": [1]}
+ODENSE_QUESTIONS = (
+    {
+        "code": "odense.internship.purpose",
+        "texts": {
+            "da": "Formålet med mit virksomhedspraktikforløb blev opfyldt",
+            "en": "The purpose of my company internship was fulfilled",
+        },
+    },
+    {
+        "code": "odense.internship.treatment",
+        "texts": {
+            "da": "Jeg blev godt behandlet i mit virksomhedspraktikforløb",
+            "en": "I was treated well in my company internship",
+        },
+    },
+)
+
+
+def ensure_odense_questions() -> list[LocalQuestion]:
+    """Odense's two local add-ons, asked only after "yes" to the internship item."""
+    questions = []
+    for spec in ODENSE_QUESTIONS:
+        question = db.session.scalar(
+            select(LocalQuestion).where(
+                LocalQuestion.municipality_code == DEMO_MUNICIPALITY,
+                LocalQuestion.code == spec["code"],
+            )
+        )
+        if question is None:
+            question = LocalQuestion(
+                municipality_code=DEMO_MUNICIPALITY,
+                code=spec["code"],
+                type="likert5",
+                texts=spec["texts"],
+                show_if=INTERNSHIP_YES,
+                compare_key=spec["code"],
+            )
+            db.session.add(question)
+        questions.append(question)
+    return questions
+
+
+def demo_token(number: int) -> str:
+    """Demo links derive from TOKEN_KEY, so running the demo again prints the same links."""
+    key = current_app.config["TOKEN_KEY"].encode()
+    digest = hmac.new(key, f"demo-invitation:{number}".encode(), hashlib.sha256).hexdigest()
+    return "demo" + digest[:28]
+
+
+def ensure_demo_round() -> Round:
+    municipality = db.session.get(Municipality, DEMO_MUNICIPALITY)
+    if municipality.service_name is None:
+        municipality.service_name = "Jobcenter Odense"
+    survey_round = db.session.scalar(
+        select(Round).where(Round.municipality_code == DEMO_MUNICIPALITY, Round.title == DEMO_TITLE)
+    )
+    if survey_round is None:
+        survey_round = Round(
+            municipality=municipality,
+            title=DEMO_TITLE,
+            questionnaire_key="kl-beskaeftigelse",
+            questionnaire_version=1,
+            languages=["da", "en"],
+        )
+        db.session.add(survey_round)
+        for question in ensure_odense_questions():
+            add_local_question(survey_round, question, placement="end")
+        db.session.flush()
+    if survey_round.state != "open":
+        open_round(survey_round)
+    return survey_round
+
+
+def ensure_demo_invitations(survey_round: Round) -> list[str]:
+    """Links of demo invitations not yet started or completed."""
+    links = []
+    for number in range(1, DEMO_INVITATIONS + 1):
+        token = demo_token(number)
+        token_hash = invitation_hash(token)
+        invitation = db.session.scalar(
+            select(Invitation).where(Invitation.token_hash == token_hash)
+        )
+        if invitation is None:
+            invitation = Invitation(
+                round_id=survey_round.id,
+                number=number,
+                token_hash=token_hash,
+                benefit_group="kontanthjaelp" if number % 2 else "dagpenge",
+            )
+            db.session.add(invitation)
+        started = db.session.scalar(
+            select(Response.id).where(Response.resume_hash == resume_hash(token_hash))
+        )
+        if invitation.state == "issued" and started is None:
+            links.append(invitation_link(token))
+    return links
+
+
+@click.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def demo_command(as_json: bool):
+    """Create (or find) the Odense demo round and print links to try it."""
+    survey_round = ensure_demo_round()
+    links = ensure_demo_invitations(survey_round)
+    db.session.commit()
+    result = {
+        "municipality": DEMO_MUNICIPALITY,
+        "round_id": survey_round.id,
+        "citizen_links": links,
+        "open_link": open_link(survey_round),
+        "users": [],
+        "admin_round_url": None,
+    }
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    click.echo(f"Demo round {survey_round.id} for Odense ({survey_round.title}).")
+    click.echo(f"Open link (QR poster): {result['open_link']}")
+    for link in links[:3]:
+        click.echo(f"Citizen link: {link}")

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey.models.base import Base, utcnow
+from survey.models.municipality import Municipality
+from survey.models.question import LocalQuestion
+
+ROUND_STATES = ("draft", "open", "closed")
+PLACEMENTS = ("end", "meeting", "goals", "conversation", "progression", "overall")
+
+
+class Round(Base):
+    """One survey round of one municipality, e.g. "Forår 2026"."""
+
+    __tablename__ = "survey_round"
+    __table_args__ = (CheckConstraint(f"state IN {ROUND_STATES!r}", name="state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_code: Mapped[int] = mapped_column(ForeignKey("municipality.code"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    questionnaire_key: Mapped[str] = mapped_column(String(80))
+    questionnaire_version: Mapped[int]
+    state: Mapped[str] = mapped_column(String(10), default="draft")
+    opens_on: Mapped[date | None]
+    closes_on: Mapped[date | None]
+    languages: Mapped[list] = mapped_column(JSON, default=lambda: ["da", "en"])
+    # Pages and items frozen when the round opens: answers must never meet changed questions.
+    snapshot: Mapped[dict | None] = mapped_column(JSON)
+    # Public code of the open link on a waiting-room poster; not a secret, so kept in clear.
+    open_code: Mapped[str | None] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    municipality: Mapped[Municipality] = relationship()
+    local_questions: Mapped[list[RoundQuestion]] = relationship(
+        order_by="RoundQuestion.position", cascade="all, delete-orphan", back_populates="round"
+    )
+
+
+class RoundQuestion(Base):
+    """A local question placed in a round: after a theme's page, or on a page at the end."""
+
+    __tablename__ = "round_question"
+    __table_args__ = (CheckConstraint(f"placement IN {PLACEMENTS!r}", name="placement"),)
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_round.id", ondelete="CASCADE"), primary_key=True
+    )
+    local_question_id: Mapped[int] = mapped_column(
+        ForeignKey("local_question.id"), primary_key=True
+    )
+    placement: Mapped[str] = mapped_column(String(20), default="end")
+    position: Mapped[int] = mapped_column(default=0)
+
+    round: Mapped[Round] = relationship(back_populates="local_questions")
+    question: Mapped[LocalQuestion] = relationship()

@@ -1,0 +1,82 @@
+"""Reading a posted page of answers: what the citizen meant, or proof the post was tampered."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from questionnaires import Item, Page
+
+CONTROL_FIELDS = frozenset({"csrf_token", "page", "action"})
+ACTIONS = frozenset({"next", "back"})
+
+
+class TamperedPost(ValueError):
+    """A post no honest form could send: answered with HTTP 400, nothing saved."""
+
+
+@dataclass
+class PageInput:
+    action: str
+    values: dict[str, str | None] = field(default_factory=dict)  # None: no answer
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def read_page_post(page: Page, form: MultiDict, saved: Mapping[str, str]) -> PageInput:
+    """Check a posted page against the items the citizen was shown; raise TamperedPost."""
+    if form.get("page") != page.key:
+        raise TamperedPost("form posted to another page")
+    action = form.get("action", "next")
+    if action not in ACTIONS:
+        raise TamperedPost("unknown action")
+    items = page.visible_items(saved)
+    codes = {item.code for item in items}
+    for name in form:
+        if name not in CONTROL_FIELDS and name not in codes:
+            raise TamperedPost("unknown item code")
+    result = PageInput(action=action)
+    for item in items:
+        value, error = _read_item(item, form.getlist(item.code))
+        result.values[item.code] = value
+        if error:
+            result.errors[item.code] = error
+        elif value is None and item.required and action == "next":
+            result.errors[item.code] = _("Please answer this question.")
+    return result
+
+
+def _read_item(item: Item, raw: list[str]) -> tuple[str | None, str | None]:
+    if item.type == "text":
+        if len(raw) > 1:
+            raise TamperedPost("several values for a text item")
+        text = raw[0].replace("\r\n", "\n").strip() if raw else ""
+        if "\x00" in text:
+            raise TamperedPost("NUL in text")
+        if not text:
+            return None, None
+        if len(text) > item.max_length:
+            return text, _(
+                "The answer is %(length)d characters long. Please shorten it to at most %(limit)d.",
+                length=len(text),
+                limit=item.max_length,
+            )
+        return text, None
+    allowed = item.option_values
+    chosen = []
+    for value in raw:
+        if not (value.isascii() and value.isdigit()) or int(value) not in allowed:
+            raise TamperedPost("value that was not offered")
+        chosen.append(int(value))
+    if not chosen:
+        return None, None
+    if item.type != "multi":
+        if len(chosen) > 1:
+            raise TamperedPost("several values for a single-choice item")
+        return str(chosen[0]), None
+    if len(set(chosen)) != len(chosen):
+        raise TamperedPost("a repeated option")
+    order = [option.value for option in item.options]
+    return ";".join(str(value) for value in sorted(chosen, key=order.index)), None

@@ -1,0 +1,37 @@
+"""Invitation tokens: long random strings handed out once; only keyed hashes are stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+from flask import current_app
+
+TOKEN_BYTES = 20  # 160 bits: unguessable, and still short enough for an SMS link
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def keyed_hash(purpose: str, value: str) -> str:
+    """HMAC-SHA256 under TOKEN_KEY, separated by purpose so hashes cannot be swapped."""
+    key = current_app.config["TOKEN_KEY"].encode()
+    message = purpose.encode() + b"\x00" + value.encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def invitation_hash(token: str) -> str:
+    return keyed_hash("invitation", token)
+
+
+def resume_hash(secret: str) -> str:
+    """Links an unfinished response to the link that started it; erased on completion."""
+    return keyed_hash("resume", secret)
+
+
+def looks_like_token(value: str) -> bool:
+    return bool(TOKEN_PATTERN.match(value))
