@@ -1,0 +1,245 @@
+"""Shared fixtures: one app and one migrated schema per session, emptied after each test.
+
+The database is the real one named by DATABASE_URL (PostgreSQL in CI's second run), or a
+SQLite file (never :memory:, so WAL and concurrent writers behave as in production).
+Tables are emptied after each test rather than rolled back, because concurrency, live
+server and browser tests commit from other threads and processes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from survey import create_app
+from survey.extensions import db
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PG_SCHEMA = "bb_test_" + uuid.uuid4().hex[:8]
+KEEP_TABLES = {"municipality", "alembic_version"}
+
+
+def database_url(tmp_dir) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_dir}/test.sqlite"
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgres", "postgresql"))
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory) -> str:
+    return database_url(tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture(scope="session")
+def app_config(db_url) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "TOKEN_KEY": "test-token-key",
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "PUBLIC_BASE_URL": "http://localhost",
+    }
+    if is_postgres(db_url):
+        # A schema of our own per test session: parallel runs and old leftovers never meet.
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True,
+            "connect_args": {"options": f"-c search_path={PG_SCHEMA}"},
+        }
+    return config
+
+
+@pytest.fixture(scope="session")
+def app(app_config, db_url):
+    from flask_migrate import upgrade
+
+    application = create_app(app_config)
+    with application.app_context():
+        if is_postgres(db_url):
+            with db.engine.begin() as connection:
+                connection.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
+        upgrade()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        if is_postgres(db_url):
+            with db.engine.begin() as connection:
+                connection.execute(text(f"DROP SCHEMA {PG_SCHEMA} CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
+        with db.engine.begin() as connection:
+            for table in tables:
+                connection.execute(table.delete())
+            connection.execute(text("UPDATE municipality SET service_name = NULL"))
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- factories -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_round(app):
+    """Create a round (open by default) for a municipality, optionally with Odense's questions."""
+    from survey.cli.demo import ensure_odense_questions
+    from survey.models import Municipality, Round
+    from survey.rounds import add_local_question, open_round
+
+    def factory(
+        municipality: int = 461,
+        *,
+        local: bool = True,
+        state: str = "open",
+        title: str = "Forår 2026",
+        languages=("da", "en"),
+        opens_on=None,
+        closes_on=None,
+    ) -> int:
+        with app.app_context():
+            survey_round = Round(
+                municipality=db.session.get(Municipality, municipality),
+                title=title,
+                questionnaire_key="kl-beskaeftigelse",
+                questionnaire_version=1,
+                languages=list(languages),
+                opens_on=opens_on,
+                closes_on=closes_on,
+            )
+            db.session.add(survey_round)
+            if local and municipality == 461:
+                for question in ensure_odense_questions():
+                    add_local_question(survey_round, question)
+            db.session.flush()
+            if state in ("open", "closed"):
+                open_round(survey_round)
+            if state == "closed":
+                survey_round.state = "closed"
+            db.session.commit()
+            return survey_round.id
+
+    return factory
+
+
+@pytest.fixture
+def invite(app):
+    """Issue invitations for a round; returns the tokens (the only time they exist)."""
+    from survey.invitations import issue_invitations
+    from survey.models import Round
+
+    def factory(round_id: int, count: int = 1, **background) -> list[str]:
+        with app.app_context():
+            issued = issue_invitations(db.session.get(Round, round_id), [background] * count)
+            db.session.commit()
+            return [token for _number, token in issued]
+
+    return factory
+
+
+@pytest.fixture
+def open_code(app):
+    from survey.models import Round
+
+    def lookup(round_id: int) -> str:
+        with app.app_context():
+            return db.session.get(Round, round_id).open_code
+
+    return lookup
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" value="([^"]+)"')
+PAGE_PATTERN = re.compile(r'name="page" value="([^"]+)"')
+
+
+class Citizen:
+    """A citizen's browser in the test client: follows links, reads CSRF tokens, posts pages."""
+
+    def __init__(self, client):
+        self.client = client
+        self.csrf = None
+        self.location = None
+
+    def open(self, path: str):
+        response = self.client.get(path)
+        if response.status_code in (302, 303):
+            self.location = response.headers["Location"]
+        return response
+
+    def get(self, path: str | None = None):
+        response = self.client.get(path or self.location)
+        html = response.get_data(as_text=True)
+        match = CSRF_PATTERN.search(html)
+        if match:
+            self.csrf = match.group(1)
+        return response
+
+    def start(self):
+        self.get("/svar")
+        response = self.client.post("/svar/start", data={"csrf_token": self.csrf})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        self.location = response.headers["Location"]
+        return response
+
+    @property
+    def page_key(self) -> str:
+        return self.location.rsplit("/", 1)[-1]
+
+    def post_page(
+        self,
+        answers: dict | None = None,
+        action: str = "next",
+        page: str | None = None,
+        extra: dict | None = None,
+        csrf: str | None = None,
+    ):
+        """Post the current page; lists in `answers` become repeated fields (multi)."""
+        if self.csrf is None:
+            self.get()
+        data = [
+            ("csrf_token", self.csrf if csrf is None else csrf),
+            ("page", page or self.page_key),
+            ("action", action),
+        ]
+        for code, value in (answers or {}).items():
+            for single in value if isinstance(value, list) else [value]:
+                data.append((code, str(single)))
+        for code, value in (extra or {}).items():
+            data.append((code, value))
+        from werkzeug.datastructures import MultiDict
+
+        response = self.client.post(self.location, data=MultiDict(data))
+        if response.status_code in (302, 303):
+            self.location = response.headers["Location"]
+        return response
+
+
+@pytest.fixture
+def citizen(client):
+    return Citizen(client)

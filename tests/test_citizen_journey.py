@@ -1,0 +1,56 @@
+"""A citizen answers a whole round through the test client, internship branch included."""
+
+from sqlalchemy import func, select
+
+from survey.extensions import db
+from survey.models import Answer, Invitation, Response
+
+LIKERT = "4"
+
+
+def answer_everything(citizen, internship: int) -> list[str]:
+    visited = []
+    for _ in range(10):
+        html = citizen.get().get_data(as_text=True)
+        visited.append(citizen.page_key)
+        codes = sorted(set(__import__("re").findall(r'name="((?:kl|odense)\.[a-z0-9_.]+)"', html)))
+        answers = {}
+        for code in codes:
+            if code == "kl.progress.internship":
+                answers[code] = internship
+            elif code.endswith("comment"):
+                answers[code] = "Tak for hjælpen æøå"
+            else:
+                answers[code] = LIKERT
+        response = citizen.post_page(answers)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        if citizen.location.endswith("/svar/tak"):
+            return visited
+    raise AssertionError("never reached the thank-you page")
+
+
+def test_invitation_yes_to_internship_sees_local_page(app, citizen, make_round, invite):
+    round_id = make_round()
+    (token,) = invite(round_id, benefit_group="kontanthjaelp")
+    assert citizen.open(f"/s/{token}").headers["Location"] == "/svar"
+    citizen.start()
+    pages = answer_everything(citizen, internship=1)
+    assert pages == ["meeting", "goals", "conversation", "progression", "overall", "local"]
+    assert "Tak for dine svar" in citizen.get("/svar/tak").get_data(as_text=True)
+    with app.app_context():
+        response = db.session.scalar(select(Response))
+        assert response.completed and response.resume_hash is None
+        assert response.benefit_group == "kontanthjaelp"
+        assert db.session.scalar(select(Invitation.state)) == "completed"
+        codes = set(db.session.scalars(select(Answer.item_code)))
+        assert {"odense.internship.purpose", "odense.internship.treatment"} <= codes
+
+
+def test_no_to_internship_skips_local_page(app, citizen, make_round, invite):
+    (token,) = invite(make_round())
+    citizen.open(f"/s/{token}")
+    citizen.start()
+    pages = answer_everything(citizen, internship=2)
+    assert "local" not in pages
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Response)) == 1
