@@ -46,6 +46,13 @@ _LineLoader.add_constructor(
 )
 
 
+_UNCLOSED = {
+    "scanning a quoted scalar": "a quote",
+    "parsing a flow mapping": "a '{'",
+    "parsing a flow sequence": "a '['",
+}
+
+
 def parse_questionnaire(text: str, filename: str = "<text>") -> Questionnaire:
     """Parse and validate questionnaire YAML; raise QuestionnaireError with file and line."""
     try:
@@ -55,6 +62,11 @@ def parse_questionnaire(text: str, filename: str = "<text>") -> Questionnaire:
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else 1
         problem = error.problem or str(error)
+        opening = _UNCLOSED.get((error.context or "").removeprefix("while "))
+        if opening and error.context_mark and error.context_mark.line + 1 != line:
+            # An unclosed quote or bracket is only noticed lines later: point at its start.
+            problem = f"{opening} on this line is not closed; {problem} on line {line}"
+            line = error.context_mark.line + 1
         raise QuestionnaireError(f"{filename}:{line}: this is not valid YAML ({problem})") from None
     try:
         return build_questionnaire(data, source_path=filename)

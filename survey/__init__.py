@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from flask_babel import lazy_gettext
 
 from survey.config import load_config
 
@@ -16,21 +17,32 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path, config))
 
     from survey import database, i18n, security, templating
-    from survey.extensions import babel, csrf, db, migrate
+    from survey.auth.service import load_user
+    from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
+    login_manager.login_message_category = "info"
     database.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     templating.init_app(app)
 
     from survey import errors
+    from survey.admin import bp as admin_bp
+    from survey.auth import bp as auth_bp
     from survey.respond import bp as respond_bp
 
     app.register_blueprint(respond_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
     errors.init_app(app)
 
     from survey.cli import register_commands

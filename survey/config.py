@@ -66,6 +66,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
         "DEMO": demo,
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "LOGIN_ATTEMPTS_PER_ADDRESS": "20 per 10 minutes",
+        "LOGIN_ATTEMPTS_PER_ACCOUNT": "5 per 10 minutes",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production and not _flag("INSECURE_COOKIES"),
     }
     config.update(overrides)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 
 DEFAULT_LANGUAGE = "da"
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ku"})
@@ -30,6 +30,8 @@ def ui_languages() -> tuple[str, ...]:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands and background work: the default language
+        return DEFAULT_LANGUAGE
     allowed = getattr(g, "allowed_languages", None) or ui_languages()
     chosen = session.get("lang")
     if chosen in allowed:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import replace
 
+from flask_babel import gettext as _
+
 from questionnaires import Condition, Item, Option, Page, Questionnaire, find_questionnaire
 from questionnaires.model import THEMES, fixed_options
 from survey.models import LocalQuestion, Municipality, Round, RoundQuestion
 from survey.models.base import today
+from survey.models.round import PLACEMENTS
 
 LOCAL_PAGE_KEY = "local"
 
@@ -83,12 +86,13 @@ def round_definition(survey_round: Round) -> Questionnaire:
 
 def open_round(survey_round: Round) -> None:
     """Open a round: freeze its pages and items so answers never meet changed questions."""
-    if (
-        survey_round.state == "closed"
-        and survey_round.closes_on
-        and survey_round.closes_on < today()
-    ):
-        raise RoundStateError("the round's closing date has passed")
+    if survey_round.state == "closed":
+        reopen_round(survey_round)
+        return
+    if survey_round.state == "open":
+        raise RoundStateError(_("The round is already open."))
+    if survey_round.closes_on and survey_round.closes_on < today():
+        raise RoundStateError(_("The round's closing date has passed. Change the date to open it."))
     if survey_round.snapshot is None:
         survey_round.snapshot = round_definition(survey_round).to_dict()
     if survey_round.open_code is None:
@@ -98,7 +102,7 @@ def open_round(survey_round: Round) -> None:
 
 def close_round(survey_round: Round) -> None:
     if survey_round.state != "open":
-        raise RoundStateError("only an open round can be closed")
+        raise RoundStateError(_("Only an open round can be closed."))
     survey_round.state = "closed"
 
 
@@ -115,10 +119,82 @@ def availability(survey_round: Round) -> str:
 def add_local_question(
     survey_round: Round, question: LocalQuestion, placement: str = "end"
 ) -> RoundQuestion:
-    if survey_round.snapshot is not None:
-        raise RoundStateError("an opened round's questions are frozen")
+    _require_editable(survey_round)
+    if question.retired:
+        raise RoundStateError(_("A retired question cannot be added to a round."))
+    if any(link.question.code == question.code for link in survey_round.local_questions):
+        raise RoundStateError(_("The question is already in the round."))
+    check_placement(survey_round, question, placement)
     link = RoundQuestion(
         question=question, placement=placement, position=len(survey_round.local_questions)
     )
     survey_round.local_questions.append(link)
     return link
+
+
+def check_placement(survey_round: Round, question: LocalQuestion, placement: str) -> None:
+    """A condition is evaluated on the server, so it must refer to an earlier page."""
+    if placement not in PLACEMENTS:
+        raise RoundStateError(_("Unknown placement."))
+    if not question.show_if or placement == "end":
+        return
+    core = find_questionnaire(survey_round.questionnaire_key, survey_round.questionnaire_version)
+    themes = [page.theme for page in core.pages]
+    target_theme = next(
+        (
+            page.theme
+            for page in core.pages
+            for item in page.items
+            if item.code == question.show_if["item"]
+        ),
+        None,
+    )
+    if target_theme is None or themes.index(placement) <= themes.index(target_theme):
+        raise RoundStateError(
+            _(
+                "This question depends on an answer on the same or a later page. "
+                "Place it after a later theme or at the end."
+            )
+        )
+
+
+def move_local_question(survey_round: Round, link: RoundQuestion, step: int) -> None:
+    _require_editable(survey_round)
+    links = list(survey_round.local_questions)
+    index = links.index(link)
+    other = index + step
+    if 0 <= other < len(links):
+        links[index], links[other] = links[other], links[index]
+    for position, item in enumerate(links):
+        item.position = position
+
+
+def remove_local_question(survey_round: Round, link: RoundQuestion) -> None:
+    _require_editable(survey_round)
+    survey_round.local_questions.remove(link)
+    for position, item in enumerate(survey_round.local_questions):
+        item.position = position
+
+
+def place_local_question(survey_round: Round, link: RoundQuestion, placement: str) -> None:
+    _require_editable(survey_round)
+    check_placement(survey_round, link.question, placement)
+    link.placement = placement
+
+
+def reopen_round(survey_round: Round) -> None:
+    """Reopen a closed round while it is still within its dates."""
+    if survey_round.state != "closed":
+        raise RoundStateError(_("Only a closed round can be reopened."))
+    if survey_round.closes_on and survey_round.closes_on < today():
+        raise RoundStateError(
+            _("The round's closing date has passed. Change the date to reopen it.")
+        )
+    survey_round.state = "open"
+
+
+def _require_editable(survey_round: Round) -> None:
+    if survey_round.snapshot is not None:
+        raise RoundStateError(
+            _("The round has been opened, so its questions can no longer change.")
+        )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask, g
-from flask_babel import format_date
+from flask_babel import format_date, format_percent
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from questionnaires.model import pick_text
 from survey.i18n import ui_languages
@@ -16,6 +18,43 @@ def field_id(item, value=None) -> str:
     return base if value is None else f"{base}-{value}"
 
 
+def state_label(state: str) -> str:
+    return {"draft": _("Draft"), "open": _("Open"), "closed": _("Closed")}.get(state, state)
+
+
+def role_label(role: str) -> str:
+    return {"operator": _("Operator"), "admin": _("Administrator"), "analyst": _("Analyst")}.get(
+        role, role
+    )
+
+
+def type_label(item_type: str) -> str:
+    return {
+        "likert5": _("Agree–disagree scale"),
+        "yesno": _("Yes / no"),
+        "single": _("One choice"),
+        "multi": _("Several choices"),
+        "text": _("Free text"),
+    }.get(item_type, item_type)
+
+
+def variable_label(variable: str) -> str:
+    return {
+        "benefit_group": _("Benefit group"),
+        "age_band": _("Age band"),
+        "gender": _("Gender"),
+        "language": _("Language"),
+        "department": _("Department"),
+    }.get(variable, variable)
+
+
+def percent(share: float | None) -> str:
+    """Danish style: "62 %"; a dash where there is nothing to divide."""
+    if share is None:
+        return "–"
+    return format_percent(share, format="#,##0 %")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["text_in"] = pick_text
 
@@ -25,6 +64,8 @@ def init_app(app: Flask) -> None:
             survey_round = getattr(g, "survey_round", None)
             if survey_round is not None:
                 return survey_round.municipality.display_service_name
+            if getattr(current_user, "is_authenticated", False) and current_user.municipality:
+                return f"Borgerblik · {current_user.municipality.name}"
             return "Borgerblik"
 
         def offered_languages() -> tuple[str, ...]:
@@ -37,6 +78,11 @@ def init_app(app: Flask) -> None:
             return state.channel if state else None
 
         return {
+            "state_label": state_label,
+            "role_label": role_label,
+            "type_label": type_label,
+            "variable_label": variable_label,
+            "percent": percent,
             "sender_name": sender_name,
             "offered_languages": offered_languages,
             "session_channel": session_channel,

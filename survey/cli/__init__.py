@@ -7,7 +7,9 @@ def register_commands(app: Flask) -> None:
     from survey.cli.demo import demo_command
     from survey.cli.questionnaire import questionnaire_group
     from survey.cli.rounds import round_group
+    from survey.cli.users import user_group
 
     app.cli.add_command(questionnaire_group)
     app.cli.add_command(round_group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(user_group)

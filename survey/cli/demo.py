@@ -8,11 +8,21 @@ import json
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from survey.auth.service import create_user, hash_password
 from survey.extensions import db
-from survey.invitations import invitation_link, open_link
-from survey.models import Invitation, LocalQuestion, Municipality, Response, Round
+from survey.invitations import invitation_link, open_link, public_base_url
+from survey.models import (
+    BackgroundValue,
+    Invitation,
+    LocalQuestion,
+    Municipality,
+    Response,
+    Round,
+    User,
+)
 from survey.rounds import add_local_question, open_round
 from survey.tokens import invitation_hash, resume_hash
 
@@ -118,20 +128,81 @@ def ensure_demo_invitations(survey_round: Round) -> list[str]:
     return links
 
 
+DEMO_USERS = (
+    ("admin@odense.demo", "admin", 461),
+    ("analytiker@odense.demo", "analyst", 461),
+    ("admin@rodovre.demo", "admin", 175),
+)
+DEMO_BACKGROUND_VALUES = (
+    ("benefit_group", "kontanthjaelp", "Kontanthjælp", "Cash benefit"),
+    ("benefit_group", "dagpenge", "Dagpenge", "Unemployment benefit"),
+    ("benefit_group", "sygedagpenge", "Sygedagpenge", "Sickness benefit"),
+    ("benefit_group", "ressourceforloeb", "Ressourceforløb", "Resource programme"),
+    ("benefit_group", "jobafklaring", "Jobafklaring", "Job clarification"),
+    ("benefit_group", "ledighedsydelse", "Ledighedsydelse", "Flex-job unemployment benefit"),
+    # Merged into kontanthjælp by the 2025 reform: kept, inactive, mapped to its successor.
+    ("benefit_group", "uddannelseshjaelp", "Uddannelseshjælp", "Education benefit"),
+    ("age_band", "18-29", "18–29 år", "18–29 years"),
+    ("age_band", "30-49", "30–49 år", "30–49 years"),
+    ("age_band", "50+", "50 år eller derover", "50 years or over"),
+)
+
+
+def demo_password(email: str) -> str:
+    """Demo passwords derive from SECRET_KEY: stable across runs, unique per installation."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return "demo-" + hmac.new(key, f"demo-user:{email}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def ensure_demo_users() -> list[dict]:
+    users = []
+    for email, role, municipality_code in DEMO_USERS:
+        password = demo_password(email)
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user, _ = create_user(email, role, municipality_code, password)
+        user.password_hash = hash_password(password)
+        user.must_change_password = False
+        user.active = True
+        users.append(
+            {"email": email, "password": password, "role": role, "municipality": municipality_code}
+        )
+    return users
+
+
+def ensure_background_values() -> None:
+    for variable, code, label_da, label_en in DEMO_BACKGROUND_VALUES:
+        exists = db.session.scalar(
+            select(BackgroundValue).where(
+                BackgroundValue.variable == variable, BackgroundValue.code == code
+            )
+        )
+        if exists is None:
+            value = BackgroundValue(
+                variable=variable, code=code, label={"da": label_da, "en": label_en}
+            )
+            if code == "uddannelseshjaelp":
+                value.active, value.replaced_by = False, "kontanthjaelp"
+            db.session.add(value)
+
+
 @click.command("demo")
+@with_appcontext
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def demo_command(as_json: bool):
     """Create (or find) the Odense demo round and print links to try it."""
     survey_round = ensure_demo_round()
     links = ensure_demo_invitations(survey_round)
+    users = ensure_demo_users()
+    ensure_background_values()
     db.session.commit()
     result = {
         "municipality": DEMO_MUNICIPALITY,
         "round_id": survey_round.id,
         "citizen_links": links,
         "open_link": open_link(survey_round),
-        "users": [],
-        "admin_round_url": None,
+        "users": users,
+        "admin_round_url": public_base_url() + f"/admin/rounds/{survey_round.id}",
     }
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
@@ -140,3 +211,7 @@ def demo_command(as_json: bool):
     click.echo(f"Open link (QR poster): {result['open_link']}")
     for link in links[:3]:
         click.echo(f"Citizen link: {link}")
+    for user in users:
+        click.echo(
+            f"Staff login ({user['role']}, {user['municipality']}): {user['email']} / {user['password']}"
+        )

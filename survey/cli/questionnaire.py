@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 import click
+from flask.cli import AppGroup
 
 from questionnaires import QuestionnaireError, find_questionnaire, load_questionnaire
 from questionnaires.model import pick_text
 
 
-@click.group("questionnaire", help="Check questionnaire files and print codebooks.")
+@click.group("questionnaire", cls=AppGroup, help="Check questionnaire files and print codebooks.")
 def questionnaire_group():
     pass
 

@@ -6,6 +6,7 @@ import csv
 import sys
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from questionnaires import QuestionnaireError, find_questionnaire
@@ -16,7 +17,7 @@ from survey.models.background import BACKGROUND_VARIABLES
 from survey.rounds import RoundStateError, add_local_question, close_round, open_round
 
 
-@click.group("round", help="Create, open and close survey rounds; issue invitations.")
+@click.group("round", cls=AppGroup, help="Create, open and close survey rounds; issue invitations.")
 def round_group():
     pass
 

@@ -1,14 +1,20 @@
 """SQLAlchemy models, one module per aggregate."""
 
+from survey.models.audit import AuditEvent
+from survey.models.background import BackgroundValue
 from survey.models.base import Base
 from survey.models.invitation import Invitation
 from survey.models.municipality import Municipality
 from survey.models.question import LocalQuestion
 from survey.models.response import Answer, Response
 from survey.models.round import Round, RoundQuestion
+from survey.models.user import ROLES, User
 
 __all__ = [
+    "ROLES",
     "Answer",
+    "AuditEvent",
+    "BackgroundValue",
     "Base",
     "Invitation",
     "LocalQuestion",
@@ -16,4 +22,5 @@ __all__ = [
     "Response",
     "Round",
     "RoundQuestion",
+    "User",
 ]

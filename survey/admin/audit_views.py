@@ -1,0 +1,29 @@
+"""The audit trail: admins see their municipality's, operators everything."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from sqlalchemy import func, select
+
+from survey.admin import bp
+from survey.extensions import db
+from survey.models import AuditEvent
+from survey.tenancy import requires, scoped
+
+PAGE_SIZE = 100
+
+
+@bp.get("/audit")
+@requires("operator", "admin")
+def audit_trail():
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    query = scoped(AuditEvent)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    events = db.session.scalars(
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return render_template(
+        "admin/audit.html", events=events, page=page, has_next=page * PAGE_SIZE < total, total=total
+    )

@@ -1,0 +1,75 @@
+"""Tenancy in one place: every staff query for a municipality's data goes through here.
+
+Views never filter by municipality themselves; they ask `scoped(Model)` or
+`get_or_404(Model, id)`, and another municipality's object simply does not exist (404).
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select, false, select
+
+from survey.extensions import db
+from survey.models import AuditEvent, Invitation, LocalQuestion, Round, User
+
+# Models an operator sees across all municipalities; everything else is per municipality.
+OPERATOR_WIDE = (User, AuditEvent)
+
+
+def _owner_column(model):
+    if model is Invitation:
+        return None
+    return model.municipality_code
+
+
+def scoped(model) -> Select:
+    """SELECT of `model` limited to what the signed-in staff member may see."""
+    user = current_user
+    if not getattr(user, "is_authenticated", False):
+        return select(model).where(false())
+    if user.role == "operator":
+        return select(model) if model in OPERATOR_WIDE else select(model).where(false())
+    if model is Invitation:
+        return (
+            select(Invitation)
+            .join(Round, Round.id == Invitation.round_id)
+            .where(Round.municipality_code == user.municipality_code)
+        )
+    return select(model).where(_owner_column(model) == user.municipality_code)
+
+
+def get_or_404(model, object_id):
+    """The object with this primary key if the signed-in user may see it, else 404."""
+    try:
+        key = int(object_id)
+    except (TypeError, ValueError):
+        abort(404)
+    found = db.session.scalar(scoped(model).where(model.id == key))
+    if found is None:
+        abort(404)
+    return found
+
+
+def requires(*roles: str):
+    """Allow only these roles (login is checked first); others get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from survey.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+__all__ = ["LocalQuestion", "get_or_404", "requires", "scoped"]
