@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
+from datetime import date, timedelta
 
 import click
 from flask import current_app
@@ -12,18 +14,22 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from survey.auth.service import create_user, hash_password
+from survey.demo_data import seed_responses
 from survey.extensions import db
 from survey.invitations import invitation_link, open_link, public_base_url
 from survey.models import (
     BackgroundValue,
+    HistoricalResult,
     Invitation,
     LocalQuestion,
     Municipality,
     Response,
     Round,
+    Target,
     User,
 )
-from survey.rounds import add_local_question, open_round
+from survey.models.base import today
+from survey.rounds import add_local_question, open_round, round_definition
 from survey.tokens import invitation_hash, resume_hash
 
 DEMO_MUNICIPALITY = 461
@@ -186,6 +192,95 @@ def ensure_background_values() -> None:
             db.session.add(value)
 
 
+HISTORY = (  # invented figures in the shape of Odense's 2017-2023 statement
+    (2017, 412, 301),
+    (2019, 388, 289),
+    (2021, 350, 266),
+    (2023, 371, 290),
+)
+
+
+def ensure_demo_history(current: Round) -> None:
+    """An earlier Odense round, other municipalities for a benchmark, history and a target."""
+    earlier = _ensure_round(
+        461, "Borgerundersøgelse forår 2025", opens_on=date(2025, 3, 1), closes_on=date(2025, 3, 31)
+    )
+    seed_responses(earlier, 180, seed=2025, positive_share=0.62, first_day=date(2025, 3, 3))
+    if earlier.state != "closed":
+        earlier.state = "closed"
+    seed_responses(
+        current, 150, seed=2026, positive_share=0.7, first_day=today() - timedelta(days=21)
+    )
+    for code in (101, 175, 751):
+        other = _ensure_round(code, f"Borgerundersøgelse, demo ({code})", opens_on=current.opens_on)
+        other.created_at = current.created_at
+        seed_responses(
+            other, 60, seed=code, positive_share=0.66, first_day=today() - timedelta(days=21)
+        )
+    for year, n, positive in HISTORY:
+        exists = db.session.scalar(
+            select(HistoricalResult.id).where(
+                HistoricalResult.municipality_code == 461,
+                HistoricalResult.compare_key == "odense.welcoming_reception",
+                HistoricalResult.period == str(year),
+            )
+        )
+        if exists is None:
+            db.session.add(
+                HistoricalResult(
+                    municipality_code=461,
+                    compare_key="odense.welcoming_reception",
+                    period=str(year),
+                    year=year,
+                    text="Som borger oplever jeg en imødekommende modtagelse",
+                    n=n,
+                    positive=positive,
+                )
+            )
+    for year, ambition in ((2025, 0.75), (2026, 0.75)):
+        exists = db.session.scalar(
+            select(Target.id).where(
+                Target.municipality_code == 461,
+                Target.indicator == "odense.welcoming_reception",
+                Target.year == year,
+            )
+        )
+        if exists is None:
+            db.session.add(
+                Target(
+                    municipality_code=461,
+                    indicator="odense.welcoming_reception",
+                    year=year,
+                    ambition=ambition,
+                )
+            )
+
+
+def _ensure_round(
+    code: int, title: str, opens_on: date | None = None, closes_on: date | None = None
+) -> Round:
+    survey_round = db.session.scalar(
+        select(Round).where(Round.municipality_code == code, Round.title == title)
+    )
+    if survey_round is None:
+        survey_round = Round(
+            municipality_code=code,
+            title=title,
+            questionnaire_key="kl-beskaeftigelse",
+            questionnaire_version=1,
+            languages=["da", "en"],
+            opens_on=opens_on,
+            closes_on=closes_on,
+        )
+        db.session.add(survey_round)
+        db.session.flush()
+        db.session.refresh(survey_round)
+        survey_round.snapshot = round_definition(survey_round).to_dict()
+        survey_round.open_code = secrets.token_urlsafe(9)
+        survey_round.state = "open"
+    return survey_round
+
+
 @click.command("demo")
 @with_appcontext
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -195,6 +290,7 @@ def demo_command(as_json: bool):
     links = ensure_demo_invitations(survey_round)
     users = ensure_demo_users()
     ensure_background_values()
+    ensure_demo_history(survey_round)
     db.session.commit()
     result = {
         "municipality": DEMO_MUNICIPALITY,

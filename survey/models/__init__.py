@@ -7,6 +7,7 @@ from survey.models.invitation import Invitation
 from survey.models.municipality import Municipality
 from survey.models.question import LocalQuestion
 from survey.models.response import Answer, Response
+from survey.models.results import HistoricalResult, Target
 from survey.models.round import Round, RoundQuestion
 from survey.models.user import ROLES, User
 
@@ -16,11 +17,13 @@ __all__ = [
     "AuditEvent",
     "BackgroundValue",
     "Base",
+    "HistoricalResult",
     "Invitation",
     "LocalQuestion",
     "Municipality",
     "Response",
     "Round",
     "RoundQuestion",
+    "Target",
     "User",
 ]

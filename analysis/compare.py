@@ -1,0 +1,252 @@
+"""Compare a round with an earlier one, overall and by group, from a frequency table.
+
+Conventions (docs: ../shared/DESIGN.md, "Statistics conventions"): Likert items are scored
+1 (helt uenig) to 5 (helt enig); "0" (ved ikke) is recorded but not valid. Share positive
+= answers 4 or 5 / valid answers, with a 95 % Wilson interval. A change is the difference
+of shares with Newcombe's hybrid score interval and a two-sided two-proportion test
+(Fisher when an expected cell is below 5, else chi-square without continuity correction),
+Holm-adjusted across the items of the comparison; significant means adjusted p < 0.05.
+Any figure from fewer than MIN_N valid answers is suppressed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
+from statistics import fmean
+
+from analysis.frequency import FrequencyTable
+from analysis.means import mean_t_interval
+from analysis.proportions import (
+    holm_adjust,
+    newcombe_difference,
+    two_proportion_test,
+    wilson_interval,
+)
+from analysis.results import (
+    Change,
+    Comparison,
+    GroupResult,
+    ItemResult,
+    OptionShare,
+    RoundInfo,
+    Side,
+    ThemeScore,
+)
+
+MIN_N = 5
+ALPHA = 0.05
+LIKERT_VALID = ("1", "2", "3", "4", "5")
+LIKERT_POSITIVE = ("4", "5")
+YES, NO = "1", "2"
+SCORED_TYPES = ("likert5", "yesno")
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    """What analysis needs to know of an item; `key` is its compare key."""
+
+    key: str
+    text: str
+    theme: str
+    type: str
+    options: tuple[tuple[str, str], ...] = ()  # (value, label) in display order
+    source: str = "core"
+    wording_changed: bool = False
+    code: str | None = None  # the item's code in the current round (default: the key)
+
+
+def side_for(item: ItemInfo, counts: Mapping[str, int]) -> Side:
+    """The figure for one item in one round (and group), suppressed below MIN_N."""
+    if item.type == "likert5":
+        valid = {value: counts.get(value, 0) for value in LIKERT_VALID}
+        n = sum(valid.values())
+        positive = sum(valid[value] for value in LIKERT_POSITIVE)
+    elif item.type == "yesno":
+        n = counts.get(YES, 0) + counts.get(NO, 0)
+        positive = counts.get(YES, 0)
+        valid = None
+    else:
+        # Choice and text items have no "positive": n is the number who answered.
+        n = sum(counts.values())
+        return Side(n, None, None, None, None, None, suppressed=n < MIN_N)
+    if n < MIN_N:
+        return Side(n, None, None, None, None, None, suppressed=True)
+    interval = wilson_interval(positive, n)
+    mean = mean_ci = None
+    if valid is not None:
+        result = mean_t_interval({int(value): count for value, count in valid.items()})
+        mean = result.mean
+        mean_ci = (result.low, result.high) if result.low is not None else None
+    return Side(
+        n, positive, positive / n, (interval.low, interval.high), mean, mean_ci, suppressed=False
+    )
+
+
+def distribution_for(item: ItemInfo, counts: Mapping[str, int]) -> tuple[OptionShare, ...]:
+    """Answers per option; for multi, the share of respondents choosing each option."""
+    if item.type == "text":
+        return ()
+    per_option: dict[str, int] = dict.fromkeys((value for value, _ in item.options), 0)
+    respondents = 0
+    for value, count in counts.items():
+        respondents += count
+        chosen = value.split(";") if item.type == "multi" else [value]
+        for option in chosen:
+            if option in per_option:
+                per_option[option] += count
+    if item.type == "likert5":
+        respondents = sum(per_option.values())  # shares of all answers, ved ikke included
+    suppressed = respondents < MIN_N
+    return tuple(
+        OptionShare(
+            value=value,
+            label=label,
+            count=None if suppressed else per_option[value],
+            share=None if suppressed or not respondents else per_option[value] / respondents,
+        )
+        for value, label in item.options
+    )
+
+
+def change_between(
+    current: Side, previous: Side | None
+) -> tuple[float, tuple[float, float], float, str] | None:
+    """Unadjusted change between two unsuppressed sides: diff, interval, p, test."""
+    if previous is None or current.suppressed or previous.suppressed or current.positive is None:
+        return None
+    diff, interval = newcombe_difference(current.positive, current.n, previous.positive, previous.n)
+    test = two_proportion_test(current.positive, current.n, previous.positive, previous.n)
+    return diff, (interval.low, interval.high), test.p_value, test.test
+
+
+def _adjusted(raw: list[tuple | None]) -> list[Change | None]:
+    present = [index for index, value in enumerate(raw) if value is not None]
+    adjusted = holm_adjust([raw[index][2] for index in present])
+    changes: list[Change | None] = [None] * len(raw)
+    for index, p_adjusted in zip(present, adjusted, strict=True):
+        diff, interval, p_value, test = raw[index]
+        changes[index] = Change(diff, interval, p_value, p_adjusted, test, p_adjusted < ALPHA)
+    return changes
+
+
+def _suppress_complements(sides: list[Side]) -> list[Side]:
+    """Secondary suppression: with the total shown, one hidden group could be recovered by
+    subtraction, so hide the next smallest group too."""
+    sides = list(sides)
+    while True:
+        hidden = [s for s in sides if s.suppressed and s.n > 0]
+        shown = [i for i, s in enumerate(sides) if not s.suppressed]
+        if len(hidden) != 1 or not shown:
+            return sides
+        smallest = min(shown, key=lambda i: sides[i].n)
+        sides[smallest] = Side(sides[smallest].n, None, None, None, None, None, suppressed=True)
+
+
+def compare(
+    table: FrequencyTable,
+    current: RoundInfo,
+    items: Sequence[ItemInfo],
+    against: RoundInfo | None = None,
+    previous_keys: Collection[str] | None = None,
+    by: str | None = None,
+    benchmark: Mapping[str, Mapping[str, int]] | None = None,
+) -> Comparison:
+    """Compare `current` with `against` for `items`, optionally split by a background variable.
+
+    `previous_keys`: compare keys the earlier round asked (default: all); `benchmark`:
+    pooled counts per compare key from other municipalities, given only where enough
+    municipalities contribute.
+    """
+    if by is not None and not by.isidentifier():
+        raise ValueError(f"not a background variable: {by!r}")
+    asked_before = set(previous_keys) if previous_keys is not None else {item.key for item in items}
+    group_values = table.group_values(by) if by else []
+
+    currents, previouses, raw_changes, group_sides = [], [], [], []
+    for item in items:
+        side = side_for(item, table.counts(current.id, item.key))
+        previous = None
+        if against is not None and item.key in asked_before:
+            previous = side_for(item, table.counts(against.id, item.key))
+        currents.append(side)
+        previouses.append(previous)
+        raw_changes.append(change_between(side, previous) if item.type in SCORED_TYPES else None)
+        if by:
+            now = [side_for(item, table.counts(current.id, item.key, by, g)) for g in group_values]
+            before = (
+                [side_for(item, table.counts(against.id, item.key, by, g)) for g in group_values]
+                if previous is not None
+                else [None] * len(group_values)
+            )
+            if not side.suppressed:
+                now = _suppress_complements(now)
+            if previous is not None and not previous.suppressed:
+                before = _suppress_complements(before)
+            group_sides.append((now, before))
+
+    changes = _adjusted(raw_changes)
+    # Each group is its own family of tests across the items.
+    group_changes: list[list[Change | None]] = [[None] * len(group_values) for _ in items]
+    for g_index in range(len(group_values)):
+        raw = (
+            [
+                change_between(now[g_index], before[g_index]) if item.type in SCORED_TYPES else None
+                for item, (now, before) in zip(items, group_sides, strict=True)
+            ]
+            if by
+            else []
+        )
+        for i_index, change in enumerate(_adjusted(raw)):
+            group_changes[i_index][g_index] = change
+
+    results = []
+    for index, item in enumerate(items):
+        groups: tuple[GroupResult, ...] = ()
+        if by:
+            now, before = group_sides[index]
+            groups = tuple(
+                GroupResult(by, value, now[g], before[g], group_changes[index][g])
+                for g, value in enumerate(group_values)
+            )
+        bench = None
+        if benchmark is not None and item.key in benchmark and item.type in SCORED_TYPES:
+            bench = side_for(item, benchmark[item.key])
+        results.append(
+            ItemResult(
+                code=item.code or item.key,
+                compare_key=item.key,
+                text=item.text,
+                theme=item.theme,
+                type=item.type,
+                current=currents[index],
+                previous=previouses[index],
+                change=changes[index],
+                groups=groups,
+                benchmark=bench,
+                distribution=distribution_for(item, table.counts(current.id, item.key)),
+                wording_changed=item.wording_changed and previouses[index] is not None,
+                source=item.source,
+            )
+        )
+    return Comparison(current, against, by, tuple(results), theme_scores(results))
+
+
+def theme_scores(results: Sequence[ItemResult]) -> tuple[ThemeScore, ...]:
+    """Per theme, the mean share positive of its unsuppressed scale items."""
+    themes: dict[str, list[ItemResult]] = {}
+    for result in results:
+        if result.type == "likert5":
+            themes.setdefault(result.theme, []).append(result)
+    scores = []
+    for theme, members in themes.items():
+        used = [m for m in members if not m.current.suppressed]
+        score = fmean(m.current.share for m in used) if used else None
+        scores.append(ThemeScore(theme, score, tuple(m.code for m in used)))
+    return tuple(scores)
+
+
+def with_text(comparison: Comparison, texts: Mapping[str, str]) -> Comparison:
+    """The same comparison with item texts replaced (e.g. another language)."""
+    items = tuple(replace(item, text=texts.get(item.code, item.text)) for item in comparison.items)
+    return replace(comparison, items=items)

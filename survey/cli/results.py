@@ -1,0 +1,65 @@
+"""`flask results compare ROUND [--against ROUND] [--by VARIABLE] --json`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from survey.extensions import db
+from survey.models import Round
+from survey.models.background import BACKGROUND_VARIABLES
+from survey.results.service import ResultsError, build_comparison
+
+
+@click.group("results", help="Compare rounds and print results.")
+def results_group():
+    pass
+
+
+@results_group.command("compare")
+@click.argument("round_id", type=int)
+@click.option(
+    "--against", "against_id", type=int, default=None, help="An earlier round to compare with."
+)
+@click.option(
+    "--by",
+    type=click.Choice(BACKGROUND_VARIABLES),
+    default=None,
+    help="Split by a background variable.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object (the contract every consumer uses).",
+)
+@click.option("--language", default="da", show_default=True)
+def compare_command(
+    round_id: int, against_id: int | None, by: str | None, as_json: bool, language: str
+):
+    """Compare a round with an earlier one; figures from fewer than 5 answers are suppressed."""
+    survey_round = db.session.get(Round, round_id)
+    if survey_round is None:
+        raise click.ClickException(f"there is no round {round_id}")
+    against = None
+    if against_id is not None:
+        against = db.session.get(Round, against_id)
+        if against is None:
+            raise click.ClickException(f"there is no round {against_id}")
+    try:
+        comparison = build_comparison(survey_round, against, by, language)
+    except ResultsError as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(comparison.to_dict(), ensure_ascii=False))
+        return
+    click.echo(f"{comparison.round.title}: {comparison.round.completed} completed")
+    for item in comparison.items:
+        side = item.current
+        share = "suppressed" if side.suppressed or side.share is None else f"{side.share:.0%}"
+        change = ""
+        if item.change:
+            mark = " *" if item.change.significant else ""
+            change = f"  change {item.change.diff:+.0%} (p adj. {item.change.p_adjusted:.3f}){mark}"
+        click.echo(f"{item.code:40s} n={side.n:<6d} {share}{change}")
