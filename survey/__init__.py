@@ -39,10 +39,12 @@ def create_app(config: dict | None = None) -> Flask:
     from survey.admin import bp as admin_bp
     from survey.auth import bp as auth_bp
     from survey.respond import bp as respond_bp
+    from survey.results import bp as results_bp
 
     app.register_blueprint(respond_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(results_bp)
     errors.init_app(app)
 
     from survey.cli import register_commands

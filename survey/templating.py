@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g
-from flask_babel import format_date, format_percent
+from flask_babel import format_date, format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -55,6 +55,40 @@ def percent(share: float | None) -> str:
     return format_percent(share, format="#,##0 %")
 
 
+def number(value: float | None, decimals: int = 1) -> str:
+    return (
+        "–"
+        if value is None
+        else format_decimal(round(value, decimals), format="#,##0." + "0" * decimals)
+    )
+
+
+def signed_percent(share: float) -> str:
+    """A change in percentage points, signed: "+8 pct.-point"."""
+    points = round(share * 100)
+    return f"{'+' if points > 0 else ''}{points} " + _("pct. points")
+
+
+def share_with_ci(side) -> str:
+    """62 % (55–69 %), or a note that fewer than 5 answered."""
+    if side is None:
+        return "–"
+    if side.suppressed or side.share is None:
+        return _("under 5 answers") if side.suppressed else "–"
+    low, high = side.ci
+    return f"{percent(side.share)} ({round(low * 100)}–{percent(high)})"
+
+
+def verdict_label(verdict: str | None) -> str:
+    return {
+        "met": _("Met"),
+        "not_met": _("Not met"),
+        "cannot_tell": _("Cannot tell (the interval spans the ambition)"),
+        "no_data": _("No data"),
+        None: "–",
+    }.get(verdict, verdict)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["text_in"] = pick_text
 
@@ -83,6 +117,10 @@ def init_app(app: Flask) -> None:
             "type_label": type_label,
             "variable_label": variable_label,
             "percent": percent,
+            "number": number,
+            "signed_percent": signed_percent,
+            "share_with_ci": share_with_ci,
+            "verdict_label": verdict_label,
             "sender_name": sender_name,
             "offered_languages": offered_languages,
             "session_channel": session_channel,

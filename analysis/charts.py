@@ -1,0 +1,189 @@
+"""Charts of results with matplotlib: readable in grey and for colour-blind readers.
+
+Plotting functions take an Axes and return it, and compute nothing: every figure they draw
+comes from the results passed in. `figure_svg` turns a figure into inline SVG with a
+title and a description, for pages and reports that show the same figures in a table.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+# Dark blue, light blue with hatching, black: distinct in colour, in grey and in print.
+CURRENT_COLOUR = "#08306b"
+PREVIOUS_COLOUR = "#9ecae1"
+BENCHMARK_COLOUR = "#000000"
+STYLE = {"svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 10}
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One item's bar pair: shares (None when suppressed) with intervals and n."""
+
+    label: str
+    current: float | None
+    current_ci: tuple[float, float] | None
+    current_n: int
+    previous: float | None = None
+    previous_ci: tuple[float, float] | None = None
+    previous_n: int | None = None
+    benchmark: float | None = None
+
+
+def danish_percent(share: float, decimals: int = 0) -> str:
+    """62 %: Danish style, decimal comma and a space before the sign."""
+    text = f"{share * 100:.{decimals}f}".replace(".", ",")
+    return f"{text} %"
+
+
+def plot_shares(
+    ax: Axes,
+    bars: Sequence[Bar],
+    current_label: str,
+    previous_label: str | None = None,
+    benchmark_label: str | None = None,
+    suppressed_label: str = "under 5 svar",
+) -> Axes:
+    """Horizontal bars of share positive per item, intervals drawn, n on every bar."""
+    height = 0.38 if previous_label else 0.6
+    positions = list(range(len(bars)))[::-1]
+    for position, bar in zip(positions, bars, strict=True):
+        _bar(
+            ax,
+            position + (height / 2 if previous_label else 0),
+            bar.current,
+            bar.current_ci,
+            bar.current_n,
+            height,
+            CURRENT_COLOUR,
+            None,
+            suppressed_label,
+        )
+        if previous_label:
+            _bar(
+                ax,
+                position - height / 2,
+                bar.previous,
+                bar.previous_ci,
+                bar.previous_n,
+                height,
+                PREVIOUS_COLOUR,
+                "///",
+                suppressed_label,
+            )
+        if bar.benchmark is not None:
+            ax.plot(
+                [bar.benchmark],
+                [position],
+                marker="D",
+                color=BENCHMARK_COLOUR,
+                markersize=6,
+                zorder=5,
+            )
+    ax.set_yticks(positions)
+    ax.set_yticklabels([textwrap.fill(bar.label, 38) for bar in bars])
+    ax.set_xlim(0, 1.12)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: danish_percent(x) if x <= 1 else ""))
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1])
+    ax.grid(axis="x", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=CURRENT_COLOUR, label=current_label)]
+    if previous_label:
+        handles.append(
+            plt.Rectangle(
+                (0, 0),
+                1,
+                1,
+                facecolor=PREVIOUS_COLOUR,
+                hatch="///",
+                edgecolor="#4d4d4d",
+                label=previous_label,
+            )
+        )
+    if benchmark_label and any(bar.benchmark is not None for bar in bars):
+        handles.append(
+            plt.Line2D(
+                [], [], marker="D", linestyle="", color=BENCHMARK_COLOUR, label=benchmark_label
+            )
+        )
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.08),
+        ncol=len(handles),
+        frameon=False,
+    )
+    return ax
+
+
+def _bar(ax, y, share, ci, n, height, colour, hatch, suppressed_label):
+    if share is None:
+        ax.text(0.01, y, f"({suppressed_label})", va="center", fontsize=8, color="#4d4d4d")
+        return
+    ax.barh(
+        [y],
+        [share],
+        height=height,
+        color=colour,
+        hatch=hatch,
+        edgecolor="#4d4d4d" if hatch else colour,
+    )
+    if ci is not None:
+        ax.errorbar(
+            [share],
+            [y],
+            xerr=[[share - ci[0]], [ci[1] - share]],
+            fmt="none",
+            ecolor="#000000",
+            elinewidth=1,
+            capsize=3,
+        )
+    right = ci[1] if ci else share
+    ax.text(right + 0.015, y, f"{danish_percent(share)}  n={n}", va="center", fontsize=8)
+
+
+def share_figure(bars: Sequence[Bar], **labels) -> Figure:
+    """A figure sized to its number of items, with `plot_shares` drawn on it."""
+    with plt.rc_context(STYLE):
+        rows = max(1, len(bars))
+        figure = Figure(figsize=(8, 0.75 * rows + 1.5), dpi=100)
+        ax = figure.add_subplot()
+        plot_shares(ax, bars, **labels)
+        figure.subplots_adjust(
+            left=0.38, right=0.97, top=0.97, bottom=max(0.1, 1.1 / (0.75 * rows + 1.5))
+        )
+    return figure
+
+
+def figure_svg(figure: Figure, title: str, description: str, element_id: str) -> str:
+    """Inline SVG with <title> and <desc>, no XML prolog and no inline <style> (CSP)."""
+    buffer = io.StringIO()
+    with plt.rc_context(STYLE):
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"<style[^>]*>.*?</style>", "", svg, flags=re.DOTALL)
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.DOTALL)
+    opening = svg[: svg.index(">") + 1]
+    labelled = opening[:-1] + f' role="img" aria-labelledby="{element_id}-title {element_id}-desc">'
+    return (
+        labelled
+        + f'<title id="{element_id}-title">{escape(title)}</title>'
+        + f'<desc id="{element_id}-desc">{escape(description)}</desc>'
+        + svg[len(opening) :]
+    )

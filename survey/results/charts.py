@@ -1,0 +1,70 @@
+"""Charts for a comparison: one per theme, the same figures as the table beside it."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from analysis.charts import Bar, danish_percent, figure_svg, share_figure
+from analysis.results import Comparison, ItemResult
+
+
+def theme_bars(items: list[ItemResult]) -> list[Bar]:
+    return [
+        Bar(
+            label=item.text,
+            current=item.current.share,
+            current_ci=item.current.ci,
+            current_n=item.current.n,
+            previous=item.previous.share if item.previous else None,
+            previous_ci=item.previous.ci if item.previous else None,
+            previous_n=item.previous.n if item.previous else None,
+            benchmark=item.benchmark.share
+            if item.benchmark and not item.benchmark.suppressed
+            else None,
+        )
+        for item in items
+    ]
+
+
+def describe(items: list[ItemResult], comparison: Comparison) -> str:
+    """A text alternative that states every figure in the chart."""
+    parts = []
+    for item in items:
+        if item.current.share is None:
+            parts.append(_("%(item)s: fewer than 5 answers, not shown", item=item.text))
+            continue
+        text = _(
+            "%(item)s: %(share)s positive (n=%(n)d)",
+            item=item.text,
+            share=danish_percent(item.current.share),
+            n=item.current.n,
+        )
+        if item.previous and item.previous.share is not None:
+            text += ", " + _(
+                "before %(share)s (n=%(n)d)",
+                share=danish_percent(item.previous.share),
+                n=item.previous.n,
+            )
+        parts.append(text)
+    return "; ".join(parts) + "."
+
+
+def theme_chart(
+    theme: str, title: str, items: list[ItemResult], comparison: Comparison
+) -> str | None:
+    scored = [item for item in items if item.type in ("likert5", "yesno")]
+    if not scored:
+        return None
+    figure = share_figure(
+        theme_bars(scored),
+        current_label=comparison.round.title,
+        previous_label=comparison.against.title if comparison.against else None,
+        benchmark_label=_("Other municipalities"),
+        suppressed_label=_("under 5 answers"),
+    )
+    return figure_svg(
+        figure,
+        title=_("Share positive: %(theme)s", theme=title),
+        description=describe(scored, comparison),
+        element_id=f"chart-{theme}",
+    )

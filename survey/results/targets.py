@@ -1,0 +1,119 @@
+"""Targets year by year, as in the CFU tables: n, share, ambition and whether it was met."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from analysis.compare import ItemInfo, side_for
+from analysis.proportions import wilson_interval
+from analysis.results import Side
+from analysis.targets import TargetRow, assess
+from survey.extensions import db
+from survey.models import HistoricalResult, Round, Target
+from survey.results.query import pooled_counts
+from survey.results.service import code_to_key, round_period
+from survey.rounds import round_definition
+
+MIN_N = 5
+
+
+def _historical_side(n: int, positive: int) -> Side:
+    if n < MIN_N:
+        return Side(n, None, None, None, None, None, suppressed=True)
+    interval = wilson_interval(positive, n)
+    return Side(
+        n, positive, positive / n, (interval.low, interval.high), None, None, suppressed=False
+    )
+
+
+def yearly_sides(
+    municipality_code: int, compare_key: str, item_type: str = "likert5"
+) -> dict[int, Side]:
+    """Each year's figure for one indicator: the year's rounds pooled, else imported history."""
+    rounds = db.session.scalars(
+        select(Round).where(
+            Round.municipality_code == municipality_code, Round.snapshot.is_not(None)
+        )
+    ).all()
+    by_year: dict[int, list[Round]] = defaultdict(list)
+    for survey_round in rounds:
+        by_year[round_period(survey_round)[0]].append(survey_round)
+    sides: dict[int, Side] = {}
+    info = ItemInfo(key=compare_key, text="", theme="", type=item_type)
+    for year, members in by_year.items():
+        counts, _contributors = pooled_counts(
+            members, {r.id: code_to_key(round_definition(r)) for r in members}
+        )
+        if compare_key in counts:
+            sides[year] = side_for(info, counts[compare_key])
+    history = db.session.scalars(
+        select(HistoricalResult).where(
+            HistoricalResult.municipality_code == municipality_code,
+            HistoricalResult.compare_key == compare_key,
+        )
+    )
+    for result in history:
+        sides.setdefault(result.year, _historical_side(result.n, result.positive))
+    return sides
+
+
+def target_table(municipality_code: int, compare_key: str) -> list[TargetRow]:
+    """One row per year with a figure or an ambition, oldest first."""
+    sides = yearly_sides(municipality_code, compare_key)
+    ambitions = {
+        target.year: target.ambition
+        for target in db.session.scalars(
+            select(Target).where(
+                Target.municipality_code == municipality_code, Target.indicator == compare_key
+            )
+        )
+    }
+    rows = []
+    for year in sorted(set(sides) | set(ambitions)):
+        side = sides.get(year)
+        ambition = ambitions.get(year)
+        rows.append(
+            TargetRow(
+                year=year,
+                n=side.n if side else None,
+                share=side.share if side else None,
+                ci=side.ci if side else None,
+                ambition=ambition,
+                verdict=assess(side, ambition) if ambition is not None else None,
+            )
+        )
+    return rows
+
+
+def indicators_with_targets(municipality_code: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(Target.indicator)
+            .where(Target.municipality_code == municipality_code)
+            .distinct()
+            .order_by(Target.indicator)
+        )
+    )
+
+
+def set_target(municipality_code: int, indicator: str, year: int, ambition: float) -> Target:
+    if not 0 <= ambition <= 1:
+        raise ValueError("an ambition is a share between 0 and 1")
+    target = db.session.scalar(
+        select(Target).where(
+            Target.municipality_code == municipality_code,
+            Target.indicator == indicator,
+            Target.year == year,
+        )
+    )
+    if target is None:
+        target = Target(
+            municipality_code=municipality_code, indicator=indicator, year=year, ambition=ambition
+        )
+        db.session.add(target)
+    else:
+        target.ambition = ambition
+    db.session.flush()
+    return target
