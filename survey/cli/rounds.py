@@ -159,3 +159,69 @@ def _sniff_delimiter(handle) -> str:
     sample = handle.read(4096)
     handle.seek(0)
     return ";" if sample.count(";") > sample.count(",") else ","
+
+
+@round_group.command("import")
+@click.option("--municipality", "municipality_code", type=int, required=True)
+@click.option("--title", required=True)
+@click.option("--questionnaire", "key", required=True)
+@click.option("--version", type=int, default=None)
+@click.option(
+    "--opens", type=click.DateTime(["%Y-%m-%d"]), default=None, help="When the round ran."
+)
+@click.option("--closes", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.argument("file", type=click.File("rb"))
+def import_command(municipality_code, title, key, version, opens, closes, file):
+    """Create a closed round from respondent-level answers; prints its id on the last line.
+
+    One row per respondent; columns are item codes and background variables. Likert
+    1..5 and 0 for "ved ikke"; empty means not asked; multi values joined by "|".
+    """
+    from survey.importer import ImportError_, import_round
+
+    municipality = db.session.get(Municipality, municipality_code)
+    if municipality is None:
+        raise click.ClickException(f"no municipality has the code {municipality_code}")
+    try:
+        questionnaire = find_questionnaire(key, version)
+    except (LookupError, QuestionnaireError) as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        survey_round = import_round(
+            municipality,
+            title.strip(),
+            questionnaire,
+            file.read(),
+            opens.date() if opens else None,
+            closes.date() if closes else None,
+        )
+    except ImportError_ as error:
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(
+            f"nothing was imported: {len(error.problems)} problems"
+        ) from None
+    db.session.commit()
+    click.echo(survey_round.id)
+
+
+@round_group.command("import-history")
+@click.option("--municipality", "municipality_code", type=int, required=True)
+@click.argument("file", type=click.File("rb"))
+def import_history_command(municipality_code, file):
+    """Import aggregated results of older surveys: compare_key;period;n;positive[;text]."""
+    from survey.importer import ImportError_, import_history
+
+    municipality = db.session.get(Municipality, municipality_code)
+    if municipality is None:
+        raise click.ClickException(f"no municipality has the code {municipality_code}")
+    try:
+        count = import_history(municipality, file.read())
+    except ImportError_ as error:
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(
+            f"nothing was imported: {len(error.problems)} problems"
+        ) from None
+    db.session.commit()
+    click.echo(f"{count} results imported.")
