@@ -121,11 +121,13 @@ def plot_shares(
                 [], [], marker="D", linestyle="", color=BENCHMARK_COLOUR, label=benchmark_label
             )
         )
+    # Centred on the figure, not the axes, so long round titles are never cut off.
     ax.legend(
         handles=handles,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.08),
-        ncol=len(handles),
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.0),
+        bbox_transform=ax.figure.transFigure,
+        ncol=min(len(handles), 2),
         frameon=False,
     )
     return ax
@@ -165,7 +167,7 @@ def share_figure(bars: Sequence[Bar], **labels) -> Figure:
         ax = figure.add_subplot()
         plot_shares(ax, bars, **labels)
         figure.subplots_adjust(
-            left=0.38, right=0.97, top=0.97, bottom=max(0.1, 1.1 / (0.75 * rows + 1.5))
+            left=0.38, right=0.97, top=0.97, bottom=1.25 / (0.75 * rows + 1.5)
         )
     return figure
 

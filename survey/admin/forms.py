@@ -15,7 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 TYPE_CHOICES = [
@@ -60,7 +60,7 @@ class QuestionForm(FlaskForm):
     help_en = TextAreaField(
         _l("Help text in English (optional)"), validators=[Optional(), Length(max=500)]
     )
-    type = SelectField(_l("Answer type"), choices=TYPE_CHOICES)
+    type = SelectField(_l("Answer type"), choices=[])  # TYPE_CHOICES, set by the view
     options_da = TextAreaField(
         _l("Answer options in Danish, one per line (for lists)"),
         validators=[Optional(), Length(max=3000)],
@@ -98,11 +98,8 @@ class SendListForm(FlaskForm):
 class UserForm(FlaskForm):
     email = EmailField(
         _l("E-mail"),
-        validators=[
-            DataRequired(_l("Enter an e-mail address.")),
-            Email(_l("Enter a valid e-mail address.")),
-            Length(max=254),
-        ],
+        # The address itself is checked by create_user (wtforms' Email() needs email_validator).
+        validators=[DataRequired(_l("Enter an e-mail address.")), Length(max=254)],
     )
     role = SelectField(_l("Role"), choices=[])
     municipality = SelectField(_l("Municipality"), coerce=int, choices=[], validators=[Optional()])

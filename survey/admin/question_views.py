@@ -9,7 +9,7 @@ from flask_login import current_user
 from questionnaires.model import pick_text
 from survey import audit
 from survey.admin import bp
-from survey.admin.forms import EmptyForm, QuestionForm
+from survey.admin.forms import TYPE_CHOICES, EmptyForm, QuestionForm
 from survey.bank import (
     BankError,
     QuestionDraft,
@@ -128,6 +128,8 @@ def _question_form(question: LocalQuestion | None = None) -> QuestionForm:
             )
         )
     form.condition.choices = choices
+    # Set after construction: wtforms 3.3 warns about tuple choices given to the field class.
+    form.type.choices = TYPE_CHOICES
     if question is not None and request.method == "GET":
         draft = draft_from(question)
         form.text_da.data = draft.texts.get("da", "")

@@ -45,13 +45,9 @@ def users():
                 ),
                 "success",
             )
-            created = user
-            return render_template(
-                "admin/users.html",
-                **_context(_user_form(blank=True)),
-                new_user=created,
-                new_password=new_password,
-            )
+            context = _context(_user_form(blank=True))
+            context.update(new_user=user, new_password=new_password)
+            return render_template("admin/users.html", **context)
     status = 400 if form.errors else 200
     return render_template("admin/users.html", **_context(form)), status
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from flask_babel import gettext as _
@@ -13,6 +14,7 @@ from survey.models import ROLES, Municipality, User
 from survey.models.base import utcnow
 
 MIN_PASSWORD_LENGTH = 12
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Compared against when the e-mail is unknown, so a miss takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a real password")
 
@@ -45,7 +47,7 @@ def create_user(
 ) -> tuple[User, str]:
     """Create a staff user; returns the user and the password (generated if not given)."""
     email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
+    if not EMAIL.match(email) or len(email) > 254:
         raise AccountError(_("Enter a valid e-mail address."))
     if role not in ROLES:
         raise AccountError(_("Unknown role."))

@@ -58,6 +58,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # The session lives in a signed cookie: a copy taken before logging out would still be
+    # valid, so logging out ends every session of this user, as a password change does.
+    current_user.session_version += 1
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are logged out."), "success")

@@ -6,6 +6,7 @@ from flask import Flask
 def register_commands(app: Flask) -> None:
     from survey.cli.demo import demo_command
     from survey.cli.questionnaire import questionnaire_group
+    from survey.cli.report import export_command, report_command
     from survey.cli.results import results_group
     from survey.cli.rounds import round_group
     from survey.cli.users import user_group
@@ -15,3 +16,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(user_group)
     app.cli.add_command(results_group)
+    app.cli.add_command(report_command)
+    app.cli.add_command(export_command)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask.cli import AppGroup
 
 from survey import audit
 from survey.auth.service import AccountError, create_user
@@ -12,7 +13,7 @@ from survey.extensions import db
 from survey.models import ROLES
 
 
-@click.group("user", help="Manage staff users.")
+@click.group("user", cls=AppGroup, help="Manage staff users.")
 def user_group():
     pass
 

@@ -57,6 +57,12 @@ def page(key: str):
     if journey.response is None:
         if svc.invitation_completed(state):
             return redirect(url_for("respond.thanks"))
+        if request.method == "POST" and state.channel == "open":
+            # Only a second "Send" racing the first gets here: the sheet was completed and
+            # its resume hash erased, and this request carried the cookie from before.
+            state.done = True
+            save_state(state)
+            return redirect(url_for("respond.thanks"))
         return redirect(url_for("respond.landing"))
     visible = {p.key: p for p in journey.definition.visible_pages(journey.answers)}
     current = visible.get(key)

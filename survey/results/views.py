@@ -69,6 +69,7 @@ def overview():
         scores={score.theme: score for score in comparison.themes},
         targets=targets,
         item_texts={item.compare_key: item.text for item in comparison.items},
+        current_round_closed=survey_round.state == "closed",
     )
 
 
@@ -131,3 +132,103 @@ def _by_theme(comparison, survey_round):
             )
             grouped.append((theme, title, items))
     return grouped
+
+
+@bp.get("/report.<any(html, pdf, xlsx, docx):fmt>")
+@requires("admin", "analyst")
+def download_report(fmt: str):
+    """The June report in one format, from the same comparison as the page."""
+    from survey.report.builder import build_report
+    from survey.report.render import FORMATS, render_report
+
+    survey_round = get_or_404(Round, request.args.get("round", type=int))
+    against_id = request.args.get("against", type=int)
+    against = get_or_404(Round, against_id) if against_id else None
+    by = request.args.get("by") or None
+    if by is not None and by not in BACKGROUND_VARIABLES:
+        abort(400)
+    try:
+        report = build_report(
+            survey_round, against, by, include_free_text=request.args.get("free_text") == "1"
+        )
+    except ResultsError as error:
+        flash(str(error), "error")
+        return redirect(url_for("results.overview"))
+    body = render_report(report, fmt)
+    audit.record(
+        "report.export", survey_round, details={"format": fmt, "against": against_id, "by": by}
+    )
+    db.session.commit()
+    mimetype, extension = FORMATS[fmt]
+    headers = {
+        "Content-Disposition": f'attachment; filename="rapport-runde-{survey_round.id}.{extension}"'
+    }
+    if fmt == "html":
+        # A self-contained document: its own inline styles, no scripts at all.
+        headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+        )
+    return body, 200, {"Content-Type": mimetype, **headers}
+
+
+@bp.get("/export.<any(csv, xlsx, sav, codebook):fmt>")
+@requires("admin", "analyst")
+def download_export(fmt: str):
+    """Respondent-level answers of a closed round (streamed CSV); audited."""
+    import tempfile
+
+    from flask import Response as FlaskResponse
+    from flask import stream_with_context
+
+    from survey.report import exports
+
+    survey_round = get_or_404(Round, request.args.get("round", type=int))
+    if survey_round.state != "closed":
+        flash(_("Answers can be exported once the round is closed."), "error")
+        return redirect(url_for("results.overview", round=survey_round.id))
+    audit.record("answers.export", survey_round, details={"format": fmt})
+    db.session.commit()
+    name = f"svar-runde-{survey_round.id}"
+    if fmt == "csv":
+        delimiter = ";" if request.args.get("sep") == "semicolon" else ","
+        return FlaskResponse(
+            stream_with_context(exports.export_csv(survey_round, delimiter)),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if fmt == "xlsx":
+        return (
+            exports.export_xlsx(survey_round),
+            200,
+            {
+                "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "Content-Disposition": f'attachment; filename="{name}.xlsx"',
+            },
+        )
+    if fmt == "sav":
+        with tempfile.NamedTemporaryFile(suffix=".sav") as handle:
+            exports.export_sav(survey_round, handle.name)
+            handle.seek(0)
+            body = handle.read()
+        return (
+            body,
+            200,
+            {
+                "Content-Type": "application/x-spss-sav",
+                "Content-Disposition": f'attachment; filename="{name}.sav"',
+            },
+        )
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    csv.writer(buffer).writerows(exports.codebook_rows(round_definition(survey_round)))
+    return (
+        buffer.getvalue(),
+        200,
+        {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{name}-kodebog.csv"',
+        },
+    )

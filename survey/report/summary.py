@@ -1,0 +1,58 @@
+"""Plain-words summary written from the figures, and nothing else."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from analysis.charts import danish_percent
+from analysis.results import Comparison
+
+
+def summary_sentences(comparison: Comparison) -> list[str]:
+    """What changed significantly since the last round, and what did not."""
+    if comparison.against is None:
+        shown = [i for i in comparison.items if i.type == "likert5" and not i.current.suppressed]
+        if not shown:
+            return [_("Too few answers to show results.")]
+        best = max(shown, key=lambda i: i.current.share)
+        worst = min(shown, key=lambda i: i.current.share)
+        return [
+            _("There is no earlier round to compare with."),
+            _(
+                "The highest share positive is for “%(item)s”: %(share)s.",
+                item=best.text,
+                share=danish_percent(best.current.share),
+            ),
+            _(
+                "The lowest share positive is for “%(item)s”: %(share)s.",
+                item=worst.text,
+                share=danish_percent(worst.current.share),
+            ),
+        ]
+    sentences = []
+    compared = [i for i in comparison.items if i.change is not None]
+    significant = [i for i in compared if i.change.significant]
+    for item in significant:
+        direction = _("rose") if item.change.diff > 0 else _("fell")
+        sentences.append(
+            _(
+                "The share positive for “%(item)s” %(direction)s from %(before)s to %(after)s. The change is statistically significant.",
+                item=item.text,
+                direction=direction,
+                before=danish_percent(item.previous.share),
+                after=danish_percent(item.current.share),
+            )
+        )
+    unchanged = len(compared) - len(significant)
+    if unchanged:
+        sentences.append(
+            _(
+                "For %(n)d of %(total)d questions compared, the change since %(round)s is not statistically significant: it may be chance.",
+                n=unchanged,
+                total=len(compared),
+                round=comparison.against.title,
+            )
+        )
+    if not compared:
+        sentences.append(_("No question had enough answers in both rounds to be compared."))
+    return sentences
