@@ -16,7 +16,7 @@ run: install assets translations migrate
 	print('Citizen link (invitation):', d['citizen_links'][0]); \
 	print('Open link (QR poster):    ', d['open_link']); \
 	print('More links: instance/demo.json\n')"
-	$(DEMO_ENV) $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logformat '%(h)s "%(m)s %(U)s" %(s)s' wsgi:app
+	$(DEMO_ENV) $(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers 2 wsgi:app
 
 test: install-test assets translations
 	@command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || $(MAKE) --no-print-directory chromium

@@ -16,7 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, config))
 
-    from survey import database, i18n, security, templating
+    from survey import database, i18n, operations, security, templating
     from survey.auth.service import load_user
     from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -34,8 +34,10 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    operations.init_app(app)
 
     from survey import errors
+    from survey.accessibility import bp as accessibility_bp
     from survey.admin import bp as admin_bp
     from survey.auth import bp as auth_bp
     from survey.respond import bp as respond_bp
@@ -45,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(accessibility_bp)
     errors.init_app(app)
 
     from survey.cli import register_commands

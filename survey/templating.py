@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from questionnaires.model import pick_text
+from survey.accessibility import statement_url
 from survey.i18n import ui_languages
 from survey.respond.state import load_state
 
@@ -122,6 +123,7 @@ def init_app(app: Flask) -> None:
             "share_with_ci": share_with_ci,
             "verdict_label": verdict_label,
             "sender_name": sender_name,
+            "statement_url": statement_url,
             "offered_languages": offered_languages,
             "session_channel": session_channel,
             "field_id": field_id,

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from survey import create_app
-from survey.extensions import db
+from survey.extensions import db, limiter
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_SCHEMA = "bb_test_" + uuid.uuid4().hex[:8]
@@ -83,6 +83,7 @@ def _empty_tables(request):
         return
     application = request.getfixturevalue("app")
     with application.app_context():
+        limiter.reset()  # login attempts counted in one test must not lock out the next
         db.session.remove()
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
         with db.engine.begin() as connection:

@@ -4,6 +4,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
+    from survey.cli.data import data_group
     from survey.cli.demo import demo_command
     from survey.cli.questionnaire import questionnaire_group
     from survey.cli.report import export_command, report_command
@@ -18,3 +19,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(results_group)
     app.cli.add_command(report_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(data_group)

@@ -18,6 +18,8 @@ class Municipality(Base):
     # What citizens see as the sender ("Jobcenter Odense"); data, since the 2025 reform
     # renames the job centre in law.
     service_name: Mapped[str | None] = mapped_column(String(120))
+    # The municipality's own accessibility statement (made in the state's WAS tool).
+    accessibility_url: Mapped[str | None] = mapped_column(String(500))
 
     @property
     def display_service_name(self) -> str:

@@ -33,6 +33,8 @@ class Round(Base):
     # Public code of the open link on a waiting-room poster; not a secret, so kept in clear.
     open_code: Mapped[str | None] = mapped_column(String(40), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when retention deleted the raw answers; the aggregated results were kept.
+    raw_answers_deleted_on: Mapped[date | None]
 
     municipality: Mapped[Municipality] = relationship()
     local_questions: Mapped[list[RoundQuestion]] = relationship(

@@ -104,6 +104,8 @@ def thanks():
     journey = svc.load_journey(state)
     if journey is None or not svc.invitation_completed(state):
         return redirect(url_for("respond.landing"))
+    g.allowed_languages = tuple(journey.survey_round.languages)
+    g.survey_round = journey.survey_round
     return render_template("respond/thanks.html", journey=journey)
 
 

@@ -1,0 +1,24 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Every worker is stateless (sessions live in signed cookies, rate limits in Redis when
+REDIS_URL is set), so more load means more workers or more machines on one PostgreSQL.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+worker_class = "gthread"
+timeout = 60
+graceful_timeout = 30
+keepalive = 5
+max_requests = 2000  # recycle workers now and then, jittered so they do not restart together
+max_requests_jitter = 200
+# Access log without query strings or paths that could carry tokens: method, route, status.
+accesslog = "-" if os.environ.get("ACCESS_LOG", "1") == "1" else None
+access_log_format = '{"method": "%(m)s", "status": %(s)s, "bytes": %(B)s, "ms": %(M)s}'
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+preload_app = False
