@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, request
 from flask_babel import lazy_gettext
 
 from survey.config import load_config
@@ -22,6 +22,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+
+    @app.before_request  # registered before CSRFProtect, which reads the form first
+    def allow_large_send_lists():
+        # A send list may exceed MAX_CONTENT_LENGTH; the view then says how large it is.
+        if request.endpoint == "admin.round_invitations":
+            from survey.admin.invitation_views import UPLOAD_LIMIT
+
+            request.max_content_length = UPLOAD_LIMIT
+
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)

@@ -21,6 +21,7 @@ from survey.admin import (  # noqa: E402, F401
     audit_views,
     background_views,
     invitation_views,
+    municipality_views,
     question_views,
     round_views,
     user_views,

@@ -114,3 +114,17 @@ class BackgroundValueForm(FlaskForm):
 
 class ReplaceValueForm(FlaskForm):
     replaced_by = SelectField(_l("Replaced by"), choices=[])
+
+
+class MunicipalityForm(FlaskForm):
+    service_name = StringField(
+        _l("Sender name citizens see"), validators=[Optional(), Length(max=120)]
+    )
+    accessibility_url = StringField(
+        _l("Address of the municipality's accessibility statement (from the WAS tool)"),
+        validators=[Optional(), Length(max=500)],
+    )
+
+    def validate_accessibility_url(self, field):
+        if field.data and not field.data.strip().startswith("https://"):
+            raise ValidationError(_l("The address must begin with https://"))

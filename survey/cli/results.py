@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+from flask.cli import AppGroup
 
 from survey.extensions import db
 from survey.models import Round
@@ -12,7 +13,7 @@ from survey.models.background import BACKGROUND_VARIABLES
 from survey.results.service import ResultsError, build_comparison
 
 
-@click.group("results", help="Compare rounds and print results.")
+@click.group("results", cls=AppGroup, help="Compare rounds and print results.")
 def results_group():
     pass
 
