@@ -156,19 +156,16 @@ def retire_question(question: LocalQuestion) -> None:
 
 
 def rounds_using(question: LocalQuestion) -> list[Round]:
-    return list(
-        db.session.scalars(
-            select(Round)
-            .join(RoundQuestion, RoundQuestion.round_id == Round.id)
-            .join(LocalQuestion, LocalQuestion.id == RoundQuestion.local_question_id)
-            .where(
-                LocalQuestion.code == question.code,
-                LocalQuestion.municipality_code == question.municipality_code,
-            )
-            .order_by(Round.id)
-            .distinct()
+    # IN (subquery), not DISTINCT: PostgreSQL cannot compare the round's JSON columns.
+    used_in = (
+        select(RoundQuestion.round_id)
+        .join(LocalQuestion, LocalQuestion.id == RoundQuestion.local_question_id)
+        .where(
+            LocalQuestion.code == question.code,
+            LocalQuestion.municipality_code == question.municipality_code,
         )
     )
+    return list(db.session.scalars(select(Round).where(Round.id.in_(used_in)).order_by(Round.id)))
 
 
 def draft_from(question: LocalQuestion) -> QuestionDraft:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import insert, select
@@ -55,7 +55,8 @@ def read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
     delimiter = ";" if lines[0].count(";") >= lines[0].count(",") else ","
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     header = [name.strip() for name in rows[0]]
-    return header, [row for row in rows[1:] if any(cell.strip() for cell in row)]
+    # Blank rows stay (as []) so that problems name the file's own row numbers.
+    return header, [row if any(cell.strip() for cell in row) else [] for row in rows[1:]]
 
 
 def check_value(item: Item, raw: str) -> tuple[str | None, str | None]:
@@ -99,6 +100,8 @@ def check_respondent_file(
         return result
     permitted = permitted_values()
     for row_number, cells in enumerate(rows, start=2):
+        if not cells:
+            continue
         if len(cells) != len(header):
             if not result.add(f"row {row_number}: {len(cells)} cells, but {len(header)} columns"):
                 break
@@ -131,6 +134,15 @@ def check_respondent_file(
     return result
 
 
+def asked_only(questionnaire: Questionnaire, codes: set[str]) -> Questionnaire:
+    """What an imported round asked: an item without a column in the file was not asked."""
+    pages = tuple(
+        replace(page, items=tuple(item for item in page.items if item.code in codes))
+        for page in questionnaire.pages
+    )
+    return replace(questionnaire, pages=tuple(page for page in pages if page.items))
+
+
 def import_round(
     municipality: Municipality,
     title: str,
@@ -153,7 +165,7 @@ def import_round(
         opens_on=opens_on,
         closes_on=closes_on,
         languages=list(questionnaire.languages),
-        snapshot=questionnaire.to_dict(),
+        snapshot=asked_only(questionnaire, set(header)).to_dict(),
     )
     db.session.add(survey_round)
     db.session.flush()
@@ -201,6 +213,8 @@ def import_history(municipality: Municipality, data: bytes) -> int:
         )
     records = []
     for row_number, cells in enumerate(rows, start=2):
+        if not cells:
+            continue
         if len(cells) != len(header):
             problems.append(f"row {row_number}: {len(cells)} cells, but {len(header)} columns")
             continue

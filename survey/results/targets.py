@@ -54,8 +54,12 @@ def yearly_sides(
             HistoricalResult.compare_key == compare_key,
         )
     )
-    for result in history:
-        sides.setdefault(result.year, _historical_side(result.n, result.positive))
+    pooled: dict[int, tuple[int, int]] = {}
+    for result in history:  # a year's periods (e.g. 2023H1 and 2023H2) pooled, as rounds are
+        n, positive = pooled.get(result.year, (0, 0))
+        pooled[result.year] = (n + result.n, positive + result.positive)
+    for year, (n, positive) in pooled.items():
+        sides.setdefault(year, _historical_side(n, positive))
     return sides
 
 

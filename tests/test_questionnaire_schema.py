@@ -1,0 +1,394 @@
+"""The questionnaire format: the shipped KL file is valid; broken files are refused plainly.
+
+Every refusal must name the file and the line a person has to look at, so each case
+below states the line it expects by pointing at the text on that line.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from questionnaires import (
+    QUESTIONNAIRE_DIR,
+    Questionnaire,
+    QuestionnaireError,
+    find_questionnaire,
+    load_questionnaire,
+)
+from questionnaires.loader import parse_questionnaire
+
+CORE_THEMES = {"meeting", "goals", "conversation", "progression", "overall"}
+
+# A small valid questionnaire; the broken variants below each change one thing in it.
+VALID = """\
+key: mini
+version: 1
+title: {da: "Mini", en: "Mini"}
+languages: [da, en]
+pages:
+  - key: meeting
+    theme: meeting
+    title: {da: "Mødet", en: "Meeting"}
+    items:
+      - code: mini.first
+        type: yesno
+        text: {da: "Første?", en: "First?"}
+      - code: mini.second
+        type: likert5
+        text: {da: "Anden", en: "Second"}
+        show_if: {item: mini.first, equals: 1}
+  - key: overall
+    theme: overall
+    title: {da: "Alt i alt", en: "Overall"}
+    items:
+      - code: mini.pick
+        type: single
+        text: {da: "Vælg", en: "Pick"}
+        options:
+          - {value: 1, label: {da: "En", en: "One"}}
+          - {value: 2, label: {da: "To", en: "Two"}}
+      - code: mini.comment
+        type: text
+        max_length: 200
+        text: {da: "Kommentar", en: "Comment"}
+"""
+
+
+def line_of(text: str, marker: str | tuple[str, int]) -> int:
+    """The 1-based line that holds `marker`, which must occur exactly once.
+
+    A (marker, n) pair means the n-th line holding it, for duplicates.
+    """
+    marker, nth = marker if isinstance(marker, tuple) else (marker, None)
+    hits = [number for number, line in enumerate(text.splitlines(), 1) if marker in line]
+    if nth is not None:
+        return hits[nth - 1]
+    assert len(hits) == 1, f"marker {marker!r} found on lines {hits}"
+    return hits[0]
+
+
+def changed(old: str, new: str, text: str = VALID) -> str:
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+def refusal(text: str, filename: str = "mini.yaml") -> tuple[int, str]:
+    """Parse text that must be refused; return (line, message) from 'file:line: message'."""
+    with pytest.raises(QuestionnaireError) as caught:
+        parse_questionnaire(text, filename)
+    match = re.fullmatch(rf"{re.escape(filename)}:(\d+): (.+)", str(caught.value), re.S)
+    assert match, f"not 'file:line: message': {caught.value}"
+    return int(match.group(1)), match.group(2)
+
+
+# --- the shipped KL questionnaire -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kl() -> Questionnaire:
+    return load_questionnaire(QUESTIONNAIRE_DIR / "kl-beskaeftigelse.yaml")
+
+
+def test_valid_sample_loads():
+    questionnaire = parse_questionnaire(VALID, "mini.yaml")
+    assert [page.key for page in questionnaire.pages] == ["meeting", "overall"]
+    second = questionnaire.item("mini.second")
+    assert second.show_if is not None and second.show_if.values == (1,)
+    assert questionnaire.item("mini.comment").max_length == 200
+    assert [o.value for o in questionnaire.item("mini.pick").options] == [1, 2]
+
+
+def test_kl_file_validates_with_key_version_and_both_languages(kl):
+    assert kl.key == "kl-beskaeftigelse"
+    assert kl.version == 1
+    assert kl.languages == ("da", "en")
+    assert find_questionnaire("kl-beskaeftigelse") == kl
+    for page in kl.pages:
+        assert page.title["da"].strip() and page.title["en"].strip()
+    for item in kl.items:
+        assert item.text["da"].strip() and item.text["en"].strip(), item.code
+        assert item.compare_key, item.code
+
+
+def test_kl_has_at_least_12_likert_items_covering_all_five_themes(kl):
+    likert = [item for item in kl.items if item.type == "likert5"]
+    assert len(likert) >= 12
+    assert {item.theme for item in likert} == CORE_THEMES
+    assert {page.theme for page in kl.pages} == CORE_THEMES
+    # One theme at a time: every page keeps to its own theme.
+    for page in kl.pages:
+        assert {item.theme for item in page.items} == {page.theme}
+
+
+def test_kl_likert_scale_is_1_to_5_plus_ved_ikke(kl):
+    for item in kl.items:
+        if item.type != "likert5":
+            continue
+        labels = {option.value: option.label["da"] for option in item.options}
+        assert labels == {
+            1: "Helt uenig",
+            2: "Delvist uenig",
+            3: "Hverken enig eller uenig",
+            4: "Delvist enig",
+            5: "Helt enig",
+            0: "Ved ikke",
+        }
+
+
+def test_kl_asks_about_company_internship_with_yes_no(kl):
+    internship = kl.item("kl.progress.internship")
+    assert internship.type == "yesno"
+    assert "virksomhedspraktik" in internship.text["da"].lower()
+    assert [(o.value, o.label["da"]) for o in internship.options] == [(1, "Ja"), (2, "Nej")]
+    # The local add-ons are not part of the core file: they come from Odense's bank.
+    assert all(item.code.startswith("kl.") for item in kl.items)
+
+
+def test_kl_codes_are_unique_and_text_items_have_a_limit(kl):
+    codes = [item.code for item in kl.items]
+    assert len(codes) == len(set(codes))
+    for item in kl.items:
+        if item.type == "text":
+            assert item.max_length and item.max_length <= 5000
+        else:
+            assert item.max_length is None
+
+
+def test_snapshot_round_trip_keeps_everything(kl):
+    assert Questionnaire.from_dict(kl.to_dict()) == kl
+    mini = parse_questionnaire(VALID, "mini.yaml")
+    assert Questionnaire.from_dict(mini.to_dict()) == mini
+
+
+# --- broken files -----------------------------------------------------------------------
+
+BROKEN = {
+    "unknown item key": (
+        changed("        type: likert5\n", "        type: likert5\n        colour: red\n"),
+        "colour: red",
+        ["unknown key 'colour'"],
+    ),
+    "unknown top-level key": (
+        changed("version: 1\n", "version: 1\nauthor: KL\n"),
+        "author: KL",
+        ["unknown key 'author'"],
+    ),
+    "unknown page key": (
+        changed("    theme: overall\n", "    theme: overall\n    colour: blue\n"),
+        "colour: blue",
+        ["unknown key 'colour'"],
+    ),
+    "missing Danish text on an item": (
+        changed('text: {da: "Anden", en: "Second"}', 'text: {en: "Second"}'),
+        'text: {en: "Second"}',
+        ["mini.second", "no text in 'da'"],
+    ),
+    "blank Danish text on an item": (
+        changed('text: {da: "Anden", en: "Second"}', 'text: {da: "  ", en: "Second"}'),
+        'text: {da: "  "',
+        ["mini.second", "no text in 'da'"],
+    ),
+    "missing Danish option label": (
+        changed('{value: 2, label: {da: "To", en: "Two"}}', '{value: 2, label: {en: "Two"}}'),
+        'label: {en: "Two"}',
+        ["no text in 'da'"],
+    ),
+    "languages without Danish": (
+        changed("languages: [da, en]", "languages: [en]"),
+        "languages: [en]",
+        ["Danish"],
+    ),
+    "duplicate item code": (
+        changed("      - code: mini.pick", "      - code: mini.first"),
+        ("- code: mini.first", 2),
+        ["'mini.first'", "used twice"],
+    ),
+    "bad type": (
+        changed("        type: likert5", "        type: likert7"),
+        "type: likert7",
+        ["likert7", "likert5", "yesno", "single", "multi", "text"],
+    ),
+    "show_if to a later item": (
+        changed("{item: mini.first, equals: 1}", "{item: mini.pick, equals: 1}"),
+        "item: mini.pick",
+        ["mini.second", "'mini.pick'", "not an earlier item"],
+    ),
+    "show_if to an unknown item": (
+        changed("{item: mini.first, equals: 1}", "{item: mini.nowhere, equals: 1}"),
+        "item: mini.nowhere",
+        ["'mini.nowhere'", "not an earlier item"],
+    ),
+    "show_if to itself": (
+        changed("{item: mini.first, equals: 1}", "{item: mini.second, equals: 1}"),
+        "item: mini.second",
+        ["not an earlier item"],
+    ),
+    "show_if with a value that is not an option": (
+        changed("{item: mini.first, equals: 1}", "{item: mini.first, equals: 3}"),
+        "equals: 3",
+        ["show_if value 3", "not an option of 'mini.first'"],
+    ),
+    "show_if with a list holding a bad value": (
+        changed("{item: mini.first, equals: 1}", "{item: mini.first, in: [1, 7]}"),
+        "in: [1, 7]",
+        ["show_if value 7"],
+    ),
+    "show_if with both equals and in": (
+        changed("{item: mini.first, equals: 1}", "{item: mini.first, equals: 1, in: [1]}"),
+        "in: [1]}",
+        ["exactly one of 'equals' or 'in'"],
+    ),
+    "text item without max_length": (
+        changed("        max_length: 200\n", ""),
+        "- code: mini.comment",
+        ["mini.comment", "text item", "max_length"],
+    ),
+    "text item with a huge max_length": (
+        changed("max_length: 200", "max_length: 100000"),
+        "max_length: 100000",
+        ["max_length between 1 and 5000"],
+    ),
+    "max_length on a choice item": (
+        changed("        type: yesno\n", "        type: yesno\n        max_length: 10\n"),
+        "max_length: 10",
+        ["max_length is only for text items"],
+    ),
+    "fixed options given for likert5": (
+        changed(
+            "        type: likert5\n",
+            "        type: likert5\n        options: [{value: 1, label: {da: a, en: a}}]\n",
+        ),
+        "options: [{value: 1",
+        ["fixed options"],
+    ),
+    "single item with one option": (
+        changed('          - {value: 2, label: {da: "To", en: "Two"}}\n', ""),
+        "        options:",
+        ["at least two options"],
+    ),
+    "duplicate option value": (
+        changed('{value: 2, label: {da: "To"', '{value: 1, label: {da: "To"'),
+        '{value: 1, label: {da: "To"',
+        ["option value 1 is used twice"],
+    ),
+    "unknown theme": (
+        changed("    theme: overall", "    theme: happiness"),
+        "theme: happiness",
+        ["happiness"],
+    ),
+    "bad item code": (
+        changed("- code: mini.pick", "- code: Mini Pick!"),
+        "- code: Mini Pick!",
+        ["item code must be lowercase"],
+    ),
+    "missing required key": (
+        changed("version: 1\n", ""),
+        "key: mini",
+        ["lacks the required key 'version'"],
+    ),
+    "duplicate key in an item": (
+        changed(
+            '        text: {da: "Første?", en: "First?"}\n',
+            '        text: {da: "Første?", en: "First?"}\n        type: likert5x\n',
+        ),
+        "type: likert5x",
+        ["'type' appears twice"],
+    ),
+    "duplicate top-level key": (
+        VALID + "version: 2\n",
+        "version: 2",
+        ["'version' appears twice"],
+    ),
+    "duplicate page key": (
+        changed("  - key: overall", "  - key: meeting"),
+        ("- key: meeting", 2),
+        ["page key 'meeting' is used twice"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_file_is_refused_with_file_line_and_plain_message(case):
+    text, where, fragments = BROKEN[case]
+    line, message = refusal(text)
+    assert line == line_of(text, where), message
+    for fragment in fragments:
+        assert fragment in message
+    assert "Traceback" not in message and "LineDict" not in message
+
+
+@pytest.mark.parametrize(
+    ("broken", "marker"),
+    [
+        # A tab where indentation belongs.
+        (changed("        type: likert5", "\ttype: likert5"), "\ttype: likert5"),
+        # A line indented too far.
+        (changed("        type: likert5", "          type: likert5"), "          type: likert5"),
+        # A colon with no space inside a block mapping value.
+        (changed("    theme: meeting", "    theme: meeting: x"), "theme: meeting: x"),
+    ],
+    ids=["tab", "indentation", "stray colon"],
+)
+def test_yaml_syntax_error_names_the_line(broken, marker):
+    line, message = refusal(broken)
+    assert line == line_of(broken, marker)
+    assert message.startswith("this is not valid YAML")
+
+
+def test_unclosed_quote_points_at_the_line_where_the_quote_opens():
+    broken = changed('text: {da: "Anden", en: "Second"}', 'text: {da: "Anden, en: Second}')
+    line, message = refusal(broken)
+    assert line == line_of(broken, '"Anden, en: Second}')
+    assert message.startswith("this is not valid YAML")
+
+
+def test_unclosed_bracket_points_at_the_line_where_it_opens():
+    broken = changed("languages: [da, en]", "languages: [da, en")
+    line, message = refusal(broken)
+    assert line == line_of(broken, "languages: [da, en")
+    assert message.startswith("this is not valid YAML")
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n", "---\n"])
+def test_empty_file_is_refused(text):
+    assert refusal(text) == (1, "the file is empty")
+
+
+@pytest.mark.parametrize("text", ["- a\n- b\n", "just words\n", "42\n"])
+def test_file_that_is_not_a_mapping_is_refused(text):
+    line, message = refusal(text)
+    assert line == 1
+    assert "must be a mapping" in message
+
+
+def test_refusal_from_a_file_names_the_file(tmp_path):
+    path = tmp_path / "odense-lokal.yaml"
+    broken = changed("        type: likert5", "        type: likert7")
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(QuestionnaireError) as caught:
+        load_questionnaire(path)
+    assert str(caught.value).startswith(f"{path}:{line_of(broken, 'likert7')}: ")
+
+
+def test_file_that_is_not_utf8_is_refused(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(VALID.encode("latin-1"))
+    with pytest.raises(QuestionnaireError) as caught:
+        load_questionnaire(path)
+    assert str(caught.value) == f"{path}:1: the file is not UTF-8 text"
+
+
+def test_missing_file_is_refused(tmp_path):
+    path = tmp_path / "nowhere.yaml"
+    with pytest.raises(QuestionnaireError) as caught:
+        load_questionnaire(path)
+    assert str(caught.value).startswith(f"{path}: cannot be read")
+
+
+def test_yaml_tags_cannot_run_code():
+    text = VALID + "evil: !!python/object/apply:os.system ['true']\n"
+    line, message = refusal(text)
+    assert line == line_of(text, "evil:")
+    assert message.startswith("this is not valid YAML")
