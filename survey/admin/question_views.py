@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -74,6 +74,8 @@ def new_question():
 @requires("admin")
 def edit_question_view(question_id: int):
     question = get_or_404(LocalQuestion, question_id)
+    if question.retired:  # e.g. a second submit of an edit that already made a new version
+        abort(404)
     form = _question_form(question)
     readability = _readability(form)
     frozen = used_in_opened_round(question)

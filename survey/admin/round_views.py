@@ -206,6 +206,8 @@ def round_preview_frame(round_id: int, page_key: str):
         abort(404)
     page = definition.page(page_key)
     language = request.args.get("preview_lang", "da")
+    if language not in definition.languages:  # never hand an unknown locale to Babel
+        language = "da"
     g.survey_round = survey_round
     g.allowed_languages = (language,)
     g.preview_language = language
