@@ -74,6 +74,10 @@ def create_user(
     return user, password
 
 
+def municipality_of(email: str) -> int | None:
+    return db.session.scalar(select(User.municipality_code).where(User.email == normalise_email(email)))
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None (same work either way)."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))

@@ -39,7 +39,9 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
-            audit.record("login.failed", actor=accounts.normalise_email(form.email.data)[:254])
+            email = accounts.normalise_email(form.email.data)[:254]
+            # Attributed to the account's municipality, so its admins see attacks on it.
+            audit.record("login.failed", actor=email, municipality_code=accounts.municipality_of(email))
             db.session.commit()
             form.password.errors.append(_("The e-mail address or the password is not correct."))
             return render_template("auth/login.html", form=form), 401
