@@ -97,7 +97,11 @@ def distribution_for(item: ItemInfo, counts: Mapping[str, int]) -> tuple[OptionS
                 per_option[option] += count
     if item.type == "likert5":
         respondents = sum(per_option.values())  # shares of all answers, ved ikke included
-    suppressed = respondents < MIN_N
+    # "ved ikke" is shown beside the scale, but never figures from < MIN_N valid answers
+    valid = (
+        sum(per_option.get(v, 0) for v in LIKERT_VALID) if item.type == "likert5" else respondents
+    )
+    suppressed = valid < MIN_N
     return tuple(
         OptionShare(
             value=value,
@@ -130,15 +134,24 @@ def _adjusted(raw: list[tuple | None]) -> list[Change | None]:
     return changes
 
 
-def _suppress_complements(sides: list[Side]) -> list[Side]:
-    """Secondary suppression: with the total shown, one hidden group could be recovered by
-    subtraction, so hide the next smallest group too."""
+def _suppress_complements(sides: list[Side], total: Side) -> list[Side]:
+    """Secondary suppression: with the total shown, subtraction gives the hidden groups'
+    positive count together; that gives away one hidden group, or several when together
+    they are all positive or all not (and the total alone does not already say so). Hide
+    the next smallest group too until it does not."""
     sides = list(sides)
+    total_tells_all = total.positive is None or total.positive in (0, total.n)
     while True:
         hidden = [s for s in sides if s.suppressed and s.n > 0]
         shown = [i for i, s in enumerate(sides) if not s.suppressed]
-        if len(hidden) != 1 or not shown:
+        if not hidden or not shown:
             return sides
+        if len(hidden) > 1:
+            if total_tells_all:
+                return sides
+            hidden_positive = total.positive - sum(sides[i].positive for i in shown)
+            if 0 < hidden_positive < sum(s.n for s in hidden):
+                return sides
         smallest = min(shown, key=lambda i: sides[i].n)
         sides[smallest] = Side(sides[smallest].n, None, None, None, None, None, suppressed=True)
 
@@ -180,9 +193,9 @@ def compare(
                 else [None] * len(group_values)
             )
             if not side.suppressed:
-                now = _suppress_complements(now)
+                now = _suppress_complements(now, side)
             if previous is not None and not previous.suppressed:
-                before = _suppress_complements(before)
+                before = _suppress_complements(before, previous)
             group_sides.append((now, before))
 
     changes = _adjusted(raw_changes)

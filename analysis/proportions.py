@@ -44,7 +44,9 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> Interval:
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return Interval(max(0.0, centre - half), min(1.0, centre + half))
+    # The interval always contains p; say so exactly where rounding would put 0/n or n/n
+    # a hair outside it (e.g. a lower limit of 5.6e-17 for 0 of 3).
+    return Interval(max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half)))
 
 
 def newcombe_difference(

@@ -1,0 +1,905 @@
+"""Comparing rounds on a real database: the JSON contract, the analyst's page, targets.
+
+Rounds are built with real completed responses (a few through the citizen's pages, the
+rest inserted directly), and every figure is checked against counts made here from the
+answers given, with statsmodels and scipy for the intervals and tests.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from datetime import date
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.stats.contingency import expected_freq
+from sqlalchemy import insert, select
+from staff import ITEM_NAME, add_to_round, bank_question, logged_in, make_user
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportion_confint
+
+from analysis.results import Side
+from analysis.targets import CANNOT_TELL, MET, NO_DATA, NOT_MET, assess
+from survey.extensions import db
+from survey.models import Answer, LocalQuestion, Response, Round, Target
+from survey.models.base import random_id
+from survey.rounds import open_round, round_definition
+
+ODENSE, RODOVRE = 461, 175
+SATISFIED = "kl.overall.satisfied"
+INTERNSHIP = "kl.progress.internship"
+SPRING_2025 = date(2025, 3, 1)
+
+SIDE_KEYS = {"n", "positive", "share", "ci", "mean", "suppressed"}
+CHANGE_KEYS = {"diff", "ci", "p_value", "p_adjusted", "test", "significant"}
+ROUND_KEYS = {"id", "title", "completed"}
+CONTRACT_ITEM_KEYS = {"code", "text", "theme", "current", "previous", "change", "groups"}
+# Beyond the contract: what the pages and the report also need.
+EXTRA_ITEM_KEYS = {"compare_key", "type", "source", "benchmark", "distribution", "wording_changed"}
+GROUP_KEYS = {"variable", "value", "current", "previous", "change"}
+
+
+# --- building rounds ----------------------------------------------------------------------
+
+
+def items_of(app, round_id: int) -> list:
+    with app.app_context():
+        return list(round_definition(db.session.get(Round, round_id)).items)
+
+
+def random_answers(rng: random.Random, items, positive_share: float) -> dict[str, str]:
+    """One respondent's answers to a round's items, following its show_if conditions."""
+    given: dict[str, str] = {}
+    for item in items:
+        if not item.is_shown(given):
+            continue
+        if item.type == "likert5":
+            roll = rng.random()
+            if roll < 0.08:
+                value = "0"
+            elif roll < 0.1:
+                continue  # skipped
+            else:
+                value = (
+                    rng.choice(("4", "5")) if rng.random() < positive_share else rng.choice("123")
+                )
+        elif item.type == "yesno":
+            value = "1" if rng.random() < 0.4 else "2"
+        elif item.type == "text":
+            if rng.random() < 0.7:
+                continue
+            value = "Det var fint."
+        else:
+            value = str(item.options[0].value)
+        given[item.code] = value
+    return given
+
+
+def insert_responses(app, round_id: int, respondents, day: date | None = None) -> None:
+    """Completed responses inserted directly: (background, answers) pairs."""
+    with app.app_context():
+        rows, answers = [], []
+        for background, given in respondents:
+            response_id = random_id()
+            rows.append(
+                {
+                    "id": response_id,
+                    "round_id": round_id,
+                    "channel": "open",
+                    "ui_language": "da",
+                    "completed": True,
+                    "started_on": day or date.today(),
+                    "completed_on": day or date.today(),
+                    **background,
+                }
+            )
+            answers += [
+                {"response_id": response_id, "item_code": code, "value": value}
+                for code, value in given.items()
+            ]
+        db.session.execute(insert(Response), rows)
+        if answers:
+            db.session.execute(insert(Answer), answers)
+        db.session.commit()
+
+
+def answer_as_citizen(citizen, token: str, answers: dict[str, str], finish: bool = True) -> None:
+    """A citizen in a browser of their own answers every page shown, through the real forms."""
+    assert citizen.open(f"/s/{token}").headers["Location"] == "/svar"
+    citizen.start()
+    for _ in range(12):
+        page = citizen.get().get_data(as_text=True)
+        codes = sorted(set(ITEM_NAME.findall(page)))
+        response = citizen.post_page({code: answers[code] for code in codes if code in answers})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        if citizen.location.endswith("/svar/tak") or not finish:
+            return
+    raise AssertionError("never reached the thank-you page")
+
+
+def every(items, value: str, **special: str) -> dict[str, str]:
+    """The same answer to every scale item, with some items answered otherwise."""
+    answers = {item.code: value for item in items if item.type == "likert5"}
+    answers.update(special)
+    return answers
+
+
+# --- what the figures must be, counted here --------------------------------------------
+
+
+def answered(respondents, code: str, group=...) -> list[str]:
+    return [
+        given[code]
+        for background, given in respondents
+        if code in given and (group is ... or background.get("benefit_group") == group)
+    ]
+
+
+def expected_side(item_type: str, values: list[str]) -> dict:
+    if item_type == "likert5":
+        valid = [int(v) for v in values if v in {"1", "2", "3", "4", "5"}]
+        positive = sum(1 for v in valid if v >= 4)
+        mean = float(np.mean(valid)) if valid else None
+    elif item_type == "yesno":
+        valid = [v for v in values if v in {"1", "2"}]
+        positive = valid.count("1")
+        mean = None
+    else:
+        return {
+            "n": len(values),
+            "positive": None,
+            "share": None,
+            "ci": None,
+            "mean": None,
+            "suppressed": len(values) < 5,
+        }
+    n = len(valid)
+    if n < 5:
+        return {
+            "n": n,
+            "positive": None,
+            "share": None,
+            "ci": None,
+            "mean": None,
+            "suppressed": True,
+        }
+    low, high = proportion_confint(positive, n, alpha=0.05, method="wilson")
+    return {
+        "n": n,
+        "positive": positive,
+        "share": positive / n,
+        "ci": [low, high],
+        "mean": mean,
+        "suppressed": False,
+    }
+
+
+def expected_change(now: dict, before: dict) -> dict | None:
+    if before is None or now["suppressed"] or before["suppressed"] or now["positive"] is None:
+        return None
+    x1, n1, x2, n2 = now["positive"], now["n"], before["positive"], before["n"]
+    p1, p2 = x1 / n1, x2 / n2
+    l1, u1 = proportion_confint(x1, n1, alpha=0.05, method="wilson")
+    l2, u2 = proportion_confint(x2, n2, alpha=0.05, method="wilson")
+    d = p1 - p2
+    table = np.array([[x1, n1 - x1], [x2, n2 - x2]])
+    if expected_freq(table).min() < 5:
+        p_value, test = stats.fisher_exact(table).pvalue, "fisher"
+    else:
+        p_value, test = stats.chi2_contingency(table, correction=False).pvalue, "chi2"
+    return {
+        "diff": d,
+        "ci": [d - np.hypot(p1 - l1, u2 - p2), d + np.hypot(u1 - p1, p2 - l2)],
+        "p_value": float(p_value),
+        "test": test,
+    }
+
+
+def assert_side(actual: dict, expected: dict | None, where: str) -> None:
+    if expected is None:
+        assert actual is None, where
+        return
+    assert set(actual) == SIDE_KEYS, where
+    assert actual["n"] == expected["n"], where
+    assert actual["suppressed"] is expected["suppressed"], where
+    assert actual["positive"] == expected["positive"], where
+    for key in ("share", "mean"):
+        if expected[key] is None:
+            assert actual[key] is None, (where, key)
+        else:
+            assert actual[key] == pytest.approx(expected[key], abs=1e-6), (where, key)
+    if expected["ci"] is None:
+        assert actual["ci"] is None, where
+    else:
+        assert actual["ci"] == pytest.approx(expected["ci"], abs=1e-6), where
+        assert actual["ci"][0] <= actual["share"] <= actual["ci"][1]
+
+
+def assert_changes(items: list[dict], expected: dict[str, dict | None]) -> None:
+    """Changes per item, Holm-adjusted across the items of the comparison (statsmodels)."""
+    with_change = [item for item in items if expected[item["code"]] is not None]
+    raw = [expected[item["code"]]["p_value"] for item in with_change]
+    reject, adjusted, _sidak, _bonferroni = multipletests(raw, alpha=0.05, method="holm")
+    holm = {
+        item["code"]: (float(q), bool(r))
+        for item, q, r in zip(with_change, adjusted, reject, strict=True)
+    }
+    for item in items:
+        want = expected[item["code"]]
+        change = item["change"]
+        if want is None:
+            assert change is None, item["code"]
+            continue
+        assert set(change) == CHANGE_KEYS
+        assert change["test"] == want["test"], item["code"]
+        assert change["diff"] == pytest.approx(want["diff"], abs=1e-6)
+        assert change["ci"] == pytest.approx(want["ci"], abs=1e-6)
+        assert change["p_value"] == pytest.approx(want["p_value"], abs=1e-8)
+        q, significant = holm[item["code"]]
+        assert change["p_adjusted"] == pytest.approx(q, abs=1e-8)
+        assert change["significant"] is significant is (q < 0.05)
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def compare_json(app):
+    runner = app.test_cli_runner()
+
+    def run(round_id: int, *options: str) -> dict:
+        result = runner.invoke(args=["results", "compare", str(round_id), *options, "--json"])
+        assert result.exit_code == 0, (result.output, result.exception)
+        return json.loads(result.output.strip().splitlines()[-1])
+
+    return run
+
+
+@pytest.fixture
+def two_rounds(app, make_round, invite, citizen):
+    """Odense's spring 2025 round (60 inserted answers) and this autumn's round (three
+    citizens through the pages, one who gave up half-way, and 40 inserted answers)."""
+    previous = make_round(ODENSE, title="Forår 2025", state="closed", opens_on=SPRING_2025)
+    current = make_round(ODENSE, title="Efterår 2026")
+    items = items_of(app, current)
+    rng = random.Random(20261123)
+
+    satisfied_before = ["5"] * 10 + ["4"] * 10 + ["3"] * 15 + ["2"] * 10 + ["1"] * 10 + ["0"] * 5
+    groups_before = ["kontanthjaelp"] * 30 + ["dagpenge"] * 20 + ["sygedagpenge"] * 6
+    groups_before += ["jobafklaring"] * 4
+    rng.shuffle(groups_before)
+    before = []
+    for satisfied, group in zip(satisfied_before, groups_before, strict=True):
+        given = random_answers(rng, items, positive_share=0.5)
+        given[SATISFIED] = satisfied
+        before.append(({"benefit_group": group}, given))
+    insert_responses(app, previous, before, SPRING_2025)
+
+    # Three citizens answer through the pages; a fourth stops after the first page.
+    citizens = [
+        (
+            "kontanthjaelp",
+            every(
+                items,
+                "4",
+                **{SATISFIED: "5", "kl.meeting.welcoming": "0", INTERNSHIP: "1"},
+                **{"odense.internship.purpose": "5", "odense.internship.treatment": "2"},
+            ),
+        ),
+        ("dagpenge", every(items, "2", **{SATISFIED: "0", INTERNSHIP: "2"})),
+        (
+            "kontanthjaelp",
+            every(items, "5", **{INTERNSHIP: "1", "kl.overall.comment": "Tak for hjælpen"}),
+        ),
+    ]
+    now = []
+    for group, answers in citizens:
+        (token,) = invite(current, benefit_group=group)
+        answer_as_citizen(type(citizen)(app.test_client()), token, answers)
+        shown = {
+            code: value
+            for code, value in answers.items()
+            if not code.startswith("odense.") or answers[INTERNSHIP] == "1"
+        }
+        now.append(({"benefit_group": group}, shown))
+    (token,) = invite(current, benefit_group="dagpenge")
+    answer_as_citizen(type(citizen)(app.test_client()), token, every(items, "1"), finish=False)
+
+    satisfied_now = ["5"] * 12 + ["4"] * 8 + ["3"] * 6 + ["2"] * 5 + ["1"] * 4 + ["0"] * 5
+    groups_now = ["kontanthjaelp"] * 20 + ["dagpenge"] * 12 + ["sygedagpenge"] * 3
+    groups_now += ["jobafklaring"] * 2 + [None] * 3
+    rng.shuffle(groups_now)
+    inserted = []
+    for satisfied, group in zip(satisfied_now, groups_now, strict=True):
+        given = random_answers(rng, items, positive_share=0.65)
+        given[SATISFIED] = satisfied
+        inserted.append(({"benefit_group": group}, given))
+    insert_responses(app, current, inserted)
+    return {
+        "previous": previous,
+        "current": current,
+        "items": items,
+        "before": before,
+        "now": now + inserted,
+    }
+
+
+def test_the_json_contract_and_every_figure(app, compare_json, two_rounds):
+    data = compare_json(two_rounds["current"], "--against", str(two_rounds["previous"]))
+
+    assert set(data) == {"round", "against", "by", "items", "themes"}
+    assert data["round"] == {"id": two_rounds["current"], "title": "Efterår 2026", "completed": 43}
+    assert data["against"] == {"id": two_rounds["previous"], "title": "Forår 2025", "completed": 60}
+    assert set(data["round"]) == set(data["against"]) == ROUND_KEYS
+    assert data["by"] is None
+
+    items = two_rounds["items"]
+    assert [item["code"] for item in data["items"]] == [item.code for item in items]
+    expected_changes = {}
+    for item, result in zip(items, data["items"], strict=True):
+        assert set(result) == CONTRACT_ITEM_KEYS | EXTRA_ITEM_KEYS
+        assert result["text"] == item.text["da"]
+        assert result["theme"] == item.theme
+        assert result["groups"] == []
+        assert result["benchmark"] is None  # no other municipality on the installation
+        now = expected_side(item.type, answered(two_rounds["now"], item.code))
+        before = expected_side(item.type, answered(two_rounds["before"], item.code))
+        assert_side(result["current"], now, item.code)
+        assert_side(result["previous"], before, item.code)
+        expected_changes[item.code] = (
+            expected_change(now, before) if item.type in ("likert5", "yesno") else None
+        )
+        assert result["wording_changed"] is False
+    assert_changes(data["items"], expected_changes)
+
+    by_code = {item["code"]: item for item in data["items"]}
+    # Counted by hand from the answers above: 35 valid inserted + 2 citizens (one said
+    # "ved ikke"), 20 + 2 positive; before 55 valid (5 "ved ikke"), 20 positive.
+    satisfied = by_code[SATISFIED]
+    assert (satisfied["current"]["n"], satisfied["current"]["positive"]) == (37, 22)
+    assert (satisfied["previous"]["n"], satisfied["previous"]["positive"]) == (55, 20)
+    assert satisfied["current"]["share"] == round(22 / 37, 6)
+    assert satisfied["change"]["diff"] == pytest.approx(22 / 37 - 20 / 55, abs=1e-6)
+    assert satisfied["change"]["test"] == "chi2"
+    # The local questions were answered only by the citizens who said yes to an internship.
+    purpose = by_code["odense.internship.purpose"]
+    asked = answered(two_rounds["now"], "odense.internship.purpose")
+    assert purpose["current"]["n"] == len(asked) - asked.count("0")
+    # The free-text item: counts only.
+    comment = by_code["kl.overall.comment"]
+    assert comment["current"]["share"] is None and comment["change"] is None
+    assert comment["distribution"] == []
+
+
+def test_ved_ikke_is_not_a_valid_answer(app, compare_json, make_round):
+    round_id = make_round(ODENSE, local=False)
+    respondents = [({}, {SATISFIED: value}) for value in "0000000000" + "5544321"]
+    insert_responses(app, round_id, respondents)
+    data = compare_json(round_id)
+    (item,) = [i for i in data["items"] if i["code"] == SATISFIED]
+    assert item["current"]["n"] == 7
+    assert item["current"]["positive"] == 4
+    assert item["current"]["mean"] == pytest.approx((5 + 5 + 4 + 4 + 3 + 2 + 1) / 7, abs=1e-6)
+    # "ved ikke" is recorded and shown in the distribution, beside the valid answers
+    counts = {option["value"]: option["count"] for option in item["distribution"]}
+    assert counts == {"1": 1, "2": 1, "3": 1, "4": 2, "5": 2, "0": 10}
+
+
+def test_four_valid_answers_and_many_ved_ikke_stay_hidden(app, compare_json, make_round):
+    round_id = make_round(ODENSE, local=False)
+    insert_responses(app, round_id, [({}, {SATISFIED: v}) for v in "5541" + "0" * 20])
+    (item,) = [i for i in compare_json(round_id)["items"] if i["code"] == SATISFIED]
+    assert item["current"] == {
+        "n": 4,
+        "positive": None,
+        "share": None,
+        "ci": None,
+        "mean": None,
+        "suppressed": True,
+    }
+    assert all(o["count"] is None and o["share"] is None for o in item["distribution"])
+
+
+def test_split_by_benefit_group_suppresses_each_group_on_its_own(app, compare_json, two_rounds):
+    data = compare_json(
+        two_rounds["current"], "--against", str(two_rounds["previous"]), "--by", "benefit_group"
+    )
+    assert data["by"] == "benefit_group"
+    items = {item.code: item for item in two_rounds["items"]}
+    values = [None, "dagpenge", "jobafklaring", "kontanthjaelp", "sygedagpenge"]
+    checked_secondary = 0
+    for result in data["items"]:
+        item = items[result["code"]]
+        assert {g["value"] for g in result["groups"]} == set(values)
+        for side_name, respondents in (("current", "now"), ("previous", "before")):
+            total = result[side_name]
+            sides = []
+            for group in result["groups"]:
+                assert set(group) == GROUP_KEYS and group["variable"] == "benefit_group"
+                side = group[side_name]
+                want = expected_side(
+                    item.type, answered(two_rounds[respondents], item.code, group["value"])
+                )
+                assert side["n"] == want["n"]
+                if want["suppressed"]:
+                    assert side["suppressed"], (item.code, group["value"])
+                if not side["suppressed"]:
+                    # shown: its own figures, counted for the group alone
+                    assert_side(side, want, f"{item.code} {group['value']}")
+                else:
+                    assert [side[k] for k in ("positive", "share", "ci", "mean")] == [None] * 4
+                sides.append((side, want))
+            if total["suppressed"] or item.type == "text":
+                continue
+            primary = [s for s, w in sides if w["suppressed"] and w["n"] > 0]
+            hidden = [s for s, _w in sides if s["suppressed"] and s["n"] > 0]
+            # never exactly one hidden group beside a shown total: it could be subtracted
+            assert len(hidden) != 1, (item.code, side_name)
+            if len(primary) == 1 and any(not s["suppressed"] for s, _w in sides):
+                checked_secondary += 1
+                assert any(s["suppressed"] and w["n"] >= 5 for s, w in sides)
+            if len(hidden) >= 2 and total["positive"] not in (0, total["n"]):
+                shown_positive = sum(s["positive"] for s, _w in sides if not s["suppressed"])
+                hidden_positive = total["positive"] - shown_positive
+                assert 0 < hidden_positive < sum(s["n"] for s in hidden), item.code
+        for group in result["groups"]:
+            if group["change"] is not None:
+                assert not group["current"]["suppressed"]
+                assert not group["previous"]["suppressed"]
+    assert checked_secondary > 0  # the data above do make a lone small group somewhere
+
+    # A group's changes: Newcombe and the test on the group's own counts, Holm-adjusted
+    # across the items within that group (each group its own family of tests).
+    group_changes = 0
+    for value in values:
+        group_items, expected = [], {}
+        for result in data["items"]:
+            group = next(g for g in result["groups"] if g["value"] == value)
+            group_items.append({"code": result["code"], "change": group["change"]})
+            expected[result["code"]] = expected_change(group["current"], group["previous"])
+        assert_changes(group_items, expected)
+        group_changes += sum(change is not None for change in expected.values())
+    assert group_changes >= 2 * 14  # kontanthjaelp and dagpenge, every scale item
+
+    satisfied = next(i for i in data["items"] if i["code"] == SATISFIED)
+    by_group = {g["value"]: g["current"] for g in satisfied["groups"]}
+    # 3 inserted answers each (at most) for sygedagpenge, jobafklaring and no group: hidden
+    assert by_group["sygedagpenge"]["suppressed"] and by_group["jobafklaring"]["suppressed"]
+    assert by_group[None]["suppressed"]
+    assert not by_group["kontanthjaelp"]["suppressed"]
+
+
+# --- matching across rounds and questionnaire versions ----------------------------------
+
+
+def test_reworded_local_question_is_matched_and_flagged(app, compare_json, make_round):
+    from survey.bank import QuestionDraft, edit_question
+
+    reworded = bank_question(app, ODENSE, "Jeg fik hjælp til at skrive en ansøgning.")
+    replaced = bank_question(app, ODENSE, "Jeg ved, hvem jeg skal ringe til.")
+    first = make_round(ODENSE, local=False, state="draft", opens_on=SPRING_2025, title="Før")
+    add_to_round(app, first, reworded)
+    add_to_round(app, first, replaced)
+    with app.app_context():
+        open_round(db.session.get(Round, first))
+        db.session.commit()
+        old_reworded = db.session.get(LocalQuestion, reworded)
+        old_replaced = db.session.get(LocalQuestion, replaced)
+        old_code, replaced_key = old_reworded.code, old_replaced.compare_key
+
+        def draft(text: str) -> QuestionDraft:
+            return QuestionDraft(
+                texts={"da": text},
+                type="likert5",
+                options=[],
+                max_length=None,
+                help=None,
+                show_if=None,
+            )
+
+        new_reworded = edit_question(old_reworded, draft("Jeg fik god hjælp til min ansøgning."))
+        new_replaced = edit_question(
+            old_replaced, draft("Jeg ved, hvem der er min sagsbehandler."), comparable=False
+        )
+        db.session.commit()
+        new_ids = (new_reworded.id, new_replaced.id)
+        assert new_reworded.version == 2 and new_reworded.compare_key == old_code
+        assert new_replaced.compare_key != replaced_key
+    second = make_round(ODENSE, local=False, state="draft", title="Efter")
+    for question_id in new_ids:
+        add_to_round(app, second, question_id)
+    with app.app_context():
+        open_round(db.session.get(Round, second))
+        db.session.commit()
+
+    insert_responses(
+        app,
+        first,
+        [({}, {old_code: "4", replaced_key: "4"})] * 6
+        + [({}, {old_code: "1", replaced_key: "1"})] * 6,
+        SPRING_2025,
+    )
+    insert_responses(app, second, [({}, {old_code: "5", replaced_key: "5"})] * 10)
+    data = compare_json(second, "--against", str(first))
+    local = {item["text"]: item for item in data["items"] if item["theme"] == "local"}
+    matched = local["Jeg fik god hjælp til min ansøgning."]
+    assert matched["wording_changed"] is True
+    assert matched["code"] == old_code
+    assert (matched["previous"]["n"], matched["previous"]["positive"]) == (12, 6)
+    assert (matched["current"]["n"], matched["current"]["positive"]) == (10, 10)
+    assert matched["change"]["test"] == "fisher"  # 0 not positive now: expected cells < 5
+    table = [[10, 0], [6, 6]]
+    assert matched["change"]["p_value"] == pytest.approx(stats.fisher_exact(table).pvalue, abs=1e-8)
+    unmatched = local["Jeg ved, hvem der er min sagsbehandler."]
+    assert unmatched["previous"] is None and unmatched["change"] is None
+    assert unmatched["wording_changed"] is False
+    # core items asked in both rounds are matched by compare key, unflagged
+    core = next(item for item in data["items"] if item["code"] == SATISFIED)
+    assert core["previous"] is not None and core["wording_changed"] is False
+    # and the analyst's page says so beside the question, once
+    page = odense_analyst(app).get(f"/results/?round={second}&against={first}&lang=en")
+    text = page.get_data(as_text=True)
+    assert text.count("Worded differently in the earlier round") == 1
+    row = next(
+        cells
+        for table in tables_of(text)
+        for _cls, cells in table["rows"]
+        if cells and cells[0].startswith("Jeg fik god hjælp")
+    )
+    assert "Worded differently in the earlier round" in row[0]
+
+
+def test_rounds_of_another_municipality_cannot_be_compared(app, make_round):
+    odense = make_round(ODENSE, local=False)
+    rodovre = make_round(RODOVRE, local=False)
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["results", "compare", str(odense), "--against", str(rodovre), "--json"]
+    )
+    assert result.exit_code != 0
+    assert "another municipality" in result.output
+    assert not result.output.lstrip().startswith("{")
+    itself = runner.invoke(args=["results", "compare", str(odense), "--against", str(odense)])
+    assert itself.exit_code != 0
+    missing = runner.invoke(args=["results", "compare", "999999", "--json"])
+    assert missing.exit_code != 0
+
+
+# --- benchmark ------------------------------------------------------------------------------
+
+
+def test_benchmark_needs_three_other_municipalities_of_the_same_period(
+    app, compare_json, make_round
+):
+    own = make_round(ODENSE, local=False)
+    insert_responses(app, own, [({}, {SATISFIED: "4"})] * 6)
+    rng = random.Random(7)
+    contributions = {}
+
+    def contribute(code: int, count: int, opens_on=None, only_ved_ikke=False) -> None:
+        round_id = make_round(code, local=False, opens_on=opens_on, title=f"Runde {code}")
+        answers = [
+            (
+                {},
+                {
+                    SATISFIED: "0" if only_ved_ikke else rng.choice("123450"),
+                    "kl.meeting.respect": rng.choice("12345"),
+                },
+            )
+            for _ in range(count)
+        ]
+        insert_responses(app, round_id, answers, opens_on)
+        if opens_on is None:
+            contributions[code] = answers
+
+    def benchmark(code: str):
+        return next(i for i in compare_json(own)["items"] if i["code"] == code)["benchmark"]
+
+    contribute(101, 9)
+    contribute(751, 8)
+    contribute(147, 30, opens_on=SPRING_2025)  # another period: not pooled
+    assert benchmark(SATISFIED) is None  # two municipalities of the period
+    contribute(851, 7, only_ved_ikke=True)  # a third, but with no valid answer to SATISFIED
+    assert benchmark(SATISFIED) is None
+    pooled = answered(
+        [r for answers in contributions.values() for r in answers], "kl.meeting.respect"
+    )
+    assert_side(benchmark("kl.meeting.respect"), expected_side("likert5", pooled), "benchmark")
+    contribute(230, 5)
+    pooled = answered([r for answers in contributions.values() for r in answers], SATISFIED)
+    assert_side(benchmark(SATISFIED), expected_side("likert5", pooled), "benchmark")
+    assert benchmark(SATISFIED)["n"] == sum(1 for v in pooled if v != "0")
+    # Other municipalities see the pooled benchmark too, never Odense's own figures alone.
+    other = compare_json(next(iter(_rounds_of(app, 101))))
+    item = next(i for i in other["items"] if i["code"] == SATISFIED)
+    pooled_for_101 = [
+        r for code, answers in contributions.items() if code != 101 for r in answers
+    ] + [({}, {SATISFIED: "4"})] * 6
+    assert_side(
+        item["benchmark"], expected_side("likert5", answered(pooled_for_101, SATISFIED)), "101"
+    )
+
+
+def _rounds_of(app, municipality: int) -> list[int]:
+    with app.app_context():
+        return list(
+            db.session.scalars(select(Round.id).where(Round.municipality_code == municipality))
+        )
+
+
+# --- the analyst's page -----------------------------------------------------------------------
+
+
+class Tables(HTMLParser):
+    """Every <table>: its class, caption and rows of (row class, cell texts)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables: list[dict] = []
+        self._cell: list[str] | None = None
+        self._in_caption = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self.tables.append({"class": attrs.get("class", ""), "caption": "", "rows": []})
+        elif tag == "caption":
+            self._in_caption = True
+        elif tag == "tr" and self.tables:
+            self.tables[-1]["rows"].append((attrs.get("class", ""), []))
+        elif tag in ("td", "th") and self.tables:
+            self._cell = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append(" | ")
+
+    def handle_endtag(self, tag):
+        if tag == "caption":
+            self._in_caption = False
+        elif tag in ("td", "th") and self._cell is not None:
+            self.tables[-1]["rows"][-1][1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._in_caption:
+            self.tables[-1]["caption"] += data.strip()
+        elif self._cell is not None:
+            self._cell.append(data)
+
+
+def tables_of(page: str) -> list[dict]:
+    parser = Tables()
+    parser.feed(page)
+    return parser.tables
+
+
+SHARE_CI = re.compile(r"^(\d+)\s?%\s\((\d+)–(\d+)\s?%\)")
+
+
+def assert_share_cell(cell: str, side: dict) -> None:
+    """The page shows the JSON's share and interval, rounded to whole per cents."""
+    if side["suppressed"]:
+        assert "5" in cell and "%" not in cell, cell  # "under 5 answers"
+        return
+    if side["share"] is None:  # free text: counts only
+        assert cell.split(" | ")[0].split(" n=")[0] == "–", cell
+        return
+    match = SHARE_CI.match(cell)
+    assert match, cell
+    share, low, high = (int(g) for g in match.groups())
+    assert abs(share - side["share"] * 100) <= 0.5 + 1e-9, (cell, side)
+    assert abs(low - side["ci"][0] * 100) <= 0.5 + 1e-9, (cell, side)
+    assert abs(high - side["ci"][1] * 100) <= 0.5 + 1e-9, (cell, side)
+
+
+def odense_analyst(app):
+    make_user(app, "analytiker@odense.dk", "analyst", ODENSE)
+    return logged_in(app, "analytiker@odense.dk")
+
+
+def test_analyst_page_shows_the_same_figures_as_the_json(app, compare_json, two_rounds):
+    current, previous = two_rounds["current"], two_rounds["previous"]
+    data = compare_json(
+        current, "--against", str(previous), "--by", "benefit_group", "--language", "en"
+    )
+    analyst = odense_analyst(app)
+    response = analyst.get(f"/results/?round={current}&against={previous}&by=benefit_group&lang=en")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+
+    results_tables = [t for t in tables_of(page) if "results-table" in t["class"]]
+    rows = [row for table in results_tables for row in table["rows"] if row[1]]
+    header_rows = [row for row in rows if row[1][0] == "Question"]
+    assert len(header_rows) == len(results_tables)
+    item_rows = [cells for cls, cells in rows if cls != "group-row" and cells[0] != "Question"]
+    group_rows = [cells for cls, cells in rows if cls == "group-row"]
+
+    items = [i for i in data["items"]]
+    shown_themes = ("meeting", "goals", "conversation", "progression", "overall", "local")
+    items.sort(key=lambda i: shown_themes.index(i["theme"]))
+    assert [cells[0].split(" | ")[0] for cells in item_rows] == [i["text"] for i in items]
+    for cells, item in zip(item_rows, items, strict=True):
+        _question, n, share, mean, before, change, bench = cells
+        assert int(n) == item["current"]["n"]
+        assert_share_cell(share, item["current"])
+        if item["current"]["mean"] is None:
+            assert mean == "–"
+        else:
+            assert float(mean) == pytest.approx(item["current"]["mean"], abs=0.05 + 1e-9)
+        assert_share_cell(before, item["previous"])
+        assert f"n={item['previous']['n']}" in before
+        if item["change"] is None:
+            assert change == "–"
+        else:
+            points = int(re.match(r"^([+-]?\d+) ", change).group(1))
+            assert abs(points - item["change"]["diff"] * 100) <= 0.5 + 1e-9
+            assert f"({item['change']['test']})" in change
+            assert ("significant" in change) is item["change"]["significant"]
+            p_shown = float(re.search(r"p=([\d.]+)", change).group(1))
+            assert p_shown == pytest.approx(item["change"]["p_adjusted"], abs=0.0005 + 1e-9)
+        assert bench == "–"
+    expected_groups = [g for item in items for g in item["groups"]]
+    assert len(group_rows) == len(expected_groups)
+    for cells, group in zip(group_rows, expected_groups, strict=True):
+        label, n, share, _mean, _before, _change, _bench = cells
+        assert label.endswith(group["value"] or "unknown")
+        assert int(n) == group["current"]["n"]
+        assert_share_cell(share, group["current"])
+
+    # Every chart is inline SVG with a title and a description stating its figures.
+    charts = re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
+    themes_with_scores = {i["theme"] for i in items if i["type"] in ("likert5", "yesno")}
+    assert len(charts) == len(themes_with_scores) >= 5
+    for chart in charts:
+        assert re.search(r'<svg[^>]*role="img"[^>]*aria-labelledby="[^"]+"', chart)
+        title = re.search(r"<title[^>]*>(.+?)</title>", chart, flags=re.S)
+        desc = re.search(r"<desc[^>]*>(.+?)</desc>", chart, flags=re.S)
+        assert title and desc
+        assert "<style" not in chart and "<script" not in chart
+    assert "<img" not in page
+    descriptions = " ".join(re.findall(r"<desc[^>]*>(.+?)</desc>", page, flags=re.S))
+    for item in items:
+        if item["type"] in ("likert5", "yesno") and not item["current"]["suppressed"]:
+            assert f"n={item['current']['n']}" in descriptions
+
+
+def test_another_municipalitys_rounds_do_not_exist_for_an_analyst(app, make_round):
+    odense = make_round(ODENSE, local=False, title="Odense efterår")
+    rodovre = make_round(RODOVRE, local=False, title="Rødovre efterår")
+    make_user(app, "analytiker@rk.dk", "analyst", RODOVRE)
+    analyst = logged_in(app, "analytiker@rk.dk")
+    assert analyst.get(f"/results/?round={rodovre}").status_code == 200
+    assert analyst.get(f"/results/?round={odense}").status_code == 404
+    assert analyst.get(f"/results/?round={rodovre}&against={odense}").status_code == 404
+    assert analyst.get(f"/results/?round={odense}&against={rodovre}").status_code == 404
+    picker = analyst.get("/results/").get_data(as_text=True)
+    assert "Rødovre efterår" in picker and "Odense efterår" not in picker
+    # and nobody unauthenticated sees any results
+    anonymous = app.test_client().get(f"/results/?round={rodovre}")
+    assert anonymous.status_code in (302, 401)
+
+
+# --- targets --------------------------------------------------------------------------------
+
+
+def test_targets_year_by_year_with_the_interval_deciding(app, make_round):
+    years = {
+        2024: ["5"] * 180 + ["2"] * 20,  # 90 %, interval wholly above 75 %: met
+        2025: ["4"] * 100 + ["1"] * 100 + ["0"] * 30,  # 50 %: not met
+        2026: ["4"] * 15 + ["2"] * 5,  # 75 % of 20: the interval spans 75 %: cannot tell
+    }
+    rounds = {}
+    for year, values in years.items():
+        opens_on = date(year, 3, 1) if year < 2026 else None
+        state = "closed" if year < 2026 else "open"
+        rounds[year] = make_round(
+            ODENSE, local=False, title=f"År {year}", state=state, opens_on=opens_on
+        )
+        insert_responses(app, rounds[year], [({}, {SATISFIED: v}) for v in values], opens_on)
+    analyst = odense_analyst(app)
+    back = f"/results/?round={rounds[2026]}&lang=en"
+    for year, ambition in ((2024, "75"), (2025, "75"), (2026, "75"), (2027, "80")):
+        response = analyst.post(
+            "/results/targets",
+            {"indicator": SATISFIED, "year": year, "ambition": ambition, "back": back},
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith("#targets")
+    # refused: out of range, unknown question; nothing stored for them
+    for bad in (
+        {"indicator": SATISFIED, "year": 2028, "ambition": "120"},
+        {"indicator": "kl.not.a.question", "year": 2028, "ambition": "50"},
+        {"indicator": SATISFIED, "year": 1999, "ambition": "50"},
+    ):
+        assert analyst.post("/results/targets", {**bad, "back": back}).status_code == 302
+    with app.app_context():
+        stored = db.session.execute(
+            select(Target.year, Target.ambition).where(Target.municipality_code == ODENSE)
+        ).all()
+    assert sorted(stored) == [(2024, 0.75), (2025, 0.75), (2026, 0.75), (2027, 0.8)]
+
+    page = analyst.get(back).get_data(as_text=True)
+    (table,) = [t for t in tables_of(page) if t["caption"].startswith("All in all")]
+    rows = [cells for _cls, cells in table["rows"]]
+    assert rows[0] == ["Year", "n", "Share positive", "Ambition", "Met?"]
+    body = rows[1:]
+    assert [int(r[0]) for r in body] == [2024, 2025, 2026, 2027]
+    verdicts = {MET: "Met", NOT_MET: "Not met", CANNOT_TELL: "Cannot tell"}
+    for cells, year in zip(body, (2024, 2025, 2026), strict=False):
+        values = years[year]
+        n = sum(1 for v in values if v != "0")
+        positive = sum(1 for v in values if v in "45")
+        low, high = proportion_confint(positive, n, method="wilson")
+        want = MET if low >= 0.75 else NOT_MET if high < 0.75 else CANNOT_TELL
+        assert int(cells[1]) == n
+        assert cells[2].startswith(f"{round(100 * positive / n)} %")
+        assert cells[3] == "75 %"
+        assert cells[4].startswith(verdicts[want])
+    assert [c[4].split(" (")[0] for c in body[:3]] == ["Met", "Not met", "Cannot tell"]
+    assert body[3][1] == "–" and body[3][3] == "80 %" and body[3][4] == "No data"
+
+
+def test_a_rodovre_analyst_cannot_set_a_target_on_odenses_questions(app, make_round):
+    make_round(ODENSE, local=True)
+    make_user(app, "analytiker@rk.dk", "analyst", RODOVRE)
+    analyst = logged_in(app, "analytiker@rk.dk")
+    analyst.post(
+        "/results/targets",
+        {"indicator": "odense.internship.purpose", "year": 2026, "ambition": "70"},
+    )
+    with app.app_context():
+        assert db.session.scalar(select(Target.id)) is None
+
+
+def side(low: float, high: float, suppressed: bool = False) -> Side:
+    if suppressed:
+        return Side(3, None, None, None, None, None, True)
+    return Side(100, 50, (low + high) / 2, (low, high), None, None, False)
+
+
+@pytest.mark.parametrize(
+    ("interval", "ambition", "verdict"),
+    [
+        ((0.75, 0.9), 0.75, MET),  # lower limit exactly at the ambition: met
+        ((0.7500001, 0.9), 0.75, MET),
+        ((0.7499999, 0.9), 0.75, CANNOT_TELL),
+        ((0.6, 0.75), 0.75, CANNOT_TELL),  # upper limit exactly at the ambition: could be met
+        ((0.6, 0.7499999), 0.75, NOT_MET),
+        ((0.0, 0.2), 0.0, MET),  # an ambition of 0 is always met
+        ((0.9, 1.0), 1.0, CANNOT_TELL),  # 100 % can never be shown met by an interval
+        ((0.8, 0.99), 1.0, NOT_MET),
+    ],
+    ids=str,
+)
+def test_assess_at_the_edges(interval, ambition, verdict):
+    assert assess(side(*interval), ambition) == verdict
+
+
+def test_assess_without_data_and_refusing_a_share_outside_0_and_1():
+    assert assess(None, 0.5) == NO_DATA
+    assert assess(side(0, 0, suppressed=True), 0.5) == NO_DATA
+    for bad in (-0.01, 1.01, 75):
+        with pytest.raises(ValueError):
+            assess(side(0.4, 0.6), bad)
+
+
+def test_targets_from_rounds_pool_a_years_rounds(app, make_round):
+    from survey.results.targets import target_table
+
+    spring = make_round(ODENSE, local=False, state="closed", opens_on=date(2025, 3, 1))
+    autumn = make_round(ODENSE, local=False, state="closed", opens_on=date(2025, 9, 1))
+    insert_responses(app, spring, [({}, {SATISFIED: v}) for v in "5555511"], date(2025, 3, 1))
+    insert_responses(app, autumn, [({}, {SATISFIED: v}) for v in "44222"], date(2025, 9, 1))
+    with app.app_context():
+        db.session.add(
+            Target(municipality_code=ODENSE, indicator=SATISFIED, year=2025, ambition=0.5)
+        )
+        db.session.commit()
+        (row,) = target_table(ODENSE, SATISFIED)
+    assert (row.year, row.n) == (2025, 12)
+    assert row.share == pytest.approx(7 / 12)
+    assert row.ci == pytest.approx(proportion_confint(7, 12, method="wilson"), abs=1e-12)
+    assert row.verdict == CANNOT_TELL
