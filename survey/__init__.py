@@ -13,6 +13,9 @@ from survey.config import load_config
 def create_app(config: dict | None = None) -> Flask:
     """Build the application; wsgi.py and the tests are the only callers."""
     app = Flask(__name__, instance_relative_config=True)
+    from survey.tenancy import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route: ids beyond the database 404
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, config))
 

@@ -19,7 +19,7 @@ BENEFIT_GROUPS = (
     ("sygedagpenge", 0.2),
     ("jobafklaring", 0.1),
 )
-AGE_BANDS = (("18-29", 0.35), ("30-49", 0.4), ("50+", 0.25))
+AGE_BANDS = (("18-29", 0.35), ("30-49", 0.4), ("50-plus", 0.25))
 COMMENTS = (
     "Min sagsbehandler lyttede til mig.",
     "Jeg ventede længe på at få svar.",

@@ -1,8 +1,10 @@
-"""Security headers on every response."""
+"""Security headers on every response; no control characters in any parameter."""
 
 from __future__ import annotations
 
-from flask import Flask
+import re
+
+from flask import Flask, abort, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -18,8 +20,25 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+# C0 control characters other than tab, line feed and carriage return, and the two
+# non-characters XML forbids. PostgreSQL refuses NUL in text (a 500), and openpyxl and
+# python-docx refuse the others: one stored title or comment broke every spreadsheet and
+# Word download of its round. No form or link of ours sends them.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def has_control_characters(text: str) -> bool:
+    return CONTROL_CHARACTERS.search(text) is not None
+
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_control_characters():
+        for source in (request.args, request.form):
+            for name, values in source.lists():
+                if has_control_characters(name) or any(map(has_control_characters, values)):
+                    abort(400)
+
     @app.after_request
     def set_security_headers(response):
         headers = response.headers

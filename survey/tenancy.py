@@ -11,12 +11,23 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import Select, false, select
+from werkzeug.routing import IntegerConverter
 
 from survey.extensions import db
 from survey.models import AuditEvent, Invitation, LocalQuestion, Round, User
 
 # Models an operator sees across all municipalities; everything else is per municipality.
 OPERATOR_WIDE = (User, AuditEvent)
+# Ids are PostgreSQL `integer`s. A larger number names no row, and asked for, it made the
+# database fail: a 500 (NumericValueOutOfRange; OverflowError on SQLite) instead of a 404.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """<int:...> in every URL: a number too large to be an id does not match (404)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def _owner_column(model):
@@ -46,6 +57,8 @@ def get_or_404(model, object_id):
     try:
         key = int(object_id)
     except (TypeError, ValueError):
+        abort(404)
+    if not 0 < key <= MAX_ID:
         abort(404)
     found = db.session.scalar(scoped(model).where(model.id == key))
     if found is None:

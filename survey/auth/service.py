@@ -75,7 +75,9 @@ def create_user(
 
 
 def municipality_of(email: str) -> int | None:
-    return db.session.scalar(select(User.municipality_code).where(User.email == normalise_email(email)))
+    return db.session.scalar(
+        select(User.municipality_code).where(User.email == normalise_email(email))
+    )
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -41,7 +41,9 @@ def login():
         if user is None:
             email = accounts.normalise_email(form.email.data)[:254]
             # Attributed to the account's municipality, so its admins see attacks on it.
-            audit.record("login.failed", actor=email, municipality_code=accounts.municipality_of(email))
+            audit.record(
+                "login.failed", actor=email, municipality_code=accounts.municipality_of(email)
+            )
             db.session.commit()
             form.password.errors.append(_("The e-mail address or the password is not correct."))
             return render_template("auth/login.html", form=form), 401

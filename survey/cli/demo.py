@@ -150,7 +150,7 @@ DEMO_BACKGROUND_VALUES = (
     ("benefit_group", "uddannelseshjaelp", "Uddannelseshjælp", "Education benefit"),
     ("age_band", "18-29", "18–29 år", "18–29 years"),
     ("age_band", "30-49", "30–49 år", "30–49 years"),
-    ("age_band", "50+", "50 år eller derover", "50 years or over"),
+    ("age_band", "50-plus", "50 år eller derover", "50 years or over"),
 )
 
 

@@ -6,16 +6,23 @@ import io
 
 from docx import Document
 from docx.shared import Pt
-from flask_babel import force_locale
+from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 
 from survey.report.builder import ReportData, ThemeSection
 from survey.report.format import p_value, pct, points, side_text
+from survey.security import CONTROL_CHARACTERS
 from survey.templating import variable_label, verdict_label
 
 
+def _text(value) -> str:
+    """Text Word can hold: python-docx refuses control characters (a stored comment or
+    title with one made the whole report fail)."""
+    return CONTROL_CHARACTERS.sub("", str(value))
+
+
 def _table(document, caption: str, header: list[str], rows: list[list[str]]):
-    document.add_paragraph(caption, style="Caption")
+    document.add_paragraph(_text(caption), style="Caption")
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, header, strict=True):
@@ -25,7 +32,7 @@ def _table(document, caption: str, header: list[str], rows: list[list[str]]):
     for values in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, values, strict=True):
-            cell.text = str(text)
+            cell.text = _text(text)
     return table
 
 
@@ -40,7 +47,7 @@ def _theme(document, section: ThemeSection, with_previous: bool) -> None:
         )
     header = [_("Question"), "n", _("Share positive (95 %(pct)s interval)", pct="%")]
     if with_previous:
-        header += [_("Before"), _("Change"), _("Adjusted p")]
+        header += [_("Before"), pgettext("between rounds", "Change"), _("Adjusted p")]
     header += [_("Other municipalities")]
     rows = []
     for item in section.items:
@@ -79,8 +86,8 @@ def _render(report: ReportData) -> bytes:
     c = report.comparison
     document = Document()
     document.styles["Normal"].font.size = Pt(10)
-    document.add_paragraph(f"{report.municipality} Kommune")
-    document.add_heading(report.title, level=0)
+    document.add_paragraph(_text(f"{report.municipality} Kommune"))
+    document.add_heading(_text(report.title), level=0)
     facts = [
         f"{_('Period')}: {report.period}",
         f"{_('Completed answers')}: {c.round.completed}",
@@ -88,10 +95,10 @@ def _render(report: ReportData) -> bytes:
         f"{_('Report made')}: {report.generated_on.isoformat()}",
     ]
     for fact in filter(None, facts):
-        document.add_paragraph(fact)
+        document.add_paragraph(_text(fact))
     document.add_heading(_("Summary"), level=1)
     for sentence in report.summary:
-        document.add_paragraph(sentence, style="List Bullet")
+        document.add_paragraph(_text(sentence), style="List Bullet")
     document.add_heading(_("Method and sample"), level=1)
     rates = [
         [
@@ -154,9 +161,9 @@ def _render(report: ReportData) -> bytes:
     if report.free_text:
         document.add_heading(_("Comments"), level=1)
         for text, lines in report.free_text:
-            document.add_heading(text, level=2)
+            document.add_heading(_text(text), level=2)
             for line in lines:
-                document.add_paragraph(line, style="List Bullet")
+                document.add_paragraph(_text(line), style="List Bullet")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -39,12 +39,13 @@ def background_plan(round_id: int) -> dict[str, dict[str, str]]:
                 .group_by(column)
             ).all()
         )
-        known = {value: count for value, count in counts.items() if value is not None}
-        if not known:
+        if all(value is None for value in counts):
             continue
-        small = {value for value, count in known.items() if count < MIN_N}
-        mapping = {value: (OTHER if value in small else value) for value in known}
-        merged = Counter(mapping[value] for value in known for _ in range(known[value]))
+        # A blank is a value too: the one respondent without a gender among many with one
+        # is as easy to single out as one with a rare gender (None -> None, or "other").
+        small = {value for value, count in counts.items() if count < MIN_N}
+        mapping = {value: (OTHER if value in small else value) for value in counts}
+        merged = Counter(mapping[value] for value in counts for _ in range(counts[value]))
         # If merging still leaves a group under 5, the variable cannot be shared at all.
         if any(count < MIN_N for count in merged.values()):
             continue
@@ -84,10 +85,7 @@ def rows(survey_round: Round, definition: Questionnaire, plan: dict) -> Iterator
             answers.setdefault(response_id, {})[code] = value
         for row in batch:
             number += 1
-            background = [
-                plan[v].get(value) if value is not None else None
-                for v, value in zip(plan, row[1:], strict=True)
-            ]
+            background = [plan[v].get(value) for v, value in zip(plan, row[1:], strict=True)]
             given = answers.get(row[0], {})
             yield [number, *background, *(given.get(code) for code in codes)]
         last_id = ids[-1]
@@ -137,11 +135,14 @@ def export_xlsx(survey_round: Round) -> bytes:
 
 
 def codebook_rows(definition: Questionnaire) -> list[list]:
+    """Texts neutralised here: the CSV codebook (CLI and download) writes these rows as they are."""
     lines = [["code", "type", "theme", "text", "value", "label"]]
     for item in definition.items:
-        lines.append([item.code, item.type, item.theme, pick_text(item.text, "da"), None, None])
+        text = safe_cell(pick_text(item.text, "da"))
+        lines.append([item.code, item.type, item.theme, text, None, None])
         for option in item.options:
-            lines.append([item.code, None, None, None, option.value, pick_text(option.label, "da")])
+            label = safe_cell(pick_text(option.label, "da"))
+            lines.append([item.code, None, None, None, option.value, label])
     return lines
 
 
@@ -156,7 +157,11 @@ def export_sav(survey_round: Round, path: str) -> None:
     numeric = {
         item.code for item in definition.items if item.type in ("likert5", "yesno", "single")
     }
-    data = list(rows(survey_round, definition, plan))
+    # Text cells neutralised as in the CSV and XLSX: a .sav is often saved on as a spreadsheet.
+    data = [
+        [value if header[i] in numeric else safe_cell(value) for i, value in enumerate(row)]
+        for row in rows(survey_round, definition, plan)
+    ]
     frame = pd.DataFrame(data, columns=header)
     for code in numeric:
         frame[code] = pd.to_numeric(frame[code])

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 
-from flask_babel import force_locale
+from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from survey.report.builder import ReportData, ThemeSection
+from survey.security import CONTROL_CHARACTERS
 from survey.templating import variable_label, verdict_label
 
 PERCENT = "0%"
@@ -19,9 +20,12 @@ P_FORMAT = "0.000"
 
 
 def safe_cell(value):
-    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe, and
+    control characters a worksheet cannot hold (openpyxl refuses the file) are dropped."""
+    if isinstance(value, str):
+        value = CONTROL_CHARACTERS.sub("", value)
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value
     return value
 
 
@@ -139,7 +143,7 @@ def _render(report: ReportData) -> bytes:
             _("Share before"),
             _("Before, low"),
             _("Before, high"),
-            _("Change"),
+            pgettext("between rounds", "Change"),
             _("Adjusted p"),
             _("Significant"),
         ]

@@ -5,6 +5,7 @@ Services add and flush; the view commits once per request.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -22,6 +23,8 @@ from survey.respond.state import CitizenState
 from survey.rounds import availability
 from survey.tokens import invitation_hash, looks_like_token, resume_hash
 
+OPEN_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")  # secrets.token_urlsafe, as rounds.open_round makes
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -34,14 +37,11 @@ class Entry:
 
 def enter_invitation(token: str) -> Entry:
     """Exchange an invitation token for citizen state; unknown tokens learn nothing."""
-    # Hash even malformed tokens, so every miss costs the same as a real look-up.
+    # Hash and look up even malformed tokens, so every miss takes the same path and time
+    # (a skipped query made malformed misses measurably faster).
     token_hash = invitation_hash(token)
-    invitation = None
-    if looks_like_token(token):
-        invitation = db.session.scalar(
-            select(Invitation).where(Invitation.token_hash == token_hash)
-        )
-    if invitation is None:
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash))
+    if invitation is None or not looks_like_token(token):
         return Entry("unknown")
     survey_round = db.session.get(Round, invitation.round_id)
     if invitation.state == "completed":
@@ -54,7 +54,12 @@ def enter_invitation(token: str) -> Entry:
 
 def enter_open_link(code: str, current: CitizenState | None) -> Entry:
     """A visitor from a waiting-room poster: resume their own unfinished sheet, or start afresh."""
-    survey_round = db.session.scalar(select(Round).where(Round.open_code == code)) if code else None
+    # Only a code of the form rounds are given reaches the database (a NUL byte made
+    # PostgreSQL fail with a 500); any other code is a miss like an unknown one.
+    well_formed = OPEN_CODE.fullmatch(code) is not None
+    survey_round = (
+        db.session.scalar(select(Round).where(Round.open_code == code)) if well_formed else None
+    )
     if survey_round is None:
         return Entry("unknown")
     status = availability(survey_round)

@@ -7,9 +7,9 @@ round of a million answers costs what a round of a hundred does once the databas
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import case, func, literal, select
 
 from analysis.frequency import FrequencyRow
 from survey.extensions import db
@@ -18,12 +18,15 @@ from survey.models.background import BACKGROUND_VARIABLES
 
 
 def frequency_rows(
-    code_to_key: Mapping[int, Mapping[str, str]], by: str | None = None
+    code_to_key: Mapping[int, Mapping[str, str]],
+    by: str | None = None,
+    text_codes: Collection[str] = (),
 ) -> list[FrequencyRow]:
     """Counts of completed answers per (round, item, group, value) for the given rounds.
 
     `code_to_key` maps each round id to {item code: compare key}; items are matched
-    across rounds and questionnaire versions by compare key.
+    across rounds and questionnaire versions by compare key. Free-text items are counted
+    as answered or not: every distinct comment would otherwise be a row of its own.
     """
     if by is not None and by not in BACKGROUND_VARIABLES:
         raise ValueError(f"unknown background variable: {by}")
@@ -31,13 +34,16 @@ def frequency_rows(
     if not round_ids:
         return []
     group_column = getattr(Response, by) if by else literal(None)
+    value = (
+        case((Answer.item_code.in_(list(text_codes)), literal("text")), else_=Answer.value)
+        if text_codes
+        else Answer.value
+    )
     statement = (
-        select(Response.round_id, Answer.item_code, group_column, Answer.value, func.count())
+        select(Response.round_id, Answer.item_code, group_column, value, func.count())
         .join(Response, Response.id == Answer.response_id)
         .where(Response.round_id.in_(round_ids), Response.completed.is_(True))
-        .group_by(
-            Response.round_id, Answer.item_code, *([group_column] if by else []), Answer.value
-        )
+        .group_by(Response.round_id, Answer.item_code, *([group_column] if by else []), value)
     )
     rows = []
     for round_id, code, group, value, count in db.session.execute(statement):

@@ -95,7 +95,14 @@ def build_comparison(
     mapping = {survey_round.id: code_to_key(definition)}
     if against is not None:
         mapping[against.id] = code_to_key(previous_definition)
-    table = FrequencyTable(frequency_rows(mapping, by))
+    text_codes = {
+        item.code
+        for d in (definition, previous_definition)
+        if d
+        for item in d.items
+        if item.type == "text"
+    }
+    table = FrequencyTable(frequency_rows(mapping, by, text_codes))
     benchmark = None
     if with_benchmark:
         others = benchmark_rounds(survey_round)

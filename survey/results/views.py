@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey import audit
+from survey.auth.views import safe_next
 from survey.extensions import db
 from survey.i18n import current_language
 from survey.models import Round
@@ -79,8 +80,10 @@ def save_target():
     indicator = (request.form.get("indicator") or "").strip()
     year = request.form.get("year", type=int)
     ambition = request.form.get("ambition", type=float)
-    back = request.form.get("back") or url_for("results.overview")
-    if not back.startswith("/results"):
+    # Only a path of the results pages (safe_next: a line break here split the redirect's
+    # headers, a 500; a backslash or scheme could leave the site).
+    back = safe_next(request.form.get("back"))
+    if not back or not back.startswith("/results"):
         back = url_for("results.overview")
     known = _known_indicators()
     if (
