@@ -52,7 +52,7 @@ $(DKFDS)/.stamp: node_modules/.stamp
 assets: $(DKFDS)/.stamp
 
 translations: install
-	@$(BIN)/pybabel compile --use-fuzzy -q -d survey/translations 2>/dev/null || $(BIN)/pybabel compile -q -d survey/translations
+	@$(BIN)/pybabel compile -d survey/translations > /dev/null
 
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o survey/translations/messages.pot --no-location --sort-output --project Borgerblik .
