@@ -15,6 +15,9 @@ run: install assets translations migrate
 	print('\nBorgerblik is running on http://$(HOST):$(PORT)/'); \
 	print('Citizen link (invitation):', d['citizen_links'][0]); \
 	print('Open link (QR poster):    ', d['open_link']); \
+	print('Staff login at http://$(HOST):$(PORT)/login'); \
+	[print('  %-9s %s  %s / %s' % (u['role'], u['municipality'], u['email'], u['password'])) for u in d['users']]; \
+	print('Demo round for its administrator:', d['admin_round_url']); \
 	print('More links: instance/demo.json\n')"
 	$(DEMO_ENV) $(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers 2 wsgi:app
 
