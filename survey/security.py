@@ -27,8 +27,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def has_control_characters(text: str) -> bool:
-    return CONTROL_CHARACTERS.search(text) is not None
+def has_control_characters(text: str | None) -> bool:
+    # None: Werkzeug names a multipart part whose name it cannot read None.
+    return text is not None and CONTROL_CHARACTERS.search(text) is not None
 
 
 def init_app(app: Flask) -> None:

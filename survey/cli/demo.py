@@ -89,18 +89,10 @@ def ensure_demo_round() -> Round:
     municipality = db.session.get(Municipality, DEMO_MUNICIPALITY)
     if municipality.service_name is None:
         municipality.service_name = "Jobcenter Odense"
-    survey_round = db.session.scalar(
-        select(Round).where(Round.municipality_code == DEMO_MUNICIPALITY, Round.title == DEMO_TITLE)
+    survey_round = _find_round(DEMO_MUNICIPALITY, DEMO_TITLE) or _new_round(
+        DEMO_MUNICIPALITY, DEMO_TITLE
     )
-    if survey_round is None:
-        survey_round = Round(
-            municipality=municipality,
-            title=DEMO_TITLE,
-            questionnaire_key="kl-beskaeftigelse",
-            questionnaire_version=1,
-            languages=["da", "en"],
-        )
-        db.session.add(survey_round)
+    if survey_round.snapshot is None:
         for question in ensure_odense_questions():
             add_local_question(survey_round, question, placement="end")
         db.session.flush()
@@ -259,25 +251,37 @@ def ensure_demo_history(current: Round) -> None:
 def _ensure_round(
     code: int, title: str, opens_on: date | None = None, closes_on: date | None = None
 ) -> Round:
-    survey_round = db.session.scalar(
-        select(Round).where(Round.municipality_code == code, Round.title == title)
-    )
+    survey_round = _find_round(code, title)
     if survey_round is None:
-        survey_round = Round(
-            municipality_code=code,
-            title=title,
-            questionnaire_key="kl-beskaeftigelse",
-            questionnaire_version=1,
-            languages=["da", "en"],
-            opens_on=opens_on,
-            closes_on=closes_on,
-        )
-        db.session.add(survey_round)
-        db.session.flush()
+        survey_round = _new_round(code, title, opens_on, closes_on)
         db.session.refresh(survey_round)
+        # Frozen directly, not through open_round: the earlier demo round's dates are past.
         survey_round.snapshot = round_definition(survey_round).to_dict()
         survey_round.open_code = secrets.token_urlsafe(9)
         survey_round.state = "open"
+    return survey_round
+
+
+def _find_round(code: int, title: str) -> Round | None:
+    return db.session.scalar(
+        select(Round).where(Round.municipality_code == code, Round.title == title)
+    )
+
+
+def _new_round(
+    code: int, title: str, opens_on: date | None = None, closes_on: date | None = None
+) -> Round:
+    survey_round = Round(
+        municipality_code=code,
+        title=title,
+        questionnaire_key="kl-beskaeftigelse",
+        questionnaire_version=1,
+        languages=["da", "en"],
+        opens_on=opens_on,
+        closes_on=closes_on,
+    )
+    db.session.add(survey_round)
+    db.session.flush()
     return survey_round
 
 

@@ -22,6 +22,20 @@ def round_group():
     pass
 
 
+def _municipality(code: int) -> Municipality:
+    municipality = db.session.get(Municipality, code)
+    if municipality is None:
+        raise click.ClickException(f"no municipality has the code {code}")
+    return municipality
+
+
+def _questionnaire(key: str, version: int | None):
+    try:
+        return find_questionnaire(key, version)
+    except (LookupError, QuestionnaireError) as error:
+        raise click.ClickException(str(error)) from None
+
+
 def _get_round(round_id: int) -> Round:
     survey_round = db.session.get(Round, round_id)
     if survey_round is None:
@@ -44,13 +58,8 @@ def _get_round(round_id: int) -> Round:
 @click.option("--languages", default="da,en", show_default=True)
 def create(municipality_code, title, key, version, local_codes, opens, closes, languages):
     """Create a draft round; prints its id on the last line."""
-    municipality = db.session.get(Municipality, municipality_code)
-    if municipality is None:
-        raise click.ClickException(f"no municipality has the code {municipality_code}")
-    try:
-        questionnaire = find_questionnaire(key, version)
-    except (LookupError, QuestionnaireError) as error:
-        raise click.ClickException(str(error)) from None
+    municipality = _municipality(municipality_code)
+    questionnaire = _questionnaire(key, version)
     chosen = [lang.strip() for lang in languages.split(",") if lang.strip()]
     if "da" not in chosen:
         chosen.insert(0, "da")
@@ -179,13 +188,8 @@ def import_command(municipality_code, title, key, version, opens, closes, file):
     """
     from survey.importer import ImportError_, import_round
 
-    municipality = db.session.get(Municipality, municipality_code)
-    if municipality is None:
-        raise click.ClickException(f"no municipality has the code {municipality_code}")
-    try:
-        questionnaire = find_questionnaire(key, version)
-    except (LookupError, QuestionnaireError) as error:
-        raise click.ClickException(str(error)) from None
+    municipality = _municipality(municipality_code)
+    questionnaire = _questionnaire(key, version)
     try:
         survey_round = import_round(
             municipality,
@@ -212,9 +216,7 @@ def import_history_command(municipality_code, file):
     """Import aggregated results of older surveys: compare_key;period;n;positive[;text]."""
     from survey.importer import ImportError_, import_history
 
-    municipality = db.session.get(Municipality, municipality_code)
-    if municipality is None:
-        raise click.ClickException(f"no municipality has the code {municipality_code}")
+    municipality = _municipality(municipality_code)
     try:
         count = import_history(municipality, file.read())
     except ImportError_ as error:

@@ -42,12 +42,7 @@ def overview():
         return render_template(
             "results/pick.html", rounds=rounds, variables=BACKGROUND_VARIABLES, chosen={}
         )
-    survey_round = get_or_404(Round, round_id)
-    against_id = request.args.get("against", type=int)
-    against = get_or_404(Round, against_id) if against_id else None
-    by = request.args.get("by") or None
-    if by is not None and by not in BACKGROUND_VARIABLES:
-        abort(400)
+    survey_round, against, by = _comparison_args()
     try:
         comparison = build_comparison(survey_round, against, by, current_language())
     except ResultsError as error:
@@ -109,6 +104,17 @@ def save_target():
     return redirect(back + "#targets")
 
 
+def _comparison_args() -> tuple[Round, Round | None, str | None]:
+    """The round, the round to compare with and the split asked for, each checked."""
+    survey_round = get_or_404(Round, request.args.get("round", type=int))
+    against_id = request.args.get("against", type=int)
+    against = get_or_404(Round, against_id) if against_id else None
+    by = request.args.get("by") or None
+    if by is not None and by not in BACKGROUND_VARIABLES:
+        abort(400)
+    return survey_round, against, by
+
+
 def _known_indicators() -> set[str]:
     keys = set()
     for survey_round in db.session.scalars(scoped(Round).where(Round.snapshot.is_not(None))):
@@ -144,12 +150,8 @@ def download_report(fmt: str):
     from survey.report.builder import build_report
     from survey.report.render import FORMATS, render_report
 
-    survey_round = get_or_404(Round, request.args.get("round", type=int))
-    against_id = request.args.get("against", type=int)
-    against = get_or_404(Round, against_id) if against_id else None
-    by = request.args.get("by") or None
-    if by is not None and by not in BACKGROUND_VARIABLES:
-        abort(400)
+    survey_round, against, by = _comparison_args()
+    against_id = against.id if against else None
     try:
         report = build_report(
             survey_round, against, by, include_free_text=request.args.get("free_text") == "1"
