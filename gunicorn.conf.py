@@ -14,8 +14,8 @@ worker_class = "gthread"
 timeout = 60
 graceful_timeout = 30
 keepalive = 5
-max_requests = 2000  # recycle workers now and then, jittered so they do not restart together
-max_requests_jitter = 200
+max_requests = 20000  # recycle workers now and then, jittered so they do not restart together
+max_requests_jitter = 2000
 # Access log without query strings or paths that could carry tokens: method, route, status.
 accesslog = "-" if os.environ.get("ACCESS_LOG", "1") == "1" else None
 access_log_format = '{"method": "%(m)s", "status": %(s)s, "bytes": %(B)s, "ms": %(M)s}'

@@ -22,6 +22,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from analysis.formatting import danish_percent
+
 # Dark blue, light blue with hatching, black: distinct in colour, in grey and in print.
 CURRENT_COLOUR = "#08306b"
 PREVIOUS_COLOUR = "#9ecae1"
@@ -41,12 +43,6 @@ class Bar:
     previous_ci: tuple[float, float] | None = None
     previous_n: int | None = None
     benchmark: float | None = None
-
-
-def danish_percent(share: float, decimals: int = 0) -> str:
-    """62 %: Danish style, decimal comma and a space before the sign."""
-    text = f"{share * 100:.{decimals}f}".replace(".", ",")
-    return f"{text} %"
 
 
 def plot_shares(
@@ -166,9 +162,7 @@ def share_figure(bars: Sequence[Bar], **labels) -> Figure:
         figure = Figure(figsize=(8, 0.75 * rows + 1.5), dpi=100)
         ax = figure.add_subplot()
         plot_shares(ax, bars, **labels)
-        figure.subplots_adjust(
-            left=0.38, right=0.97, top=0.97, bottom=1.25 / (0.75 * rows + 1.5)
-        )
+        figure.subplots_adjust(left=0.38, right=0.97, top=0.97, bottom=1.25 / (0.75 * rows + 1.5))
     return figure
 
 

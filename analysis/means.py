@@ -6,8 +6,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from scipy import stats
-
 
 @dataclass(frozen=True)
 class MeanResult:
@@ -19,6 +17,8 @@ class MeanResult:
 
 def mean_t_interval(counts: Mapping[int, int], confidence: float = 0.95) -> MeanResult:
     """Mean of values weighted by counts, with a two-sided t interval (n - 1 df)."""
+    from scipy import stats  # imported late: app workers start faster without it
+
     if any(c < 0 for c in counts.values()):
         raise ValueError("counts must not be negative")
     n = sum(counts.values())

@@ -11,8 +11,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy import stats
-
 Z95 = 1.959963984540054  # the 97.5 % quantile of the standard normal
 
 
@@ -68,6 +66,8 @@ def two_proportion_test(successes1: int, n1: int, successes2: int, n2: int) -> T
     Fisher's exact test when any expected cell count is below 5, else Pearson's
     chi-square test without continuity correction.
     """
+    from scipy import stats  # imported late: app workers start faster without it
+
     _check_counts(successes1, n1)
     _check_counts(successes2, n2)
     if n1 == 0 or n2 == 0:

@@ -13,7 +13,6 @@ from analysis.targets import TargetRow
 from survey.extensions import db
 from survey.models import Answer, Response, Round
 from survey.response_rate import ResponseRate, response_rate
-from survey.results.charts import theme_chart
 from survey.results.service import build_comparison, period_label
 from survey.results.targets import indicators_with_targets, target_table
 from survey.rounds import round_definition
@@ -57,6 +56,7 @@ def build_report(
     language: str = "da",
 ) -> ReportData:
     from survey.report.summary import summary_sentences
+    from survey.results.charts import theme_chart  # matplotlib: loaded on first use only
 
     comparison = build_comparison(survey_round, against, by, language)
     definition = round_definition(survey_round)

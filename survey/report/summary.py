@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from analysis.charts import danish_percent
+from analysis.formatting import danish_percent
 from analysis.results import Comparison
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from analysis.charts import Bar, danish_percent, figure_svg, share_figure
+from analysis.charts import Bar, figure_svg, share_figure
+from analysis.formatting import danish_percent
 from analysis.results import Comparison, ItemResult
 
 

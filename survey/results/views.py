@@ -13,7 +13,6 @@ from survey.i18n import current_language
 from survey.models import Round
 from survey.models.background import BACKGROUND_VARIABLES
 from survey.results import bp
-from survey.results.charts import theme_chart
 from survey.results.service import ResultsError, build_comparison
 from survey.results.targets import indicators_with_targets, set_target, target_table
 from survey.rounds import round_definition
@@ -48,6 +47,8 @@ def overview():
     except ResultsError as error:
         flash(str(error), "error")
         return redirect(url_for("results.overview"))
+    from survey.results.charts import theme_chart  # matplotlib: loaded on first use only
+
     themes = _by_theme(comparison, survey_round)
     charts = {theme: theme_chart(theme, title, items, comparison) for theme, title, items in themes}
     targets = {
