@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from survey import audit
 from survey.extensions import db
@@ -10,7 +11,7 @@ from survey.models import Municipality
 from survey.retention import delete_municipality_data, delete_raw_answers, rounds_due
 
 
-@click.group("data", help="Retention and deletion of data.")
+@click.group("data", cls=AppGroup, help="Retention and deletion of data.")
 def data_group():
     pass
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 
 from survey import audit
 from survey.extensions import db
@@ -20,6 +21,7 @@ def _round(round_id: int) -> Round:
 
 
 @click.command("report")
+@with_appcontext
 @click.argument("round_id", type=int)
 @click.option("--against", "against_id", type=int, default=None)
 @click.option("--by", type=click.Choice(BACKGROUND_VARIABLES), default=None)
@@ -51,6 +53,7 @@ def report_command(round_id, against_id, by, fmt, output, free_text):
 
 
 @click.command("export")
+@with_appcontext
 @click.argument("round_id", type=int)
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "xlsx", "sav", "codebook"]), required=True

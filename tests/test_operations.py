@@ -1,0 +1,162 @@
+"""Production concerns: health check, logs without secrets, retention, deletion on request,
+the accessibility statement link."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from survey.extensions import db
+from survey.models import (
+    Answer,
+    AuditEvent,
+    HistoricalResult,
+    Invitation,
+    LocalQuestion,
+    Municipality,
+    Response,
+    Round,
+    User,
+)
+from survey.operations import JsonFormatter
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def seed_closed_round(app, make_round, municipality=461, responses=12, closed_days_ago=400) -> int:
+    from survey.demo_data import seed_responses
+
+    round_id = make_round(municipality, local=False, state="closed")
+    with app.app_context():
+        survey_round = db.session.get(Round, round_id)
+        survey_round.opens_on = date.today() - timedelta(days=closed_days_ago + 30)
+        survey_round.closes_on = date.today() - timedelta(days=closed_days_ago)
+        seed_responses(
+            survey_round, responses, seed=7, positive_share=0.6, first_day=survey_round.opens_on
+        )
+        db.session.commit()
+    return round_id
+
+
+def test_health_reports_the_database(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_request_log_names_the_route_never_the_token(app, make_round, invite, caplog):
+    (token,) = invite(make_round())
+    app.config["JSON_LOGS"] = True
+    try:
+        with caplog.at_level(logging.INFO, logger=app.logger.name):
+            app.test_client().get(f"/s/{token}")
+            app.test_client().get("/s/not-a-real-token-at-all-000000")
+    finally:
+        app.config["JSON_LOGS"] = False
+    lines = [
+        JsonFormatter().format(record)
+        for record in caplog.records
+        if record.getMessage() == "request"
+    ]
+    assert len(lines) == 2
+    for line in lines:
+        entry = json.loads(line)
+        assert entry["route"] == "/s/<token>"
+        assert token not in line and "not-a-real-token" not in line
+
+
+def test_retention_keeps_aggregates_and_deletes_raw_answers(app, make_round):
+    due = seed_closed_round(app, make_round, responses=12, closed_days_ago=400)
+    recent = seed_closed_round(app, make_round, responses=6, closed_days_ago=10)
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["data", "retention", "--older-than-days", "365", "--dry-run"])
+    assert (
+        dry.exit_code == 0 and f"round {due}" in dry.output and f"round {recent}" not in dry.output
+    )
+    with app.app_context():
+        assert count(Response, Response.round_id == due) == 12
+    result = runner.invoke(args=["data", "retention", "--older-than-days", "365"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert count(Response, Response.round_id == due) == 0
+        assert (
+            count(
+                Answer, Answer.response_id.in_(select(Response.id).where(Response.round_id == due))
+            )
+            == 0
+        )
+        assert count(Response, Response.round_id == recent) == 6
+        assert db.session.get(Round, due).raw_answers_deleted_on == date.today()
+        kept = db.session.scalars(
+            select(HistoricalResult).where(HistoricalResult.municipality_code == 461)
+        ).all()
+        assert kept and all(result.n >= 5 and 0 <= result.positive <= result.n for result in kept)
+        assert count(AuditEvent, AuditEvent.action == "round.raw_answers_deleted") == 1
+    again = runner.invoke(args=["data", "retention", "--older-than-days", "365"])
+    assert "no round is due" in again.output
+
+
+def test_deleting_a_municipality_leaves_the_others_alone(app, make_round, invite):
+    odense = seed_closed_round(app, make_round, 461, responses=8)
+    rodovre = seed_closed_round(app, make_round, 175, responses=7)
+    invite(odense, 3)
+    from survey.auth.service import create_user
+
+    with app.app_context():
+        create_user("a@odense.dk", "admin", 461, "a long enough password")
+        create_user("a@rodovre.dk", "admin", 175, "a long enough password")
+        db.session.commit()
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["data", "delete-municipality", "461"])
+    assert refused.exit_code != 0 and "--yes" in refused.output
+    result = runner.invoke(args=["data", "delete-municipality", "461", "--yes"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert count(Round, Round.municipality_code == 461) == 0
+        assert count(Invitation) == 0
+        assert count(LocalQuestion, LocalQuestion.municipality_code == 461) == 0
+        assert count(User, User.municipality_code == 461) == 0
+        assert db.session.get(Municipality, 461) is not None
+        assert count(Response, Response.round_id == rodovre) == 7
+        assert count(User, User.municipality_code == 175) == 1
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "municipality.data_deleted")
+        )
+        assert event.details["municipality"] == 461 and event.details["responses"] == 8
+
+
+def test_every_page_links_the_accessibility_statement(app, client, make_round, invite):
+    (token,) = invite(make_round())
+    for path in ("/login", "/tilgaengelighed", "/s/unknown-token-000000000000000"):
+        html = client.get(path).get_data(as_text=True)
+        assert '<a href="/was" lang="da">Tilgængelighedserklæring</a>' in html
+    client.get(f"/s/{token}")
+    assert "Tilgængelighedserklæring" in client.get("/svar").get_data(as_text=True)
+
+
+def test_was_redirects_to_the_municipality_statement(app, client, make_round, invite):
+    assert client.get("/was").headers["Location"] == "/tilgaengelighed"
+    app.config["ACCESSIBILITY_STATEMENT_URL"] = "https://was.digst.dk/borgerblik-kl"
+    try:
+        assert client.get("/was").headers["Location"] == "https://was.digst.dk/borgerblik-kl"
+        (token,) = invite(make_round())
+        with app.app_context():
+            db.session.get(Municipality, 461).accessibility_url = "https://was.digst.dk/odense-dk"
+            db.session.commit()
+        client.get(f"/s/{token}")
+        assert client.get("/was").headers["Location"] == "https://was.digst.dk/odense-dk"
+    finally:
+        app.config["ACCESSIBILITY_STATEMENT_URL"] = ""
+        with app.app_context():
+            db.session.get(Municipality, 461).accessibility_url = None
+            db.session.commit()
+
+
+def test_accessibility_page_lists_the_automated_checks(client):
+    html = client.get("/tilgaengelighed").get_data(as_text=True)
+    assert "axe-core" in html and "320" in html and "JavaScript" in html
