@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from survey.extensions import db
+from survey.i18n import current_language
 from survey.respond.answers import TamperedPost
 
 
@@ -75,4 +77,13 @@ def init_app(app: Flask) -> None:
 
 
 def _page(status: int, title: str, text: str):
-    return render_template("error.html", title=title, text=text, status=status), status
+    try:
+        return render_template("error.html", title=title, text=text, status=status), status
+    except SQLAlchemyError:
+        # The database itself failed (down, or restarting) and the page's header looks the
+        # municipality up in it. The same words on a page that needs nothing from it:
+        # otherwise gunicorn answers with its bare error and logs a traceback that carries
+        # the failed statement and its parameters (answers) into the log.
+        db.session.rollback()
+        page = current_app.jinja_env.get_template("error_without_database.html")
+        return page.render(title=title, text=text, status=status, lang=current_language()), status

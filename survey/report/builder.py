@@ -14,7 +14,7 @@ from survey.extensions import db
 from survey.models import Answer, Response, Round
 from survey.response_rate import ResponseRate, response_rate
 from survey.results.service import build_comparison, period_label
-from survey.results.targets import indicators_with_targets, target_table
+from survey.results.targets import THEME_PREFIX, indicators_with_targets, target_table
 from survey.rounds import round_definition
 
 THEME_ORDER = ("meeting", "goals", "conversation", "progression", "overall")
@@ -87,6 +87,7 @@ def build_report(
             scores.get("local"),
         )
     texts = {i.compare_key: i.text for i in comparison.items}
+    texts.update({THEME_PREFIX + s.theme: _("Theme: %(title)s", title=s.title) for s in sections})
     targets = [
         (texts.get(key, key), target_table(survey_round.municipality_code, key))
         for key in indicators_with_targets(survey_round.municipality_code)

@@ -63,9 +63,68 @@ def yearly_sides(
     return sides
 
 
+THEME_PREFIX = "theme:"
+
+
+def theme_keys(municipality_code: int, theme: str) -> set[str]:
+    """Compare keys of the scale items a theme has had in the municipality's rounds."""
+    rounds = db.session.scalars(
+        select(Round).where(
+            Round.municipality_code == municipality_code, Round.snapshot.is_not(None)
+        )
+    )
+    return {
+        item.compare_key
+        for survey_round in rounds
+        for item in round_definition(survey_round).items
+        if item.theme == theme and item.type == "likert5"
+    }
+
+
+def yearly_theme_sides(municipality_code: int, theme: str) -> dict[int, Side]:
+    """A theme's score per year: the mean share positive of its items.
+
+    Its interval is the mean of the items' Wilson limits. That is the interval the mean
+    would have if the items moved together perfectly, so it is never narrower than the
+    truth: "met" and "not met" are safe claims, at the price of more "cannot tell". n is
+    the smallest item n: at least that many answered each item.
+    """
+    per_item = [
+        yearly_sides(municipality_code, key) for key in sorted(theme_keys(municipality_code, theme))
+    ]
+    years = set().union(*per_item) if per_item else set()
+    sides = {}
+    for year in years:
+        shown = [
+            sides_[year] for sides_ in per_item if year in sides_ and not sides_[year].suppressed
+        ]
+        if not shown:
+            continue
+        count = len(shown)
+        sides[year] = Side(
+            n=min(side.n for side in shown),
+            positive=None,
+            share=sum(side.share for side in shown) / count,
+            ci=(
+                sum(side.ci[0] for side in shown) / count,
+                sum(side.ci[1] for side in shown) / count,
+            ),
+            mean=None,
+            mean_ci=None,
+            suppressed=False,
+        )
+    return sides
+
+
 def target_table(municipality_code: int, compare_key: str) -> list[TargetRow]:
-    """One row per year with a figure or an ambition, oldest first."""
-    sides = yearly_sides(municipality_code, compare_key)
+    """One row per year with a figure or an ambition, oldest first.
+
+    `compare_key` is an item's compare key, or "theme:<theme>" for a theme score.
+    """
+    if compare_key.startswith(THEME_PREFIX):
+        sides = yearly_theme_sides(municipality_code, compare_key[len(THEME_PREFIX) :])
+    else:
+        sides = yearly_sides(municipality_code, compare_key)
     ambitions = {
         target.year: target.ambition
         for target in db.session.scalars(

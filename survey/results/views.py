@@ -14,7 +14,7 @@ from survey.models import Round
 from survey.models.background import BACKGROUND_VARIABLES
 from survey.results import bp
 from survey.results.service import ResultsError, build_comparison
-from survey.results.targets import indicators_with_targets, set_target, target_table
+from survey.results.targets import THEME_PREFIX, indicators_with_targets, set_target, target_table
 from survey.rounds import round_definition
 from survey.tenancy import get_or_404, requires, scoped
 
@@ -65,7 +65,13 @@ def overview():
         charts=charts,
         scores={score.theme: score for score in comparison.themes},
         targets=targets,
-        item_texts={item.compare_key: item.text for item in comparison.items},
+        item_texts={
+            **{item.compare_key: item.text for item in comparison.items},
+            **{
+                THEME_PREFIX + theme: _("Theme: %(title)s", title=title)
+                for theme, title, _items in themes
+            },
+        },
         current_round_closed=survey_round.state == "closed",
     )
 
@@ -119,11 +125,9 @@ def _comparison_args() -> tuple[Round, Round | None, str | None]:
 def _known_indicators() -> set[str]:
     keys = set()
     for survey_round in db.session.scalars(scoped(Round).where(Round.snapshot.is_not(None))):
-        keys.update(
-            item.compare_key
-            for item in round_definition(survey_round).items
-            if item.type == "likert5"
-        )
+        for item in round_definition(survey_round).items:
+            if item.type == "likert5":
+                keys.update({item.compare_key, THEME_PREFIX + item.theme})
     return keys
 
 
