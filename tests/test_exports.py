@@ -1,0 +1,487 @@
+"""Respondent-level exports of a closed round: CSV (`,` and `;`), XLSX, SPSS .sav, codebook.
+
+One closed Odense round with seeded answers, two benefit groups of three (merged into
+"other"), an age band of two (the variable is left out), a department whose value begins
+with "-", comments that are formulas, invitation tokens, an unfinished response and a
+local question whose text is a formula. Every export, from the CLI and from the analyst's
+download links, is read back with the tool an analyst would use (csv, openpyxl,
+pyreadstat) and compared with the answers in the database.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+from staff import audit_actions, logged_in, make_user
+
+from survey.extensions import db
+from survey.models import Answer, AuditEvent, Response, Round
+
+ODENSE, RODOVRE = 461, 175
+FORMULA_QUESTION = "=1+1 Jeg vil anbefale jobcentret til andre"
+MARKUP_QUESTION = "<b>Jeg</b> fik svar på mine spørgsmål"
+COMMENT_ITEM = "kl.overall.comment"
+FORMULA_COMMENTS = (
+    '=HYPERLINK("https://example.invalid","klik her")',
+    "+45 12 34 56 78",
+    "-nej tak, ikke igen",
+    "@SUM(A1:A9)",
+)
+MERGED = {"ressourceforloeb": 3, "ledighedsydelse": 3}  # two small groups: "other" of six
+SMALL_AGE = "65+"  # two respondents: age_band cannot be shared at all
+DEPARTMENTS = {"-Vest": 12}  # the rest are "Nord"
+DANGEROUS = ("=", "+", "-", "@")
+DATE = re.compile(r"\b(19|20)\d\d-\d\d-\d\d\b|\b\d\d:\d\d\b")
+LIKERT_LABELS = {
+    5: "Helt enig",
+    4: "Delvist enig",
+    3: "Hverken enig eller uenig",
+    2: "Delvist uenig",
+    1: "Helt uenig",
+    0: "Ved ikke",
+}
+
+
+def neutralised(value: str) -> str:
+    return "'" + value if value[:1] in DANGEROUS else value
+
+
+# --- the round ------------------------------------------------------------------------------
+
+
+def _round(municipality: int, title: str, state: str) -> int:
+    from survey.bank import QuestionDraft, create_question
+    from survey.models import Municipality
+    from survey.rounds import add_local_question, open_round
+
+    survey_round = Round(
+        municipality=db.session.get(Municipality, municipality),
+        title=title,
+        questionnaire_key="kl-beskaeftigelse",
+        questionnaire_version=1,
+        languages=["da", "en"],
+        opens_on=date(2026, 3, 1),
+    )
+    db.session.add(survey_round)
+    if municipality == ODENSE:
+        for text in (FORMULA_QUESTION, MARKUP_QUESTION):
+            draft = QuestionDraft(
+                texts={"da": text},
+                type="likert5",
+                options=[],
+                max_length=None,
+                help=None,
+                show_if=None,
+            )
+            add_local_question(survey_round, create_question(municipality, draft))
+    db.session.flush()
+    open_round(survey_round)
+    if state == "closed":
+        survey_round.state = "closed"
+    db.session.flush()
+    return survey_round.id
+
+
+@pytest.fixture
+def rounds(app, invite):
+    """A closed and an open Odense round, and a closed Rødovre round; returns their facts."""
+    from survey.demo_data import seed_responses
+    from survey.models.base import random_id
+
+    with app.app_context():
+        closed = _round(ODENSE, "Forår 2026", "closed")
+        still_open = _round(ODENSE, "Efterår 2026", "open")
+        rodovre = _round(RODOVRE, "Forår 2026", "closed")
+        for round_id, count, seed in ((closed, 120, 7), (still_open, 20, 8), (rodovre, 20, 9)):
+            seed_responses(
+                db.session.get(Round, round_id), count, seed, 0.6, first_day=date(2026, 3, 2)
+            )
+        ids = list(
+            db.session.scalars(
+                select(Response.id).where(Response.round_id == closed).order_by(Response.id)
+            )
+        )
+        # Small benefit groups, one tiny age band, a department beginning with "-".
+        position = 0
+        for group, count in MERGED.items():
+            db.session.execute(
+                update(Response)
+                .where(Response.id.in_(ids[position : position + count]))
+                .values(benefit_group=group)
+            )
+            position += count
+        db.session.execute(
+            update(Response).where(Response.id.in_(ids[:2])).values(age_band=SMALL_AGE)
+        )
+        db.session.execute(
+            update(Response).where(Response.round_id == closed).values(department="Nord")
+        )
+        for department, count in DEPARTMENTS.items():
+            db.session.execute(
+                update(Response).where(Response.id.in_(ids[-count:])).values(department=department)
+            )
+        # Comments that a spreadsheet would run, from people who wrote none.
+        commented = set(
+            db.session.scalars(select(Answer.response_id).where(Answer.item_code == COMMENT_ITEM))
+        )
+        quiet = [i for i in ids if i not in commented][: len(FORMULA_COMMENTS)]
+        for response_id, comment in zip(quiet, FORMULA_COMMENTS, strict=True):
+            db.session.add(Answer(response_id=response_id, item_code=COMMENT_ITEM, value=comment))
+        # An unfinished response: never exported.
+        unfinished = Response(
+            id=random_id(),
+            round_id=closed,
+            channel="invitation",
+            completed=False,
+            resume_hash="f" * 64,
+            benefit_group="dagpenge",
+        )
+        db.session.add(unfinished)
+        db.session.flush()
+        db.session.add(Answer(response_id=unfinished.id, item_code="kl.meeting.respect", value="4"))
+        db.session.commit()
+        facts = {"closed": closed, "open": still_open, "rodovre": rodovre}
+        db.session.remove()
+    facts["tokens"] = invite(closed, 6, benefit_group="dagpenge")
+    return facts
+
+
+def expected_rows(app, round_id: int) -> tuple[list[str], Counter]:
+    """Header and rows (without the respondent number) the export must contain, from the DB."""
+    from survey.rounds import round_definition
+
+    with app.app_context():
+        definition = round_definition(db.session.get(Round, round_id))
+        codes = [item.code for item in definition.items]
+        responses = db.session.execute(
+            select(Response.id, Response.benefit_group, Response.department).where(
+                Response.round_id == round_id, Response.completed.is_(True)
+            )
+        ).all()
+        answers: dict[str, dict[str, str]] = {}
+        for response_id, code, value in db.session.execute(
+            select(Answer.response_id, Answer.item_code, Answer.value)
+        ):
+            answers.setdefault(response_id, {})[code] = value
+        db.session.remove()
+    rows = Counter()
+    for response_id, group, department in responses:
+        group = "other" if group in MERGED else group
+        given = answers.get(response_id, {})
+        rows[(group, department, *(given.get(code) for code in codes))] += 1
+    return ["respondent", "benefit_group", "department", *codes], rows
+
+
+def response_ids(app, round_id: int) -> list[str]:
+    with app.app_context():
+        ids = list(db.session.scalars(select(Response.id).where(Response.round_id == round_id)))
+        db.session.remove()
+    return ids
+
+
+def run_cli(app, *args, ok: bool = True):
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=[str(a) for a in args])
+        db.session.remove()
+    if ok:
+        assert result.exit_code == 0, (args, result.output, result.exception)
+    return result
+
+
+def export(app, round_id: int, fmt: str, path: Path, *extra: str) -> Path:
+    run_cli(app, "export", round_id, "--format", fmt, "--output", path, *extra)
+    return path
+
+
+def read_csv(raw: bytes, delimiter: str) -> list[list[str]]:
+    assert raw.startswith(b"\xef\xbb\xbf"), raw[:10]  # UTF-8 byte order mark, for Excel
+    text = raw.decode("utf-8")[1:]
+    assert "\ufeff" not in text
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def as_strings(value) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def assert_rows_match(header, rows, want_header, want_rows, *, formula_text_columns=()):
+    """Rows read back equal the database's, once neutralised text is taken back."""
+    assert header == want_header
+    assert [int(r[0]) for r in rows] == list(range(1, len(rows) + 1))
+    back = Counter()
+    for row in rows:
+        values = [as_strings(v) for v in row[1:]]
+        for index, value in enumerate(values):
+            if value is not None and value.startswith("'") and value[1:2] in DANGEROUS:
+                values[index] = value[1:]
+        back[tuple(values)] += 1
+    assert back == want_rows
+
+
+def assert_neutralised(cells) -> None:
+    for cell in cells:
+        if isinstance(cell, str):
+            assert cell[:1] not in DANGEROUS, cell
+
+
+def assert_nothing_identifying(text: str, app, facts) -> None:
+    for response_id in response_ids(app, facts["closed"]):
+        assert response_id not in text
+    for token in facts["tokens"]:
+        assert token not in text
+    assert "f" * 64 not in text
+    assert not DATE.search(text), DATE.search(text).group(0)
+
+
+# --- the CLI --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_csv_export_is_bom_utf8_with_only_shareable_columns(app, rounds, tmp_path, delimiter):
+    extra = ("--semicolon",) if delimiter == ";" else ()
+    raw = export(app, rounds["closed"], "csv", tmp_path / "svar.csv", *extra).read_bytes()
+    table = read_csv(raw, delimiter)
+    header, rows = table[0], table[1:]
+    want_header, want_rows = expected_rows(app, rounds["closed"])
+    assert_rows_match(header, rows, want_header, want_rows)
+    assert len(rows) == 120  # the unfinished response is not there
+    assert all(len(row) == len(header) for row in rows)
+    # Background: every value shared has at least 5 respondents; the small ones are "other".
+    groups = Counter(row[1] for row in rows)
+    assert groups["other"] == sum(MERGED.values())
+    assert all(count >= 5 for count in groups.values()) and not set(MERGED) & set(groups)
+    assert "age_band" not in header and SMALL_AGE not in raw.decode("utf-8")
+    departments = Counter(row[2] for row in rows)
+    assert departments == {"'-Vest": 12, "Nord": 108}
+    # Comments that would be formulas are text; æøå survive.
+    comments = [row[header.index(COMMENT_ITEM)] for row in rows]
+    for comment in FORMULA_COMMENTS:
+        assert "'" + comment in comments
+    assert_neutralised(cell for row in rows for cell in row)
+    text = raw.decode("utf-8")
+    assert "længe" in text or "Praktikken" in text
+    assert_nothing_identifying(text, app, rounds)
+    if delimiter == ";":
+        assert text.splitlines()[0].count(";") == len(header) - 1
+
+
+def test_xlsx_export_has_numbers_text_and_no_formulas(app, rounds, tmp_path):
+    import openpyxl
+
+    path = export(app, rounds["closed"], "xlsx", tmp_path / "svar.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["data", "codebook"]
+    sheet = book["data"]
+    assert sheet.freeze_panes == "B2"
+    table = [[c.value for c in row] for row in sheet.iter_rows()]
+    header, rows = table[0], table[1:]
+    want_header, want_rows = expected_rows(app, rounds["closed"])
+    assert_rows_match(header, rows, want_header, want_rows)
+    likert = header.index("kl.meeting.respect")
+    assert {type(row[likert]) for row in rows} <= {int, type(None)}
+    assert any(isinstance(row[likert], int) for row in rows)
+    for worksheet in book.worksheets:
+        for row in worksheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (worksheet.title, cell.coordinate, cell.value)
+        assert_neutralised(c.value for row in worksheet.iter_rows() for c in row)
+    codebook_texts = [r[3] for r in book["codebook"].iter_rows(values_only=True)]
+    assert neutralised(FORMULA_QUESTION) in codebook_texts and MARKUP_QUESTION in codebook_texts
+    text = "\n".join(str(c) for row in table for c in row if c is not None)
+    assert_nothing_identifying(text, app, rounds)
+
+
+def test_sav_export_has_variable_and_value_labels(app, rounds, tmp_path):
+    import pyreadstat
+
+    from questionnaires.model import pick_text
+    from survey.rounds import round_definition
+
+    path = export(app, rounds["closed"], "sav", tmp_path / "svar.sav")
+    frame, meta = pyreadstat.read_sav(str(path))
+    with app.app_context():
+        definition = round_definition(db.session.get(Round, rounds["closed"]))
+        db.session.remove()
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+    names = list(frame.columns)
+    assert names[:3] == ["respondent", "benefit_group", "department"]
+    assert len(names) == 3 + len(definition.items) and len(set(names)) == len(names)
+    for name in names:
+        assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_.]{0,63}", name) and not name.endswith("."), name
+    by_code = dict(zip([item.code for item in definition.items], names[3:], strict=True))
+    for item in definition.items:
+        name = by_code[item.code]
+        assert labels[name] == pick_text(item.text, "da")[:255]
+        if item.type == "likert5":
+            assert meta.variable_value_labels[name] == {
+                float(k): v for k, v in LIKERT_LABELS.items()
+            }
+            assert meta.readstat_variable_types[name] == "double"
+        elif item.type == "yesno":
+            assert meta.variable_value_labels[name] == {1.0: "Ja", 2.0: "Nej"}
+    assert labels[by_code[next(i.code for i in definition.items if i.source == "local")]] in (
+        FORMULA_QUESTION,
+        MARKUP_QUESTION,
+    )
+    rows = frame.astype(object).where(frame.notna(), None).values.tolist()
+    want_header, want_rows = expected_rows(app, rounds["closed"])
+    assert_rows_match(
+        ["respondent", "benefit_group", "department", *by_code],
+        rows,
+        want_header,
+        want_rows,
+    )
+    strings = [v for row in rows for v in row if isinstance(v, str)]
+    assert_neutralised(strings)
+    assert "'" + FORMULA_COMMENTS[0] in strings
+    assert_nothing_identifying("\n".join(strings), app, rounds)
+
+
+def test_codebook_lists_every_item_and_option_as_text(app, rounds, tmp_path):
+    from questionnaires.model import pick_text
+    from survey.rounds import round_definition
+
+    raw = export(app, rounds["closed"], "codebook", tmp_path / "kodebog.csv").read_bytes()
+    table = read_csv(raw, ",")
+    assert table[0] == ["code", "type", "theme", "text", "value", "label"]
+    with app.app_context():
+        definition = round_definition(db.session.get(Round, rounds["closed"]))
+        db.session.remove()
+    want = [["code", "type", "theme", "text", "value", "label"]]
+    for item in definition.items:
+        want.append(
+            [item.code, item.type, item.theme, neutralised(pick_text(item.text, "da")), "", ""]
+        )
+        want += [
+            [item.code, "", "", "", str(o.value), pick_text(o.label, "da")] for o in item.options
+        ]
+    assert table == want
+    assert_neutralised(cell for row in table for cell in row)
+    assert MARKUP_QUESTION in raw.decode("utf-8")
+
+
+def test_an_open_round_is_not_exported_and_each_export_is_audited(app, rounds, tmp_path):
+    for fmt in ("csv", "xlsx", "sav", "codebook"):
+        target = tmp_path / f"open.{fmt}"
+        result = run_cli(
+            app, "export", rounds["open"], "--format", fmt, "--output", target, ok=False
+        )
+        assert result.exit_code != 0 and "closed" in result.output
+        assert not target.exists()
+    assert "answers.export" not in audit_actions(app)
+
+    for fmt, extra in (
+        ("csv", ()),
+        ("csv", ("--semicolon",)),
+        ("xlsx", ()),
+        ("sav", ()),
+        ("codebook", ()),
+    ):
+        export(app, rounds["closed"], fmt, tmp_path / f"closed.{fmt}", *extra)
+    with app.app_context():
+        events = db.session.execute(
+            select(AuditEvent.action, AuditEvent.actor, AuditEvent.object_id, AuditEvent.details)
+            .where(AuditEvent.action == "answers.export")
+            .order_by(AuditEvent.id)
+        ).all()
+        db.session.remove()
+    assert [e.details["format"] for e in events] == ["csv", "csv", "xlsx", "sav", "codebook"]
+    assert {(e.actor, e.object_id) for e in events} == {("cli", str(rounds["closed"]))}
+    assert audit_actions(app, ODENSE).count("answers.export") == 5
+
+
+# --- downloads ------------------------------------------------------------------------------
+
+
+def test_an_analyst_downloads_the_same_exports_and_each_is_audited(app, rounds, tmp_path):
+    import openpyxl
+    import pyreadstat
+
+    make_user(app, "analytiker@odense.dk", "analyst", ODENSE)
+    analyst = logged_in(app, "analytiker@odense.dk")
+    closed = rounds["closed"]
+    want_header, want_rows = expected_rows(app, closed)
+
+    for query, delimiter in (("", ","), ("&sep=semicolon", ";")):
+        response = analyst.get(f"/results/export.csv?round={closed}{query}")
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        assert f'filename="svar-runde-{closed}.csv"' in response.headers["Content-Disposition"]
+        raw = response.get_data()
+        cli = export(app, closed, "csv", tmp_path / "cli.csv", *(("--semicolon",) if query else ()))
+        assert raw == cli.read_bytes()
+        table = read_csv(raw, delimiter)
+        assert_rows_match(table[0], table[1:], want_header, want_rows)
+
+    response = analyst.get(f"/results/export.xlsx?round={closed}")
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.get_data()))
+    table = [[c.value for c in row] for row in book["data"].iter_rows()]
+    assert_rows_match(table[0], table[1:], want_header, want_rows)
+
+    response = analyst.get(f"/results/export.sav?round={closed}")
+    assert response.status_code == 200
+    assert f'filename="svar-runde-{closed}.sav"' in response.headers["Content-Disposition"]
+    (tmp_path / "web.sav").write_bytes(response.get_data())
+    frame, meta = pyreadstat.read_sav(str(tmp_path / "web.sav"))
+    assert len(frame) == sum(want_rows.values()) and meta.variable_value_labels
+
+    response = analyst.get(f"/results/export.codebook?round={closed}")
+    assert response.status_code == 200
+    assert response.get_data() == export(app, closed, "codebook", tmp_path / "kb.csv").read_bytes()
+
+    with app.app_context():
+        events = db.session.execute(
+            select(AuditEvent.actor, AuditEvent.details)
+            .where(AuditEvent.action == "answers.export")
+            .order_by(AuditEvent.id)
+        ).all()
+        db.session.remove()
+    web = [e.details["format"] for e in events if e.actor == "analytiker@odense.dk"]
+    assert web == ["csv", "csv", "xlsx", "sav", "codebook"]
+    assert [e.details["format"] for e in events if e.actor == "cli"] == ["csv", "csv", "codebook"]
+
+
+def test_an_open_round_cannot_be_downloaded(app, rounds):
+    make_user(app, "analytiker@odense.dk", "analyst", ODENSE)
+    analyst = logged_in(app, "analytiker@odense.dk")
+    for fmt in ("csv", "xlsx", "sav", "codebook"):
+        response = analyst.get(f"/results/export.{fmt}?round={rounds['open']}")
+        assert response.status_code == 302
+        assert f"round={rounds['open']}" in response.headers["Location"]
+    assert "answers.export" not in audit_actions(app)
+
+
+def test_export_downloads_are_tenancy_scoped_and_for_analysts_and_admins(app, rounds):
+    make_user(app, "analytiker@rk.dk", "analyst", RODOVRE)
+    make_user(app, "admin@odense.dk", "admin", ODENSE)
+    make_user(app, "operator@kl.dk", "operator")
+    rodovre = logged_in(app, "analytiker@rk.dk")
+    for fmt in ("csv", "xlsx", "sav", "codebook"):
+        assert rodovre.get(f"/results/export.{fmt}?round={rounds['closed']}").status_code == 404
+        assert rodovre.get(f"/results/export.{fmt}?round={rounds['open']}").status_code == 404
+    assert rodovre.get(f"/results/export.csv?round={rounds['rodovre']}").status_code == 200
+    assert rodovre.get("/results/export.csv?round=999999").status_code == 404
+    assert rodovre.get("/results/export.csv").status_code == 404
+
+    admin = logged_in(app, "admin@odense.dk")
+    assert admin.get(f"/results/export.csv?round={rounds['closed']}").status_code == 200
+    assert admin.get(f"/results/export.csv?round={rounds['rodovre']}").status_code == 404
+
+    operator = logged_in(app, "operator@kl.dk")
+    assert operator.get(f"/results/export.csv?round={rounds['closed']}").status_code == 403
+    anonymous = app.test_client().get(f"/results/export.csv?round={rounds['closed']}")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+    assert audit_actions(app, ODENSE).count("answers.export") == 1
+    assert audit_actions(app, RODOVRE).count("answers.export") == 1
