@@ -75,7 +75,7 @@ format:
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
 bench: install-test assets translations
-	$(BIN)/python bench/respond.py
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(DKFDS) instance .pytest_cache

@@ -1,4 +1,4 @@
-"""The baseline for bench/respond.py: a bare Flask app with one small HTML page.
+"""The baseline for bench/load.py: a bare Flask app with one small HTML page.
 
 Served by gunicorn exactly like the survey (same workers, same loopback), so the ratio
 survey/bare shows what the survey's own work costs on top of Flask and gunicorn.

@@ -1,33 +1,51 @@
 #!/usr/bin/env python3
-"""Citizens answering a round through gunicorn on loopback, against a bare Flask baseline.
+"""Citizens answering a round through gunicorn, with faults, against a bare Flask baseline.
 
-    .venv/bin/python bench/respond.py                  # 200 citizens, 20 at a time, SQLite
-    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/respond.py
-    .venv/bin/python bench/respond.py --quick          # 20 citizens: the smoke test's run
+    .venv/bin/python bench/load.py                     # 300 citizens, 60 at a time, SQLite
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/load.py
+    .venv/bin/python bench/load.py --fault kill-worker # SIGKILL to one worker mid-run
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \
+        .venv/bin/python bench/load.py --fault restart-db   # PostgreSQL restarted mid-run
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \
+        .venv/bin/python bench/load.py --all           # SQLite and PostgreSQL, with and without
+                                                       # faults, one table beside the baseline
+    .venv/bin/python bench/load.py --quick             # 20 citizens: the smoke test's run
 
 What it does, in one run:
 
 1. A throwaway database: a temporary SQLite file, or, when DATABASE_URL names PostgreSQL,
    a schema of its own (search_path) that is dropped at the end; nothing else is touched.
    Migrated with `flask --app wsgi db upgrade`; then an open Odense round with the KL
-   questionnaire and Odense's two local questions, and one invitation per citizen.
+   questionnaire and Odense's two local questions, and one invitation per invited citizen.
 2. gunicorn on 127.0.0.1 (a free port) with the project's gunicorn.conf.py (gthread) and
    --workers workers; the app in production mode (SECRET_KEY and TOKEN_KEY fixed for the
    run so every worker agrees, no demo, INSECURE_COOKIES=1 for plain http).
-3. N citizens, C at a time, each a thread with its own requests.Session (own cookies):
-   invitation link, landing page, start, every page of questions (random answers, "yes"
-   to the internship for every other citizen so half get Odense's page, a comment for
-   some), thank-you page. Every HTTP request is timed, and the CPU time the gunicorn
-   processes spend is read from /proc (the figure a busy, shared machine disturbs least).
-4. Lost answers: what each finished citizen posted and got a redirect for, compared with
-   the answer table of the completed responses (per value, and answers per response).
-5. The same client pattern against bench/bare_app.py under the same gunicorn settings,
+3. N citizens, C at a time, each a thread with its own requests.Session (own cookies);
+   half come through their invitation link, half through the round's open link
+   (`/o/<code>`: each new session a fresh anonymous sheet). Each answers the whole round:
+   link, landing page, start, every page of questions (random answers, "yes" to the
+   internship for every other citizen of each channel so half get Odense's page, a comment
+   for some), thank-you page. A request that fails (connection error, timeout, 5xx) is
+   sent again, the same request with the same cookies, after a bounded backoff, up to
+   --tries times; any other unexpected status stops the citizen. Every request is timed
+   from its first try to its answer (backoff included: what the citizen waited).
+4. A fault, when asked for, once half the citizens have started: `kill-worker` sends
+   SIGKILL to one gunicorn worker (a child of the master, read from /proc);
+   `restart-db` restarts the local PostgreSQL cluster (pg_ctlcluster). Failed tries are
+   expected only while the fault lasts (plus a few seconds' grace); any other is an error.
+5. Lost answers, counted from the database afterwards: every answer a citizen posted and
+   got the redirect for (acknowledged) must be stored, in completed or unfinished sheets;
+   no answer may be stored that no citizen sent; answers per completed sheet must match;
+   and there must be one sheet per citizen (a retried start or open-link visit must not
+   make a second one).
+6. The same client pattern against bench/bare_app.py under the same gunicorn settings,
    and `wrk` against a survey GET (an unknown invitation link: HMAC plus a database look-up,
    404 page) and the bare page.
 
-Exit status 0 only when every citizen finished, no answer was lost or invented, and the
-server logged no error. Figures are printed, never asserted: the client, the servers and
-wrk share the same machine.
+Exit status 0 only when every citizen finished, no acknowledged answer was lost, no
+sheet was doubled, no request failed outside a fault, and the server logged no error
+other than the fault's own. Figures are printed, never asserted: the client, the servers
+and wrk share the same machine.
 """
 
 from __future__ import annotations
@@ -40,12 +58,14 @@ import platform
 import random
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -78,6 +98,19 @@ SERVER_ERROR = re.compile(
 )
 MAX_PAGES = 30  # a citizen who has not reached the thank-you page by then is stuck
 
+FAULTS = ("none", "kill-worker", "restart-db")
+# Log lines a fault is expected to cause: gunicorn reporting the killed worker; the app
+# failing requests (500, logged as such) while PostgreSQL is down.
+FAULT_LOG_LINES = {
+    "none": None,
+    "kill-worker": re.compile(r"Worker \(pid:\d+\) was sent SIGKILL"),
+    "restart-db": re.compile(
+        r'"status": 500\b|"message": "unhandled error".*(OperationalError|e3q8)'
+    ),
+}
+FAULT_GRACE = 3.0  # seconds after a fault in which a failed try is still put down to it
+BACKOFF_FIRST, BACKOFF_MAX = 0.25, 4.0  # seconds: 0.25, 0.5, 1, 2, 4, 4, ... (jittered)
+
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 INPUT_RE = re.compile(r"<input\b[^>]*>")
 TEXTAREA_RE = re.compile(r"<textarea\b[^>]*>")
@@ -89,17 +122,47 @@ ATTR_RE = re.compile(r'([a-zA-Z_:][-a-zA-Z0-9_:.]*)="([^"]*)"')
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--citizens", type=int, default=200, help="simulated citizens (200)")
-    parser.add_argument("--concurrency", type=int, default=20, help="citizens at a time (20)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument("--citizens", type=int, default=300, help="simulated citizens (300)")
+    parser.add_argument("--concurrency", type=int, default=60, help="citizens at a time (60)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
+    parser.add_argument(
+        "--fault",
+        choices=FAULTS,
+        default="none",
+        help="kill-worker: SIGKILL to one worker mid-run; restart-db: restart PostgreSQL "
+        "mid-run (DATABASE_URL must name a local PostgreSQL)",
+    )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="SQLite and PostgreSQL, each without and with its faults, in one summary table "
+        "beside one bare baseline; PostgreSQL from --postgres-url or DATABASE_URL",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default="",
+        help="PostgreSQL for --all (default: DATABASE_URL when it names PostgreSQL)",
+    )
+    parser.add_argument(
+        "--restart-db-command",
+        default="",
+        help="command that restarts PostgreSQL and returns when it is back (default: "
+        "pg_ctlcluster --skip-systemctl-redirect <version> main restart)",
+    )
+    parser.add_argument("--tries", type=int, default=8, help="tries per request (8)")
     parser.add_argument("--wrk-seconds", type=int, default=5, help="duration of each wrk run")
     parser.add_argument("--request-timeout", type=float, default=30.0, help="seconds")
     parser.add_argument("--run-timeout", type=float, default=600.0, help="seconds per phase")
     parser.add_argument("--seed", type=int, default=1, help="seed for the citizens' answers")
     parser.add_argument(
-        "--quick", action="store_true", help="tiny run for the smoke test: 20 citizens"
+        "--quick",
+        action="store_true",
+        help="tiny run for the smoke test: 20 citizens, 10 at a time, 2 workers",
     )
     parser.add_argument("--no-wrk", action="store_true", help="skip the wrk measurements")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the work directory (server logs) afterwards"
+    )
     parser.add_argument(
         "--gunicorn-config",
         default=str(DEFAULT_GUNICORN_CONFIG) if DEFAULT_GUNICORN_CONFIG.exists() else "",
@@ -116,11 +179,40 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.quick:
         args.citizens = min(args.citizens, 20)
         args.concurrency = min(args.concurrency, 10)
+        args.workers = min(args.workers, 2)
         args.wrk_seconds = 1
         args.run_timeout = min(args.run_timeout, 90.0)
-    if args.citizens < 1 or args.concurrency < 1 or args.workers < 1:
-        parser.error("--citizens, --concurrency and --workers must be at least 1")
+    if args.citizens < 2 or args.concurrency < 1 or args.workers < 1 or args.tries < 1:
+        parser.error("--citizens must be at least 2; --concurrency, --workers, --tries 1")
+    if args.fault == "kill-worker" and args.workers < 2:
+        parser.error("--fault kill-worker needs at least 2 workers: one must go on serving")
+    if args.all and args.fault != "none":
+        parser.error("--all runs every fault itself; leave out --fault")
+    environment_url = os.environ.get("DATABASE_URL", "").strip()
+    if args.all:
+        args.postgres_url = args.postgres_url or (
+            environment_url if is_postgres_url(environment_url) else ""
+        )
+        if not args.postgres_url:
+            parser.error("--all needs PostgreSQL: set DATABASE_URL or --postgres-url")
+        args.runs = [
+            ("", "none"),
+            ("", "kill-worker"),
+            (args.postgres_url, "none"),
+            (args.postgres_url, "kill-worker"),
+            (args.postgres_url, "restart-db"),
+        ]
+    else:
+        if environment_url and not is_postgres_url(environment_url):
+            parser.error(f"DATABASE_URL must name PostgreSQL or be unset, not {environment_url}")
+        if args.fault == "restart-db" and not environment_url:
+            parser.error("--fault restart-db needs DATABASE_URL naming PostgreSQL")
+        args.runs = [(environment_url, args.fault)]
     return args
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://", "postgresql+"))
 
 
 # --- the throwaway database --------------------------------------------------------------
@@ -129,27 +221,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 class BenchDatabase:
     """A temporary SQLite file, or a PostgreSQL schema of our own that is dropped afterwards."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, configured: str, name: str = "bench"):
         from sqlalchemy.engine import make_url
 
         from survey.config import normalise_database_url
 
-        configured = os.environ.get("DATABASE_URL", "").strip()
         self.schema: str | None = None
         if not configured:
             self.kind = "sqlite"
-            self.path = workdir / "bench.sqlite"
+            self.path = workdir / f"{name}.sqlite"
             self.url = f"sqlite:///{self.path}"
             self.base_url = self.url
+            self.host = ""
             return
         base = make_url(normalise_database_url(configured))
         if base.get_backend_name() != "postgresql":
-            raise SystemExit(f"bench: DATABASE_URL must be PostgreSQL or unset, not {base}")
+            raise SystemExit(f"bench: the database must be PostgreSQL or SQLite, not {base}")
         self.kind = "postgresql"
+        self.host = base.host or ""
         self.base_url = base.render_as_string(hide_password=False)
         self.schema = "bb_bench_" + uuid.uuid4().hex[:10]
         url = base.update_query_dict({"options": f"-c search_path={self.schema}"})
         self.url = url.render_as_string(hide_password=False)
+
+    @property
+    def label(self) -> str:
+        return "SQLite" if self.kind == "sqlite" else "PostgreSQL"
 
     def create(self) -> None:
         if self.schema:
@@ -166,6 +263,19 @@ class BenchDatabase:
 
                 connection.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
 
+    def answers(self) -> bool:
+        """Whether the database server takes a new connection and a query now."""
+        if self.kind == "sqlite":
+            return True
+        from sqlalchemy import text
+
+        try:
+            with self._base_engine() as engine, engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:  # any failure to connect or query: not back yet
+            return False
+        return True
+
     def version(self) -> str:
         if self.kind == "sqlite":
             import sqlite3
@@ -175,17 +285,20 @@ class BenchDatabase:
 
         with self._base_engine() as engine, engine.connect() as connection:
             full = connection.execute(text("SELECT version()")).scalar_one()
-        return " ".join(full.split()[:2]) + f" (schema {self.schema})"
+        return " ".join(full.split()[:2]) + " (a schema of its own per run)"
 
     @contextmanager
     def _base_engine(self):
         from sqlalchemy import create_engine
 
-        engine = create_engine(self.base_url)
+        engine = create_engine(self.base_url, connect_args=self._connect_args())
         try:
             yield engine
         finally:
             engine.dispose()
+
+    def _connect_args(self) -> dict:
+        return {"connect_timeout": 5} if self.kind == "postgresql" else {}
 
 
 def server_env(db: BenchDatabase, keys: dict[str, str]) -> dict[str, str]:
@@ -219,8 +332,8 @@ def make_app(db: BenchDatabase, keys: dict[str, str]):
     return create_app({**keys, "SQLALCHEMY_DATABASE_URI": db.url})
 
 
-def prepare_round(app, citizens: int) -> tuple[int, list[str]]:
-    """The Odense round of the demo, opened, with one fresh invitation per citizen."""
+def prepare_round(app, invited: int) -> tuple[int, str, list[str]]:
+    """The Odense round of the demo, opened: its open-link code and `invited` invitations."""
     from survey.cli.demo import ensure_demo_round
     from survey.extensions import db
     from survey.invitations import issue_invitations
@@ -228,23 +341,26 @@ def prepare_round(app, citizens: int) -> tuple[int, list[str]]:
     groups = ("kontanthjaelp", "dagpenge", "sygedagpenge", "ressourceforloeb")
     with app.app_context():
         survey_round = ensure_demo_round()
-        backgrounds = [{"benefit_group": groups[i % len(groups)]} for i in range(citizens)]
+        backgrounds = [{"benefit_group": groups[i % len(groups)]} for i in range(invited)]
         issued = issue_invitations(survey_round, backgrounds)
         db.session.commit()
-        round_id = survey_round.id
+        round_id, open_code = survey_round.id, survey_round.open_code
         pages = [page["key"] for page in survey_round.snapshot["pages"]]
         db.session.remove()
         db.engine.dispose()
     if "local" not in pages:
         raise SystemExit(f"bench: the round has no page of local questions: {pages}")
-    return round_id, [token for _number, token in issued]
+    if not open_code:
+        raise SystemExit("bench: the open round has no open-link code")
+    return round_id, open_code, [token for _number, token in issued]
 
 
 @dataclass
 class Stored:
     completed: int
     unfinished: int
-    values: Counter  # (item code, value) -> count, over completed responses
+    sheets: Counter  # channel -> responses (completed or not)
+    values: Counter  # (item code, value) -> count, over every response of the round
     per_response: list[int]  # answers per completed response, sorted
 
 
@@ -254,30 +370,29 @@ def count_stored(app, round_id: int) -> Stored:
     from survey.extensions import db
     from survey.models import Answer, Response
 
+    in_round = Response.round_id == round_id
     with app.app_context():
-        completed = db.session.scalar(
-            select(func.count()).where(Response.round_id == round_id, Response.completed)
-        )
-        unfinished = db.session.scalar(
-            select(func.count()).where(Response.round_id == round_id, ~Response.completed)
-        )
-        done = select(Response.id).where(Response.round_id == round_id, Response.completed)
+        completed = db.session.scalar(select(func.count()).where(in_round, Response.completed))
+        unfinished = db.session.scalar(select(func.count()).where(in_round, ~Response.completed))
+        sheets = db.session.execute(
+            select(Response.channel, func.count()).where(in_round).group_by(Response.channel)
+        ).all()
         rows = db.session.execute(
             select(Answer.item_code, Answer.value, func.count())
-            .where(Answer.response_id.in_(done))
+            .where(Answer.response_id.in_(select(Response.id).where(in_round)))
             .group_by(Answer.item_code, Answer.value)
         ).all()
         per_response = db.session.scalars(
             select(func.count(Answer.item_code))
             .select_from(Response)
             .outerjoin(Answer, Answer.response_id == Response.id)
-            .where(Response.round_id == round_id, Response.completed)
+            .where(in_round, Response.completed)
             .group_by(Response.id)
         ).all()
         db.session.remove()
         db.engine.dispose()
     values = Counter({(code, value): count for code, value, count in rows})
-    return Stored(completed, unfinished, values, sorted(per_response))
+    return Stored(completed, unfinished, Counter(dict(sheets)), values, sorted(per_response))
 
 
 # --- gunicorn ----------------------------------------------------------------------------
@@ -412,20 +527,45 @@ class Gunicorn:
         boots = self.log_text().count("Booting worker with pid")
         return max(0, boots - self.workers)
 
-    def error_excerpt(self, matches: int = 5, after: int = 25) -> str:
-        """The first error lines of the log, each with what follows (a traceback)."""
+    def error_excerpt(self, matches: int = 5, after: int = 25, expected=None) -> str:
+        """The first error lines of the log (those `expected` does not match), with what follows."""
         lines = self.log_text().splitlines()
         excerpts: list[str] = []
         shown_until = 0
         for n, line in enumerate(lines):
-            if n >= shown_until and SERVER_ERROR.search(line) and len(excerpts) < matches:
+            if n >= shown_until and is_error_line(line, expected) and len(excerpts) < matches:
                 excerpts.append("\n".join(lines[n : n + after]))
                 shown_until = n + after
         return "\n...\n".join(excerpts)
 
-    def errors_logged(self) -> int:
-        """Lines that tell of a server error: tracebacks, gunicorn errors, JSON logs, 5xx."""
-        return sum(1 for line in self.log_text().splitlines() if SERVER_ERROR.search(line))
+    def errors_logged(self, expected: re.Pattern | None = None) -> int:
+        """Lines that tell of a server error (tracebacks, gunicorn errors, JSON logs, 5xx),
+        less those that `expected` matches (what a fault is bound to cause)."""
+        return sum(1 for line in self.log_text().splitlines() if is_error_line(line, expected))
+
+    def worker_pids(self) -> list[int]:
+        """The master's live children, from /proc: its workers."""
+        if self.process is None or self.process.poll() is not None:
+            return []
+        master, pids = self.process.pid, set()
+        for task in Path(f"/proc/{master}/task").iterdir():
+            with suppress(OSError, ValueError):
+                pids.update(int(child) for child in (task / "children").read_text().split())
+        if not pids:  # a kernel without the children file: scan every process's parent
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                with suppress(OSError, ValueError, IndexError):
+                    if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                        pids.add(int(stat.parent.name))
+        live = []
+        for pid in sorted(pids):
+            with suppress(OSError, IndexError):  # a zombie (killed, not yet reaped) is no worker
+                if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                    live.append(pid)
+        return live
+
+
+def is_error_line(line: str, expected: re.Pattern | None = None) -> bool:
+    return bool(SERVER_ERROR.search(line)) and not (expected and expected.search(line))
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -446,51 +586,87 @@ def tree_cpu_seconds(pid: int) -> float:
 
 
 class Stuck(RuntimeError):
-    """A citizen who got an unexpected answer from the server, or ran out of time."""
+    """A citizen who got an unexpected answer from the server, or ran out of tries or time."""
+
+
+@dataclass(frozen=True)
+class FailedTry:
+    """One try of a request that failed and was (or would have been) sent again."""
+
+    at: float  # time.monotonic() when the failure was seen
+    reason: str  # "HTTP 500", "ConnectionError", "ReadTimeout", ...
+    request: str  # method and route, no token: "POST /svar/side/<key>"
 
 
 @dataclass
 class ClientResult:
+    channel: str = "bare"  # "invitation", "open" or "bare"
     ok: bool = False
     error: str | None = None
-    latencies: list[float] = field(default_factory=list)  # seconds, one per HTTP request
-    statuses: Counter = field(default_factory=Counter)
+    latencies: list[float] = field(default_factory=list)  # seconds, first try to answer
+    statuses: Counter = field(default_factory=Counter)  # every try's answer, 5xx included
+    failed_tries: list[FailedTry] = field(default_factory=list)
     bytes_received: int = 0
     answers: Counter = field(default_factory=Counter)  # (code, value) acknowledged by a redirect
     answer_count: int = 0
+    started_sheet: bool = False  # the start was acknowledged: one sheet must exist
 
 
 class Browser:
-    """A citizen's phone: its own cookies, no redirects followed silently, every request timed."""
+    """A citizen's phone: its own cookies, no redirects followed silently, every request timed.
 
-    def __init__(self, base: str, timeout: float, deadline: float):
+    A request whose try fails (no answer, a timeout, a 5xx) is sent again as it was, with
+    the same cookies, after a jittered backoff, up to `tries` times: what a citizen does
+    by pressing reload or "Send" again. Any other unexpected status stops the citizen.
+    """
+
+    def __init__(self, base: str, timeout: float, deadline: float, tries: int = 1, seed=0):
         self.base = base
         self.timeout = timeout
         self.deadline = deadline
+        self.tries = tries
+        self.rng = random.Random(seed)
         self.session = requests.Session()
         self.session.trust_env = False  # loopback only: never through a proxy
         self.result = ClientResult()
 
     def request(self, method: str, url: str, expect: int, data=None) -> requests.Response:
-        if time.monotonic() > self.deadline:
-            raise Stuck("the run's time limit was reached")
-        started = time.perf_counter()
-        try:
-            response = self.session.request(
-                method, urljoin(self.base, url), data=data, timeout=self.timeout,
-                allow_redirects=False,
-            )  # fmt: skip
-        except requests.RequestException as error:
-            raise Stuck(f"{method} {url}: {type(error).__name__}: {error}") from error
-        self.result.latencies.append(time.perf_counter() - started)
-        self.result.statuses[response.status_code] += 1
-        self.result.bytes_received += len(response.content)
-        if response.status_code != expect:
-            raise Stuck(f"{method} {url}: HTTP {response.status_code}, expected {expect}")
-        return response
+        first = time.perf_counter()
+        shown = route_of(method, url)
+        for attempt in range(1, self.tries + 1):
+            if time.monotonic() > self.deadline:
+                raise Stuck("the run's time limit was reached")
+            try:
+                response = self.session.request(
+                    method, urljoin(self.base, url), data=data, timeout=self.timeout,
+                    allow_redirects=False,
+                )  # fmt: skip
+            except requests.RequestException as error:
+                reason = type(error).__name__
+            else:
+                self.result.statuses[response.status_code] += 1
+                self.result.bytes_received += len(response.content)
+                if response.status_code < 500:
+                    if response.status_code != expect:
+                        raise Stuck(f"{shown}: HTTP {response.status_code}, expected {expect}")
+                    self.result.latencies.append(time.perf_counter() - first)
+                    return response
+                reason = f"HTTP {response.status_code}"
+            self.result.failed_tries.append(FailedTry(time.monotonic(), reason, shown))
+            if attempt < self.tries:
+                pause = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (attempt - 1))
+                time.sleep(pause * (0.5 + self.rng.random() / 2))
+        raise Stuck(f"{shown}: {reason} on all {self.tries} tries")
 
     def close(self) -> None:
         self.session.close()
+
+
+def route_of(method: str, url: str) -> str:
+    """Method and path with the secret parts blanked: tokens never reach the report."""
+    path = url.split("?", 1)[0]
+    path = re.sub(r"^(https?://[^/]+)?/(s|o)/[^/]+", r"/\2/<secret>", path)
+    return f"{method} {path}"
 
 
 def read_form(page_html: str) -> tuple[str, str, dict[str, tuple[str, list[str]]]]:
@@ -540,26 +716,78 @@ def form_fields(csrf: str, page: str, answers: dict[str, str]) -> list[tuple[str
     return data
 
 
+@dataclass(frozen=True)
+class Citizen:
+    number: int
+    channel: str  # "invitation" or "open"
+    entry: str  # the link from the text message or the poster: /s/<token> or /o/<code>
+    internship_yes: bool
+
+
+def plan_citizens(count: int, open_code: str, tokens: list[str]) -> list[Citizen]:
+    """Every other citizen through an invitation, the rest through the open link.
+
+    Within each channel every other citizen says yes to the internship, so both channels
+    see Odense's local page.
+    """
+    citizens, invitations = [], iter(tokens)
+    for number in range(count):
+        channel = "invitation" if number % 2 == 0 else "open"
+        entry = f"/s/{next(invitations)}" if channel == "invitation" else f"/o/{open_code}"
+        citizens.append(Citizen(number, channel, entry, internship_yes=(number // 2) % 2 == 0))
+    return citizens
+
+
+def invited_count(citizens: int) -> int:
+    return (citizens + 1) // 2
+
+
+class Progress:
+    """Counts citizens as they start; fires `on_half` once more than half have started."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self.started = 0
+        self.half = threading.Event()
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        with self.lock:
+            self.started += 1
+            if self.started > self.total // 2:
+                self.half.set()
+
+
 def run_citizen(
-    base: str, token: str, number: int, seed: int, timeout: float, deadline: float
+    base: str,
+    citizen: Citizen,
+    seed: int,
+    timeout: float,
+    deadline: float,
+    tries: int,
+    progress: Progress | None = None,
 ) -> ClientResult:
-    rng = random.Random(seed * 1_000_003 + number)
-    browser = Browser(base, timeout, deadline)
+    if progress is not None:
+        progress.start()
+    rng = random.Random(seed * 1_000_003 + citizen.number)
+    browser = Browser(base, timeout, deadline, tries, seed=rng.random())
     result = browser.result
+    result.channel = citizen.channel
     try:
-        entry = browser.request("GET", f"/s/{token}", 303)
+        entry = browser.request("GET", citizen.entry, 303)
         landing = browser.request("GET", entry.headers["Location"], 200)
         match = CSRF_RE.search(landing.text)
         if not match:
             raise Stuck("no csrf_token on the landing page")
         started = browser.request("POST", "/svar/start", 302, {"csrf_token": match.group(1)})
+        result.started_sheet = True
         location = started.headers["Location"]
         for _ in range(MAX_PAGES):
             page = browser.request("GET", location, 200)
             csrf, key, items = read_form(page.text)
             if not csrf or not key:
                 raise Stuck(f"GET {location}: no page form")
-            answers = choose_answers(items, rng, internship_yes=number % 2 == 0)
+            answers = choose_answers(items, rng, citizen.internship_yes)
             posted = browser.request("POST", location, 302, form_fields(csrf, key, answers))
             result.answers.update(answers.items())
             result.answer_count += len(answers)
@@ -595,7 +823,7 @@ class Phase:
     results: list[ClientResult]
     seconds: float
     server_cpu: float = math.nan  # seconds of gunicorn CPU spent during the phase
-    restarts: int = 0  # workers booted during the phase (max_requests recycling)
+    restarts: int = 0  # workers booted during the phase (recycled or replacing a killed one)
 
     @property
     def completed(self) -> int:
@@ -612,6 +840,10 @@ class Phase:
     @property
     def requests(self) -> int:
         return sum(len(r.latencies) for r in self.results)
+
+    @property
+    def failed_tries(self) -> list[FailedTry]:
+        return sorted((f for r in self.results for f in r.failed_tries), key=lambda f: f.at)
 
     @property
     def statuses(self) -> Counter:
@@ -645,6 +877,127 @@ def run_phase(jobs, concurrency: int) -> Phase:
 
 def split_evenly(total: int, parts: int) -> list[int]:
     return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+# --- faults ------------------------------------------------------------------------------
+
+
+class Fault:
+    """One fault, injected from its own thread once more than half the citizens have started.
+
+    `began` and `ended` (time.monotonic()) bound the window in which failed tries are
+    expected: from the kill to the kill for a worker (its requests fail at once), from the
+    restart command to the first query PostgreSQL answers again for the database.
+    """
+
+    def __init__(self, kind: str, server: Gunicorn, db: BenchDatabase, restart_command, seed):
+        self.kind = kind
+        self.server = server
+        self.db = db
+        self.restart_command = restart_command
+        self.rng = random.Random(seed)
+        self.began: float | None = None
+        self.ended: float | None = None
+        self.detail = ""
+        self.error: str | None = None
+        self.progress: Progress | None = None
+        self.armed_at = 0.0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"fault-{kind}", daemon=True)
+
+    def arm(self, progress: Progress) -> None:
+        self.progress = progress
+        self.armed_at = time.monotonic()
+        self.thread.start()
+
+    def disarm(self, timeout: float = 120.0) -> None:
+        self.stopping.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout)
+        if self.began is None and self.error is None:
+            self.error = "the fault was never injected (the run ended first)"
+
+    def _run(self) -> None:
+        while not self.progress.half.wait(0.05):
+            if self.stopping.is_set():
+                return
+        try:
+            if self.kind == "kill-worker":
+                self._kill_worker()
+            else:
+                self._restart_db()
+        except Exception as error:  # reported, and the run fails
+            self.error = f"{type(error).__name__}: {error}"
+        if self.began is not None:
+            self.detail += f"; at {self.began - self.armed_at:.1f} s into the run"
+
+    def _kill_worker(self) -> None:
+        pids = self.server.worker_pids()
+        if len(pids) < 2:
+            raise RuntimeError(f"found {len(pids)} workers under the master, need 2 or more")
+        victim = self.rng.choice(pids)
+        self.began = time.monotonic()
+        os.kill(victim, signal.SIGKILL)
+        self.ended = time.monotonic()
+        # The master must put a new worker in its place.
+        deadline = self.ended + 60
+        while time.monotonic() < deadline and not self.stopping.is_set():
+            now = self.server.worker_pids()
+            if victim not in now and len(now) >= self.server.workers:
+                self.detail = (
+                    f"worker killed: pid {victim} of {len(pids)} sent SIGKILL; "
+                    f"the master started another {time.monotonic() - self.ended:.1f} s later"
+                )
+                return
+            time.sleep(0.05)
+        self.detail = f"worker killed: pid {victim} sent SIGKILL; not replaced in time"
+        raise RuntimeError(f"gunicorn did not replace the killed worker {victim}")
+
+    def _restart_db(self) -> None:
+        self.began = time.monotonic()
+        done = subprocess.run(
+            self.restart_command, capture_output=True, text=True, timeout=120, check=False
+        )
+        if done.returncode != 0:
+            self.ended = time.monotonic()
+            raise RuntimeError(
+                f"{shlex.join(self.restart_command)} exited with {done.returncode}: "
+                f"{(done.stderr or done.stdout).strip()}"
+            )
+        returned = time.monotonic()
+        deadline = returned + 60
+        while not self.db.answers():
+            if time.monotonic() > deadline:
+                self.ended = time.monotonic()
+                raise RuntimeError("PostgreSQL did not answer within 60 s of its restart")
+            time.sleep(0.05)
+        self.ended = time.monotonic()
+        self.detail = (
+            f"database restarted: `{shlex.join(self.restart_command)}` took "
+            f"{returned - self.began:.1f} s, queries answered again after "
+            f"{self.ended - self.began:.1f} s"
+        )
+
+    def expected(self, failed: FailedTry) -> bool:
+        """A failed try that this fault explains: seen between its start and the grace end."""
+        if self.began is None or self.ended is None:
+            return False
+        return self.began <= failed.at <= self.ended + FAULT_GRACE
+
+
+def restart_db_command(args, db: BenchDatabase) -> list[str]:
+    """How to restart PostgreSQL: --restart-db-command, or the local cluster's pg_ctlcluster."""
+    if args.restart_db_command:
+        return shlex.split(args.restart_db_command)
+    if db.host not in ("", "127.0.0.1", "localhost", "::1"):
+        raise SystemExit(
+            f"bench: --fault restart-db restarts the local cluster, but the database is on "
+            f"{db.host}; give --restart-db-command"
+        )
+    versions = sorted(p.name for p in Path("/etc/postgresql").glob("*") if p.is_dir())
+    if not versions or not shutil.which("pg_ctlcluster"):
+        raise SystemExit("bench: no local PostgreSQL cluster found; give --restart-db-command")
+    return ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "restart"]
 
 
 # --- wrk ---------------------------------------------------------------------------------
@@ -787,7 +1140,7 @@ def gunicorn_settings(config: Path, workers: int, max_requests: int | None) -> s
     return f"{shape}, {recycling} ({name})"
 
 
-def machine_facts(args, db: BenchDatabase, config: Path) -> list[str]:
+def machine_facts(args, databases: list[BenchDatabase], config: Path) -> list[str]:
     import gunicorn
 
     model = ""
@@ -808,10 +1161,220 @@ def machine_facts(args, db: BenchDatabase, config: Path) -> list[str]:
         f"python    {platform.python_implementation()} {platform.python_version()}; "
         f"gunicorn {gunicorn.__version__}, {gunicorn_settings(config, args.workers, args.max_requests)}; "
         f"requests {requests.__version__}; wrk {'yes' if wrk else 'not installed'}",
-        f"database  {db.version()}",
-        f"run       {args.citizens} citizens, {args.concurrency} at a time, seed {args.seed}; "
-        "client threads, both servers and wrk share this machine",
+        "database  " + "; ".join(dict.fromkeys(db.version() for db in databases)),
+        f"run       {args.citizens} citizens ({invited_count(args.citizens)} by invitation, "
+        f"{args.citizens - invited_count(args.citizens)} by the open link), "
+        f"{args.concurrency} at a time, up to {args.tries} tries a request, seed {args.seed}; "
+        "client threads, servers and wrk share this machine",
     ]
+
+
+# --- runs --------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """One survey run: a database, a server, the citizens, perhaps a fault."""
+
+    db: BenchDatabase
+    fault_kind: str
+    phase: Phase
+    stored: Stored
+    server: Gunicorn
+    errors: int  # error lines in the server's log
+    unexpected_errors: int  # ... that the fault does not explain
+    fault: Fault | None
+    wrk: WrkFigures | str
+    unknown_status: int | None
+
+    @property
+    def label(self) -> str:
+        return self.db.label + ("" if self.fault_kind == "none" else f", {self.fault_kind}")
+
+    @property
+    def short_label(self) -> str:
+        name = "SQLite" if self.db.kind == "sqlite" else "PG"
+        return (
+            name + {"none": "", "kill-worker": " kill", "restart-db": " restart"}[self.fault_kind]
+        )
+
+
+@dataclass
+class Bare:
+    phase: Phase
+    wrk: WrkFigures | str
+    server: Gunicorn
+    errors: int
+
+
+@dataclass
+class Verdict:
+    """What the database holds against what the citizens were told, and what failed."""
+
+    finished: int
+    invited_finished: int
+    open_finished: int
+    acknowledged: int  # answers acknowledged by a redirect, every citizen
+    stored: int  # answers stored, every sheet of the round
+    lost: int
+    extra: int
+    per_response_ok: bool
+    sheets_expected: Counter  # channel -> citizens whose start was acknowledged
+    duplicates: int
+    missing_sheets: int
+    with_local: int
+    failed_tries: list[FailedTry]
+    outside_fault: list[FailedTry]
+    failures: list[str]
+
+
+def judge(run: Run) -> Verdict:
+    results, stored = run.phase.results, run.stored
+    finished = [r for r in results if r.ok]
+    sent: Counter = Counter()
+    for r in results:
+        sent.update(r.answers)
+    lost = sum(max(0, n - stored.values.get(k, 0)) for k, n in sent.items())
+    extra = sum(max(0, n - sent.get(k, 0)) for k, n in stored.values.items())
+    per_response_ok = sorted(r.answer_count for r in finished) == stored.per_response
+    expected = Counter(r.channel for r in results if r.started_sheet)
+    channels = set(expected) | set(stored.sheets)
+    duplicates = sum(max(0, stored.sheets[c] - expected[c]) for c in channels)
+    missing = sum(max(0, expected[c] - stored.sheets[c]) for c in channels)
+    failed_tries = run.phase.failed_tries
+    outside = [f for f in failed_tries if run.fault is None or not run.fault.expected(f)]
+
+    failures = []
+    if lost:
+        failures.append(f"{lost} acknowledged answers lost")
+    if extra:
+        failures.append(f"{extra} answers stored that no citizen was told were saved")
+    if not per_response_ok:
+        failures.append("answers per completed response differ from what citizens sent")
+    if stored.completed != len(finished):
+        failures.append(f"{stored.completed} responses completed, {len(finished)} citizens done")
+    if duplicates:
+        failures.append(f"{duplicates} responses more than citizens who started one")
+    if missing:
+        failures.append(f"{missing} acknowledged starts without a response")
+    failed = run.phase.failed
+    if failed:
+        reasons = Counter(r.error for r in failed)
+        failures.append(
+            f"{len(failed)} citizens did not finish: "
+            + "; ".join(f"{n} x {why}" for why, n in reasons.most_common(5))
+        )
+    if outside:
+        reasons = Counter(f"{f.request}: {f.reason}" for f in outside)
+        failures.append(
+            f"{len(outside)} failed tries outside the fault: "
+            + "; ".join(f"{n} x {why}" for why, n in reasons.most_common(5))
+        )
+    if run.unexpected_errors:
+        failures.append(f"{run.unexpected_errors} unexpected errors in the server's log")
+    if run.fault is not None and run.fault.error:
+        failures.append(f"fault {run.fault_kind}: {run.fault.error}")
+    return Verdict(
+        finished=len(finished),
+        invited_finished=sum(r.channel == "invitation" for r in finished),
+        open_finished=sum(r.channel == "open" for r in finished),
+        acknowledged=sum(sent.values()),
+        stored=sum(stored.values.values()),
+        lost=lost,
+        extra=extra,
+        per_response_ok=per_response_ok,
+        sheets_expected=expected,
+        duplicates=duplicates,
+        missing_sheets=missing,
+        with_local=sum(
+            1 for r in finished if any(code.startswith("odense.") for code, _ in r.answers)
+        ),
+        failed_tries=failed_tries,
+        outside_fault=outside,
+        failures=failures,
+    )
+
+
+def run_survey(args, number: int, db: BenchDatabase, fault_kind: str, setup) -> Run:
+    keys, workdir, config, extra, wrk_threads, servers = setup
+    restart = restart_db_command(args, db) if fault_kind == "restart-db" else None
+    env = server_env(db, keys)
+    db.create()
+    migrate(env, timeout=180)
+    app = make_app(db, keys)
+    round_id, open_code, tokens = prepare_round(app, invited_count(args.citizens))
+    citizens = plan_citizens(args.citizens, open_code, tokens)
+
+    survey = Gunicorn(
+        "wsgi:app", ROOT, env, args.workers, config, workdir / f"survey-{number}.log", extra
+    )
+    servers.append(survey)
+    survey.start(ready_path="/s/" + secrets.token_urlsafe(20))
+    progress = Progress(len(citizens))
+    fault = None if fault_kind == "none" else Fault(fault_kind, survey, db, restart, args.seed)
+    deadline = time.monotonic() + args.run_timeout
+    jobs = [
+        (lambda c=c: run_citizen(
+            survey.base, c, args.seed, args.request_timeout, deadline, args.tries, progress
+        ))
+        for c in citizens
+    ]  # fmt: skip
+    cpu_before = survey.cpu_seconds()
+    if fault is not None:
+        fault.arm(progress)
+    try:
+        phase = run_phase(jobs, args.concurrency)
+    finally:
+        if fault is not None:
+            fault.disarm()
+    phase.server_cpu = survey.cpu_seconds() - cpu_before
+    phase.restarts = survey.worker_restarts()
+    unknown_status, wrk = None, "skipped"
+    if fault_kind == "none" or not args.all:
+        unknown = f"{survey.base}/s/{secrets.token_urlsafe(20)}"
+        with requests.Session() as probe:
+            probe.trust_env = False
+            unknown_status = probe.get(unknown, timeout=args.request_timeout).status_code
+        wrk = measure_wrk(survey, unknown, args, wrk_threads)
+    survey.stop()
+    stored = count_stored(app, round_id)
+    return Run(
+        db=db,
+        fault_kind=fault_kind,
+        phase=phase,
+        stored=stored,
+        server=survey,
+        errors=survey.errors_logged(),
+        unexpected_errors=survey.errors_logged(expected=FAULT_LOG_LINES[fault_kind]),
+        fault=fault,
+        wrk=wrk,
+        unknown_status=unknown_status,
+    )
+
+
+def run_bare(args, requests_total: int, setup) -> Bare:
+    """The same client pattern, the same number of requests, against the bare Flask app."""
+    keys, workdir, config, extra, wrk_threads, servers = setup
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(keys)
+    env["PYTHONUNBUFFERED"] = "1"
+    bare = Gunicorn(
+        "bare_app:app", BENCH_DIR, env, args.workers, config, workdir / "bare.log", extra
+    )
+    servers.append(bare)
+    bare.start(ready_path="/")
+    counts = split_evenly(requests_total, args.citizens)
+    deadline = time.monotonic() + args.run_timeout
+    jobs = [
+        (lambda n=n: run_bare_visitor(bare.base, n, args.request_timeout, deadline)) for n in counts
+    ]
+    cpu_before = bare.cpu_seconds()
+    phase = run_phase(jobs, args.concurrency)
+    phase.server_cpu = bare.cpu_seconds() - cpu_before
+    phase.restarts = bare.worker_restarts()
+    wrk = measure_wrk(bare, bare.base + "/", args, wrk_threads)
+    bare.stop()
+    return Bare(phase, wrk, bare, bare.errors_logged())
 
 
 # --- main --------------------------------------------------------------------------------
@@ -820,122 +1383,88 @@ def machine_facts(args, db: BenchDatabase, config: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # A polite kill (SIGTERM, e.g. from a test's timeout) still stops our servers and
-    # drops our schema in the `finally` below.
+    # drops our schemas in the `finally` below.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     workdir = Path(tempfile.mkdtemp(prefix="borgerblik-bench-"))
     keys = {"SECRET_KEY": secrets.token_hex(32), "TOKEN_KEY": secrets.token_hex(32)}
-    db = BenchDatabase(workdir)
     servers: list[Gunicorn] = []
-    created = False
+    databases = [
+        BenchDatabase(workdir, url, f"run{n}") for n, (url, _fault) in enumerate(args.runs)
+    ]
     try:
-        db.create()
-        created = True
-        env = server_env(db, keys)
-        migrate(env, timeout=180)
-        app = make_app(db, keys)
-        round_id, tokens = prepare_round(app, args.citizens)
         if args.gunicorn_config:
             config = Path(args.gunicorn_config).resolve()
         else:  # an empty file, so neither server picks up a gunicorn.conf.py from its cwd
             config = workdir / "gunicorn.empty.conf.py"
             config.write_text("")
         extra = () if args.max_requests is None else ("--max-requests", str(args.max_requests))
-        facts = machine_facts(args, db, config)
-        wrk_threads = max(1, min(2, os.cpu_count() or 1))
-
-        # --- the survey -------------------------------------------------------------------
-        survey = Gunicorn(
-            "wsgi:app", ROOT, env, args.workers, config, workdir / "survey.log", extra
-        )
-        servers.append(survey)
-        survey.start(ready_path="/s/" + secrets.token_urlsafe(20))
-        deadline = time.monotonic() + args.run_timeout
-        jobs = [
-            (lambda i=i, t=t: run_citizen(
-                survey.base, t, i, args.seed, args.request_timeout, deadline
-            ))
-            for i, t in enumerate(tokens)
-        ]  # fmt: skip
-        cpu_before = survey.cpu_seconds()
-        survey_phase = run_phase(jobs, args.concurrency)
-        survey_phase.server_cpu = survey.cpu_seconds() - cpu_before
-        survey_phase.restarts = survey.worker_restarts()
-        unknown = f"{survey.base}/s/{secrets.token_urlsafe(20)}"
-        with requests.Session() as probe:
-            probe.trust_env = False
-            unknown_status = probe.get(unknown, timeout=args.request_timeout).status_code
-        wrk_survey = measure_wrk(survey, unknown, args, wrk_threads)
-        survey.stop()
-        survey_errors = survey.errors_logged()
-        stored = count_stored(app, round_id)
-
-        # --- the bare baseline: same gunicorn settings, same client, same number of requests
-        bare_env = {k: v for k, v in env.items() if k != "DATABASE_URL"}
-        bare = Gunicorn(
-            "bare_app:app", BENCH_DIR, bare_env, args.workers, config, workdir / "bare.log", extra
-        )
-        servers.append(bare)
-        bare.start(ready_path="/")
-        counts = split_evenly(survey_phase.requests, args.citizens)
-        deadline = time.monotonic() + args.run_timeout
-        jobs = [
-            (lambda n=n: run_bare_visitor(bare.base, n, args.request_timeout, deadline))
-            for n in counts
-        ]
-        cpu_before = bare.cpu_seconds()
-        bare_phase = run_phase(jobs, args.concurrency)
-        bare_phase.server_cpu = bare.cpu_seconds() - cpu_before
-        bare_phase.restarts = bare.worker_restarts()
-        wrk_bare = measure_wrk(bare, bare.base + "/", args, wrk_threads)
-        bare.stop()
-        bare_errors = bare.errors_logged()
-
-        return report(
-            args,
-            facts,
-            survey_phase,
-            bare_phase,
-            stored,
-            (wrk_survey, wrk_bare, unknown_status, wrk_threads),
-            (survey, survey_errors, bare, bare_errors),
-        )
+        wrk_threads = setup_threads()
+        setup = (keys, workdir, config, extra, wrk_threads, servers)
+        for db, (_url, fault_kind) in zip(databases, args.runs, strict=True):
+            if fault_kind == "restart-db":
+                restart_db_command(args, db)  # before any run: can it be done at all?
+        facts = machine_facts(args, databases, config)
+        runs = []
+        for number, (db, (_url, fault_kind)) in enumerate(zip(databases, args.runs, strict=True)):
+            run = run_survey(args, number, db, fault_kind, setup)
+            runs.append(run)
+            if args.all:
+                verdict = judge(run)
+                print(
+                    f"run {number + 1}/{len(args.runs)}: {run.label}: "
+                    f"{verdict.finished}/{args.citizens} citizens in {run.phase.seconds:.1f} s, "
+                    f"{len(verdict.failed_tries)} failed tries, lost answers {verdict.lost}"
+                    + (f"; {run.fault.detail}" if run.fault and run.fault.detail else "")
+                    + ("" if not verdict.failures else "; FAILED"),
+                    flush=True,
+                )
+        bare = run_bare(args, runs[0].phase.requests, setup)
+        if args.all:
+            return report_all(args, facts, runs, bare)
+        return report_one(args, facts, runs[0], bare)
     finally:
         for server in servers:
             server.stop()
-        if created:
-            db.drop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        for db in databases:
+            with suppress(Exception):  # a schema never made, or a database gone: nothing to do
+                db.drop()
+        if args.keep:
+            print(f"work directory kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
-def report(args, facts, survey_phase, bare_phase, stored, wrk, servers) -> int:
-    wrk_survey, wrk_bare, unknown_status, wrk_threads = wrk
-    survey, survey_errors, bare, bare_errors = servers
-    finished = [r for r in survey_phase.results if r.ok]
-    sent: Counter = Counter()
-    for r in finished:
-        sent.update(r.answers)
-    answers_sent = sum(sent.values())
-    answers_stored = sum(stored.values.values())
-    lost = sum(max(0, n - stored.values.get(k, 0)) for k, n in sent.items())
-    extra = sum(max(0, n - sent.get(k, 0)) for k, n in stored.values.items())
-    per_response_ok = sorted(r.answer_count for r in finished) == stored.per_response
-    with_local = sum(
-        1 for r in finished if any(code.startswith("odense.") for code, _ in r.answers)
-    )
+# --- reports -----------------------------------------------------------------------------
 
-    def pages_per_citizen(phase: Phase) -> float:
-        return phase.requests / len(phase.results) if phase.results else math.nan
 
-    def cpu_per_page(phase: Phase) -> float:
-        return phase.server_cpu * 1000 / phase.requests if phase.requests else math.nan
+def pages_per_citizen(phase: Phase) -> float:
+    return phase.requests / len(phase.results) if phase.results else math.nan
 
-    def bytes_per_page(phase: Phase) -> float:
-        total = sum(r.bytes_received for r in phase.results)
-        return total / phase.requests if phase.requests else math.nan
 
-    s, b = survey_phase, bare_phase
+def cpu_per_page(phase: Phase) -> float:
+    return phase.server_cpu * 1000 / phase.requests if phase.requests else math.nan
+
+
+def bytes_per_page(phase: Phase) -> float:
+    total = sum(r.bytes_received for r in phase.results)
+    return total / phase.requests if phase.requests else math.nan
+
+
+def tries_summary(tries: list[FailedTry]) -> str:
+    if not tries:
+        return "none"
+    return ", ".join(f"{n} x {why}" for why, n in Counter(f.reason for f in tries).most_common())
+
+
+def report_one(args, facts: list[str], run: Run, bare: Bare) -> int:
+    s, b = run.phase, bare.phase
+    v = judge(run)
+    fault_rows = []
+    if run.fault is not None:
+        in_window = len(v.failed_tries) - len(v.outside_fault)
+        fault_rows = [("failed tries in the fault's window", fmt(in_window), "-", "")]
     rows = [
         ("completed citizens", fmt(s.completed), fmt(b.completed), ""),
         ("failed citizens", fmt(len(s.failed)), fmt(len(b.failed)), ""),
@@ -947,39 +1476,41 @@ def report(args, facts, survey_phase, bare_phase, stored, wrk, servers) -> int:
             ratio(s.per_second(s.completed), b.per_second(b.completed)),
         ),
         (
-            "pages/second",
+            "requests/second",
             fmt(s.per_second(s.requests), 1),
             fmt(b.per_second(b.requests), 1),
             ratio(s.per_second(s.requests), b.per_second(b.requests)),
         ),
+        *[
+            (
+                f"latency p{p} (ms)",
+                fmt(s.percentile_ms(p), 1),
+                fmt(b.percentile_ms(p), 1),
+                ratio(s.percentile_ms(p), b.percentile_ms(p)),
+            )
+            for p in (50, 95, 99)
+        ],
         (
-            "page latency p50 (ms)",
-            fmt(s.percentile_ms(50), 1),
-            fmt(b.percentile_ms(50), 1),
-            ratio(s.percentile_ms(50), b.percentile_ms(50)),
-        ),
-        (
-            "page latency p95 (ms)",
-            fmt(s.percentile_ms(95), 1),
-            fmt(b.percentile_ms(95), 1),
-            ratio(s.percentile_ms(95), b.percentile_ms(95)),
-        ),
-        (
-            "server CPU per page (ms)",
+            "server CPU per request (ms)",
             fmt(cpu_per_page(s), 2),
             fmt(cpu_per_page(b), 2),
             ratio(cpu_per_page(s), cpu_per_page(b)),
         ),
-        ("requests (pages)", fmt(s.requests), fmt(b.requests), ""),
-        ("pages per citizen", fmt(pages_per_citizen(s), 1), fmt(pages_per_citizen(b), 1), ""),
-        ("bytes per page", fmt(bytes_per_page(s), 0), fmt(bytes_per_page(b), 0), ""),
+        ("requests", fmt(s.requests), fmt(b.requests), ""),
+        ("requests per citizen", fmt(pages_per_citizen(s), 1), fmt(pages_per_citizen(b), 1), ""),
+        ("bytes per request", fmt(bytes_per_page(s), 0), fmt(bytes_per_page(b), 0), ""),
+        ("failed tries, sent again", fmt(len(v.failed_tries)), fmt(len(b.failed_tries)), ""),
+        *fault_rows,
+        ("failed tries outside a fault", fmt(len(v.outside_fault)), fmt(len(b.failed_tries)), ""),
         ("worker restarts", fmt(s.restarts), fmt(b.restarts), ""),
-        ("server errors logged", fmt(survey_errors), fmt(bare_errors), ""),
-        ("lost answers", fmt(lost), "-", ""),
+        ("server errors logged", fmt(run.errors), fmt(bare.errors), ""),
+        ("... not explained by the fault", fmt(run.unexpected_errors), fmt(bare.errors), ""),
+        ("lost answers", fmt(v.lost), "-", ""),
     ]
-    print("Borgerblik bench: citizens answering a round through gunicorn (bench/respond.py)")
+    print("Borgerblik bench: citizens answering a round through gunicorn (bench/load.py)")
     for line in facts:
         print("  " + line)
+    print(f"  fault     {describe_fault(run)}")
     print()
     print(
         table(
@@ -989,37 +1520,24 @@ def report(args, facts, survey_phase, bare_phase, stored, wrk, servers) -> int:
         )
     )
     print(
-        "  pages = every HTTP request of a citizen: invitation link (303), landing, start (302),"
-        "\n  GET and POST of each page of questions, thank-you page; static files not fetched."
+        "  requests = every HTTP request of a citizen: invitation or open link (303), landing,"
+        "\n  start (302), GET and POST of each page of questions, thank-you page; no static"
+        "\n  files. Latency runs from a request's first try to its answer, retries included."
         "\n  server CPU = user + system time of the gunicorn master and workers during the run"
         "\n  (not the database server's): the figure least disturbed by a busy machine."
     )
-    print(f"  HTTP statuses (survey): {dict(sorted(s.statuses.items()))}")
+    print(f"  HTTP statuses (survey, every try): {dict(sorted(s.statuses.items()))}")
+    print(f"  failed tries (survey): {tries_summary(v.failed_tries)}")
     print()
-    print(
-        table(
-            "Answers: what finished citizens posted and got a redirect for vs the answer table",
-            ("", "count"),
-            [
-                ("citizens finished", fmt(len(finished))),
-                ("responses completed in the database", fmt(stored.completed)),
-                ("responses left unfinished in the database", fmt(stored.unfinished)),
-                ("citizens answering Odense's local page", fmt(with_local)),
-                ("answers sent", fmt(answers_sent)),
-                ("answers stored (completed responses)", fmt(answers_stored)),
-                ("answers per response match", "yes" if per_response_ok else "NO"),
-                ("answers stored but never sent", fmt(extra)),
-            ],
-        )
-    )
-    print(f"lost answers  {lost}")
+    print(answers_table(run, v))
+    print(f"lost answers  {v.lost}")
     print()
-    if isinstance(wrk_survey, WrkFigures) and isinstance(wrk_bare, WrkFigures):
+    ws, wb = run.wrk, bare.wrk
+    if isinstance(ws, WrkFigures) and isinstance(wb, WrkFigures):
         title = (
-            f"wrk -t{wrk_threads} -c{args.concurrency} -d{args.wrk_seconds}s: survey GET "
-            f"/s/<unknown token> (HTTP {unknown_status}: HMAC + database look-up) vs bare GET /"
+            f"wrk -t{setup_threads()} -c{args.concurrency} -d{args.wrk_seconds}s: survey GET "
+            f"/s/<unknown token> (HTTP {run.unknown_status}: HMAC + database look-up) vs bare GET /"
         )
-        ws, wb = wrk_survey, wrk_bare
         print(
             table(
                 title,
@@ -1052,32 +1570,148 @@ def report(args, facts, survey_phase, bare_phase, stored, wrk, servers) -> int:
             )
         )
     else:
-        print(f"wrk: survey {wrk_survey}; bare {wrk_bare}")
+        print(f"wrk: survey {ws}; bare {wb}")
+    return verdict_exit([(run, v)], bare)
 
-    failures = []
-    if lost:
-        failures.append(f"{lost} answers lost")
-    if extra:
-        failures.append(f"{extra} answers stored that no citizen sent")
-    if not per_response_ok:
-        failures.append("answers per completed response differ from what citizens sent")
-    if stored.completed != len(finished):
-        failures.append(f"{stored.completed} responses completed, {len(finished)} citizens done")
-    for phase, name in ((s, "survey"), (b, "bare")):
-        if phase.failed:
-            reasons = Counter(r.error for r in phase.failed)
-            failures.append(
-                f"{len(phase.failed)} {name} clients failed: "
-                + "; ".join(f"{n} x {why}" for why, n in reasons.most_common(5))
+
+def answers_table(run: Run, v: Verdict) -> str:
+    stored = run.stored
+    return table(
+        "Answers: what citizens were told was saved (a redirect) vs the database afterwards",
+        ("", "count"),
+        [
+            ("citizens finished (invitation + open link)", f"{v.finished} ({v.invited_finished} + {v.open_finished})"),
+            ("responses in the database (invitation + open link)", f"{sum(stored.sheets.values())} ({stored.sheets['invitation']} + {stored.sheets['open']})"),
+            ("responses completed", fmt(stored.completed)),
+            ("responses left unfinished", fmt(stored.unfinished)),
+            ("duplicate responses (more than citizens who started)", fmt(v.duplicates)),
+            ("citizens answering Odense's local page", fmt(v.with_local)),
+            ("answers acknowledged", fmt(v.acknowledged)),
+            ("answers stored", fmt(v.stored)),
+            ("answers per completed response match", "yes" if v.per_response_ok else "NO"),
+            ("answers stored but never acknowledged", fmt(v.extra)),
+        ],
+    )  # fmt: skip
+
+
+def describe_fault(run: Run) -> str:
+    if run.fault is None:
+        return "none"
+    if run.fault.error and not run.fault.detail:
+        return f"{run.fault_kind}: {run.fault.error}"
+    return run.fault.detail + (f" ({run.fault.error})" if run.fault.error else "")
+
+
+def setup_threads() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def report_all(args, facts: list[str], runs: list[Run], bare: Bare) -> int:
+    verdicts = [judge(run) for run in runs]
+    b = bare.phase
+
+    def row(label, per_run, bare_value="-"):
+        return (
+            label,
+            *[per_run(run, v) for run, v in zip(runs, verdicts, strict=True)],
+            bare_value,
+        )
+
+    def wrk_rps(figures):
+        return fmt(figures.rps, 1) if isinstance(figures, WrkFigures) else "-"
+
+    rows = [
+        row("completed citizens", lambda r, v: fmt(v.finished), fmt(b.completed)),
+        row("failed citizens", lambda r, v: fmt(len(r.phase.failed)), fmt(len(b.failed))),
+        row("wall time (s)", lambda r, v: fmt(r.phase.seconds, 1), fmt(b.seconds, 1)),
+        row(
+            "citizens/second",
+            lambda r, v: fmt(r.phase.per_second(v.finished), 1),
+            fmt(b.per_second(b.completed), 1),
+        ),
+        row(
+            "requests/second",
+            lambda r, v: fmt(r.phase.per_second(r.phase.requests), 1),
+            fmt(b.per_second(b.requests), 1),
+        ),
+        *[
+            row(
+                f"latency p{p} (ms)",
+                lambda r, v, p=p: fmt(r.phase.percentile_ms(p), 1),
+                fmt(b.percentile_ms(p), 1),
             )
-    for server, errors in ((survey, survey_errors), (bare, bare_errors)):
-        if errors:
-            failures.append(f"{errors} errors in the log of {server.spec}")
-            print(f"\n--- errors in the log of {server.spec} ---\n{server.error_excerpt()}")
+            for p in (50, 95, 99)
+        ],
+        row(
+            "server CPU per request (ms)",
+            lambda r, v: fmt(cpu_per_page(r.phase), 2),
+            fmt(cpu_per_page(b), 2),
+        ),
+        row("requests", lambda r, v: fmt(r.phase.requests), fmt(b.requests)),
+        row("failed tries, sent again", lambda r, v: fmt(len(v.failed_tries)), fmt(len(b.failed_tries))),
+        row("... of them HTTP 5xx", lambda r, v: fmt(sum(f.reason.startswith("HTTP 5") for f in v.failed_tries))),
+        row("failed tries outside a fault", lambda r, v: fmt(len(v.outside_fault)), fmt(len(b.failed_tries))),
+        row("worker restarts", lambda r, v: fmt(r.phase.restarts), fmt(b.restarts)),
+        row("responses in the database", lambda r, v: fmt(sum(r.stored.sheets.values()))),
+        row("duplicate responses", lambda r, v: fmt(v.duplicates)),
+        row("answers acknowledged", lambda r, v: fmt(v.acknowledged)),
+        row("answers stored", lambda r, v: fmt(v.stored)),
+        row("lost answers", lambda r, v: fmt(v.lost)),
+        row("unexpected server errors", lambda r, v: fmt(r.unexpected_errors), fmt(bare.errors)),
+        row(f"wrk req/s, -c{args.concurrency} {args.wrk_seconds}s", lambda r, v: wrk_rps(r.wrk), wrk_rps(bare.wrk)),
+    ]  # fmt: skip
+    print()
+    print("Borgerblik bench: citizens answering a round through gunicorn (bench/load.py --all)")
+    for line in facts:
+        print("  " + line)
+    print()
+    print(
+        table(
+            f"{args.citizens} citizens, {args.concurrency} at a time, half by invitation and "
+            "half by the open link; bare = the same clients and number of requests on bare Flask",
+            ("", *[run.short_label for run in runs], "bare Flask"),
+            rows,
+        )
+    )
+    print(
+        "  Latency runs from a request's first try to its answer, backoff and retries included."
+        "\n  A failed try (no answer, timeout, 5xx) is sent again, up to"
+        f" {args.tries} tries; outside a fault's window (+{FAULT_GRACE:.0f} s) it is an error."
+        "\n  wrk: survey GET /s/<unknown token> (HMAC + database look-up, 404) vs bare GET /;"
+        " not run during faults."
+    )
+    for run in runs:
+        if run.fault is not None:
+            print(f"  {run.short_label}: {describe_fault(run)}")
+    print()
+    print(f"lost answers  {sum(v.lost for v in verdicts)}")
+    return verdict_exit(list(zip(runs, verdicts, strict=True)), bare)
+
+
+def verdict_exit(judged: list[tuple[Run, Verdict]], bare: Bare) -> int:
+    failures = []
+    for run, verdict in judged:
+        prefix = f"{run.label}: " if len(judged) > 1 else ""
+        failures.extend(prefix + failure for failure in verdict.failures)
+        if run.unexpected_errors:
+            expected = FAULT_LOG_LINES[run.fault_kind]
+            print(
+                f"\n--- unexpected errors in the log of {run.server.spec} ({run.label}) ---\n"
+                + run.server.error_excerpt(expected=expected)
+            )
+    if bare.phase.failed:
+        reasons = Counter(r.error for r in bare.phase.failed)
+        failures.append(
+            f"{len(bare.phase.failed)} bare clients failed: "
+            + "; ".join(f"{n} x {why}" for why, n in reasons.most_common(5))
+        )
+    if bare.errors:
+        failures.append(f"{bare.errors} errors in the log of {bare.server.spec}")
+        print(f"\n--- errors in the log of {bare.server.spec} ---\n{bare.server.error_excerpt()}")
     if failures:
         print("\nFAILED: " + "\n        ".join(failures))
         return 1
-    print("\nOK: every citizen finished, no answer lost.")
+    print("\nOK: every citizen finished, every acknowledged answer stored, no duplicate response.")
     return 0
 
 

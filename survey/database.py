@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from survey.extensions import db
 
@@ -28,6 +31,25 @@ def init_app(app: Flask) -> None:
         """
         if request.method in WRITE_METHODS and db.engine.dialect.name == "sqlite":
             db.session.connection(execution_options={"sqlite_immediate": True})
+
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs before it.
+    @app.teardown_appcontext
+    def close_session_quietly(_error):
+        """Close the session before Flask-SQLAlchemy does, and let a dead connection go quietly.
+
+        A connection that died after the request's last query (PostgreSQL restarted) made
+        closing the session raise: a page already rendered became gunicorn's bare 500 and
+        a traceback in the log. Nothing is left to undo on such a connection. (Closing,
+        not rolling back: a streamed download still reads the objects it loaded.)
+        """
+        with suppress(SQLAlchemyError):
+            db.session.close()
+
+
+def roll_back() -> None:
+    """Roll back the session; SQLAlchemy has already discarded a connection that died."""
+    with suppress(SQLAlchemyError):
+        db.session.rollback()
 
 
 def _configure_sqlite(engine: Engine) -> None:

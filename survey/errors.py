@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from survey.extensions import db
+from survey.database import roll_back
 from survey.i18n import current_language
 from survey.respond.answers import TamperedPost
 
@@ -16,7 +16,7 @@ from survey.respond.answers import TamperedPost
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
-        db.session.rollback()
+        roll_back()
         return _page(
             400,
             _("The form had expired or was not sent from this site"),
@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(TamperedPost)
     def tampered(error):
-        db.session.rollback()
+        roll_back()
         return _page(
             400,
             _("The answers could not be read"),
@@ -42,7 +42,7 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code and error.code < 400:
             return error
-        db.session.rollback()
+        roll_back()
         titles = {
             400: _("The request could not be read"),
             403: _("You do not have access to this page"),
@@ -67,7 +67,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error):
-        db.session.rollback()
+        roll_back()
         app.logger.exception("unhandled error")
         return _page(
             500,
@@ -84,6 +84,6 @@ def _page(status: int, title: str, text: str):
         # municipality up in it. The same words on a page that needs nothing from it:
         # otherwise gunicorn answers with its bare error and logs a traceback that carries
         # the failed statement and its parameters (answers) into the log.
-        db.session.rollback()
+        roll_back()
         page = current_app.jinja_env.get_template("error_without_database.html")
         return page.render(title=title, text=text, status=status, lang=current_language()), status
