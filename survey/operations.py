@@ -23,7 +23,12 @@ class JsonFormatter(logging.Formatter):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info).splitlines()[-1]
+            # The exception's type and first line only: SQLAlchemy puts the statement and
+            # its parameters (a citizen's answers) on the lines after.
+            error = record.exc_info[1]
+            entry["error"] = (
+                f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+            )
         return json.dumps(entry, ensure_ascii=False)
 
 
