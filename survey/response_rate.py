@@ -11,11 +11,12 @@ from datetime import date
 
 from sqlalchemy import case, func, select
 
+from analysis.compare import MIN_N
 from survey.extensions import db
 from survey.models import Invitation, Response
 from survey.models.background import BACKGROUND_VARIABLES
 
-MIN_GROUP = 5
+MIN_GROUP = MIN_N  # the same anonymity rule as for answers
 OTHER = "__other__"
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from questionnaires.model import pick_text
 from survey.accessibility import statement_url
 from survey.i18n import ui_languages
+from survey.report.format import points, side_text
 from survey.respond.state import load_state
 
 
@@ -65,19 +66,13 @@ def number(value: float | None, decimals: int = 1) -> str:
 
 
 def signed_percent(share: float) -> str:
-    """A change in percentage points, signed: "+8 pct.-point"."""
-    points = round(share * 100)
-    return f"{'+' if points > 0 else ''}{points} " + _("pct. points")
+    """A change in percentage points, signed: "+8 pct.-point" (as in the report)."""
+    return points(share)
 
 
 def share_with_ci(side) -> str:
     """62 % (55–69 %), or a note that fewer than 5 answered."""
-    if side is None:
-        return "–"
-    if side.suppressed or side.share is None:
-        return _("under 5 answers") if side.suppressed else "–"
-    low, high = side.ci
-    return f"{percent(side.share)} ({round(low * 100)}–{percent(high)})"
+    return "–" if side is None else side_text(side)
 
 
 def verdict_label(verdict: str | None) -> str:

@@ -8,8 +8,10 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from analysis.compare import MIN_N
 from analysis.results import Comparison, ItemResult
 from analysis.targets import TargetRow
+from questionnaires.model import THEMES
 from survey.extensions import db
 from survey.models import Answer, Response, Round
 from survey.response_rate import ResponseRate, response_rate
@@ -17,8 +19,7 @@ from survey.results.service import build_comparison, period_label
 from survey.results.targets import THEME_PREFIX, indicators_with_targets, target_table
 from survey.rounds import round_definition
 
-THEME_ORDER = ("meeting", "goals", "conversation", "progression", "overall")
-MIN_N = 5
+THEME_ORDER = tuple(theme for theme in THEMES if theme != "local")  # local questions: own section
 
 
 @dataclass(frozen=True)

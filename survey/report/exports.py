@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import func, select
 
+from analysis.compare import MIN_N
 from questionnaires import Questionnaire
 from questionnaires.model import pick_text
 from survey.extensions import db
@@ -22,7 +23,6 @@ from survey.models.background import BACKGROUND_VARIABLES
 from survey.report.spreadsheet import safe_cell
 from survey.rounds import round_definition
 
-MIN_N = 5
 OTHER = "other"
 BATCH = 2000
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
-from analysis.compare import ItemInfo, side_for
+from analysis.compare import MIN_N, ItemInfo, side_for
 from analysis.proportions import wilson_interval
 from analysis.results import Side
 from analysis.targets import TargetRow, assess
@@ -15,8 +15,6 @@ from survey.models import HistoricalResult, Round, Target
 from survey.results.query import pooled_counts
 from survey.results.service import code_to_key, round_period
 from survey.rounds import round_definition
-
-MIN_N = 5
 
 
 def _historical_side(n: int, positive: int) -> Side:

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from questionnaires.model import THEMES
 from survey import audit
 from survey.auth.views import safe_next
 from survey.extensions import db
@@ -18,7 +19,7 @@ from survey.results.targets import THEME_PREFIX, indicators_with_targets, set_ta
 from survey.rounds import round_definition
 from survey.tenancy import get_or_404, requires, scoped
 
-THEME_ORDER = ("meeting", "goals", "conversation", "progression", "overall", "local")
+THEME_ORDER = THEMES
 
 
 @bp.before_request
