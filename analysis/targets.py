@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from analysis.compare import MIN_N
+from analysis.proportions import wilson_interval
 from analysis.results import Side
 
 MET, NOT_MET, CANNOT_TELL, NO_DATA = "met", "not_met", "cannot_tell", "no_data"
@@ -44,3 +46,36 @@ def assess(side: Side | None, ambition: float) -> str:
     if high < ambition:
         return NOT_MET
     return CANNOT_TELL
+
+
+def historical_side(n: int, positive: int) -> Side:
+    """A figure kept as n and positive only (imported history): share and Wilson interval."""
+    if n < MIN_N:
+        return Side(n, None, None, None, None, None, suppressed=True)
+    interval = wilson_interval(positive, n)
+    return Side(
+        n, positive, positive / n, (interval.low, interval.high), None, None, suppressed=False
+    )
+
+
+def theme_score(item_sides: list[Side]) -> Side | None:
+    """A theme's score: the mean share positive of its items' shown figures.
+
+    Its interval is the mean of the items' Wilson limits. That is the interval the mean
+    would have if the items moved together perfectly, so it is never narrower than the
+    truth: "met" and "not met" are safe claims, at the price of more "cannot tell". n is
+    the smallest item n: at least that many answered each item. None when no item shows.
+    """
+    shown = [side for side in item_sides if not side.suppressed and side.ci is not None]
+    if not shown:
+        return None
+    count = len(shown)
+    return Side(
+        n=min(side.n for side in shown),
+        positive=None,
+        share=sum(side.share for side in shown) / count,
+        ci=(sum(side.ci[0] for side in shown) / count, sum(side.ci[1] for side in shown) / count),
+        mean=None,
+        mean_ci=None,
+        suppressed=False,
+    )

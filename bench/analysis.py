@@ -105,7 +105,7 @@ class Database:
         self.postgres = url.startswith(("postgres", "postgresql"))
         self.schema = "bench_analysis_" + uuid.uuid4().hex[:10]
         if self.postgres:
-            from survey.config import normalise_database_url
+            from survey.core.config import normalise_database_url
 
             self.url = normalise_database_url(url)
         else:
@@ -155,7 +155,9 @@ class Database:
 def make_rounds(db) -> tuple[int, int]:
     """Two Odense rounds of 25 items: the KL questionnaire plus six local questions."""
     from survey.models import LocalQuestion, Municipality, Round
-    from survey.rounds import add_local_question, open_round, round_definition
+    from survey.rounds.definition import round_definition
+    from survey.rounds.lifecycle import open_round
+    from survey.rounds.placement import add_local_question
 
     odense = db.session.get(Municipality, 461)
     questions = []
@@ -299,8 +301,8 @@ def maxrss_bytes() -> int:
 
 
 def run_comparison(db, rounds):
+    from survey.comparison.service import build_comparison
     from survey.models import Round
-    from survey.results.service import build_comparison
 
     db.session.remove()
     current = db.session.get(Round, rounds[1])
@@ -361,7 +363,7 @@ def measure(spec: dict) -> dict:
     comparison's own and not the loading's.
     """
     from survey import create_app
-    from survey.extensions import db
+    from survey.core.extensions import db
 
     database = Database(spec["url"], spec["schema"])
     app = create_app(database.config())
@@ -425,9 +427,9 @@ def main(argv=None) -> int:
     from flask_migrate import upgrade
 
     from survey import create_app
-    from survey.extensions import db
+    from survey.core.extensions import db
     from survey.models import Round
-    from survey.rounds import round_definition
+    from survey.rounds.definition import round_definition
 
     app = create_app(database.config())
     results = []

@@ -224,7 +224,7 @@ class BenchDatabase:
     def __init__(self, workdir: Path, configured: str, name: str = "bench"):
         from sqlalchemy.engine import make_url
 
-        from survey.config import normalise_database_url
+        from survey.core.config import normalise_database_url
 
         self.schema: str | None = None
         if not configured:
@@ -334,9 +334,9 @@ def make_app(db: BenchDatabase, keys: dict[str, str]):
 
 def prepare_round(app, invited: int) -> tuple[int, str, list[str]]:
     """The Odense round of the demo, opened: its open-link code and `invited` invitations."""
-    from survey.cli.demo import ensure_demo_round
-    from survey.extensions import db
-    from survey.invitations import issue_invitations
+    from survey.core.extensions import db
+    from survey.demo.setup import ensure_demo_round
+    from survey.invitations.issuing import issue_invitations
 
     groups = ("kontanthjaelp", "dagpenge", "sygedagpenge", "ressourceforloeb")
     with app.app_context():
@@ -367,7 +367,7 @@ class Stored:
 def count_stored(app, round_id: int) -> Stored:
     from sqlalchemy import func, select
 
-    from survey.extensions import db
+    from survey.core.extensions import db
     from survey.models import Answer, Response
 
     in_round = Response.round_id == round_id

@@ -105,7 +105,7 @@ def main(argv=None) -> int:
     from sqlalchemy import text
 
     from survey import create_app
-    from survey.extensions import db
+    from survey.core.extensions import db
 
     app = create_app(database.config())
     problems: list[str] = []
@@ -114,11 +114,11 @@ def main(argv=None) -> int:
         database.create(db)
         try:
             upgrade()
+            from survey.comparison.service import build_comparison
             from survey.models import Round
-            from survey.report.builder import build_report
-            from survey.report.render import render_report
-            from survey.results.service import build_comparison
-            from survey.rounds import round_definition
+            from survey.reporting.builder import build_report
+            from survey.reporting.render import render_report
+            from survey.rounds.definition import round_definition
 
             earlier_id, current_id = make_rounds(db)
             items = [

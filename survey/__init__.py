@@ -1,4 +1,11 @@
-"""Borgerblik: citizen-experience surveys for Danish job centres."""
+"""Borgerblik: citizen-experience surveys for Danish job centres.
+
+The layers, outermost first (import-linter enforces them, see pyproject.toml):
+  survey.web.*, survey.cli   interfaces: blueprints and commands, speaking HTTP or a shell
+  survey.<domain>            rounds, invitations, responding, comparison, reporting, ...
+  survey.core, survey.models plumbing and the ORM
+  analysis, questionnaires   pure Python: statistics and questionnaire files
+"""
 
 from __future__ import annotations
 
@@ -7,31 +14,32 @@ import os
 from flask import Flask, request
 from flask_babel import lazy_gettext
 
-from survey.config import load_config
+from survey.core.config import load_config
+
+MIGRATIONS = os.path.join(os.path.dirname(__file__), "..", "migrations")
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application; wsgi.py and the tests are the only callers."""
     app = Flask(__name__, instance_relative_config=True)
-    from survey.tenancy import IdConverter
+    from survey.core.tenancy import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any route: ids beyond the database 404
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, config))
 
-    from survey import database, i18n, operations, security, templating
-    from survey.auth.service import load_user
-    from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from survey.accounts.service import load_user
+    from survey.core import database, i18n, operations, security, transaction
+    from survey.core.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from survey.invitations.sendlist import UPLOAD_LIMIT
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    migrate.init_app(app, db, directory=MIGRATIONS)
 
     @app.before_request  # registered before CSRFProtect, which reads the form first
     def allow_large_send_lists():
         # A send list may exceed MAX_CONTENT_LENGTH; the view then says how large it is.
         if request.endpoint == "admin.round_invitations":
-            from survey.admin.invitation_views import UPLOAD_LIMIT
-
             request.max_content_length = UPLOAD_LIMIT
 
     csrf.init_app(app)
@@ -43,24 +51,14 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
     database.init_app(app)
+    transaction.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
-    templating.init_app(app)
     operations.init_app(app)
 
-    from survey import errors
-    from survey.accessibility import bp as accessibility_bp
-    from survey.admin import bp as admin_bp
-    from survey.auth import bp as auth_bp
-    from survey.respond import bp as respond_bp
-    from survey.results import bp as results_bp
+    from survey.web import register_web
 
-    app.register_blueprint(respond_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(results_bp)
-    app.register_blueprint(accessibility_bp)
-    errors.init_app(app)
+    register_web(app)
 
     from survey.cli import register_commands
 

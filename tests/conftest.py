@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from survey import create_app
-from survey.extensions import db, limiter
+from survey.core.extensions import db, limiter
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_SCHEMA = "bb_test_" + uuid.uuid4().hex[:8]
@@ -76,6 +76,31 @@ def app(app_config, db_url):
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _setup_is_not_audited():
+    """Test setup that calls services directly (no request, no command, so the actor is
+    "system") is not an action under test: its audit events are dropped before they are
+    flushed, so assertions about the trail see only what a test does through the web or
+    the command line. No production path writes as "system": requests act as their user,
+    commands as "cli" (tests/test_architecture.py checks the services do audit)."""
+    from flask import has_request_context
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from survey.models import AuditEvent
+
+    def drop_setup_events(session, _context, _instances):
+        if has_request_context():
+            return
+        for instance in list(session.new):
+            if isinstance(instance, AuditEvent) and instance.actor == "system":
+                session.expunge(instance)
+
+    event.listen(Session, "before_flush", drop_setup_events)
+    yield
+    event.remove(Session, "before_flush", drop_setup_events)
+
+
 @pytest.fixture(autouse=True)
 def _empty_tables(request):
     yield
@@ -110,9 +135,10 @@ def client(app):
 @pytest.fixture
 def make_round(app):
     """Create a round (open by default) for a municipality, optionally with Odense's questions."""
-    from survey.cli.demo import ensure_odense_questions
+    from survey.demo.setup import ensure_odense_questions
     from survey.models import Municipality, Round
-    from survey.rounds import add_local_question, open_round
+    from survey.rounds.lifecycle import open_round
+    from survey.rounds.placement import add_local_question
 
     def factory(
         municipality: int = 461,
@@ -152,7 +178,7 @@ def make_round(app):
 @pytest.fixture
 def invite(app):
     """Issue invitations for a round; returns the tokens (the only time they exist)."""
-    from survey.invitations import issue_invitations
+    from survey.invitations.issuing import issue_invitations
     from survey.models import Round
 
     def factory(round_id: int, count: int = 1, **background) -> list[str]:

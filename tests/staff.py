@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
-from survey.extensions import db
+from survey.core.extensions import db
 
 PASSWORD = "en lang og hemmelig sætning"
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
@@ -29,7 +29,7 @@ def make_user(
     must_change: bool = False,
 ) -> int:
     """A staff user made the way the CLI makes one, ready to log in; returns the id."""
-    from survey.auth.service import create_user
+    from survey.accounts.service import create_user
 
     with app.app_context():
         user, _ = create_user(email, role, municipality, password)
@@ -104,7 +104,7 @@ def bank_question(
     type: str = "likert5",
 ) -> int:
     """A question in a municipality's local bank, through the bank's own rules."""
-    from survey.bank import QuestionDraft, create_question
+    from survey.bank.questions import QuestionDraft, create_question
 
     texts = {"da": danish, **({"en": english} if english else {})}
     with app.app_context():
@@ -120,7 +120,7 @@ def bank_question(
 
 def add_to_round(app, round_id: int, question_id: int, placement: str = "end") -> None:
     from survey.models import LocalQuestion, Round
-    from survey.rounds import add_local_question
+    from survey.rounds.placement import add_local_question
 
     with app.app_context():
         add_local_question(

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from staff import audit_actions, bank_question, logged_in, make_user
 
 from questionnaires import find_questionnaire
-from survey.extensions import db
+from survey.core.extensions import db
 from survey.models import LocalQuestion, Round, RoundQuestion
 from survey.models.base import today
-from survey.rounds import round_definition
+from survey.rounds.definition import round_definition
 
 FIRST = "Jeg fik hjælp til at skrive en ansøgning"
 SECOND = "Jeg ved, hvem jeg kan ringe til"

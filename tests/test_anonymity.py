@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import inspect, select, text
 
-from survey.extensions import db
+from survey.core.extensions import db
+from survey.invitations.tokens import invitation_hash
 from survey.models import Answer, Invitation, Response
 from survey.models.base import today
-from survey.tokens import invitation_hash
 
 ANSWER_TABLES = ("response", "answer")
 CLIENT_ADDRESS = "198.51.100.23"

@@ -6,10 +6,10 @@ from sqlalchemy import select
 from staff import PASSWORD, Staff, form_errors, logged_in, make_user
 from werkzeug.security import check_password_hash
 
-from survey.auth.views import safe_next
-from survey.config import load_config
-from survey.extensions import db
+from survey.core.config import load_config
+from survey.core.extensions import db
 from survey.models import AuditEvent, User
+from survey.web.auth.views import safe_next
 
 WRONG = "Det her er ikke koden"
 LOGIN_FAILED_DA = "E-mailadressen eller adgangskoden er forkert."

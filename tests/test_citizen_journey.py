@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from survey.extensions import db
+from survey.core.extensions import db
 from survey.models import Answer, Invitation, Response
 
 LIKERT = "4"

@@ -11,13 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from questionnaires import QUESTIONNAIRE_DIR, find_questionnaire
-from survey.cli.demo import DEMO_TITLE
-from survey.extensions import db
+from survey.core.extensions import db
+from survey.demo.setup import DEMO_TITLE
 from survey.models import Invitation, LocalQuestion, Response, Round
 from survey.models.background import BACKGROUND_VARIABLES
 
 KL_FILE = QUESTIONNAIRE_DIR / "kl-beskaeftigelse.yaml"
 CSV_HEADER = ["number", "link", *BACKGROUND_VARIABLES]
+SEND_LIST_HEADER = ["number", "reference", "link", *BACKGROUND_VARIABLES]
 
 
 @pytest.fixture
@@ -128,7 +129,7 @@ def test_codebook_of_an_unknown_key_fails(cli):
 
 @pytest.fixture
 def odense_bank(app):
-    from survey.cli.demo import ensure_odense_questions
+    from survey.demo.setup import ensure_odense_questions
 
     with app.app_context():
         ensure_odense_questions()
@@ -140,11 +141,11 @@ def create_round(cli, *extra: str) -> int:
     return int(result.stdout.strip().splitlines()[-1])
 
 
-def read_csv(text: str) -> list[dict]:
+def read_csv(text: str, header: list[str] = CSV_HEADER) -> list[dict]:
     reader = csv.reader(io.StringIO(text), delimiter=";")
     rows = list(reader)
-    assert rows[0] == CSV_HEADER
-    return [dict(zip(CSV_HEADER, row, strict=True)) for row in rows[1:]]
+    assert rows[0] == header
+    return [dict(zip(header, row, strict=True)) for row in rows[1:]]
 
 
 def test_round_create_open_invite_close(app, cli, client, odense_bank):
@@ -203,7 +204,8 @@ def test_round_invite_from_a_send_list_keeps_background(app, cli, tmp_path, oden
     cli("round", "open", str(round_id))
     send_list = tmp_path / "sendeliste.csv"
     send_list.write_text(
-        "benefit_group,age_band\nkontanthjaelp,30-39\ndagpenge,\n", encoding="utf-8-sig"
+        "reference,benefit_group,age_band\nr-1,kontanthjaelp,30-39\nr-2,dagpenge,\n",
+        encoding="utf-8-sig",
     )
     output = tmp_path / "links.csv"
     result = cli(
@@ -211,7 +213,9 @@ def test_round_invite_from_a_send_list_keeps_background(app, cli, tmp_path, oden
     )
     assert result.stdout == ""
     assert "2 links written." in result.stderr
-    rows = read_csv(output.read_text(encoding="utf-8"))
+    # The same file as the web page's download: the reference comes back beside each link.
+    rows = read_csv(output.read_text(encoding="utf-8"), SEND_LIST_HEADER)
+    assert [row["reference"] for row in rows] == ["r-1", "r-2"]
     assert [(row["benefit_group"], row["age_band"]) for row in rows] == [
         ("kontanthjaelp", "30-39"),
         ("dagpenge", ""),
@@ -239,9 +243,49 @@ def test_round_invite_refuses_unknown_columns(app, cli, tmp_path):
     send_list.write_text("cpr;benefit_group\n0101011234;dagpenge\n", encoding="utf-8")
     result = cli("round", "invite", str(round_id), "--send-list", str(send_list), ok=False)
     assert result.exit_code == 1
-    assert "unknown columns: cpr" in result.stderr
+    assert "unknown columns: cpr" in result.stderr.lower()
     with app.app_context():
         assert count(Invitation) == 0
+
+
+def test_round_invite_runs_the_web_checks_row_by_row_and_issues_nothing(app, cli, tmp_path):
+    """The command line once stored a cell =HYPERLINK(...) that the web page refuses."""
+    round_id = create_round(cli)
+    send_list = tmp_path / "list.csv"
+    send_list.write_text(
+        'reference;benefit_group\nr-1;=HYPERLINK("http://x")\nr-1;dagpenge\n0101011234;dagpenge\n',
+        encoding="utf-8",
+    )
+    result = cli("round", "invite", str(round_id), "--send-list", str(send_list), ok=False)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("Row 2, column benefit_group: a cell must not begin with =")
+    assert lines[1] == "Row 3, column reference: the reference r-1 is also on row 2."
+    assert lines[2].startswith("Row 4, column reference: this looks like a CPR number.")
+    assert "nothing was issued" in lines[-1]
+    with app.app_context():
+        assert count(Invitation) == 0
+
+
+def test_round_invite_reads_an_excel_send_list(app, cli, tmp_path):
+    from openpyxl import Workbook
+
+    round_id = create_round(cli)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["reference", "benefit_group", "age_band"])
+    sheet.append(["r-1", "dagpenge", 30])  # Excel keeps a number a number
+    sheet.append([None, None, None])
+    sheet.append(["r-2", "kontanthjaelp", None])
+    path = tmp_path / "list.xlsx"
+    workbook.save(path)
+    output = tmp_path / "links.csv"
+    cli("round", "invite", str(round_id), "--send-list", str(path), "--output", str(output))
+    rows = read_csv(output.read_text(encoding="utf-8"), SEND_LIST_HEADER)
+    assert [(r["reference"], r["benefit_group"], r["age_band"]) for r in rows] == [
+        ("r-1", "dagpenge", "30"),
+        ("r-2", "kontanthjaelp", ""),
+    ]
 
 
 def test_round_invite_needs_exactly_one_source(cli):

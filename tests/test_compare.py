@@ -24,10 +24,11 @@ from statsmodels.stats.proportion import proportion_confint
 
 from analysis.results import Side
 from analysis.targets import CANNOT_TELL, MET, NO_DATA, NOT_MET, assess
-from survey.extensions import db
+from survey.core.extensions import db
 from survey.models import Answer, LocalQuestion, Response, Round, Target
 from survey.models.base import random_id
-from survey.rounds import open_round, round_definition
+from survey.rounds.definition import round_definition
+from survey.rounds.lifecycle import open_round
 
 ODENSE, RODOVRE = 461, 175
 SATISFIED = "kl.overall.satisfied"
@@ -477,7 +478,7 @@ def test_split_by_benefit_group_suppresses_each_group_on_its_own(app, compare_js
 
 
 def test_reworded_local_question_is_matched_and_flagged(app, compare_json, make_round):
-    from survey.bank import QuestionDraft, edit_question
+    from survey.bank.questions import QuestionDraft, edit_question
 
     reworded = bank_question(app, ODENSE, "Jeg fik hjælp til at skrive en ansøgning.")
     replaced = bank_question(app, ODENSE, "Jeg ved, hvem jeg skal ringe til.")
@@ -887,7 +888,7 @@ def test_assess_without_data_and_refusing_a_share_outside_0_and_1():
 
 
 def test_targets_from_rounds_pool_a_years_rounds(app, make_round):
-    from survey.results.targets import target_table
+    from survey.comparison.targets import target_table
 
     spring = make_round(ODENSE, local=False, state="closed", opens_on=date(2025, 3, 1))
     autumn = make_round(ODENSE, local=False, state="closed", opens_on=date(2025, 9, 1))

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, text
 from werkzeug.serving import make_server
 
 from survey import create_app
-from survey.extensions import db
+from survey.core.extensions import db
 from survey.models import Answer, Municipality, Response, Round
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -87,9 +87,10 @@ class Browser:
 
 def prepare_round(app, invitations: int) -> list[str]:
     """An open Odense round with its local questions; returns invitation tokens."""
-    from survey.cli.demo import ensure_odense_questions
-    from survey.invitations import issue_invitations
-    from survey.rounds import add_local_question, open_round
+    from survey.demo.setup import ensure_odense_questions
+    from survey.invitations.issuing import issue_invitations
+    from survey.rounds.lifecycle import open_round
+    from survey.rounds.placement import add_local_question
 
     with app.app_context():
         survey_round = Round(

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from survey import create_app
-from survey.config import ConfigError, load_config, normalise_database_url
-from survey.extensions import db
+from survey.core.config import ConfigError, load_config, normalise_database_url
+from survey.core.extensions import db
 
 ENVIRONMENT = (
     "SECRET_KEY",

@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from staff import Staff
 
-from survey.cli.demo import DEMO_TITLE
-from survey.extensions import db
+from survey.core.extensions import db
+from survey.demo.setup import DEMO_TITLE
 from survey.models import Round, User
 
 EXPECTED_USERS = [

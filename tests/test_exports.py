@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import select, update
 from staff import audit_actions, logged_in, make_user
 
-from survey.extensions import db
+from survey.core.extensions import db
 from survey.models import Answer, AuditEvent, Response, Round
 
 ODENSE, RODOVRE = 461, 175
@@ -57,9 +57,10 @@ def neutralised(value: str) -> str:
 
 
 def _round(municipality: int, title: str, state: str) -> int:
-    from survey.bank import QuestionDraft, create_question
+    from survey.bank.questions import QuestionDraft, create_question
     from survey.models import Municipality
-    from survey.rounds import add_local_question, open_round
+    from survey.rounds.lifecycle import open_round
+    from survey.rounds.placement import add_local_question
 
     survey_round = Round(
         municipality=db.session.get(Municipality, municipality),
@@ -92,7 +93,7 @@ def _round(municipality: int, title: str, state: str) -> int:
 @pytest.fixture
 def rounds(app, invite):
     """A closed and an open Odense round, and a closed Rødovre round; returns their facts."""
-    from survey.demo_data import seed_responses
+    from survey.demo.answers import seed_responses
     from survey.models.base import random_id
 
     with app.app_context():
@@ -155,7 +156,7 @@ def rounds(app, invite):
 
 def expected_rows(app, round_id: int) -> tuple[list[str], Counter]:
     """Header and rows (without the respondent number) the export must contain, from the DB."""
-    from survey.rounds import round_definition
+    from survey.rounds.definition import round_definition
 
     with app.app_context():
         definition = round_definition(db.session.get(Round, round_id))
@@ -306,7 +307,7 @@ def test_sav_export_has_variable_and_value_labels(app, rounds, tmp_path):
     import pyreadstat
 
     from questionnaires.model import pick_text
-    from survey.rounds import round_definition
+    from survey.rounds.definition import round_definition
 
     path = export(app, rounds["closed"], "sav", tmp_path / "svar.sav")
     frame, meta = pyreadstat.read_sav(str(path))
@@ -350,7 +351,7 @@ def test_sav_export_has_variable_and_value_labels(app, rounds, tmp_path):
 
 def test_codebook_lists_every_item_and_option_as_text(app, rounds, tmp_path):
     from questionnaires.model import pick_text
-    from survey.rounds import round_definition
+    from survey.rounds.definition import round_definition
 
     raw = export(app, rounds["closed"], "codebook", tmp_path / "kodebog.csv").read_bytes()
     table = read_csv(raw, ",")

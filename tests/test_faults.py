@@ -23,6 +23,8 @@ from bench_process import run_load
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
+from survey.responding import journey as service
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = DATABASE_URL.startswith(("postgres://", "postgresql://", "postgresql+"))
@@ -99,8 +101,8 @@ def production_app(tmp_path, monkeypatch):
     from flask_migrate import upgrade
 
     from survey import create_app
-    from survey.cli.demo import ensure_demo_round
-    from survey.extensions import db
+    from survey.core.extensions import db
+    from survey.demo.setup import ensure_demo_round
 
     for name in ("DATABASE_URL", "BORGERBLIK_DEMO", "FLASK_DEBUG"):
         monkeypatch.delenv(name, raising=False)
@@ -137,7 +139,6 @@ def test_error_page_when_the_database_fails_mid_request(production_app, monkeypa
     gunicorn answered with its bare error and logged a traceback carrying the failed
     statement's parameters. Now the visitor gets the app's own page, in its language.
     """
-    from survey.respond import service
 
     app, open_code, outage = production_app
     save = service.save_page_answers
@@ -165,7 +166,6 @@ def test_error_page_when_the_database_fails_mid_request(production_app, monkeypa
 def test_a_connection_lost_after_the_last_query_does_not_fail_the_page(production_app, monkeypatch):
     """PostgreSQL terminated the connection after the page's last query: only the closing
     rollback fails. The page was rendered and must be sent, not gunicorn's bare 500."""
-    from survey.respond import service
 
     app, open_code, outage = production_app
     load = service.load_journey

@@ -15,7 +15,7 @@ from staff import logged_in, make_user
 from statsmodels.stats.proportion import proportion_confint
 from test_compare import tables_of
 
-from survey.extensions import db
+from survey.core.extensions import db
 from survey.models import (
     Answer,
     BackgroundValue,

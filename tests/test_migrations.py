@@ -14,8 +14,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, func, inspect, select, text
 
 from survey import create_app
-from survey.config import normalise_database_url
-from survey.extensions import db
+from survey.core.config import normalise_database_url
+from survey.core.extensions import db
 from survey.models import Municipality
 
 ROOT = Path(__file__).resolve().parent.parent

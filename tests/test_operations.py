@@ -9,7 +9,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from survey.extensions import db
+from survey.core.extensions import db
+from survey.core.operations import JsonFormatter
 from survey.models import (
     Answer,
     AuditEvent,
@@ -21,7 +22,6 @@ from survey.models import (
     Round,
     User,
 )
-from survey.operations import JsonFormatter
 
 
 def count(model, *where) -> int:
@@ -29,7 +29,7 @@ def count(model, *where) -> int:
 
 
 def seed_closed_round(app, make_round, municipality=461, responses=12, closed_days_ago=400) -> int:
-    from survey.demo_data import seed_responses
+    from survey.demo.answers import seed_responses
 
     round_id = make_round(municipality, local=False, state="closed")
     with app.app_context():
@@ -105,7 +105,7 @@ def test_deleting_a_municipality_leaves_the_others_alone(app, make_round, invite
     odense = seed_closed_round(app, make_round, 461, responses=8)
     rodovre = seed_closed_round(app, make_round, 175, responses=7)
     invite(odense, 3)
-    from survey.auth.service import create_user
+    from survey.accounts.service import create_user
 
     with app.app_context():
         create_user("a@odense.dk", "admin", 461, "a long enough password")

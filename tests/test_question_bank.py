@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from staff import add_to_round, audit_actions, logged_in, make_user
 
-from survey.extensions import db
-from survey.lix import lix
+from survey.bank.lix import lix
+from survey.core.extensions import db
 from survey.models import LocalQuestion, Round, RoundQuestion
-from survey.rounds import round_definition
+from survey.rounds.definition import round_definition
 
 TEXT = "Jeg blev godt behandlet i min praktik"
 XSS_SCRIPT = "<script>alert(1)</script>"

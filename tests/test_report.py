@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import select, update
 from staff import audit_actions, logged_in, make_user
 
-from survey.extensions import db
+from survey.core.extensions import db
 from survey.models import Answer, Response, Round
 
 ODENSE, RODOVRE = 461, 175
@@ -329,8 +329,8 @@ def target_rows(built: Built) -> list[list[str]]:
 
 
 def _local_questions():
-    from survey.bank import QuestionDraft, create_question
-    from survey.cli.demo import ensure_odense_questions
+    from survey.bank.questions import QuestionDraft, create_question
+    from survey.demo.setup import ensure_odense_questions
 
     bank = [
         create_question(
@@ -351,7 +351,8 @@ def _local_questions():
 
 def _round(municipality: int, title: str, opens_on: date, local=()) -> Round:
     from survey.models import Municipality
-    from survey.rounds import add_local_question, open_round
+    from survey.rounds.lifecycle import open_round
+    from survey.rounds.placement import add_local_question
 
     survey_round = Round(
         municipality=db.session.get(Municipality, municipality),
@@ -393,7 +394,7 @@ def _set_values(round_id: int, code: str, old: tuple[str, ...], new: str) -> Non
 def _tiny_group(survey_round: Round, count: int, skip=()) -> dict[str, tuple[int, int]]:
     """`count` respondents of a benefit group nobody else is in, all strongly agreeing."""
     from survey.models.base import random_id
-    from survey.rounds import round_definition
+    from survey.rounds.definition import round_definition
 
     truth = {}
     for _ in range(count):
@@ -425,11 +426,11 @@ def _tiny_group(survey_round: Round, count: int, skip=()) -> dict[str, tuple[int
 
 def build_data(app) -> dict:
     """Both Odense rounds and the benchmark; returns ids, titles and facts checked later."""
-    from survey.demo_data import seed_responses
-    from survey.invitations import issue_invitations
+    from survey.comparison.targets import set_target
+    from survey.demo.answers import seed_responses
+    from survey.invitations.issuing import issue_invitations
     from survey.models import Invitation
-    from survey.results.targets import set_target
-    from survey.rounds import round_definition
+    from survey.rounds.definition import round_definition
 
     with app.app_context():
         local, bank = _local_questions()
@@ -1196,7 +1197,7 @@ def test_every_cli_report_is_in_the_audit_trail(built):
 @pytest.fixture
 def two_rounds(app):
     """A smaller pair of Odense rounds for the download tests (built per test)."""
-    from survey.demo_data import seed_responses
+    from survey.demo.answers import seed_responses
 
     with app.app_context():
         before = _round(ODENSE, "Forår 2025", date(2025, 3, 1))

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from questionnaires import find_questionnaire
-from survey.extensions import db
+from survey.core.extensions import db
 from survey.models import Answer, Response, Round
 from survey.models.base import today
 

@@ -17,11 +17,11 @@ from staff import answer_all, audit_actions, logged_in, make_user
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from survey.extensions import db
-from survey.invitations import open_link
+from survey.core.extensions import db
+from survey.invitations.issuing import open_link
+from survey.invitations.response_rate import response_rate
+from survey.invitations.tokens import invitation_hash
 from survey.models import AuditEvent, BackgroundValue, Invitation, Round
-from survey.response_rate import response_rate
-from survey.tokens import invitation_hash
 
 BOM = "\ufeff"
 HEADER = [

@@ -17,7 +17,7 @@ from staff import make_user as new_user
 from staff import methods as rule_methods
 from werkzeug.routing.converters import AnyConverter
 
-from survey.extensions import db
+from survey.core.extensions import db
 from survey.models import AuditEvent, BackgroundValue, User
 
 ADMIN, ANALYST, OPERATOR = "admin", "analyst", "operator"
@@ -78,7 +78,7 @@ def world(app, make_round, invite):
     add_to_round(app, rodovre_round, rodovre_question)
     with app.app_context():  # open it only now, with its local question inside
         from survey.models import Round
-        from survey.rounds import open_round
+        from survey.rounds.lifecycle import open_round
 
         open_round(db.session.get(Round, rodovre_round))
         db.session.commit()

@@ -7,11 +7,11 @@ from datetime import date
 from sqlalchemy import func, select
 
 from analysis.proportions import wilson_interval
-from survey.demo_data import seed_responses
-from survey.extensions import db
+from survey.comparison.targets import set_target, target_table, theme_keys
+from survey.core.extensions import db
+from survey.demo.answers import seed_responses
 from survey.models import Answer, Response, Round
-from survey.results.targets import set_target, target_table, theme_keys
-from survey.rounds import round_definition
+from survey.rounds.definition import round_definition
 
 
 def test_theme_target_is_judged_by_the_mean_of_item_shares_and_limits(app, make_round):

@@ -5,10 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from survey import audit
-from survey.extensions import db
-from survey.models import Municipality
-from survey.retention import delete_municipality_data, delete_raw_answers, rounds_due
+from survey.cli.common import command_transaction, get_municipality
+from survey.core.transaction import unit_of_work
+from survey.lifecycle.retention import delete_municipality_data, delete_raw_answers, rounds_due
 
 
 @click.group("data", cls=AppGroup, help="Retention and deletion of data.")
@@ -21,6 +20,7 @@ def data_group():
     "--older-than-days", type=click.IntRange(0), required=True, help="Days since the round closed."
 )
 @click.option("--dry-run", is_flag=True, help="List the rounds without deleting anything.")
+@unit_of_work(actor="retention")
 def retention_command(older_than_days: int, dry_run: bool):
     """Delete raw answers of closed rounds after a set time; aggregated results are kept."""
     due = rounds_due(older_than_days)
@@ -31,14 +31,7 @@ def retention_command(older_than_days: int, dry_run: bool):
             )
             continue
         deleted = delete_raw_answers(survey_round)
-        audit.record(
-            "round.raw_answers_deleted",
-            survey_round,
-            actor="retention",
-            details={"responses": deleted},
-        )
         click.echo(f"round {survey_round.id}: {deleted} responses deleted, aggregated results kept")
-    db.session.commit()
     if not due:
         click.echo("no round is due")
 
@@ -46,19 +39,11 @@ def retention_command(older_than_days: int, dry_run: bool):
 @data_group.command("delete-municipality")
 @click.argument("code", type=int)
 @click.option("--yes", is_flag=True, help="Confirm: this cannot be undone.")
+@command_transaction
 def delete_municipality_command(code: int, yes: bool):
     """Delete every round, answer, question, user and target of one municipality."""
-    municipality = db.session.get(Municipality, code)
-    if municipality is None:
-        raise click.ClickException(f"no municipality has the code {code}")
+    municipality = get_municipality(code)
     if not yes:
         raise click.ClickException(f"add --yes to delete all of {municipality.name}'s data")
     deleted = delete_municipality_data(municipality)
-    audit.record(
-        "municipality.data_deleted",
-        actor="cli",
-        municipality_code=None,
-        details={"municipality": code, **deleted},
-    )
-    db.session.commit()
     click.echo(", ".join(f"{name}: {count}" for name, count in deleted.items()))

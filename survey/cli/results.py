@@ -7,10 +7,9 @@ import json
 import click
 from flask.cli import AppGroup
 
-from survey.extensions import db
-from survey.models import Round
+from survey.cli.common import get_round
+from survey.comparison.service import ResultsError, build_comparison
 from survey.models.background import BACKGROUND_VARIABLES
-from survey.results.service import ResultsError, build_comparison
 
 
 @click.group("results", cls=AppGroup, help="Compare rounds and print results.")
@@ -40,14 +39,8 @@ def compare_command(
     round_id: int, against_id: int | None, by: str | None, as_json: bool, language: str
 ):
     """Compare a round with an earlier one; figures from fewer than 5 answers are suppressed."""
-    survey_round = db.session.get(Round, round_id)
-    if survey_round is None:
-        raise click.ClickException(f"there is no round {round_id}")
-    against = None
-    if against_id is not None:
-        against = db.session.get(Round, against_id)
-        if against is None:
-            raise click.ClickException(f"there is no round {against_id}")
+    survey_round = get_round(round_id)
+    against = get_round(against_id) if against_id is not None else None
     try:
         comparison = build_comparison(survey_round, against, by, language)
     except ResultsError as error:

@@ -2,45 +2,34 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from questionnaires import QuestionnaireError, find_questionnaire
-from survey.extensions import db
-from survey.invitations import invitation_link, issue_invitations, open_link
-from survey.models import LocalQuestion, Municipality, Round
+from survey.cli.common import (
+    cli_transaction,
+    command_transaction,
+    english_command_transaction,
+    fail_with_problems,
+    get_municipality,
+    get_questionnaire,
+    get_round,
+)
+from survey.core.extensions import db
+from survey.ingest.importer import ImportError_, import_history, import_round
+from survey.invitations.issuing import issue_links, open_link
+from survey.invitations.sendlist import links_csv, parse_send_list
+from survey.models import LocalQuestion, Round
 from survey.models.background import BACKGROUND_VARIABLES
-from survey.rounds import RoundStateError, add_local_question, close_round, open_round
+from survey.rounds.lifecycle import RoundStateError, close_round, create_round, open_round
+from survey.rounds.placement import add_local_question
 
 
 @click.group("round", cls=AppGroup, help="Create, open and close survey rounds; issue invitations.")
 def round_group():
     pass
-
-
-def _municipality(code: int) -> Municipality:
-    municipality = db.session.get(Municipality, code)
-    if municipality is None:
-        raise click.ClickException(f"no municipality has the code {code}")
-    return municipality
-
-
-def _questionnaire(key: str, version: int | None):
-    try:
-        return find_questionnaire(key, version)
-    except (LookupError, QuestionnaireError) as error:
-        raise click.ClickException(str(error)) from None
-
-
-def _get_round(round_id: int) -> Round:
-    survey_round = db.session.get(Round, round_id)
-    if survey_round is None:
-        raise click.ClickException(f"there is no round {round_id}")
-    return survey_round
 
 
 @round_group.command("create")
@@ -56,23 +45,18 @@ def _get_round(round_id: int) -> Round:
 @click.option("--opens", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--closes", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--languages", default="da,en", show_default=True)
+@command_transaction
 def create(municipality_code, title, key, version, local_codes, opens, closes, languages):
     """Create a draft round; prints its id on the last line."""
-    municipality = _municipality(municipality_code)
-    questionnaire = _questionnaire(key, version)
-    chosen = [lang.strip() for lang in languages.split(",") if lang.strip()]
-    if "da" not in chosen:
-        chosen.insert(0, "da")
-    survey_round = Round(
-        municipality=municipality,
-        title=title.strip(),
-        questionnaire_key=questionnaire.key,
-        questionnaire_version=questionnaire.version,
+    municipality = get_municipality(municipality_code)
+    survey_round = create_round(
+        municipality.code,
+        title,
+        get_questionnaire(key, version),
         opens_on=opens.date() if opens else None,
         closes_on=closes.date() if closes else None,
-        languages=chosen,
+        languages=languages.split(","),
     )
-    db.session.add(survey_round)
     for code in local_codes:
         question = db.session.scalar(
             select(LocalQuestion)
@@ -82,34 +66,33 @@ def create(municipality_code, title, key, version, local_codes, opens, closes, l
         if question is None:
             raise click.ClickException(f"{municipality.name} has no local question '{code}'")
         add_local_question(survey_round, question)
-    db.session.commit()
     click.echo(survey_round.id)
 
 
 @round_group.command("open")
 @click.argument("round_id", type=int)
+@command_transaction
 def open_command(round_id: int):
     """Open a round: freeze its questions and make its links work."""
-    survey_round = _get_round(round_id)
-    try:
-        open_round(survey_round)
-    except RoundStateError as error:
-        raise click.ClickException(str(error)) from None
-    db.session.commit()
+    survey_round = get_round(round_id)
+    _change_state(open_round, survey_round)
     click.echo(f"Round {round_id} is open. Open link: {open_link(survey_round)}")
 
 
 @round_group.command("close")
 @click.argument("round_id", type=int)
+@command_transaction
 def close_command(round_id: int):
     """Close a round: no more answers are accepted."""
-    survey_round = _get_round(round_id)
+    _change_state(close_round, get_round(round_id))
+    click.echo(f"Round {round_id} is closed.")
+
+
+def _change_state(change, survey_round: Round) -> None:
     try:
-        close_round(survey_round)
+        change(survey_round)
     except RoundStateError as error:
         raise click.ClickException(str(error)) from None
-    db.session.commit()
-    click.echo(f"Round {round_id} is closed.")
 
 
 @round_group.command("invite")
@@ -119,36 +102,38 @@ def close_command(round_id: int):
 )
 @click.option(
     "--send-list",
-    type=click.File("r", encoding="utf-8-sig"),
+    type=click.File("rb"),
     default=None,
-    help="CSV with one row per invitation and optional background columns.",
+    help="Send list (CSV or XLSX): a reference column and optional background columns,"
+    " checked exactly as on the web page.",
 )
 @click.option("--output", type=click.File("w", encoding="utf-8"), default="-", show_default=True)
 def invite(round_id: int, count: int | None, send_list, output):
-    """Issue invitation links and write them as CSV (number;link;background...). Shown once."""
-    survey_round = _get_round(round_id)
-    if (count is None) == (send_list is None):
-        raise click.ClickException("give either --count or --send-list")
-    if send_list is not None:
-        reader = csv.DictReader(send_list, delimiter=_sniff_delimiter(send_list))
-        unknown = set(reader.fieldnames or ()) - set(BACKGROUND_VARIABLES)
-        if unknown:
-            raise click.ClickException(
-                f"unknown columns: {', '.join(sorted(unknown))}; allowed: {', '.join(BACKGROUND_VARIABLES)}"
-            )
-        rows = [{k: (v or "").strip() for k, v in row.items()} for row in reader]
-    else:
-        rows = [{} for _ in range(count)]
-    issued = issue_invitations(survey_round, rows)
-    db.session.commit()
-    writer = csv.writer(output, delimiter=";")
-    writer.writerow(["number", "link", *BACKGROUND_VARIABLES])
-    for (number, token), row in zip(issued, rows, strict=True):
-        writer.writerow(
-            [number, invitation_link(token), *(row.get(n, "") for n in BACKGROUND_VARIABLES)]
-        )
+    """Issue invitation links and write them as CSV, shown this once (only keyed hashes of the
+    tokens are stored): number;link;background... for --count, and for a send list the same
+    file the web page gives, number;reference;link;background..."""
+    with cli_transaction(messages_in_english=True):
+        survey_round = get_round(round_id)
+        if (count is None) == (send_list is None):
+            raise click.ClickException("give either --count or --send-list")
+        if send_list is not None:
+            checked = parse_send_list(send_list.read())
+            if not checked.ok:
+                fail_with_problems(checked.errors, "nothing was issued: fix the send list first")
+            links = issue_links(survey_round, checked.rows)
+        else:
+            links = issue_links(survey_round, [{} for _ in range(count)])
+    # Written once committed: a link in the file always works.
+    text = links_csv(links) if send_list is not None else count_links_csv(links)
+    output.write(text.lstrip("\ufeff").replace("\r\n", "\n"))
     if output is not sys.stdout:
-        click.echo(f"{len(issued)} links written.", err=True)
+        click.echo(f"{len(links)} links written.", err=True)
+
+
+def count_links_csv(links) -> str:
+    lines = [";".join(["number", "link", *BACKGROUND_VARIABLES])]
+    lines += [f"{number};{link}" + ";" * len(BACKGROUND_VARIABLES) for number, link, _row in links]
+    return "\n".join(lines) + "\n"
 
 
 @round_group.command("list")
@@ -164,12 +149,6 @@ def list_command(municipality_code: int | None):
         )
 
 
-def _sniff_delimiter(handle) -> str:
-    sample = handle.read(4096)
-    handle.seek(0)
-    return ";" if sample.count(";") > sample.count(",") else ","
-
-
 @round_group.command("import")
 @click.option("--municipality", "municipality_code", type=int, required=True)
 @click.option("--title", required=True)
@@ -180,16 +159,15 @@ def _sniff_delimiter(handle) -> str:
 )
 @click.option("--closes", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.argument("file", type=click.File("rb"))
+@english_command_transaction
 def import_command(municipality_code, title, key, version, opens, closes, file):
     """Create a closed round from respondent-level answers; prints its id on the last line.
 
-    One row per respondent; columns are item codes and background variables. Likert
-    1..5 and 0 for "ved ikke"; empty means not asked; multi values joined by "|".
+    One row per respondent (CSV or XLSX); columns are item codes and background variables.
+    Likert 1..5 and 0 for "ved ikke"; empty means not asked; multi values joined by "|".
     """
-    from survey.importer import ImportError_, import_round
-
-    municipality = _municipality(municipality_code)
-    questionnaire = _questionnaire(key, version)
+    municipality = get_municipality(municipality_code)
+    questionnaire = get_questionnaire(key, version)
     try:
         survey_round = import_round(
             municipality,
@@ -200,30 +178,18 @@ def import_command(municipality_code, title, key, version, opens, closes, file):
             closes.date() if closes else None,
         )
     except ImportError_ as error:
-        for problem in error.problems:
-            click.echo(problem, err=True)
-        raise click.ClickException(
-            f"nothing was imported: {len(error.problems)} problems"
-        ) from None
-    db.session.commit()
+        fail_with_problems(error.problems, f"nothing was imported: {len(error.problems)} problems")
     click.echo(survey_round.id)
 
 
 @round_group.command("import-history")
 @click.option("--municipality", "municipality_code", type=int, required=True)
 @click.argument("file", type=click.File("rb"))
+@english_command_transaction
 def import_history_command(municipality_code, file):
     """Import aggregated results of older surveys: compare_key;period;n;positive[;text]."""
-    from survey.importer import ImportError_, import_history
-
-    municipality = _municipality(municipality_code)
     try:
-        count = import_history(municipality, file.read())
+        count = import_history(get_municipality(municipality_code), file.read())
     except ImportError_ as error:
-        for problem in error.problems:
-            click.echo(problem, err=True)
-        raise click.ClickException(
-            f"nothing was imported: {len(error.problems)} problems"
-        ) from None
-    db.session.commit()
+        fail_with_problems(error.problems, f"nothing was imported: {len(error.problems)} problems")
     click.echo(f"{count} results imported.")

@@ -7,9 +7,8 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from survey import audit
-from survey.auth.service import AccountError, create_user
-from survey.extensions import db
+from survey.accounts.service import AccountError, confirm_password, create_user
+from survey.cli.common import cli_transaction
 from survey.models import ROLES
 
 
@@ -34,18 +33,17 @@ def create(email: str, role: str, municipality_code: int | None, password_stdin:
         password = sys.stdin.readline().rstrip("\r\n") or None
         if password is None and password_stdin:
             raise click.ClickException("no password on standard input")
-    try:
-        user, password_used = create_user(email, role, municipality_code, password)
-    except AccountError as error:
-        raise click.ClickException(str(error)) from None
-    audit.record("user.create", user, actor="cli", details={"email": user.email, "role": role})
-    db.session.commit()
+    with cli_transaction():
+        try:
+            user, password_used = create_user(email, role, municipality_code, password)
+        except AccountError as error:
+            raise click.ClickException(str(error)) from None
+        if password is not None:
+            confirm_password(user)
     if password is None:
         click.echo(
             f"Created {role} {user.email}. One-time password (must be changed at first login):"
         )
         click.echo(password_used)
     else:
-        user.must_change_password = False
-        db.session.commit()
         click.echo(f"Created {role} {user.email}.")

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from survey.extensions import db
+from survey.core.extensions import db
 from survey.models import Answer, Invitation, Response
 
 try:

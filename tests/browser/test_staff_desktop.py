@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from survey.extensions import db
-from survey.lix import lix
+from survey.bank.lix import lix
+from survey.core.extensions import db
 from survey.models import Invitation, Response, Round
 
 try:
@@ -72,7 +72,7 @@ def desktop(new_phone) -> Callable[..., object]:
 @pytest.fixture
 def staff_user(app) -> Callable[..., str]:
     """A staff user with a password of their own (no one-time password to change)."""
-    from survey.auth.service import create_user
+    from survey.accounts.service import create_user
 
     def make(email: str, role: str, municipality: int | None = 461) -> str:
         with app.app_context():
@@ -369,7 +369,7 @@ def test_a_send_list_with_errors_lists_them_all_and_creates_nothing(
 
 def seeded_rounds(app, make_round) -> tuple[int, int]:
     """Two Odense rounds with invented answers: spring 2025 (closed) and spring 2026."""
-    from survey.demo_data import seed_responses
+    from survey.demo.answers import seed_responses
 
     earlier = make_round(title="Forår 2025", state="closed", opens_on=date(2025, 3, 1))
     current = make_round(title="Forår 2026", opens_on=date(2026, 3, 1))
@@ -528,7 +528,7 @@ EVERY_STAFF_PAGE = {
 def test_axe_finds_no_wcag_violation_on_any_staff_page(
     app, desktop, new_phone, staff_user, make_round, screenshots, axe_source
 ):
-    from survey.cli.demo import ensure_background_values
+    from survey.demo.setup import ensure_background_values
 
     staff_user(ADMIN, "admin")
     staff_user(ANALYST, "analyst")

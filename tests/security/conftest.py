@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 from staff import PASSWORD, Staff
 
-from survey.auth.service import hash_password
-from survey.extensions import db
+from survey.accounts.service import hash_password
+from survey.core.extensions import db
 from survey.models import BackgroundValue, User
 
 

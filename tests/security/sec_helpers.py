@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from sqlalchemy import func, select
 from staff import ITEM_NAME
 
-from survey.extensions import db
+from survey.core.extensions import db
 from survey.models import Answer, Invitation, Response, Round, Target
 from survey.models.base import random_id, today
 

@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from staff import PASSWORD, Staff, build, expand
 from staff import methods as rule_methods
 
-from survey.auth.views import safe_next
-from survey.extensions import db
+from survey.core.extensions import db
 from survey.models import AuditEvent, Target
+from survey.web.auth.views import safe_next
 
 GUESSED = 999999
 ANSWERS = {"kl.meeting.welcoming": "4", "kl.overall.comment": "Hemmelig kommentar fra Odense"}
@@ -64,8 +64,8 @@ def test_every_results_route_is_known(app):
     found = {(r.endpoint, frozenset(rule_methods(r))) for r in results_rules(app)}
     assert found == {
         ("results.overview", frozenset({"GET"})),
-        ("results.download_report", frozenset({"GET"})),
-        ("results.download_export", frozenset({"GET"})),
+        ("report.download_report", frozenset({"GET"})),
+        ("report.download_export", frozenset({"GET"})),
         ("results.save_target", frozenset({"POST"})),
     }
 
@@ -84,7 +84,7 @@ def test_another_municipalitys_rounds_and_guessed_ids_are_404_on_results_and_dow
             continue
         mixes = [(foreign, None), (GUESSED, None), (own, foreign), (foreign, own), (own, GUESSED)]
         for round_id, against in mixes:
-            if rule.endpoint == "results.download_export" and against:
+            if rule.endpoint == "report.download_export" and against:
                 continue  # exports take no second round
             for url in _urls(app, rule, round_id, against):
                 response = analyst.get(url)

@@ -14,7 +14,7 @@ import pytest
 from sec_helpers import data_state
 from staff import PASSWORD, Staff, fingerprint
 
-from survey.extensions import db
+from survey.core.extensions import db
 from survey.models import BackgroundValue
 
 CSRF_TITLE_DA = "Formularen var udløbet eller kom ikke fra denne side"

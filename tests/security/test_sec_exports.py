@@ -24,7 +24,7 @@ from sec_helpers import FORMULAS, close, seed_responses, walk
 from staff import add_to_round, bank_question
 from staff import text_of as visible_text
 
-from survey.extensions import db
+from survey.core.extensions import db
 from survey.models import Round
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -71,7 +71,7 @@ def test_formulas_from_citizens_and_staff_are_neutralised_in_every_spreadsheet(
     question = bank_question(app, 461, '=HYPERLINK("http://evil","Klik")', type="likert5")
     add_to_round(app, round_id, question)
     with app.app_context():
-        from survey.rounds import open_round
+        from survey.rounds.lifecycle import open_round
 
         open_round(db.session.get(Round, round_id))
         db.session.commit()
@@ -233,7 +233,7 @@ def test_respondent_exports_merge_or_drop_every_background_value_under_5(
     with app.app_context():
         import tempfile
 
-        from survey.report.exports import export_sav
+        from survey.reporting.exports import export_sav
 
         survey_round = db.session.get(Round, round_id)
         with tempfile.NamedTemporaryFile(suffix=".sav") as handle:

@@ -18,9 +18,9 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import encode_multipart
 
 from questionnaires import Questionnaire
-from survey.extensions import db
+from survey.core.extensions import db
 from survey.models import Round
-from survey.rounds import round_definition
+from survey.rounds.definition import round_definition
 
 ALLOWED_STATUSES = {200, 302, 303, 400, 404, 410, 413, 422}
 

@@ -18,7 +18,7 @@ from staff import Staff, bank_question, build, expand
 from staff import methods as rule_methods
 from werkzeug.routing.converters import AnyConverter, IntegerConverter
 
-from survey.extensions import db
+from survey.core.extensions import db
 from survey.models import (
     AuditEvent,
     BackgroundValue,
@@ -40,12 +40,12 @@ VARIANTS = {
         {"round": CLOSED, "against": PAYLOAD, "lang": PAYLOAD},
         {"round": CLOSED, "by": PAYLOAD},
     ],
-    "results.download_report": [
+    "report.download_report": [
         {"round": PAYLOAD},
         {"round": CLOSED, "against": PAYLOAD, "free_text": PAYLOAD},
         {"round": CLOSED, "by": PAYLOAD},
     ],
-    "results.download_export": [{"round": PAYLOAD}, {"round": CLOSED, "sep": PAYLOAD}],
+    "report.download_export": [{"round": PAYLOAD}, {"round": CLOSED, "sep": PAYLOAD}],
     "admin.audit_trail": [{"page": PAYLOAD}],
     "admin.round_preview": [{"page": PAYLOAD}, {"preview_lang": PAYLOAD}],
     "admin.round_preview_frame": [{"preview_lang": PAYLOAD}],
@@ -53,7 +53,7 @@ VARIANTS = {
 }
 OTHER_VARIANTS = [{"lang": PAYLOAD, "x": PAYLOAD}]
 # Full renders of the report are slow: the cheap refusals in every format, the rest in one.
-SLOW = {"results.download_report": "html", "results.download_export": "csv"}
+SLOW = {"report.download_report": "html", "report.download_export": "csv"}
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from staff import bank_question
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from survey.sendlist import MAX_BYTES
+from survey.invitations.sendlist import MAX_BYTES
 
 TOO_LARGE_DA = "Det, du sendte, er for stort"
 
@@ -120,7 +120,7 @@ def test_a_send_list_just_over_5_mb_gets_a_clear_message(app, admin, make_round)
 
 
 def test_a_send_list_beyond_the_upload_limit_gets_the_413_page(app, admin, make_round):
-    from survey.admin.invitation_views import UPLOAD_LIMIT
+    from survey.web.admin.invitation_views import UPLOAD_LIMIT
 
     round_id = make_round(local=False)
     counts = table_counts(app)

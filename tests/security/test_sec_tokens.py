@@ -20,7 +20,8 @@ from itsdangerous import URLSafeTimedSerializer
 from sec_helpers import SQLI, data_state, walk
 from sqlalchemy import event
 
-from survey.extensions import db
+from survey.core.extensions import db
+from survey.responding import journey as service
 
 UNKNOWN_PAGE_HEADING = "<h1>Linket virker ikke</h1>"
 
@@ -78,7 +79,6 @@ def test_misses_of_every_shape_get_one_identical_page(app, client, make_round, i
 
 def _lookup_trace(app, client, monkeypatch, path: str) -> tuple[int, list[str]]:
     """Keyed hashes computed and SQL statements run while serving one request."""
-    from survey.respond import service
 
     hashes = []
     original = service.invitation_hash

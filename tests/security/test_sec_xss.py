@@ -36,7 +36,7 @@ from sec_helpers import (
 from sqlalchemy import select
 from staff import Staff
 
-from survey.extensions import db
+from survey.core.extensions import db
 from survey.models import LocalQuestion
 
 TITLE = "Runde " + HOSTILE

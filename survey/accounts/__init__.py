@@ -1,0 +1,1 @@
+"""Staff accounts: creation, authentication, passwords, enabling and disabling (audited)."""

@@ -1,0 +1,2 @@
+"""The local question bank: a municipality's own questions, versioned once used, and their
+readability."""

@@ -1,0 +1,51 @@
+"""Everything the analyst's results page shows for one comparison, gathered in one call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+
+from analysis.results import Comparison, ThemeScore
+from analysis.targets import TargetRow
+from survey.comparison.service import build_comparison
+from survey.comparison.targets import THEME_PREFIX, indicators_with_targets, target_table
+from survey.comparison.themes import ThemeGroup, group_by_theme
+from survey.models import Round
+from survey.rounds.definition import round_definition
+
+
+@dataclass(frozen=True)
+class Overview:
+    comparison: Comparison
+    themes: list[ThemeGroup]
+    charts: dict[str, str]  # theme -> SVG
+    scores: dict[str, ThemeScore]
+    targets: dict[str, list[TargetRow]]  # indicator -> its years
+    item_texts: dict[str, str]  # compare key or "theme:<theme>" -> text
+
+    def context(self) -> dict:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def build_overview(
+    survey_round: Round, against: Round | None, by: str | None, language: str
+) -> Overview:
+    """Raises comparison.service.ResultsError when the comparison cannot be made."""
+    from survey.comparison.charts import theme_chart  # matplotlib: loaded on first use only
+
+    comparison = build_comparison(survey_round, against, by, language)
+    themes = group_by_theme(comparison, round_definition(survey_round), language)
+    municipality = survey_round.municipality_code
+    texts = {item.compare_key: item.text for item in comparison.items}
+    texts.update({THEME_PREFIX + g.theme: _("Theme: %(title)s", title=g.title) for g in themes})
+    return Overview(
+        comparison=comparison,
+        themes=themes,
+        charts={g.theme: theme_chart(g.theme, g.title, g.items, comparison) for g in themes},
+        scores={score.theme: score for score in comparison.themes},
+        targets={
+            key: target_table(municipality, key) for key in indicators_with_targets(municipality)
+        },
+        item_texts=texts,
+    )

@@ -1,0 +1,84 @@
+"""Counting in the database: one GROUP BY per comparison gives the frequency table.
+
+Nothing here loads answer rows into Python; only aggregated counts cross the wire, so a
+round of a million answers costs what a round of a hundred does once the database counted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+
+from sqlalchemy import case, func, literal, select
+
+from analysis.frequency import FrequencyRow
+from survey.core.extensions import db
+from survey.models import Answer, Response, Round
+from survey.models.background import BACKGROUND_VARIABLES
+
+
+def frequency_rows(
+    code_to_key: Mapping[int, Mapping[str, str]],
+    by: str | None = None,
+    text_codes: Collection[str] = (),
+) -> list[FrequencyRow]:
+    """Counts of completed answers per (round, item, group, value) for the given rounds.
+
+    `code_to_key` maps each round id to {item code: compare key}; items are matched
+    across rounds and questionnaire versions by compare key. Free-text items are counted
+    as answered or not: every distinct comment would otherwise be a row of its own.
+    """
+    if by is not None and by not in BACKGROUND_VARIABLES:
+        raise ValueError(f"unknown background variable: {by}")
+    round_ids = list(code_to_key)
+    if not round_ids:
+        return []
+    group_column = getattr(Response, by) if by else literal(None)
+    value = (
+        case((Answer.item_code.in_(list(text_codes)), literal("text")), else_=Answer.value)
+        if text_codes
+        else Answer.value
+    )
+    statement = (
+        select(Response.round_id, Answer.item_code, group_column, value, func.count())
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.round_id.in_(round_ids), Response.completed.is_(True))
+        .group_by(Response.round_id, Answer.item_code, *([group_column] if by else []), value)
+    )
+    rows = []
+    for round_id, code, group, value, count in db.session.execute(statement):
+        key = code_to_key[round_id].get(code)
+        if key is not None:
+            rows.append(FrequencyRow(round_id, key, by, group, value, count))
+    return rows
+
+
+def completed_count(round_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).where(Response.round_id == round_id, Response.completed.is_(True))
+    )
+
+
+def pooled_counts(
+    rounds: Sequence[Round], code_to_key: Mapping[int, Mapping[str, str]]
+) -> tuple[dict[str, dict[str, int]], dict[str, set[int]]]:
+    """Counts per compare key pooled over `rounds`, and which municipalities contributed."""
+    if not rounds:
+        return {}, {}
+    municipality_of = {r.id: r.municipality_code for r in rounds}
+    statement = (
+        select(Response.round_id, Answer.item_code, Answer.value, func.count())
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.round_id.in_(list(municipality_of)), Response.completed.is_(True))
+        .group_by(Response.round_id, Answer.item_code, Answer.value)
+    )
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    contributors: dict[str, set[int]] = defaultdict(set)
+    for round_id, code, value, count in db.session.execute(statement):
+        key = code_to_key[round_id].get(code)
+        if key is None:
+            continue
+        counts[key][value] += count
+        if value != "0":  # "ved ikke" is not a valid answer and does not make a contributor
+            contributors[key].add(municipality_of[round_id])
+    return {k: dict(v) for k, v in counts.items()}, dict(contributors)

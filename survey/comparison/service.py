@@ -1,0 +1,127 @@
+"""Building the comparison every consumer uses: pages, the JSON contract, the report."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from analysis.compare import ItemInfo, compare
+from analysis.frequency import FrequencyTable
+from analysis.results import Comparison, RoundInfo
+from questionnaires import Questionnaire
+from questionnaires.model import pick_text
+from survey.comparison.query import completed_count, frequency_rows, pooled_counts
+from survey.core.extensions import db
+from survey.models import Round
+from survey.rounds.definition import round_definition
+
+MIN_BENCHMARK_MUNICIPALITIES = 3
+
+
+class ResultsError(ValueError):
+    """A comparison that cannot be made as asked; the message is for the user."""
+
+
+def round_period(survey_round: Round) -> tuple[int, int]:
+    """(year, half): spring rounds (January-June) are half 1, autumn rounds half 2."""
+    day: date = survey_round.opens_on or survey_round.created_at.date()
+    return day.year, 1 if day.month <= 6 else 2
+
+
+def period_label(survey_round: Round) -> str:
+    year, half = round_period(survey_round)
+    return f"{year}H{half}"
+
+
+def code_to_key(definition: Questionnaire) -> dict[str, str]:
+    return {item.code: item.compare_key for item in definition.items}
+
+
+def item_infos(
+    definition: Questionnaire, previous: Questionnaire | None, language: str
+) -> list[ItemInfo]:
+    """Items of the current round, flagged where the earlier round worded them differently."""
+    earlier_text = {}
+    if previous is not None:
+        earlier_text = {item.compare_key: pick_text(item.text, "da") for item in previous.items}
+    infos = []
+    for item in definition.items:
+        text_da = pick_text(item.text, "da")
+        infos.append(
+            ItemInfo(
+                key=item.compare_key,
+                code=item.code,
+                text=pick_text(item.text, language),
+                theme=item.theme,
+                type=item.type,
+                options=tuple((str(o.value), pick_text(o.label, language)) for o in item.options),
+                source=item.source,
+                wording_changed=item.compare_key in earlier_text
+                and earlier_text[item.compare_key] != text_da,
+            )
+        )
+    return infos
+
+
+def benchmark_rounds(survey_round: Round) -> list[Round]:
+    """Other municipalities' rounds of the same questionnaire in the same period."""
+    period = round_period(survey_round)
+    candidates = db.session.scalars(
+        select(Round).where(
+            Round.questionnaire_key == survey_round.questionnaire_key,
+            Round.municipality_code != survey_round.municipality_code,
+            Round.snapshot.is_not(None),
+        )
+    )
+    return [r for r in candidates if round_period(r) == period]
+
+
+def build_comparison(
+    survey_round: Round,
+    against: Round | None = None,
+    by: str | None = None,
+    language: str = "da",
+    with_benchmark: bool = True,
+) -> Comparison:
+    """The one comparison function behind the pages, the JSON contract and the report."""
+    if against is not None:
+        if against.id == survey_round.id:
+            raise ResultsError("a round cannot be compared with itself")
+        if against.municipality_code != survey_round.municipality_code:
+            raise ResultsError("rounds of another municipality cannot be compared directly")
+    definition = round_definition(survey_round)
+    previous_definition = round_definition(against) if against is not None else None
+    mapping = {survey_round.id: code_to_key(definition)}
+    if against is not None:
+        mapping[against.id] = code_to_key(previous_definition)
+    text_codes = {
+        item.code
+        for d in (definition, previous_definition)
+        if d
+        for item in d.items
+        if item.type == "text"
+    }
+    table = FrequencyTable(frequency_rows(mapping, by, text_codes))
+    benchmark = None
+    if with_benchmark:
+        others = benchmark_rounds(survey_round)
+        pooled, contributors = pooled_counts(
+            others, {r.id: code_to_key(round_definition(r)) for r in others}
+        )
+        benchmark = {
+            key: counts
+            for key, counts in pooled.items()
+            if len(contributors.get(key, ())) >= MIN_BENCHMARK_MUNICIPALITIES
+        }
+    return compare(
+        table,
+        current=RoundInfo(survey_round.id, survey_round.title, completed_count(survey_round.id)),
+        items=item_infos(definition, previous_definition, language),
+        against=RoundInfo(against.id, against.title, completed_count(against.id))
+        if against
+        else None,
+        previous_keys=set(mapping[against.id].values()) if against is not None else None,
+        by=by,
+        benchmark=benchmark,
+    )

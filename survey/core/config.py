@@ -1,0 +1,109 @@
+"""Configuration read from the environment, with safe defaults for the embedded demo."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot run the app safely."""
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def default_sqlite_url(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "borgerblik.sqlite")
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the Flask config dict from the environment and explicit overrides.
+
+    Outside debug, demo and testing, SECRET_KEY must be set: a key invented at start-up
+    would silently differ between gunicorn workers and log every citizen out.
+    """
+    overrides = dict(overrides or {})
+    debug = _flag("FLASK_DEBUG")
+    demo = _flag("BORGERBLIK_DEMO")
+    testing = bool(overrides.get("TESTING"))
+    relaxed = debug or demo or testing
+
+    secret = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if not secret:
+        if not relaxed:
+            raise ConfigError(
+                "SECRET_KEY is not set. Set it to a long random string "
+                "(python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        secret = _instance_secret(instance_path, "secret_key")
+    token_key = overrides.get("TOKEN_KEY") or os.environ.get("TOKEN_KEY")
+    if not token_key:
+        if not relaxed:
+            raise ConfigError("TOKEN_KEY is not set; it keys the hashes of invitation tokens.")
+        token_key = _instance_secret(instance_path, "token_key")
+
+    production = not relaxed
+    config = {
+        "SECRET_KEY": secret,
+        "TOKEN_KEY": token_key,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+            os.environ.get("DATABASE_URL") or default_sqlite_url(instance_path)
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production and not _flag("INSECURE_COOKIES"),
+        "SESSION_COOKIE_NAME": "borgerblik",
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
+        "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 256 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,  # a citizen may pause for hours; the session bounds it
+        "BABEL_DEFAULT_LOCALE": "da",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent.parent / "translations"),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        "DEMO": demo,
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),  # reverse proxies in front
+        "JSON_LOGS": _flag("JSON_LOGS") or production,
+        "ACCESSIBILITY_STATEMENT_URL": os.environ.get("ACCESSIBILITY_STATEMENT_URL", ""),
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "LOGIN_ATTEMPTS_PER_ADDRESS": "20 per 10 minutes",
+        "LOGIN_ATTEMPTS_PER_ACCOUNT": "5 per 10 minutes",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production and not _flag("INSECURE_COOKIES"),
+    }
+    config.update(overrides)
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    return config
+
+
+def normalise_database_url(url: str) -> str:
+    """Let operators write postgres:// or postgresql:// and still get the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _instance_secret(instance_path: str, name: str) -> str:
+    """Keep a random development secret in instance/ so restarts keep sessions valid."""
+    path = Path(instance_path) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:  # O_EXCL: several gunicorn workers may start at once; only one may write
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    for _ in range(50):
+        value = path.read_text().strip()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise ConfigError(f"{path} is empty; delete it and start again.")

@@ -1,0 +1,70 @@
+"""Database engine settings: SQLite WAL and busy timeout, write transactions taken early."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from survey.core.extensions import db
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def init_app(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            _configure_sqlite(engine)
+
+    @app.before_request
+    def take_write_lock_early():
+        """On SQLite a writing request begins with BEGIN IMMEDIATE.
+
+        A deferred transaction that reads and then writes can fail at once with
+        "database is locked" when another writer got in between; taking the write lock
+        first makes concurrent citizens wait (busy timeout) instead of failing.
+        """
+        if request.method in WRITE_METHODS and db.engine.dialect.name == "sqlite":
+            db.session.connection(execution_options={"sqlite_immediate": True})
+
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs before it.
+    @app.teardown_appcontext
+    def close_session_quietly(_error):
+        """Close the session before Flask-SQLAlchemy does, and let a dead connection go quietly.
+
+        A connection that died after the request's last query (PostgreSQL restarted) made
+        closing the session raise: a page already rendered became gunicorn's bare 500 and
+        a traceback in the log. Nothing is left to undo on such a connection. (Closing,
+        not rolling back: a streamed download still reads the objects it loaded.)
+        """
+        with suppress(SQLAlchemyError):
+            db.session.close()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        if connection.get_execution_options().get("sqlite_immediate"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def dialect_name() -> str:
+    return db.session.get_bind().dialect.name

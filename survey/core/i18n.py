@@ -1,0 +1,66 @@
+"""Language choice: Danish first, English second, more languages by adding a catalogue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, has_request_context, request, session
+
+DEFAULT_LANGUAGE = "da"
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ku"})
+LANGUAGE_NAMES = {
+    "da": "Dansk",
+    "en": "English",
+    "ar": "العربية",
+    "tr": "Türkçe",
+    "uk": "Українська",
+    "so": "Soomaali",
+    "fa": "فارسی",
+    "pl": "Polski",
+}
+
+
+def ui_languages() -> tuple[str, ...]:
+    """Danish plus every language that has a compiled catalogue under translations/."""
+    found = {DEFAULT_LANGUAGE}
+    root = Path(__file__).parent.parent / "translations"
+    for path in root.glob("*/LC_MESSAGES/messages.po"):
+        found.add(path.parent.parent.name)
+    return tuple(sorted(found, key=lambda lang: (lang != "da", lang != "en", lang)))
+
+
+def select_locale() -> str:
+    if not has_request_context():  # CLI commands and background work: the default language
+        return DEFAULT_LANGUAGE
+    allowed = getattr(g, "allowed_languages", None) or ui_languages()
+    chosen = session.get("lang")
+    if chosen in allowed:
+        return chosen
+    return request.accept_languages.best_match(allowed) or DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale else DEFAULT_LANGUAGE
+
+
+def init_app(app: Flask) -> None:
+    supported = ui_languages()
+
+    @app.before_request
+    def remember_language_choice():
+        # A plain link (?lang=en) switches language: works without JavaScript and no form.
+        wanted = request.args.get("lang")
+        if wanted in supported:
+            session["lang"] = wanted
+
+    @app.context_processor
+    def language_context():
+        language = current_language()
+        return {
+            "current_language": language,
+            "text_direction": "rtl" if language in RTL_LANGUAGES else "ltr",
+            "language_names": LANGUAGE_NAMES,
+        }

@@ -1,0 +1,82 @@
+"""Running in production: proxy headers, health check, structured logs without personal data."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from flask import Flask, g, jsonify, request
+from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from survey.core.extensions import db
+
+# Paths whose second segment is a secret (invitation tokens, open-link codes).
+SECRET_PATHS = ("/s/", "/o/")
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        for key in ("route", "method", "status", "ms"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            # The exception's type and first line only: SQLAlchemy puts the statement and
+            # its parameters (a citizen's answers) on the lines after.
+            error = record.exc_info[1]
+            entry["error"] = (
+                f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+            )
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def safe_route() -> str:
+    """The matched route pattern, never the concrete path: tokens must not reach logs."""
+    if request.url_rule is not None:
+        return request.url_rule.rule
+    path = request.path
+    return next(
+        (prefix + "<secret>" for prefix in SECRET_PATHS if path.startswith(prefix)), "<unmatched>"
+    )
+
+
+def init_app(app: Flask) -> None:
+    proxies = app.config.get("PROXY_COUNT", 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    if app.config.get("JSON_LOGS"):
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        app.logger.handlers = [handler]
+        app.logger.setLevel(logging.INFO)
+
+    @app.before_request
+    def start_timer():
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def log_request(response):
+        if app.config.get("JSON_LOGS"):
+            elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
+            app.logger.info(
+                "request",
+                extra={
+                    "route": safe_route(),
+                    "method": request.method,
+                    "status": response.status_code,
+                    "ms": round(elapsed, 1),
+                },
+            )
+        return response
+
+    @app.get("/health")
+    def health():
+        """For load balancers: 200 when the database answers, 503 when it does not."""
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # any database failure means "not healthy"
+            db.session.rollback()
+            return jsonify(status="unavailable", database="down"), 503
+        return jsonify(status="ok", database="ok")

@@ -1,0 +1,111 @@
+"""The one commit point: services add and flush, and only this module commits.
+
+A web request commits once, after the view returned a successful response, when anything
+was written; any refusal (a 4xx or 5xx answer, an exception) rolls back, so a refused post
+never leaves a partial write. A command-line command commits once through `unit_of_work`,
+used as a decorator or a `with` block. Audit events are written by the services in the
+same transaction, so an action and its audit stand or fall together.
+"""
+
+from __future__ import annotations
+
+from contextlib import ContextDecorator, suppress
+from types import TracebackType
+
+from flask import Flask, Response, g, has_app_context
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+from survey.core.extensions import db
+
+WROTE = "borgerblik.wrote"
+KEEP_REFUSED = "borgerblik.keep_refused"
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: UOWTransaction) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    # Bulk INSERT/UPDATE/DELETE statements bypass the unit of work's flush.
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+
+
+def wrote() -> bool:
+    """Whether the session wrote or holds changes not yet flushed since its last transaction."""
+    session = db.session
+    return bool(session.info.get(WROTE) or session.new or session.dirty or session.deleted)
+
+
+def keep_when_refused() -> None:
+    """Keep this request's writes although it answers with a refusal.
+
+    For the record of a refused attempt (a failed login): the refusal is the point, and
+    the audit trail must still show it.
+    """
+    g.setdefault(KEEP_REFUSED, True)
+
+
+def commit() -> None:
+    db.session.commit()
+    db.session.info.pop(WROTE, None)
+
+
+def roll_back() -> None:
+    """Roll back; SQLAlchemy has already discarded a connection that died."""
+    with suppress(SQLAlchemyError):
+        db.session.rollback()
+    db.session.info.pop(WROTE, None)
+
+
+class unit_of_work(ContextDecorator):
+    """Commit once when the block or command ends normally; roll back when it raises.
+
+    `actor` names who acts in audit events written inside (the command line has no
+    signed-in user): "cli" for commands, "retention" for the scheduled deletion.
+    """
+
+    def __init__(self, actor: str | None = None) -> None:
+        self.actor = actor
+        self._previous_actor: str | None = None
+
+    def __enter__(self) -> unit_of_work:
+        if self.actor is not None and has_app_context():
+            self._previous_actor = g.get("audit_actor")
+            g.audit_actor = self.actor
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if kind is None:
+                commit()
+            else:
+                roll_back()
+        finally:
+            if self.actor is not None and has_app_context():
+                g.audit_actor = self._previous_actor
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def start_clean() -> None:
+        db.session.info.pop(WROTE, None)
+
+    @app.after_request
+    def commit_or_roll_back(response: Response) -> Response:
+        if not wrote():
+            return response
+        if response.status_code < 400 or g.get(KEEP_REFUSED):
+            commit()
+        else:
+            roll_back()
+        return response

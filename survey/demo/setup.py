@@ -1,0 +1,297 @@
+"""The Odense demo: a round to try the citizen's pages with, staff users, invented answers,
+history and an ambition level. Idempotent: running it again finds what it made."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from questionnaires import find_questionnaire
+from survey.accounts.service import create_user, hash_password
+from survey.core.extensions import db
+from survey.demo.answers import seed_responses
+from survey.invitations.issuing import invitation_link, open_link, public_base_url
+from survey.invitations.tokens import invitation_hash, resume_hash
+from survey.models import (
+    BackgroundValue,
+    HistoricalResult,
+    Invitation,
+    LocalQuestion,
+    Municipality,
+    Response,
+    Round,
+    Target,
+    User,
+)
+from survey.models.base import today
+from survey.rounds.lifecycle import create_round, freeze, open_round
+from survey.rounds.placement import add_local_question
+
+DEMO_MUNICIPALITY = 461
+DEMO_TITLE = "Borgerundersøgelse, demo"
+DEMO_INVITATIONS = 10
+INTERNSHIP_YES = {"item": "kl.progress.internship", "in": [1]}
+ODENSE_QUESTIONS = (
+    {
+        "code": "odense.internship.purpose",
+        "texts": {
+            "da": "Formålet med mit virksomhedspraktikforløb blev opfyldt",
+            "en": "The purpose of my company internship was fulfilled",
+        },
+    },
+    {
+        "code": "odense.internship.treatment",
+        "texts": {
+            "da": "Jeg blev godt behandlet i mit virksomhedspraktikforløb",
+            "en": "I was treated well in my company internship",
+        },
+    },
+)
+
+
+def ensure_odense_questions() -> list[LocalQuestion]:
+    """Odense's two local add-ons, asked only after "yes" to the internship item."""
+    questions = []
+    for spec in ODENSE_QUESTIONS:
+        question = db.session.scalar(
+            select(LocalQuestion).where(
+                LocalQuestion.municipality_code == DEMO_MUNICIPALITY,
+                LocalQuestion.code == spec["code"],
+            )
+        )
+        if question is None:
+            question = LocalQuestion(
+                municipality_code=DEMO_MUNICIPALITY,
+                code=spec["code"],
+                type="likert5",
+                texts=spec["texts"],
+                show_if=INTERNSHIP_YES,
+                compare_key=spec["code"],
+            )
+            db.session.add(question)
+        questions.append(question)
+    return questions
+
+
+def demo_token(number: int) -> str:
+    """Demo links derive from TOKEN_KEY, so running the demo again prints the same links."""
+    key = current_app.config["TOKEN_KEY"].encode()
+    digest = hmac.new(key, f"demo-invitation:{number}".encode(), hashlib.sha256).hexdigest()
+    return "demo" + digest[:28]
+
+
+def ensure_demo_round() -> Round:
+    municipality = db.session.get(Municipality, DEMO_MUNICIPALITY)
+    if municipality.service_name is None:
+        municipality.service_name = "Jobcenter Odense"
+    survey_round = _find_round(DEMO_MUNICIPALITY, DEMO_TITLE) or _new_round(
+        DEMO_MUNICIPALITY, DEMO_TITLE
+    )
+    if survey_round.snapshot is None:
+        for question in ensure_odense_questions():
+            add_local_question(survey_round, question, placement="end")
+        db.session.flush()
+    if survey_round.state != "open":
+        open_round(survey_round)
+    return survey_round
+
+
+def ensure_demo_invitations(survey_round: Round) -> list[str]:
+    """Links of demo invitations not yet started or completed."""
+    links = []
+    for number in range(1, DEMO_INVITATIONS + 1):
+        token = demo_token(number)
+        token_hash = invitation_hash(token)
+        invitation = db.session.scalar(
+            select(Invitation).where(Invitation.token_hash == token_hash)
+        )
+        if invitation is None:
+            invitation = Invitation(
+                round_id=survey_round.id,
+                number=number,
+                token_hash=token_hash,
+                benefit_group="kontanthjaelp" if number % 2 else "dagpenge",
+            )
+            db.session.add(invitation)
+        started = db.session.scalar(
+            select(Response.id).where(Response.resume_hash == resume_hash(token_hash))
+        )
+        if invitation.state == "issued" and started is None:
+            links.append(invitation_link(token))
+    return links
+
+
+DEMO_USERS = (
+    ("admin@odense.demo", "admin", 461),
+    ("analytiker@odense.demo", "analyst", 461),
+    ("admin@rodovre.demo", "admin", 175),
+)
+DEMO_BACKGROUND_VALUES = (
+    ("benefit_group", "kontanthjaelp", "Kontanthjælp", "Cash benefit"),
+    ("benefit_group", "dagpenge", "Dagpenge", "Unemployment benefit"),
+    ("benefit_group", "sygedagpenge", "Sygedagpenge", "Sickness benefit"),
+    ("benefit_group", "ressourceforloeb", "Ressourceforløb", "Resource programme"),
+    ("benefit_group", "jobafklaring", "Jobafklaring", "Job clarification"),
+    ("benefit_group", "ledighedsydelse", "Ledighedsydelse", "Flex-job unemployment benefit"),
+    # Merged into kontanthjælp by the 2025 reform: kept, inactive, mapped to its successor.
+    ("benefit_group", "uddannelseshjaelp", "Uddannelseshjælp", "Education benefit"),
+    ("age_band", "18-29", "18–29 år", "18–29 years"),
+    ("age_band", "30-49", "30–49 år", "30–49 years"),
+    ("age_band", "50-plus", "50 år eller derover", "50 years or over"),
+)
+
+
+def demo_password(email: str) -> str:
+    """Demo passwords derive from SECRET_KEY: stable across runs, unique per installation."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return "demo-" + hmac.new(key, f"demo-user:{email}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def ensure_demo_users() -> list[dict]:
+    users = []
+    for email, role, municipality_code in DEMO_USERS:
+        password = demo_password(email)
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user, _ = create_user(email, role, municipality_code, password)
+        user.password_hash = hash_password(password)
+        user.must_change_password = False
+        user.active = True
+        users.append(
+            {"email": email, "password": password, "role": role, "municipality": municipality_code}
+        )
+    return users
+
+
+def ensure_background_values() -> None:
+    for variable, code, label_da, label_en in DEMO_BACKGROUND_VALUES:
+        exists = db.session.scalar(
+            select(BackgroundValue).where(
+                BackgroundValue.variable == variable, BackgroundValue.code == code
+            )
+        )
+        if exists is None:
+            value = BackgroundValue(
+                variable=variable, code=code, label={"da": label_da, "en": label_en}
+            )
+            if code == "uddannelseshjaelp":
+                value.active, value.replaced_by = False, "kontanthjaelp"
+            db.session.add(value)
+
+
+HISTORY = (  # invented figures in the shape of Odense's 2017-2023 statement
+    (2017, 412, 301),
+    (2019, 388, 289),
+    (2021, 350, 266),
+    (2023, 371, 290),
+)
+
+
+def ensure_demo_history(current: Round) -> None:
+    """An earlier Odense round, other municipalities for a benchmark, history and a target."""
+    earlier = _ensure_round(
+        461, "Borgerundersøgelse forår 2025", opens_on=date(2025, 3, 1), closes_on=date(2025, 3, 31)
+    )
+    seed_responses(earlier, 180, seed=2025, positive_share=0.62, first_day=date(2025, 3, 3))
+    if earlier.state != "closed":
+        earlier.state = "closed"
+    seed_responses(
+        current, 150, seed=2026, positive_share=0.7, first_day=today() - timedelta(days=21)
+    )
+    for code in (101, 175, 751):
+        other = _ensure_round(code, f"Borgerundersøgelse, demo ({code})", opens_on=current.opens_on)
+        other.created_at = current.created_at
+        seed_responses(
+            other, 60, seed=code, positive_share=0.66, first_day=today() - timedelta(days=21)
+        )
+    for year, n, positive in HISTORY:
+        exists = db.session.scalar(
+            select(HistoricalResult.id).where(
+                HistoricalResult.municipality_code == 461,
+                HistoricalResult.compare_key == "odense.welcoming_reception",
+                HistoricalResult.period == str(year),
+            )
+        )
+        if exists is None:
+            db.session.add(
+                HistoricalResult(
+                    municipality_code=461,
+                    compare_key="odense.welcoming_reception",
+                    period=str(year),
+                    year=year,
+                    text="Som borger oplever jeg en imødekommende modtagelse",
+                    n=n,
+                    positive=positive,
+                )
+            )
+    for year, ambition in ((2025, 0.75), (2026, 0.75)):
+        exists = db.session.scalar(
+            select(Target.id).where(
+                Target.municipality_code == 461,
+                Target.indicator == "odense.welcoming_reception",
+                Target.year == year,
+            )
+        )
+        if exists is None:
+            db.session.add(
+                Target(
+                    municipality_code=461,
+                    indicator="odense.welcoming_reception",
+                    year=year,
+                    ambition=ambition,
+                )
+            )
+
+
+def _ensure_round(
+    code: int, title: str, opens_on: date | None = None, closes_on: date | None = None
+) -> Round:
+    survey_round = _find_round(code, title)
+    if survey_round is None:
+        survey_round = _new_round(code, title, opens_on, closes_on)
+        db.session.refresh(survey_round)
+        # Frozen directly, not through open_round: the earlier demo round's dates are past.
+        freeze(survey_round)
+        survey_round.state = "open"
+    return survey_round
+
+
+def _find_round(code: int, title: str) -> Round | None:
+    return db.session.scalar(
+        select(Round).where(Round.municipality_code == code, Round.title == title)
+    )
+
+
+def _new_round(
+    code: int, title: str, opens_on: date | None = None, closes_on: date | None = None
+) -> Round:
+    return create_round(
+        code,
+        title,
+        find_questionnaire("kl-beskaeftigelse", 1),
+        opens_on=opens_on,
+        closes_on=closes_on,
+        languages=("da", "en"),
+    )
+
+
+def ensure_demo() -> dict:
+    """Everything the demo needs; returns the links and logins to try it with."""
+    survey_round = ensure_demo_round()
+    links = ensure_demo_invitations(survey_round)
+    users = ensure_demo_users()
+    ensure_background_values()
+    ensure_demo_history(survey_round)
+    return {
+        "municipality": DEMO_MUNICIPALITY,
+        "round_id": survey_round.id,
+        "title": survey_round.title,
+        "citizen_links": links,
+        "open_link": open_link(survey_round),
+        "users": users,
+        "admin_round_url": public_base_url() + f"/admin/rounds/{survey_round.id}",
+    }

@@ -1,0 +1,1 @@
+"""Reading tables that people upload (CSV or XLSX) and importing earlier rounds from them."""

@@ -1,0 +1,1 @@
+"""Invitations: tokens and their keyed hashes, issuing links, send lists, response rates."""

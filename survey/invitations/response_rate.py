@@ -1,0 +1,111 @@
+"""Response rates: overall, per background group and per day, counted by the database.
+
+Groups with fewer than 5 invitations are not shown on their own: they are pooled, so a
+small group's rate cannot point at a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import case, func, select
+
+from analysis.compare import MIN_N
+from survey.core import audit
+from survey.core.extensions import db
+from survey.models import Invitation, Response, Round
+from survey.models.background import BACKGROUND_VARIABLES
+
+MIN_GROUP = MIN_N  # the same anonymity rule as for answers
+OTHER = "__other__"
+
+
+@dataclass(frozen=True)
+class Rate:
+    label: str
+    invited: int
+    completed: int
+
+    @property
+    def share(self) -> float | None:
+        return self.completed / self.invited if self.invited else None
+
+
+@dataclass(frozen=True)
+class ResponseRate:
+    overall: Rate
+    groups: dict[str, list[Rate]]  # variable -> rates per value (small groups pooled)
+    per_day: list[tuple[date, int]]  # completed per day, all channels
+    open_link_completed: int
+    started_unfinished: int
+
+
+def response_rate(round_id: int) -> ResponseRate:
+    completed_flag = case((Invitation.state == "completed", 1), else_=0)
+    invited, completed = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(completed_flag), 0)).where(
+            Invitation.round_id == round_id
+        )
+    ).one()
+    groups = {}
+    for variable in BACKGROUND_VARIABLES:
+        column = getattr(Invitation, variable)
+        rows = db.session.execute(
+            select(column, func.count(), func.coalesce(func.sum(completed_flag), 0))
+            .where(Invitation.round_id == round_id, column.is_not(None))
+            .group_by(column)
+            .order_by(column)
+        ).all()
+        if rows:
+            groups[variable] = _pool_small([Rate(value, n, done) for value, n, done in rows])
+    per_day = db.session.execute(
+        select(Response.completed_on, func.count())
+        .where(Response.round_id == round_id, Response.completed.is_(True))
+        .group_by(Response.completed_on)
+        .order_by(Response.completed_on)
+    ).all()
+    open_completed = db.session.scalar(
+        select(func.count()).where(
+            Response.round_id == round_id, Response.completed.is_(True), Response.channel == "open"
+        )
+    )
+    unfinished = db.session.scalar(
+        select(func.count()).where(Response.round_id == round_id, Response.completed.is_(False))
+    )
+    return ResponseRate(
+        overall=Rate("all", invited, completed),
+        groups=groups,
+        per_day=[(day, count) for day, count in per_day],
+        open_link_completed=open_completed,
+        started_unfinished=unfinished,
+    )
+
+
+def _pool_small(rates: list[Rate]) -> list[Rate]:
+    shown = [rate for rate in rates if rate.invited >= MIN_GROUP]
+    small = [rate for rate in rates if rate.invited < MIN_GROUP]
+    if small:
+        pooled = Rate(OTHER, sum(r.invited for r in small), sum(r.completed for r in small))
+        # A pool still under 5 would expose its members; fold it into nothing shown.
+        if pooled.invited >= MIN_GROUP:
+            shown.append(pooled)
+    return shown
+
+
+def reminder_numbers(round_id: int) -> list[int]:
+    """Invitation numbers not yet completed: for a reminder, revealing no answer."""
+    return list(
+        db.session.scalars(
+            select(Invitation.number)
+            .where(Invitation.round_id == round_id, Invitation.state != "completed")
+            .order_by(Invitation.number)
+        )
+    )
+
+
+def take_reminder_list(survey_round: Round) -> list[int]:
+    """The reminder list as handed to staff: audited, since each one taken is a disclosure."""
+    numbers = reminder_numbers(survey_round.id)
+    audit.record("invitations.reminder_list", survey_round, details={"count": len(numbers)})
+    return numbers

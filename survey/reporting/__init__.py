@@ -1,0 +1,1 @@
+"""The June report in four formats and the respondent-level exports, all from one comparison."""

@@ -1,0 +1,131 @@
+"""Everything the report shows, gathered once; every format renders this same data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from analysis.compare import MIN_N
+from analysis.results import Comparison, ItemResult
+from analysis.targets import TargetRow
+from questionnaires.model import THEMES
+from survey.comparison.service import build_comparison, period_label
+from survey.comparison.targets import THEME_PREFIX, indicators_with_targets, target_table
+from survey.core.extensions import db
+from survey.invitations.response_rate import ResponseRate, response_rate
+from survey.models import Answer, Response, Round
+from survey.rounds.definition import round_definition
+
+THEME_ORDER = tuple(theme for theme in THEMES if theme != "local")  # local questions: own section
+
+
+@dataclass(frozen=True)
+class ThemeSection:
+    theme: str
+    title: str
+    items: list[ItemResult]
+    chart_svg: str | None
+    score: float | None
+
+
+@dataclass
+class ReportData:
+    municipality: str
+    title: str
+    period: str
+    opens_on: date | None
+    closes_on: date | None
+    generated_on: date
+    comparison: Comparison
+    rate: ResponseRate
+    summary: list[str]
+    themes: list[ThemeSection]
+    local: ThemeSection | None
+    targets: list[tuple[str, list[TargetRow]]]
+    free_text: list[tuple[str, list[str]]] = field(default_factory=list)
+    by: str | None = None
+
+
+def build_report(
+    survey_round: Round,
+    against: Round | None = None,
+    by: str | None = None,
+    include_free_text: bool = False,
+    language: str = "da",
+) -> ReportData:
+    from survey.comparison.charts import theme_chart  # matplotlib: loaded on first use only
+    from survey.reporting.summary import summary_sentences
+
+    comparison = build_comparison(survey_round, against, by, language)
+    definition = round_definition(survey_round)
+    titles = {page.theme: page.title.get(language) or page.title["da"] for page in definition.pages}
+    scores = {score.theme: score.score for score in comparison.themes}
+    sections = []
+    for theme in THEME_ORDER:
+        items = [i for i in comparison.items if i.theme == theme and i.source == "core"]
+        if items:
+            sections.append(
+                ThemeSection(
+                    theme,
+                    titles.get(theme, theme),
+                    items,
+                    theme_chart(theme, titles.get(theme, theme), items, comparison),
+                    scores.get(theme),
+                )
+            )
+    local_items = [i for i in comparison.items if i.source == "local"]
+    local = None
+    if local_items:
+        title = _("Local questions")
+        local = ThemeSection(
+            "local",
+            title,
+            local_items,
+            theme_chart("local", title, local_items, comparison),
+            scores.get("local"),
+        )
+    texts = {i.compare_key: i.text for i in comparison.items}
+    texts.update({THEME_PREFIX + s.theme: _("Theme: %(title)s", title=s.title) for s in sections})
+    targets = [
+        (texts.get(key, key), target_table(survey_round.municipality_code, key))
+        for key in indicators_with_targets(survey_round.municipality_code)
+    ]
+    return ReportData(
+        municipality=survey_round.municipality.name,
+        title=survey_round.title,
+        period=period_label(survey_round),
+        opens_on=survey_round.opens_on,
+        closes_on=survey_round.closes_on,
+        generated_on=date.today(),
+        comparison=comparison,
+        rate=response_rate(survey_round.id),
+        summary=summary_sentences(comparison),
+        themes=sections,
+        local=local,
+        targets=targets,
+        free_text=free_text_answers(survey_round, comparison) if include_free_text else [],
+        by=by,
+    )
+
+
+def free_text_answers(survey_round: Round, comparison: Comparison) -> list[tuple[str, list[str]]]:
+    """Comments per text item, only where at least 5 people wrote one; names are left to the analyst."""
+    collected = []
+    for item in comparison.items:
+        if item.type != "text" or item.current.n < MIN_N:
+            continue
+        rows = db.session.scalars(
+            select(Answer.value)
+            .join(Response, Response.id == Answer.response_id)
+            .where(
+                Response.round_id == survey_round.id,
+                Response.completed.is_(True),
+                Answer.item_code == item.code,
+            )
+            .order_by(Answer.value)
+        ).all()
+        collected.append((item.text, rows))
+    return collected

@@ -1,0 +1,169 @@
+"""The report as DOCX: the same sections, editable headings and tables for the committee agenda."""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document
+from docx.shared import Pt
+from flask_babel import force_locale, pgettext
+from flask_babel import gettext as _
+
+from survey.core.labels import variable_label, verdict_label
+from survey.core.security import CONTROL_CHARACTERS
+from survey.reporting.builder import ReportData, ThemeSection
+from survey.reporting.format import p_value, pct, points, side_text
+
+
+def _text(value) -> str:
+    """Text Word can hold: python-docx refuses control characters (a stored comment or
+    title with one made the whole report fail)."""
+    return CONTROL_CHARACTERS.sub("", str(value))
+
+
+def _table(document, caption: str, header: list[str], rows: list[list[str]]):
+    document.add_paragraph(_text(caption), style="Caption")
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.text = text
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, values, strict=True):
+            cell.text = _text(text)
+    return table
+
+
+def _theme(document, section: ThemeSection, with_previous: bool) -> None:
+    document.add_heading(section.title, level=1)
+    if section.score is not None:
+        document.add_paragraph(
+            _(
+                "Theme score (mean share positive of its questions): %(score)s",
+                score=pct(section.score),
+            )
+        )
+    header = [_("Question"), "n", _("Share positive (95 %(pct)s interval)", pct="%")]
+    if with_previous:
+        header += [_("Before"), pgettext("between rounds", "Change"), _("Adjusted p")]
+    header += [_("Other municipalities")]
+    rows = []
+    for item in section.items:
+        scored = item.type in ("likert5", "yesno")
+        lines = [(item.text, item.current, item.previous, item.change, item.benchmark)]
+        lines += [
+            (
+                f"   {variable_label(g.variable)}: {g.value or _('unknown')}",
+                g.current,
+                g.previous,
+                g.change,
+                None,
+            )
+            for g in item.groups
+        ]
+        for text, current, previous, change, benchmark in lines:
+            row = [text, current.n, side_text(current) if scored else "–"]
+            if with_previous:
+                marker = f" ({_('significant')})" if change and change.significant else ""
+                row += [
+                    side_text(previous) if scored and previous else "–",
+                    (points(change.diff) + marker) if change else "–",
+                    p_value(change.p_adjusted) if change else "–",
+                ]
+            row += [side_text(benchmark) if benchmark else "–"]
+            rows.append(row)
+    _table(document, section.title + ": " + _("share positive per question"), header, rows)
+
+
+def render_report_docx(report: ReportData) -> bytes:
+    with force_locale("da"):
+        return _render(report)
+
+
+def _render(report: ReportData) -> bytes:
+    c = report.comparison
+    document = Document()
+    document.styles["Normal"].font.size = Pt(10)
+    document.add_paragraph(_text(f"{report.municipality} Kommune"))
+    document.add_heading(_text(report.title), level=0)
+    facts = [
+        f"{_('Period')}: {report.period}",
+        f"{_('Completed answers')}: {c.round.completed}",
+        f"{_('Compared with')}: {c.against.title}" if c.against else None,
+        f"{_('Report made')}: {report.generated_on.isoformat()}",
+    ]
+    for fact in filter(None, facts):
+        document.add_paragraph(_text(fact))
+    document.add_heading(_("Summary"), level=1)
+    for sentence in report.summary:
+        document.add_paragraph(_text(sentence), style="List Bullet")
+    document.add_heading(_("Method and sample"), level=1)
+    rates = [
+        [
+            _("All invitations"),
+            report.rate.overall.invited,
+            report.rate.overall.completed,
+            pct(report.rate.overall.share),
+        ]
+    ]
+    for variable, group_rates in report.rate.groups.items():
+        rates += [
+            [f"{variable_label(variable)}: {g.label}", g.invited, g.completed, pct(g.share)]
+            for g in group_rates
+        ]
+    _table(
+        document,
+        _("Invited, completed and response rate"),
+        [_("Group"), _("Invited"), _("Completed"), _("Response rate")],
+        rates,
+    )
+    document.add_paragraph(
+        _(
+            "Share positive is the share answering 4 or 5 on the scale from 1 to 5 among valid answers, with a 95 %(pct)s Wilson interval. Changes are tested with Fisher's exact test for small numbers, otherwise chi-square, and adjusted by Holm's method; significant means adjusted p below 0.05. No figure from fewer than 5 answers is shown.",
+            pct="%",
+        )
+    )
+    for section in [*report.themes, *([report.local] if report.local else [])]:
+        _theme(document, section, c.against is not None)
+    document.add_heading(_("Ambition levels"), level=1)
+    for text, rows in report.targets:
+        _table(
+            document,
+            text,
+            [_("Year"), "n", _("Share positive"), _("Ambition"), _("Met?")],
+            [
+                [
+                    r.year,
+                    r.n if r.n is not None else "–",
+                    pct(r.share),
+                    pct(r.ambition),
+                    verdict_label(r.verdict),
+                ]
+                for r in rows
+            ],
+        )
+    if not report.targets:
+        document.add_paragraph(_("No ambition levels have been set."))
+    document.add_heading(_("Appendix: answer distributions"), level=1)
+    for item in c.items:
+        if item.distribution:
+            _table(
+                document,
+                f"{item.text} (n = {item.current.n})",
+                [_("Answer"), _("Number"), _("Share")],
+                [
+                    [o.label, o.count if o.count is not None else _("hidden"), pct(o.share)]
+                    for o in item.distribution
+                ],
+            )
+    if report.free_text:
+        document.add_heading(_("Comments"), level=1)
+        for text, lines in report.free_text:
+            document.add_heading(_text(text), level=2)
+            for line in lines:
+                document.add_paragraph(_text(line), style="List Bullet")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,99 @@
+"""Reports and respondent-level exports as downloads: built, rendered and audited in one place,
+so a download from the web and a file from the command line are the same document and
+leave the same trace in the audit trail."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+
+from survey.core import audit
+from survey.models import Round
+from survey.reporting import exports
+from survey.reporting.render import FORMATS, render_report
+from survey.rounds.definition import round_definition
+
+EXPORT_FORMATS = ("csv", "xlsx", "sav", "codebook")
+XLSX = FORMATS["xlsx"][0]
+
+
+class ExportRefused(ValueError):
+    """An export the round's state does not allow; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Download:
+    body: bytes | str | Iterator[str]  # an iterator is streamed chunk by chunk
+    mimetype: str
+    filename: str
+
+
+def report_download(
+    survey_round: Round,
+    against: Round | None,
+    by: str | None,
+    fmt: str,
+    include_free_text: bool = False,
+) -> Download:
+    """The June report in one format; raises comparison.service.ResultsError when it cannot."""
+    from survey.reporting.builder import build_report
+
+    report = build_report(survey_round, against, by, include_free_text=include_free_text)
+    body = render_report(report, fmt)
+    audit.record(
+        "report.export",
+        survey_round,
+        details={"format": fmt, "against": against.id if against else None, "by": by},
+    )
+    mimetype, extension = FORMATS[fmt]
+    return Download(body, mimetype, f"rapport-runde-{survey_round.id}.{extension}")
+
+
+def answers_download(survey_round: Round, fmt: str, delimiter: str = ",") -> Download:
+    """A closed round's answers, one row per respondent (never tokens or times)."""
+    if survey_round.state != "closed":
+        raise ExportRefused(_("Answers can be exported once the round is closed."))
+    audit.record("answers.export", survey_round, details={"format": fmt})
+    name = f"svar-runde-{survey_round.id}"
+    if fmt == "csv":
+        return Download(exports.export_csv(survey_round, delimiter), "text/csv", f"{name}.csv")
+    if fmt == "xlsx":
+        return Download(exports.export_xlsx(survey_round), XLSX, f"{name}.xlsx")
+    if fmt == "sav":
+        return Download(_sav_bytes(survey_round), "application/x-spss-sav", f"{name}.sav")
+    if fmt == "codebook":
+        buffer = io.StringIO()
+        buffer.write("\ufeff")  # Excel reads UTF-8 only with a byte order mark
+        csv.writer(buffer).writerows(exports.codebook_rows(round_definition(survey_round)))
+        return Download(buffer.getvalue(), "text/csv; charset=utf-8", f"{name}-kodebog.csv")
+    raise ValueError(f"unknown export format: {fmt}")
+
+
+def _sav_bytes(survey_round: Round) -> bytes:
+    # pyreadstat writes only to a path.
+    handle, path = tempfile.mkstemp(suffix=".sav")
+    os.close(handle)
+    try:
+        exports.export_sav(survey_round, path)
+        with open(path, "rb") as saved:
+            return saved.read()
+    finally:
+        os.unlink(path)
+
+
+def write_download(download: Download, path: str) -> None:
+    """Write a download to a file, as the command line does."""
+    with open(path, "wb") as handle:
+        if isinstance(download.body, bytes):
+            handle.write(download.body)
+        elif isinstance(download.body, str):
+            handle.write(download.body.encode("utf-8"))
+        else:
+            for chunk in download.body:
+                handle.write(chunk.encode("utf-8"))

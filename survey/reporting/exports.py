@@ -1,0 +1,194 @@
+"""Respondent-level exports of a closed round: CSV, XLSX, SPSS .sav, and the codebook.
+
+Never tokens, never exact times; background variables only where every value has at
+least 5 respondents (small values are merged into "other", or the variable is left out).
+Every cell that a spreadsheet would run as a formula is neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterator
+
+from sqlalchemy import func, select
+
+from analysis.compare import MIN_N
+from questionnaires import Questionnaire
+from questionnaires.model import pick_text
+from survey.core.extensions import db
+from survey.models import Answer, Response, Round
+from survey.models.background import BACKGROUND_VARIABLES
+from survey.reporting.spreadsheet import safe_cell
+from survey.rounds.definition import round_definition
+
+OTHER = "other"
+BATCH = 2000
+
+
+def background_plan(round_id: int) -> dict[str, dict[str, str]]:
+    """For each background variable that can be shared: value -> exported value."""
+    plan = {}
+    for variable in BACKGROUND_VARIABLES:
+        column = getattr(Response, variable)
+        counts = dict(
+            db.session.execute(
+                select(column, func.count())
+                .where(Response.round_id == round_id, Response.completed.is_(True))
+                .group_by(column)
+            ).all()
+        )
+        if all(value is None for value in counts):
+            continue
+        # A blank is a value too: the one respondent without a gender among many with one
+        # is as easy to single out as one with a rare gender (None -> None, or "other").
+        small = {value for value, count in counts.items() if count < MIN_N}
+        mapping = {value: (OTHER if value in small else value) for value in counts}
+        merged = Counter(mapping[value] for value in counts for _ in range(counts[value]))
+        # If merging still leaves a group under 5, the variable cannot be shared at all.
+        if any(count < MIN_N for count in merged.values()):
+            continue
+        plan[variable] = mapping
+    return plan
+
+
+def columns(definition: Questionnaire, plan: dict) -> list[str]:
+    return ["respondent", *plan, *(item.code for item in definition.items)]
+
+
+def rows(round_id: int, definition: Questionnaire, plan: dict) -> Iterator[list]:
+    """One row per completed response, in random-id order (not completion order)."""
+    codes = [item.code for item in definition.items]
+    number = 0
+    last_id = ""
+    while True:
+        batch = db.session.execute(
+            select(Response.id, *(getattr(Response, v) for v in plan))
+            .where(
+                Response.round_id == round_id,
+                Response.completed.is_(True),
+                Response.id > last_id,
+            )
+            .order_by(Response.id)
+            .limit(BATCH)
+        ).all()
+        if not batch:
+            return
+        ids = [row[0] for row in batch]
+        answers: dict[str, dict[str, str]] = {}
+        for response_id, code, value in db.session.execute(
+            select(Answer.response_id, Answer.item_code, Answer.value).where(
+                Answer.response_id.in_(ids)
+            )
+        ):
+            answers.setdefault(response_id, {})[code] = value
+        for row in batch:
+            number += 1
+            background = [plan[v].get(value) for v, value in zip(plan, row[1:], strict=True)]
+            given = answers.get(row[0], {})
+            yield [number, *background, *(given.get(code) for code in codes)]
+        last_id = ids[-1]
+
+
+def export_csv(survey_round: Round, delimiter: str = ",") -> Iterator[str]:
+    """Streamed UTF-8 CSV with a byte order mark, so Excel reads æøå.
+
+    What the rows need is read now; the rows themselves are read while streaming, after the
+    request's session has ended (so the round itself is not touched then).
+    """
+    definition = round_definition(survey_round)
+    plan = background_plan(survey_round.id)
+    return _csv_chunks(survey_round.id, definition, plan, delimiter)
+
+
+def _csv_chunks(
+    round_id: int, definition: Questionnaire, plan: dict, delimiter: str
+) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(columns(definition, plan))
+    yield "\ufeff" + buffer.getvalue()
+    for row in rows(round_id, definition, plan):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([safe_cell(value) if value is not None else "" for value in row])
+        yield buffer.getvalue()
+
+
+def export_xlsx(survey_round: Round) -> bytes:
+    from openpyxl import Workbook
+
+    definition = round_definition(survey_round)
+    plan = background_plan(survey_round.id)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("data")
+    sheet.freeze_panes = "B2"
+    sheet.append(columns(definition, plan))
+    numeric = {
+        item.code for item in definition.items if item.type in ("likert5", "yesno", "single")
+    }
+    header = columns(definition, plan)
+    for row in rows(survey_round.id, definition, plan):
+        sheet.append(
+            [
+                (int(value) if header[i] in numeric and value is not None else safe_cell(value))
+                for i, value in enumerate(row)
+            ]
+        )
+    book = workbook.create_sheet("codebook")
+    for line in codebook_rows(definition):
+        book.append([safe_cell(cell) for cell in line])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def codebook_rows(definition: Questionnaire) -> list[list]:
+    """Texts neutralised here: the CSV codebook (CLI and download) writes these rows as they are."""
+    lines = [["code", "type", "theme", "text", "value", "label"]]
+    for item in definition.items:
+        text = safe_cell(pick_text(item.text, "da"))
+        lines.append([item.code, item.type, item.theme, text, None, None])
+        for option in item.options:
+            label = safe_cell(pick_text(option.label, "da"))
+            lines.append([item.code, None, None, None, option.value, label])
+    return lines
+
+
+def export_sav(survey_round: Round, path: str) -> None:
+    """SPSS .sav with variable and value labels (pyreadstat)."""
+    import pandas as pd
+    import pyreadstat
+
+    definition = round_definition(survey_round)
+    plan = background_plan(survey_round.id)
+    header = columns(definition, plan)
+    numeric = {
+        item.code for item in definition.items if item.type in ("likert5", "yesno", "single")
+    }
+    # Text cells neutralised as in the CSV and XLSX: a .sav is often saved on as a spreadsheet.
+    data = [
+        [value if header[i] in numeric else safe_cell(value) for i, value in enumerate(row)]
+        for row in rows(survey_round.id, definition, plan)
+    ]
+    frame = pd.DataFrame(data, columns=header)
+    for code in numeric:
+        frame[code] = pd.to_numeric(frame[code])
+    names = {code: _spss_name(code, index) for index, code in enumerate(header)}
+    frame = frame.rename(columns=names)
+    labels = {names[item.code]: pick_text(item.text, "da")[:255] for item in definition.items}
+    value_labels = {
+        names[item.code]: {option.value: pick_text(option.label, "da") for option in item.options}
+        for item in definition.items
+        if item.code in numeric
+    }
+    pyreadstat.write_sav(frame, path, column_labels=labels, variable_value_labels=value_labels)
+
+
+def _spss_name(code: str, index: int) -> str:
+    """SPSS names: letters, digits, _ and . only, at most 64 characters, unique."""
+    name = "".join(ch if ch.isalnum() or ch in "_." else "_" for ch in code)
+    if not name[0].isalpha():
+        name = "v" + name
+    return name[:60] if len(name) <= 60 else f"{name[:54]}_{index}"

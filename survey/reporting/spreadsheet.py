@@ -1,0 +1,196 @@
+"""The report as XLSX: a sheet per section, real numbers with percentage formats, frozen headers."""
+
+from __future__ import annotations
+
+import io
+
+from flask_babel import force_locale, pgettext
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from survey.core.labels import variable_label, verdict_label
+from survey.core.security import CONTROL_CHARACTERS
+from survey.reporting.builder import ReportData, ThemeSection
+
+PERCENT = "0%"
+DECIMAL = "0.0"
+P_FORMAT = "0.000"
+
+
+def safe_cell(value):
+    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe, and
+    control characters a worksheet cannot hold (openpyxl refuses the file) are dropped."""
+    if isinstance(value, str):
+        value = CONTROL_CHARACTERS.sub("", value)
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value
+    return value
+
+
+def _sheet(workbook: Workbook, title: str, header: list[str], widths: list[int]):
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "B2"
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    return sheet
+
+
+def _side_cells(side):
+    if side is None or side.suppressed or side.share is None:
+        return [None, None, None]
+    return [side.share, side.ci[0], side.ci[1]]
+
+
+def _theme_rows(sheet, section: ThemeSection, with_previous: bool) -> None:
+    for item in section.items:
+        rows = [(item.text, item.current, item.previous, item.change, item.benchmark)]
+        rows += [
+            (
+                f"  {variable_label(g.variable)}: {g.value if g.value is not None else _('unknown')}",
+                g.current,
+                g.previous,
+                g.change,
+                None,
+            )
+            for g in item.groups
+        ]
+        for text, current, previous, change, benchmark in rows:
+            values = [safe_cell(text), current.n, *_side_cells(current), current.mean]
+            if with_previous:
+                values += [previous.n if previous else None, *_side_cells(previous)]
+                values += [
+                    change.diff if change else None,
+                    change.p_adjusted if change else None,
+                    ("ja" if change.significant else "nej") if change else None,
+                ]
+            values += _side_cells(benchmark)[:1]
+            sheet.append(values)
+            row = sheet.max_row
+            for column in (3, 4, 5):
+                sheet.cell(row, column).number_format = PERCENT
+            sheet.cell(row, 6).number_format = DECIMAL
+            if with_previous:
+                for column in (8, 9, 10, 11):
+                    sheet.cell(row, column).number_format = PERCENT
+                sheet.cell(row, 12).number_format = P_FORMAT
+                sheet.cell(row, 14).number_format = PERCENT
+            else:
+                sheet.cell(row, 7).number_format = PERCENT
+
+
+def render_report_xlsx(report: ReportData) -> bytes:
+    with force_locale("da"):
+        return _render(report)
+
+
+def _render(report: ReportData) -> bytes:
+    workbook = Workbook()
+    front = workbook.active
+    front.title = _("Front page")[:31]
+    c = report.comparison
+    for label, value in [
+        (_("Municipality"), report.municipality),
+        (_("Round"), report.title),
+        (_("Period"), report.period),
+        (_("Completed answers"), c.round.completed),
+        (_("Compared with"), c.against.title if c.against else "–"),
+        (_("Report made"), report.generated_on.isoformat()),
+    ]:
+        front.append([label, safe_cell(value)])
+    front.append([])
+    front.append([_("Summary")])
+    for sentence in report.summary:
+        front.append([safe_cell(sentence)])
+    front.column_dimensions["A"].width = 30
+    front.column_dimensions["B"].width = 60
+
+    sample = _sheet(
+        workbook,
+        _("Method and sample"),
+        [_("Group"), _("Invited"), _("Completed"), _("Response rate")],
+        [40, 12, 12, 14],
+    )
+    rates = [(_("All invitations"), report.rate.overall)]
+    for variable, group_rates in report.rate.groups.items():
+        rates += [
+            (
+                f"{variable_label(variable)}: {_('other small groups') if g.label == '__other__' else g.label}",
+                g,
+            )
+            for g in group_rates
+        ]
+    for label, rate in rates:
+        sample.append([safe_cell(label), rate.invited, rate.completed, rate.share])
+        sample.cell(sample.max_row, 4).number_format = PERCENT
+
+    header = [
+        _("Question"),
+        "n",
+        _("Share positive"),
+        _("Interval, low"),
+        _("Interval, high"),
+        _("Mean (1–5)"),
+    ]
+    if c.against:
+        header += [
+            _("n before"),
+            _("Share before"),
+            _("Before, low"),
+            _("Before, high"),
+            pgettext("between rounds", "Change"),
+            _("Adjusted p"),
+            _("Significant"),
+        ]
+    header += [_("Other municipalities")]
+    widths = [55] + [12] * (len(header) - 1)
+    for section in [*report.themes, *([report.local] if report.local else [])]:
+        sheet = _sheet(workbook, section.title, header, widths)
+        _theme_rows(sheet, section, c.against is not None)
+
+    targets = _sheet(
+        workbook,
+        _("Ambition levels"),
+        [_("Question"), _("Year"), "n", _("Share positive"), _("Ambition"), _("Met?")],
+        [55, 8, 8, 14, 12, 30],
+    )
+    for text, rows in report.targets:
+        for row in rows:
+            targets.append(
+                [
+                    safe_cell(text),
+                    row.year,
+                    row.n,
+                    row.share,
+                    row.ambition,
+                    verdict_label(row.verdict),
+                ]
+            )
+            targets.cell(targets.max_row, 4).number_format = PERCENT
+            targets.cell(targets.max_row, 5).number_format = PERCENT
+
+    appendix = _sheet(
+        workbook,
+        _("Appendix"),
+        [_("Question"), _("Answer"), _("Number"), _("Share")],
+        [55, 30, 10, 10],
+    )
+    for item in c.items:
+        for option in item.distribution:
+            appendix.append(
+                [safe_cell(item.text), safe_cell(option.label), option.count, option.share]
+            )
+            appendix.cell(appendix.max_row, 4).number_format = PERCENT
+    if report.free_text:
+        comments = _sheet(workbook, _("Comments"), [_("Question"), _("Comment")], [40, 100])
+        for text, lines in report.free_text:
+            for line in lines:
+                comments.append([safe_cell(text), safe_cell(line)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,90 @@
+"""What a round asks: the core questionnaire merged with the municipality's local questions,
+or the frozen snapshot once the round has been opened."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from questionnaires import Condition, Item, Option, Page, Questionnaire, find_questionnaire
+from questionnaires.model import THEMES, fixed_options, pick_text
+from survey.models import LocalQuestion, Municipality, Round
+
+LOCAL_PAGE_KEY = "local"
+
+
+def local_question_item(question: LocalQuestion) -> Item:
+    """The questionnaire item a local question becomes inside a round."""
+    show_if = question.show_if
+    return Item(
+        code=question.code,
+        type=question.type,
+        text=dict(question.texts),
+        theme="local",
+        compare_key=question.compare_key,
+        options=tuple(Option(int(o["value"]), dict(o["label"])) for o in question.options or ())
+        or fixed_options(question.type),
+        help=dict(question.help) if question.help else None,
+        max_length=question.max_length,
+        show_if=Condition(show_if["item"], tuple(show_if["in"])) if show_if else None,
+        source="local",
+    )
+
+
+def build_definition(
+    questionnaire: Questionnaire,
+    placed: list[tuple[str, LocalQuestion]],
+    municipality: Municipality,
+    languages: list[str],
+) -> Questionnaire:
+    """Merge a core questionnaire with local questions placed after a theme or at the end."""
+    after_theme: dict[str, list[Item]] = {theme: [] for theme in THEMES}
+    at_end: list[Item] = []
+    for placement, question in placed:
+        item = local_question_item(question)
+        (at_end if placement == "end" else after_theme[placement]).append(item)
+    pages = [
+        replace(page, items=page.items + tuple(after_theme[page.theme]))
+        for page in questionnaire.pages
+    ]
+    if at_end:
+        name = municipality.name
+        pages.append(
+            Page(
+                key=LOCAL_PAGE_KEY,
+                theme="local",
+                title={
+                    "da": f"Spørgsmål fra {name} Kommune",
+                    "en": f"Questions from {name} Municipality",
+                },
+                items=tuple(at_end),
+            )
+        )
+    offered = tuple(lang for lang in questionnaire.languages if lang in languages) or ("da",)
+    return replace(questionnaire, pages=tuple(pages), languages=offered)
+
+
+def round_definition(survey_round: Round) -> Questionnaire:
+    """What the round asks: its frozen snapshot once opened, else built from current data."""
+    if survey_round.snapshot is not None:
+        return Questionnaire.from_dict(survey_round.snapshot)
+    questionnaire = find_questionnaire(
+        survey_round.questionnaire_key, survey_round.questionnaire_version
+    )
+    placed = [(rq.placement, rq.question) for rq in survey_round.local_questions]
+    return build_definition(
+        questionnaire, placed, survey_round.municipality, survey_round.languages
+    )
+
+
+def describe_conditions(definition: Questionnaire, language: str) -> dict[str, tuple[str, str]]:
+    """For each conditional item: the text of the item it depends on and the values shown."""
+    described = {}
+    for item in definition.items:
+        if item.show_if is None:
+            continue
+        target = definition.item(item.show_if.item)
+        labels = [
+            pick_text(o.label, language) for o in target.options if o.value in item.show_if.values
+        ]
+        described[item.code] = (pick_text(target.text, language), " / ".join(labels))
+    return described

@@ -1,0 +1,138 @@
+"""A round's life: created as a draft, opened (its questions frozen), closed, reopened.
+
+Every change is audited here, so the web and the command line record the same events.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import date
+
+from flask_babel import gettext as _
+
+from questionnaires import Questionnaire
+from survey.core import audit
+from survey.core.extensions import db
+from survey.models import Round
+from survey.models.base import today
+from survey.rounds.definition import round_definition
+
+
+class RoundStateError(ValueError):
+    """An action that the round's state does not allow (e.g. opening a closed round)."""
+
+
+def offered_languages(languages: Iterable[str]) -> list[str]:
+    """Danish first, always, then the others once each in the order given."""
+    chosen = ["da"]
+    for language in languages:
+        language = language.strip()
+        if language and language not in chosen:
+            chosen.append(language)
+    return chosen
+
+
+def create_round(
+    municipality_code: int,
+    title: str,
+    questionnaire: Questionnaire,
+    *,
+    opens_on: date | None = None,
+    closes_on: date | None = None,
+    languages: Iterable[str] = ("da",),
+) -> Round:
+    """A new draft round of `questionnaire` for a municipality (audited)."""
+    survey_round = Round(
+        municipality_code=municipality_code,
+        title=title.strip(),
+        questionnaire_key=questionnaire.key,
+        questionnaire_version=questionnaire.version,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        languages=offered_languages(languages),
+    )
+    db.session.add(survey_round)
+    db.session.flush()
+    audit.record("round.create", survey_round, details={"title": survey_round.title})
+    return survey_round
+
+
+def change_settings(
+    survey_round: Round,
+    title: str,
+    opens_on: date | None,
+    closes_on: date | None,
+    languages: Iterable[str],
+) -> None:
+    """Title and dates may change at any time; the languages only until the round is opened."""
+    survey_round.title = title.strip()
+    survey_round.opens_on = opens_on
+    survey_round.closes_on = closes_on
+    if survey_round.snapshot is None:
+        survey_round.languages = offered_languages(languages)
+    audit.record("round.settings", survey_round, details={"title": survey_round.title})
+
+
+def open_round(survey_round: Round) -> None:
+    """Open a round: freeze its pages and items so answers never meet changed questions."""
+    if survey_round.state == "closed":
+        _reopen(survey_round)
+    else:
+        if survey_round.state == "open":
+            raise RoundStateError(_("The round is already open."))
+        if survey_round.closes_on and survey_round.closes_on < today():
+            raise RoundStateError(
+                _("The round's closing date has passed. Change the date to open it.")
+            )
+        freeze(survey_round)
+        survey_round.state = "open"
+    audit.record("round.open", survey_round)
+
+
+def freeze(survey_round: Round) -> None:
+    """Store what the round asks as its snapshot and give it an open-link code."""
+    if survey_round.snapshot is None:
+        survey_round.snapshot = round_definition(survey_round).to_dict()
+    if survey_round.open_code is None:
+        survey_round.open_code = secrets.token_urlsafe(9)
+
+
+def close_round(survey_round: Round) -> None:
+    if survey_round.state != "open":
+        raise RoundStateError(_("Only an open round can be closed."))
+    survey_round.state = "closed"
+    audit.record("round.close", survey_round)
+
+
+def reopen_round(survey_round: Round) -> None:
+    """Reopen a closed round while it is still within its dates."""
+    _reopen(survey_round)
+    audit.record("round.reopen", survey_round)
+
+
+def _reopen(survey_round: Round) -> None:
+    if survey_round.state != "closed":
+        raise RoundStateError(_("Only a closed round can be reopened."))
+    if survey_round.closes_on and survey_round.closes_on < today():
+        raise RoundStateError(
+            _("The round's closing date has passed. Change the date to reopen it.")
+        )
+    survey_round.state = "open"
+
+
+def availability(survey_round: Round) -> str:
+    """'open', 'not_open' or 'closed' for a citizen arriving today."""
+    now = today()
+    if survey_round.state == "closed" or (survey_round.closes_on and survey_round.closes_on < now):
+        return "closed"
+    if survey_round.state == "draft" or (survey_round.opens_on and survey_round.opens_on > now):
+        return "not_open"
+    return "open"
+
+
+def require_editable(survey_round: Round) -> None:
+    if survey_round.snapshot is not None:
+        raise RoundStateError(
+            _("The round has been opened, so its questions can no longer change.")
+        )

@@ -1,0 +1,76 @@
+"""Invitations: upload a send list, download links once, open link and QR, reminders."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from flask import Response, render_template, request
+from flask_babel import gettext as _
+
+from survey.core.tenancy import get_or_404, requires
+from survey.invitations.issuing import issue_links, open_link
+from survey.invitations.response_rate import take_reminder_list
+from survey.invitations.sendlist import UPLOAD_LIMIT, links_csv, parse_send_list
+from survey.models import Round
+from survey.web.admin import bp
+from survey.web.admin.forms import SendListForm
+
+NOT_STORED = {"Cache-Control": "no-store"}
+
+
+@bp.route("/rounds/<int:round_id>/invitations", methods=["GET", "POST"])
+@requires("admin")
+def round_invitations(round_id: int):
+    """Check a send list, or create its links and download them (the only time they exist)."""
+    request.max_content_length = UPLOAD_LIMIT
+    survey_round = get_or_404(Round, round_id)
+    form = SendListForm()
+    checked = None
+    if form.validate_on_submit():
+        checked = parse_send_list(form.file.data.read())
+        if checked.ok and request.form.get("action") == "create":
+            links = issue_links(survey_round, checked.rows)
+            filename = f"links-round-{survey_round.id}-{links[0][0]}-{links[-1][0]}.csv"
+            return _attachment(links_csv(links), "text/csv", filename, NOT_STORED)
+    status = 400 if (form.errors or (checked and checked.errors)) else 200
+    return render_template(
+        "admin/invitations.html", survey_round=survey_round, form=form, checked=checked
+    ), status
+
+
+@bp.get("/rounds/<int:round_id>/reminders.csv")
+@requires("admin")
+def round_reminders(round_id: int):
+    numbers = take_reminder_list(get_or_404(Round, round_id))
+    body = "\ufeffnumber\r\n" + "".join(f"{n}\r\n" for n in numbers)
+    return _attachment(body, "text/csv", f"reminders-round-{round_id}.csv")
+
+
+@bp.get("/rounds/<int:round_id>/qr.<any(svg, png):kind>")
+@requires("admin", "analyst")
+def round_qr(round_id: int, kind: str):
+    survey_round = get_or_404(Round, round_id)
+    if not survey_round.open_code:
+        return render_template(
+            "error.html",
+            title=_("No open link yet"),
+            text=_("The open link exists once the round is opened."),
+            status=404,
+        ), 404
+    buffer = io.BytesIO()
+    qr = segno.make(open_link(survey_round), error="m")
+    if kind == "svg":
+        qr.save(buffer, kind="svg", scale=8, border=4, title=_("QR code for the questionnaire"))
+    else:
+        qr.save(buffer, kind="png", scale=12, border=4)
+    mimetype = "image/svg+xml" if kind == "svg" else "image/png"
+    disposition = f'inline; filename="qr-round-{survey_round.id}.{kind}"'
+    return Response(
+        buffer.getvalue(), mimetype=mimetype, headers={"Content-Disposition": disposition}
+    )
+
+
+def _attachment(body: str, mimetype: str, filename: str, headers: dict | None = None) -> Response:
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(body, mimetype=mimetype, headers={**disposition, **(headers or {})})

@@ -1,0 +1,7 @@
+"""Staff login, logout and password change."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+from survey.web.auth import views  # noqa: E402, F401

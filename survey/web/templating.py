@@ -1,0 +1,98 @@
+"""Template helpers shared by every page."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from flask_babel import format_date, format_decimal, format_percent
+from flask_login import current_user
+
+from questionnaires.model import pick_text
+from survey.core.extensions import db
+from survey.core.i18n import ui_languages
+from survey.core.labels import role_label, state_label, type_label, variable_label, verdict_label
+from survey.models import Round
+from survey.reporting.format import points, side_text
+from survey.responding.state import load_state
+
+
+def field_id(item, value=None) -> str:
+    """A stable HTML id for an item's field (or one option), used by error-summary links."""
+    base = "q-" + item.code.replace(".", "-")
+    return base if value is None else f"{base}-{value}"
+
+
+def percent(share: float | None) -> str:
+    """Danish style: "62 %"; a dash where there is nothing to divide."""
+    if share is None:
+        return "–"
+    return format_percent(share, format="#,##0 %")
+
+
+def number(value: float | None, decimals: int = 1) -> str:
+    return (
+        "–"
+        if value is None
+        else format_decimal(round(value, decimals), format="#,##0." + "0" * decimals)
+    )
+
+
+def signed_percent(share: float) -> str:
+    """A change in percentage points, signed: "+8 pct.-point" (as in the report)."""
+    return points(share)
+
+
+def share_with_ci(side) -> str:
+    """62 % (55–69 %), or a note that fewer than 5 answered."""
+    return "–" if side is None else side_text(side)
+
+
+def statement_url() -> str | None:
+    """The citizen's municipality's statement, else the installation's, else None."""
+    state = load_state()
+    survey_round = getattr(g, "survey_round", None)
+    if survey_round is None and state is not None:
+        survey_round = db.session.get(Round, state.round_id)
+    if survey_round is not None and survey_round.municipality.accessibility_url:
+        return survey_round.municipality.accessibility_url
+    return current_app.config.get("ACCESSIBILITY_STATEMENT_URL") or None
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["text_in"] = pick_text
+
+    @app.context_processor
+    def helpers():
+        def sender_name() -> str:
+            survey_round = getattr(g, "survey_round", None)
+            if survey_round is not None:
+                return survey_round.municipality.display_service_name
+            if getattr(current_user, "is_authenticated", False) and current_user.municipality:
+                return f"Borgerblik · {current_user.municipality.name}"
+            return "Borgerblik"
+
+        def offered_languages() -> tuple[str, ...]:
+            available = ui_languages()
+            allowed = getattr(g, "allowed_languages", None)
+            return tuple(lang for lang in available if not allowed or lang in allowed)
+
+        def session_channel() -> str | None:
+            state = load_state()
+            return state.channel if state else None
+
+        return {
+            "state_label": state_label,
+            "role_label": role_label,
+            "type_label": type_label,
+            "variable_label": variable_label,
+            "percent": percent,
+            "number": number,
+            "signed_percent": signed_percent,
+            "share_with_ci": share_with_ci,
+            "verdict_label": verdict_label,
+            "sender_name": sender_name,
+            "statement_url": statement_url,
+            "offered_languages": offered_languages,
+            "session_channel": session_channel,
+            "field_id": field_id,
+            "format_date": format_date,
+        }
