@@ -30,7 +30,9 @@ from analysis.results import (
     ItemResult,
     OptionShare,
     RoundInfo,
+    ShownSide,
     Side,
+    SuppressedSide,
     ThemeScore,
 )
 
@@ -69,18 +71,16 @@ def side_for(item: ItemInfo, counts: Mapping[str, int]) -> Side:
     else:
         # Choice and text items have no "positive": n is the number who answered.
         n = sum(counts.values())
-        return Side(n, None, None, None, None, None, suppressed=n < MIN_N)
+        return SuppressedSide(n) if n < MIN_N else ShownSide(n, None, None, None, None, None)
     if n < MIN_N:
-        return Side(n, None, None, None, None, None, suppressed=True)
+        return SuppressedSide(n)
     interval = wilson_interval(positive, n)
     mean = mean_ci = None
     if valid is not None:
         result = mean_t_interval({int(value): count for value, count in valid.items()})
         mean = result.mean
         mean_ci = (result.low, result.high) if result.low is not None else None
-    return Side(
-        n, positive, positive / n, (interval.low, interval.high), mean, mean_ci, suppressed=False
-    )
+    return ShownSide(n, positive, positive / n, (interval.low, interval.high), mean, mean_ci)
 
 
 def distribution_for(item: ItemInfo, counts: Mapping[str, int]) -> tuple[OptionShare, ...]:
@@ -153,7 +153,7 @@ def _suppress_complements(sides: list[Side], total: Side) -> list[Side]:
             if 0 < hidden_positive < sum(s.n for s in hidden):
                 return sides
         smallest = min(shown, key=lambda i: sides[i].n)
-        sides[smallest] = Side(sides[smallest].n, None, None, None, None, None, suppressed=True)
+        sides[smallest] = SuppressedSide(sides[smallest].n)
 
 
 def compare(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 def _round(value: float | None, digits: int = 6) -> float | None:
@@ -10,8 +11,11 @@ def _round(value: float | None, digits: int = 6) -> float | None:
 
 
 @dataclass(frozen=True)
-class Side:
-    """One round's figure for one item (and group): n valid, share positive, mean."""
+class ShownSide:
+    """One round's figure for one item (and group): n valid, share positive, mean.
+
+    Choice and free-text items have n only (they have no "positive").
+    """
 
     n: int
     positive: int | None
@@ -19,7 +23,7 @@ class Side:
     ci: tuple[float, float] | None
     mean: float | None
     mean_ci: tuple[float, float] | None
-    suppressed: bool
+    suppressed: Literal[False] = False
 
     def to_dict(self) -> dict:
         return {
@@ -28,8 +32,36 @@ class Side:
             "share": _round(self.share),
             "ci": [_round(self.ci[0]), _round(self.ci[1])] if self.ci else None,
             "mean": _round(self.mean),
-            "suppressed": self.suppressed,
+            "suppressed": False,
         }
+
+
+@dataclass(frozen=True)
+class SuppressedSide:
+    """A figure that may not be shown: fewer than 5 valid answers, or hidden so that another
+    group cannot be recovered by subtraction. It carries no figures at all: its numbers are
+    typed None and cannot be given, so no code can read a suppressed figure as a number."""
+
+    n: int
+    positive: None = field(default=None, init=False)
+    share: None = field(default=None, init=False)
+    ci: None = field(default=None, init=False)
+    mean: None = field(default=None, init=False)
+    mean_ci: None = field(default=None, init=False)
+    suppressed: Literal[True] = field(default=True, init=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "n": self.n,
+            "positive": None,
+            "share": None,
+            "ci": None,
+            "mean": None,
+            "suppressed": True,
+        }
+
+
+Side = ShownSide | SuppressedSide
 
 
 @dataclass(frozen=True)

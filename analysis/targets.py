@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from analysis.compare import MIN_N
 from analysis.proportions import wilson_interval
-from analysis.results import Side
+from analysis.results import ShownSide, Side, SuppressedSide
 
 MET, NOT_MET, CANNOT_TELL, NO_DATA = "met", "not_met", "cannot_tell", "no_data"
 
@@ -51,11 +51,9 @@ def assess(side: Side | None, ambition: float) -> str:
 def historical_side(n: int, positive: int) -> Side:
     """A figure kept as n and positive only (imported history): share and Wilson interval."""
     if n < MIN_N:
-        return Side(n, None, None, None, None, None, suppressed=True)
+        return SuppressedSide(n)
     interval = wilson_interval(positive, n)
-    return Side(
-        n, positive, positive / n, (interval.low, interval.high), None, None, suppressed=False
-    )
+    return ShownSide(n, positive, positive / n, (interval.low, interval.high), None, None)
 
 
 def theme_score(item_sides: list[Side]) -> Side | None:
@@ -70,12 +68,11 @@ def theme_score(item_sides: list[Side]) -> Side | None:
     if not shown:
         return None
     count = len(shown)
-    return Side(
+    return ShownSide(
         n=min(side.n for side in shown),
         positive=None,
         share=sum(side.share for side in shown) / count,
         ci=(sum(side.ci[0] for side in shown) / count, sum(side.ci[1] for side in shown) / count),
         mean=None,
         mean_ci=None,
-        suppressed=False,
     )

@@ -22,7 +22,7 @@ from staff import ITEM_NAME, add_to_round, bank_question, logged_in, make_user
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
-from analysis.results import Side
+from analysis.results import ShownSide, Side, SuppressedSide
 from analysis.targets import CANNOT_TELL, MET, NO_DATA, NOT_MET, assess
 from survey.core.extensions import db
 from survey.models import Answer, LocalQuestion, Response, Round, Target
@@ -857,8 +857,8 @@ def test_a_rodovre_analyst_cannot_set_a_target_on_odenses_questions(app, make_ro
 
 def side(low: float, high: float, suppressed: bool = False) -> Side:
     if suppressed:
-        return Side(3, None, None, None, None, None, True)
-    return Side(100, 50, (low + high) / 2, (low, high), None, None, False)
+        return SuppressedSide(3)
+    return ShownSide(100, 50, (low + high) / 2, (low, high), None, None)
 
 
 @pytest.mark.parametrize(
@@ -904,3 +904,22 @@ def test_targets_from_rounds_pool_a_years_rounds(app, make_round):
     assert row.share == pytest.approx(7 / 12)
     assert row.ci == pytest.approx(proportion_confint(7, 12, method="wilson"), abs=1e-12)
     assert row.verdict == CANNOT_TELL
+
+
+def test_a_suppressed_side_cannot_carry_figures():
+    """The type keeps a suppressed figure from ever being a number, even by mistake."""
+    hidden = SuppressedSide(3)
+    assert (hidden.positive, hidden.share, hidden.ci, hidden.mean, hidden.mean_ci) == (None,) * 5
+    assert hidden.suppressed is True
+    assert hidden.to_dict() == {
+        "n": 3,
+        "positive": None,
+        "share": None,
+        "ci": None,
+        "mean": None,
+        "suppressed": True,
+    }
+    with pytest.raises(TypeError):
+        SuppressedSide(3, 2)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        SuppressedSide(n=3, share=0.5)  # type: ignore[call-arg]
