@@ -1,0 +1,108 @@
+"""The architecture, checked from the source: one commit point, thin views, forms, one way
+to make a round. (Import directions are checked by import-linter, types by mypy: both run
+in `make test`.)"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SURVEY = ROOT / "survey"
+VIEW_DECORATORS = {"route", "get", "post"}
+MAX_VIEW_LINES = 25
+# The login rate limit counts attempts per account before the view (and its form) runs.
+ALLOWED_FORM_READS = {("views.py", "email")}
+
+
+def modules(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.rglob("*.py") if "__pycache__" not in path.parts)
+
+
+def calls(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            yield node
+
+
+def called_name(call: ast.Call) -> str | None:
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    return None
+
+
+def views() -> list[tuple[Path, ast.FunctionDef]]:
+    found = []
+    for path in modules(SURVEY / "web"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and any(
+                isinstance(d, ast.Call)
+                and isinstance(d.func, ast.Attribute)
+                and d.func.attr in VIEW_DECORATORS
+                for d in node.decorator_list
+            ):
+                found.append((path, node))
+    return found
+
+
+def test_only_the_transaction_module_commits():
+    committing = [
+        f"{path.relative_to(ROOT)}:{call.lineno}"
+        for path in modules(SURVEY)
+        for call in calls(ast.parse(path.read_text()))
+        if called_name(call) == "commit"
+    ]
+    assert committing, "the commit point itself must exist"
+    assert {place.split(":")[0] for place in committing} == {"survey/core/transaction.py"}
+
+
+def test_the_views_were_found():
+    # Guards the two tests below against finding nothing and passing.
+    names = {node.name for _path, node in views()}
+    assert {"page", "overview", "round_invitations", "download_export", "login"} <= names
+
+
+@pytest.mark.parametrize(("path", "view"), views(), ids=lambda v: getattr(v, "name", ""))
+def test_views_are_thin(path, view):
+    length = view.end_lineno - view.lineno + 1
+    assert length <= MAX_VIEW_LINES, f"{path.relative_to(ROOT)}:{view.name} has {length} lines"
+
+
+def test_views_read_posted_fields_only_through_forms():
+    """request.form is read by Flask-WTF forms; a view may look only at which button was pressed
+    (and hand the citizen's page to the responding service, which checks every field)."""
+    reads = []
+    for path in modules(SURVEY / "web"):
+        for call in calls(ast.parse(path.read_text())):
+            func = call.func
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in {"get", "getlist"}
+                and isinstance(func.value, ast.Attribute)
+                and func.value.attr == "form"
+            ):
+                key = call.args[0].value if call.args and isinstance(call.args[0], ast.Constant) else None
+                if key != "action" and (path.name, key) not in ALLOWED_FORM_READS:
+                    reads.append(f"{path.relative_to(ROOT)}:{call.lineno} form.{func.attr}({key!r})")
+    assert reads == []
+
+
+def test_rounds_are_made_in_one_place():
+    """Round(...) is built only by survey.rounds.lifecycle.create_round."""
+    builders = [
+        f"{path.relative_to(ROOT)}:{call.lineno}"
+        for path in modules(SURVEY)
+        for call in calls(ast.parse(path.read_text()))
+        if isinstance(call.func, ast.Name) and call.func.id == "Round"
+    ]
+    assert [place.split(":")[0] for place in builders] == ["survey/rounds/lifecycle.py"]
+
+
+def test_no_loose_modules_in_the_survey_package():
+    """Plumbing lives in survey/core, the domain in packages named for what they do."""
+    loose = sorted(path.name for path in SURVEY.glob("*.py") if path.name != "__init__.py")
+    assert loose == []

@@ -1,0 +1,105 @@
+"""The one commit point: a request commits once after a successful write and never after a
+refusal; a command commits once when it ends and nothing when it fails."""
+
+from __future__ import annotations
+
+import click
+import pytest
+from flask import abort
+from sqlalchemy import event, func, select
+
+from survey import create_app
+from survey.core import audit, transaction
+from survey.core.extensions import db
+from survey.models import AuditEvent
+
+
+@pytest.fixture
+def probe_app(app, app_config):
+    """A second app on the same database, with routes that write and then answer as told."""
+    probe = create_app({**app_config, "WTF_CSRF_ENABLED": False})
+
+    @probe.route("/probe/<int:status>", methods=["GET", "POST"])
+    def write_then(status: int):
+        audit.record(f"probe.{status}", actor="probe")
+        if status == 500:
+            raise RuntimeError("after the write")
+        if status == 422:
+            abort(422)
+        if status == 401:
+            transaction.keep_when_refused()
+        return "written", status
+
+    @probe.get("/probe/read")
+    def read_only():
+        return str(db.session.scalar(select(func.count()).select_from(AuditEvent)))
+
+    commits = []
+    with probe.app_context():
+        engine = db.engine
+    listener = lambda connection: commits.append(1)  # noqa: E731
+    event.listen(engine, "commit", listener)
+    yield probe, commits
+    event.remove(engine, "commit", listener)
+
+
+def recorded(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+@pytest.mark.parametrize("status", [200, 302])
+def test_a_successful_write_is_committed_once(app, probe_app, status):
+    probe, commits = probe_app
+    assert probe.test_client().post(f"/probe/{status}").status_code == status
+    assert recorded(app) == [f"probe.{status}"]
+    assert len(commits) == 1
+
+
+@pytest.mark.parametrize("status", [400, 404, 422])
+def test_a_refusal_rolls_the_write_back(app, probe_app, status):
+    probe, commits = probe_app
+    assert probe.test_client().post(f"/probe/{status}").status_code == status
+    assert recorded(app) == []
+    assert commits == []
+
+
+def test_an_exception_rolls_the_write_back(app, probe_app):
+    probe, commits = probe_app
+    with pytest.raises(RuntimeError):
+        probe.test_client().post("/probe/500")
+    assert recorded(app) == []
+    assert commits == []
+
+
+def test_a_refusal_may_keep_the_record_of_itself(app, probe_app):
+    """A failed login is refused (401) and still recorded."""
+    probe, _commits = probe_app
+    assert probe.test_client().post("/probe/401").status_code == 401
+    assert recorded(app) == ["probe.401"]
+
+
+def test_a_request_that_writes_nothing_commits_nothing(probe_app):
+    probe, commits = probe_app
+    assert probe.test_client().get("/probe/read").status_code == 200
+    assert commits == []
+
+
+def test_a_unit_of_work_commits_once_and_names_its_actor(app):
+    with app.app_context():
+        with transaction.unit_of_work(actor="cli"):
+            audit.record("probe.cli")
+            audit.record("probe.cli.second")
+        db.session.remove()
+        rows = db.session.execute(select(AuditEvent.action, AuditEvent.actor)).all()
+    assert sorted(rows) == [("probe.cli", "cli"), ("probe.cli.second", "cli")]
+
+
+def test_a_failing_unit_of_work_leaves_nothing(app):
+    with app.app_context():
+        with pytest.raises(click.ClickException), transaction.unit_of_work(actor="cli"):
+            audit.record("probe.half-done")
+            db.session.flush()
+            raise click.ClickException("refused halfway")
+        db.session.remove()
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
