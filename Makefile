@@ -24,6 +24,8 @@ run: install assets translations migrate
 test: install-test assets translations
 	@command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || $(MAKE) --no-print-directory chromium
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 $(VENV)/.stamp-python:
@@ -69,7 +71,7 @@ chromium:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 lint:
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports --no-cache && $(BIN)/mypy
 
 format:
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
