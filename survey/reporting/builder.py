@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -11,15 +12,13 @@ from sqlalchemy import select
 from analysis.compare import MIN_N
 from analysis.results import Comparison, ItemResult
 from analysis.targets import TargetRow
-from questionnaires.model import THEMES
 from survey.comparison.service import build_comparison, period_label
 from survey.comparison.targets import THEME_PREFIX, indicators_with_targets, target_table
+from survey.comparison.themes import LOCAL, group_by_theme
 from survey.core.extensions import db
 from survey.invitations.response_rate import ResponseRate, response_rate
 from survey.models import Answer, Response, Round
 from survey.rounds.definition import round_definition
-
-THEME_ORDER = tuple(theme for theme in THEMES if theme != "local")  # local questions: own section
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ class ReportData:
     themes: list[ThemeSection]
     local: ThemeSection | None
     targets: list[tuple[str, list[TargetRow]]]
-    free_text: list[tuple[str, list[str]]] = field(default_factory=list)
+    free_text: list[tuple[str, Sequence[str]]] = field(default_factory=list)
     by: str | None = None
 
 
@@ -60,33 +59,22 @@ def build_report(
     from survey.reporting.summary import summary_sentences
 
     comparison = build_comparison(survey_round, against, by, language)
-    definition = round_definition(survey_round)
-    titles = {page.theme: page.title.get(language) or page.title["da"] for page in definition.pages}
     scores = {score.theme: score.score for score in comparison.themes}
-    sections = []
-    for theme in THEME_ORDER:
-        items = [i for i in comparison.items if i.theme == theme and i.source == "core"]
-        if items:
-            sections.append(
-                ThemeSection(
-                    theme,
-                    titles.get(theme, theme),
-                    items,
-                    theme_chart(theme, titles.get(theme, theme), items, comparison),
-                    scores.get(theme),
-                )
-            )
-    local_items = [i for i in comparison.items if i.source == "local"]
-    local = None
-    if local_items:
-        title = _("Local questions")
-        local = ThemeSection(
-            "local",
+    sections, local = [], None
+    for group in group_by_theme(comparison, round_definition(survey_round), language):
+        # Local questions are one section of their own, whatever page they were placed on.
+        title = _("Local questions") if group.theme == LOCAL else group.title
+        section = ThemeSection(
+            group.theme,
             title,
-            local_items,
-            theme_chart("local", title, local_items, comparison),
-            scores.get("local"),
+            group.items,
+            theme_chart(group.theme, title, group.items, comparison),
+            scores.get(group.theme),
         )
+        if group.theme == LOCAL:
+            local = section
+        else:
+            sections.append(section)
     texts = {i.compare_key: i.text for i in comparison.items}
     texts.update({THEME_PREFIX + s.theme: _("Theme: %(title)s", title=s.title) for s in sections})
     targets = [
@@ -111,9 +99,11 @@ def build_report(
     )
 
 
-def free_text_answers(survey_round: Round, comparison: Comparison) -> list[tuple[str, list[str]]]:
+def free_text_answers(
+    survey_round: Round, comparison: Comparison
+) -> list[tuple[str, Sequence[str]]]:
     """Comments per text item, only where at least 5 people wrote one; names are left to the analyst."""
-    collected = []
+    collected: list[tuple[str, Sequence[str]]] = []
     for item in comparison.items:
         if item.type != "text" or item.current.n < MIN_N:
             continue
