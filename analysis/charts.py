@@ -13,22 +13,31 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from analysis.formatting import danish_percent
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType  # the rc keys as a Literal; for the checker only
+
 # Dark blue, light blue with hatching, black: distinct in colour, in grey and in print.
 CURRENT_COLOUR = "#08306b"
 PREVIOUS_COLOUR = "#9ecae1"
 BENCHMARK_COLOUR = "#000000"
-STYLE = {"svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 10}
+STYLE: dict[RcKeyType, Any] = {
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+}
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,7 @@ def plot_shares(
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=CURRENT_COLOUR, label=current_label)]
+    handles: list[Artist] = [plt.Rectangle((0, 0), 1, 1, color=CURRENT_COLOUR, label=current_label)]
     if previous_label:
         handles.append(
             plt.Rectangle(

@@ -79,7 +79,12 @@ def side_for(item: ItemInfo, counts: Mapping[str, int]) -> Side:
     if valid is not None:
         result = mean_t_interval({int(value): count for value, count in valid.items()})
         mean = result.mean
-        mean_ci = (result.low, result.high) if result.low is not None else None
+        # low and high are both None (n < 2) or both set
+        mean_ci = (
+            (result.low, result.high)
+            if result.low is not None and result.high is not None
+            else None
+        )
     return ShownSide(n, positive, positive / n, (interval.low, interval.high), mean, mean_ci)
 
 
@@ -113,23 +118,24 @@ def distribution_for(item: ItemInfo, counts: Mapping[str, int]) -> tuple[OptionS
     )
 
 
-def change_between(
-    current: Side, previous: Side | None
-) -> tuple[float, tuple[float, float], float, str] | None:
+RawChange = tuple[float, tuple[float, float], float, str]  # diff, interval, p, test
+
+
+def change_between(current: Side, previous: Side | None) -> RawChange | None:
     """Unadjusted change between two unsuppressed sides: diff, interval, p, test."""
-    if previous is None or current.suppressed or previous.suppressed or current.positive is None:
+    if previous is None or current.positive is None or previous.positive is None:
+        # suppressed sides, and choice and text items, have no positive count
         return None
     diff, interval = newcombe_difference(current.positive, current.n, previous.positive, previous.n)
     test = two_proportion_test(current.positive, current.n, previous.positive, previous.n)
     return diff, (interval.low, interval.high), test.p_value, test.test
 
 
-def _adjusted(raw: list[tuple | None]) -> list[Change | None]:
-    present = [index for index, value in enumerate(raw) if value is not None]
-    adjusted = holm_adjust([raw[index][2] for index in present])
+def _adjusted(raw: Sequence[RawChange | None]) -> list[Change | None]:
+    present = [(index, value) for index, value in enumerate(raw) if value is not None]
+    adjusted = holm_adjust([value[2] for _, value in present])
     changes: list[Change | None] = [None] * len(raw)
-    for index, p_adjusted in zip(present, adjusted, strict=True):
-        diff, interval, p_value, test = raw[index]
+    for (index, (diff, interval, p_value, test)), p_adjusted in zip(present, adjusted, strict=True):
         changes[index] = Change(diff, interval, p_value, p_adjusted, test, p_adjusted < ALPHA)
     return changes
 
@@ -140,16 +146,19 @@ def _suppress_complements(sides: list[Side], total: Side) -> list[Side]:
     they are all positive or all not (and the total alone does not already say so). Hide
     the next smallest group too until it does not."""
     sides = list(sides)
-    total_tells_all = total.positive is None or total.positive in (0, total.n)
+    total_positive = total.positive
     while True:
         hidden = [s for s in sides if s.suppressed and s.n > 0]
         shown = [i for i, s in enumerate(sides) if not s.suppressed]
         if not hidden or not shown:
             return sides
         if len(hidden) > 1:
-            if total_tells_all:
-                return sides
-            hidden_positive = total.positive - sum(sides[i].positive for i in shown)
+            if total_positive is None or total_positive in (0, total.n):
+                return sides  # the total alone already tells all
+            shown_positives = [p for i in shown if (p := sides[i].positive) is not None]
+            if len(shown_positives) != len(shown):
+                raise ValueError("every shown group of a scored item needs a positive count")
+            hidden_positive = total_positive - sum(shown_positives)
             if 0 < hidden_positive < sum(s.n for s in hidden):
                 return sides
         smallest = min(shown, key=lambda i: sides[i].n)
@@ -176,7 +185,10 @@ def compare(
     asked_before = set(previous_keys) if previous_keys is not None else {item.key for item in items}
     group_values = table.group_values(by) if by else []
 
-    currents, previouses, raw_changes, group_sides = [], [], [], []
+    currents: list[Side] = []
+    previouses: list[Side | None] = []
+    raw_changes: list[RawChange | None] = []
+    group_sides: list[tuple[list[Side], list[Side | None]]] = []
     for item in items:
         side = side_for(item, table.counts(current.id, item.key))
         previous = None
@@ -187,15 +199,16 @@ def compare(
         raw_changes.append(change_between(side, previous) if item.type in SCORED_TYPES else None)
         if by:
             now = [side_for(item, table.counts(current.id, item.key, by, g)) for g in group_values]
-            before = (
-                [side_for(item, table.counts(against.id, item.key, by, g)) for g in group_values]
-                if previous is not None
-                else [None] * len(group_values)
-            )
             if not side.suppressed:
                 now = _suppress_complements(now, side)
-            if previous is not None and not previous.suppressed:
-                before = _suppress_complements(before, previous)
+            before: list[Side | None] = [None] * len(group_values)
+            if against is not None and previous is not None:
+                before_sides = [
+                    side_for(item, table.counts(against.id, item.key, by, g)) for g in group_values
+                ]
+                if not previous.suppressed:
+                    before_sides = _suppress_complements(before_sides, previous)
+                before = list(before_sides)
             group_sides.append((now, before))
 
     changes = _adjusted(raw_changes)
@@ -253,9 +266,10 @@ def theme_scores(results: Sequence[ItemResult]) -> tuple[ThemeScore, ...]:
             themes.setdefault(result.theme, []).append(result)
     scores = []
     for theme, members in themes.items():
-        used = [m for m in members if not m.current.suppressed]
-        score = fmean(m.current.share for m in used) if used else None
-        scores.append(ThemeScore(theme, score, tuple(m.code for m in used)))
+        # a scale item's share is None exactly when its figure is suppressed
+        used = [(m.code, m.current.share) for m in members if m.current.share is not None]
+        score = fmean(share for _, share in used) if used else None
+        scores.append(ThemeScore(theme, score, tuple(code for code, _ in used)))
     return tuple(scores)
 
 

@@ -64,15 +64,20 @@ def theme_score(item_sides: list[Side]) -> Side | None:
     truth: "met" and "not met" are safe claims, at the price of more "cannot tell". n is
     the smallest item n: at least that many answered each item. None when no item shows.
     """
-    shown = [side for side in item_sides if not side.suppressed and side.ci is not None]
+    # A shown figure with an interval has a share; a suppressed one has neither.
+    shown = [
+        (side.n, side.share, side.ci)
+        for side in item_sides
+        if side.share is not None and side.ci is not None
+    ]
     if not shown:
         return None
     count = len(shown)
     return ShownSide(
-        n=min(side.n for side in shown),
+        n=min(n for n, _, _ in shown),
         positive=None,
-        share=sum(side.share for side in shown) / count,
-        ci=(sum(side.ci[0] for side in shown) / count, sum(side.ci[1] for side in shown) / count),
+        share=sum(share for _, share, _ in shown) / count,
+        ci=(sum(ci[0] for _, _, ci in shown) / count, sum(ci[1] for _, _, ci in shown) / count),
         mean=None,
         mean_ci=None,
     )

@@ -252,7 +252,7 @@ def _build_options(node, item_type: str, languages, what: str) -> tuple[Option, 
     options_node = node.get("options")
     if not isinstance(options_node, list) or len(options_node) < 2:
         raise SchemaError(f"{what} needs a list of at least two options", _line(node, "options"))
-    options = []
+    options: list[Option] = []
     for option_node in options_node:
         line = getattr(option_node, "line", _line(node, "options"))
         option_node = _require_mapping(option_node, f"an option of {what}", line)

@@ -51,7 +51,7 @@ def check_draft(draft: QuestionDraft) -> Item:
     languages = tuple(lang for lang in ("da", "en") if draft.texts.get(lang, "").strip()) or ("da",)
     if not draft.texts.get("da", "").strip():
         raise BankError(_("The Danish text is required."))
-    node = {
+    node: dict[str, object] = {
         "code": "local.check",
         "type": draft.type,
         "text": {k: draft.texts[k] for k in languages},
@@ -105,12 +105,12 @@ def create_question(municipality_code: int, draft: QuestionDraft) -> LocalQuesti
 
 def used_in_opened_round(question: LocalQuestion) -> bool:
     return (
-        db.session.scalar(
+        db.session.execute(
             select(func.count())
             .select_from(RoundQuestion)
             .join(Round, Round.id == RoundQuestion.round_id)
             .where(RoundQuestion.local_question_id == question.id, Round.snapshot.is_not(None))
-        )
+        ).scalar_one()
         > 0
     )
 
@@ -133,6 +133,8 @@ def edit_question(
     latest = db.session.scalar(
         select(func.max(LocalQuestion.version)).where(LocalQuestion.code == question.code)
     )
+    if latest is None:  # the question itself has this code, so there is a version
+        raise LookupError(f"no stored version of the question {question.code}")
     new = LocalQuestion(
         municipality_code=question.municipality_code,
         code=question.code,

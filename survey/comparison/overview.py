@@ -19,7 +19,7 @@ from survey.rounds.definition import round_definition
 class Overview:
     comparison: Comparison
     themes: list[ThemeGroup]
-    charts: dict[str, str]  # theme -> SVG
+    charts: dict[str, str | None]  # theme -> SVG; None when the theme has no scored item
     scores: dict[str, ThemeScore]
     targets: dict[str, list[TargetRow]]  # indicator -> its years
     item_texts: dict[str, str]  # compare key or "theme:<theme>" -> text
@@ -37,7 +37,8 @@ def build_overview(
     comparison = build_comparison(survey_round, against, by, language)
     themes = group_by_theme(comparison, round_definition(survey_round), language)
     municipality = survey_round.municipality_code
-    texts = {item.compare_key: item.text for item in comparison.items}
+    # compare() gives every item its compare key; the code stands in as in ItemResult.to_dict
+    texts = {item.compare_key or item.code: item.text for item in comparison.items}
     texts.update({THEME_PREFIX + g.theme: _("Theme: %(title)s", title=g.title) for g in themes})
     return Overview(
         comparison=comparison,

@@ -54,9 +54,9 @@ def frequency_rows(
 
 
 def completed_count(round_id: int) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count()).where(Response.round_id == round_id, Response.completed.is_(True))
-    )
+    ).scalar_one()
 
 
 def pooled_counts(

@@ -91,9 +91,10 @@ def build_comparison(
         if against.municipality_code != survey_round.municipality_code:
             raise ResultsError("rounds of another municipality cannot be compared directly")
     definition = round_definition(survey_round)
-    previous_definition = round_definition(against) if against is not None else None
+    previous_definition: Questionnaire | None = None
     mapping = {survey_round.id: code_to_key(definition)}
     if against is not None:
+        previous_definition = round_definition(against)
         mapping[against.id] = code_to_key(previous_definition)
     text_codes = {
         item.code

@@ -6,6 +6,7 @@ import os
 import secrets
 import time
 from pathlib import Path
+from typing import Any
 
 
 class ConfigError(RuntimeError):
@@ -47,7 +48,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         token_key = _instance_secret(instance_path, "token_key")
 
     production = not relaxed
-    config = {
+    config: dict[str, Any] = {
         "SECRET_KEY": secret,
         "TOKEN_KEY": token_key,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(

@@ -34,7 +34,7 @@ def select_locale() -> str:
         return DEFAULT_LANGUAGE
     allowed = getattr(g, "allowed_languages", None) or ui_languages()
     chosen = session.get("lang")
-    if chosen in allowed:
+    if isinstance(chosen, str) and chosen in allowed:
         return chosen
     return request.accept_languages.best_match(allowed) or DEFAULT_LANGUAGE
 

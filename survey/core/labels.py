@@ -37,10 +37,11 @@ def variable_label(variable: str) -> str:
 
 
 def verdict_label(verdict: str | None) -> str:
+    if verdict is None:
+        return "–"
     return {
         "met": _("Met"),
         "not_met": _("Not met"),
         "cannot_tell": _("Cannot tell (the interval spans the ambition)"),
         "no_data": _("No data"),
-        None: "–",
     }.get(verdict, verdict)

@@ -45,7 +45,10 @@ def safe_route() -> str:
 def init_app(app: Flask) -> None:
     proxies = app.config.get("PROXY_COUNT", 0)
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        # Flask's documented way to add WSGI middleware; its stubs type wsgi_app as a method
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     if app.config.get("JSON_LOGS"):
         handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter())

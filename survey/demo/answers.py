@@ -45,11 +45,11 @@ def seed_responses(
     survey_round: Round, count: int, seed: int, positive_share: float, first_day: date
 ) -> int:
     """Add `count` completed synthetic responses to a round, unless it already has enough."""
-    existing = db.session.scalar(
+    existing = db.session.execute(
         select(func.count()).where(
             Response.round_id == survey_round.id, Response.completed.is_(True)
         )
-    )
+    ).scalar_one()
     if existing >= count:
         return 0
     rng = random.Random(seed)  # noqa: S311 - invented demo data, not security

@@ -86,6 +86,10 @@ def demo_token(number: int) -> str:
 
 def ensure_demo_round() -> Round:
     municipality = db.session.get(Municipality, DEMO_MUNICIPALITY)
+    if municipality is None:
+        raise LookupError(
+            f"municipality {DEMO_MUNICIPALITY} is missing: the initial migration adds it"
+        )
     if municipality.service_name is None:
         municipality.service_name = "Jobcenter Odense"
     survey_round = _find_round(DEMO_MUNICIPALITY, DEMO_TITLE) or _new_round(

@@ -62,6 +62,8 @@ def check_value(item: Item, raw: str) -> tuple[str | None, str | None]:
     if item.type == "text":
         if value.startswith(FORMULA_START):
             return None, "a cell must not begin with =, +, - or @"
+        if item.max_length is None:  # the schema gives every text item one
+            raise ValueError(f"the text item {item.code} has no max_length")
         if len(value) > item.max_length:
             return None, f"longer than {item.max_length} characters"
         return value, None
@@ -162,7 +164,8 @@ def import_round(
     survey_round.state = "closed"
     survey_round.snapshot = asked_only(questionnaire, set(header)).to_dict()
     day = closes_on or opens_on or today()
-    responses, answers = [], []
+    responses: list[dict[str, object]] = []
+    answers: list[dict[str, str]] = []
     for row in checked.rows:
         response_id = random_id()
         responses.append(

@@ -65,18 +65,19 @@ def response_rate(round_id: int) -> ResponseRate:
         .group_by(Response.completed_on)
         .order_by(Response.completed_on)
     ).all()
-    open_completed = db.session.scalar(
+    open_completed = db.session.execute(
         select(func.count()).where(
             Response.round_id == round_id, Response.completed.is_(True), Response.channel == "open"
         )
-    )
-    unfinished = db.session.scalar(
+    ).scalar_one()
+    unfinished = db.session.execute(
         select(func.count()).where(Response.round_id == round_id, Response.completed.is_(False))
-    )
+    ).scalar_one()
     return ResponseRate(
         overall=Rate("all", invited, completed),
         groups=groups,
-        per_day=[(day, count) for day, count in per_day],
+        # completing a sheet, importing and the demo all set completed_on
+        per_day=[(day, count) for day, count in per_day if day is not None],
         open_link_completed=open_completed,
         started_unfinished=unfinished,
     )

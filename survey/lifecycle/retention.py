@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, Delete, delete, select, update
 
 from analysis.compare import ItemInfo, side_for
 from survey.comparison.query import pooled_counts
@@ -29,6 +29,15 @@ from survey.models.base import today
 from survey.rounds.definition import round_definition
 
 SCORED = ("likert5", "yesno")
+
+
+def _delete(statement: Delete) -> int:
+    """Run a bulk DELETE; returns the number of rows it removed."""
+    result = db.session.execute(statement)
+    # A DELETE returns no rows, so SQLAlchemy gives a CursorResult, which has the row count.
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"a DELETE gave {type(result).__name__}, not a CursorResult")
+    return result.rowcount
 
 
 def rounds_due(older_than_days: int, on: date | None = None) -> list[Round]:
@@ -80,9 +89,7 @@ def delete_raw_answers(survey_round: Round) -> int:
     keep_aggregates(survey_round)
     response_ids = select(Response.id).where(Response.round_id == survey_round.id)
     db.session.execute(delete(Answer).where(Answer.response_id.in_(response_ids)))
-    deleted = db.session.execute(
-        delete(Response).where(Response.round_id == survey_round.id)
-    ).rowcount
+    deleted = _delete(delete(Response).where(Response.round_id == survey_round.id))
     db.session.execute(delete(Invitation).where(Invitation.round_id == survey_round.id))
     survey_round.raw_answers_deleted_on = today()
     audit.record("round.raw_answers_deleted", survey_round, details={"responses": deleted})
@@ -94,39 +101,31 @@ def delete_municipality_data(municipality: Municipality) -> dict[str, int]:
     code = municipality.code
     round_ids = select(Round.id).where(Round.municipality_code == code)
     response_ids = select(Response.id).where(Response.round_id.in_(round_ids))
-    deleted = {}
-    deleted["answers"] = db.session.execute(
-        delete(Answer).where(Answer.response_id.in_(response_ids))
-    ).rowcount
-    deleted["responses"] = db.session.execute(
-        delete(Response).where(Response.round_id.in_(round_ids))
-    ).rowcount
-    deleted["invitations"] = db.session.execute(
-        delete(Invitation).where(Invitation.round_id.in_(round_ids))
-    ).rowcount
+    deleted: dict[str, int] = {}
+    deleted["answers"] = _delete(delete(Answer).where(Answer.response_id.in_(response_ids)))
+    deleted["responses"] = _delete(delete(Response).where(Response.round_id.in_(round_ids)))
+    deleted["invitations"] = _delete(delete(Invitation).where(Invitation.round_id.in_(round_ids)))
     db.session.execute(delete(RoundQuestion).where(RoundQuestion.round_id.in_(round_ids)))
-    deleted["rounds"] = db.session.execute(
-        delete(Round).where(Round.municipality_code == code)
-    ).rowcount
-    deleted["local_questions"] = db.session.execute(
+    deleted["rounds"] = _delete(delete(Round).where(Round.municipality_code == code))
+    deleted["local_questions"] = _delete(
         delete(LocalQuestion).where(LocalQuestion.municipality_code == code)
-    ).rowcount
-    deleted["targets"] = db.session.execute(
-        delete(Target).where(Target.municipality_code == code)
-    ).rowcount
-    deleted["historical_results"] = db.session.execute(
+    )
+    deleted["targets"] = _delete(delete(Target).where(Target.municipality_code == code))
+    deleted["historical_results"] = _delete(
         delete(HistoricalResult).where(HistoricalResult.municipality_code == code)
-    ).rowcount
+    )
     user_ids = select(User.id).where(User.municipality_code == code)
     db.session.execute(
-        AuditEvent.__table__.update().where(AuditEvent.user_id.in_(user_ids)).values(user_id=None)
+        update(AuditEvent)
+        .where(AuditEvent.user_id.in_(user_ids))
+        .values(user_id=None)
+        # the same statement as a Core UPDATE: audit events held in the session are not touched
+        .execution_options(synchronize_session=False)
     )
-    deleted["users"] = db.session.execute(
-        delete(User).where(User.municipality_code == code)
-    ).rowcount
-    deleted["audit_events"] = db.session.execute(
+    deleted["users"] = _delete(delete(User).where(User.municipality_code == code))
+    deleted["audit_events"] = _delete(
         delete(AuditEvent).where(AuditEvent.municipality_code == code)
-    ).rowcount
+    )
     municipality.service_name = None
     municipality.accessibility_url = None
     # Recorded outside the municipality's own trail, which has just been deleted.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from docx import Document
 from docx.shared import Pt
@@ -21,7 +22,7 @@ def _text(value) -> str:
     return CONTROL_CHARACTERS.sub("", str(value))
 
 
-def _table(document, caption: str, header: list[str], rows: list[list[str]]):
+def _table(document, caption: str, header: list[str], rows: Sequence[Sequence[object]]):
     document.add_paragraph(_text(caption), style="Caption")
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
@@ -31,8 +32,8 @@ def _table(document, caption: str, header: list[str], rows: list[list[str]]):
             run.bold = True
     for values in rows:
         cells = table.add_row().cells
-        for cell, text in zip(cells, values, strict=True):
-            cell.text = _text(text)
+        for cell, value in zip(cells, values, strict=True):
+            cell.text = _text(value)
     return table
 
 

@@ -27,12 +27,13 @@ OTHER = "other"
 BATCH = 2000
 
 
-def background_plan(round_id: int) -> dict[str, dict[str, str]]:
-    """For each background variable that can be shared: value -> exported value."""
-    plan = {}
+def background_plan(round_id: int) -> dict[str, dict[str | None, str | None]]:
+    """For each background variable that can be shared: value -> exported value (a blank
+    stays blank, or joins "other")."""
+    plan: dict[str, dict[str | None, str | None]] = {}
     for variable in BACKGROUND_VARIABLES:
         column = getattr(Response, variable)
-        counts = dict(
+        counts: dict[str | None, int] = dict(
             db.session.execute(
                 select(column, func.count())
                 .where(Response.round_id == round_id, Response.completed.is_(True))
@@ -146,7 +147,7 @@ def export_xlsx(survey_round: Round) -> bytes:
 
 def codebook_rows(definition: Questionnaire) -> list[list]:
     """Texts neutralised here: the CSV codebook (CLI and download) writes these rows as they are."""
-    lines = [["code", "type", "theme", "text", "value", "label"]]
+    lines: list[list[str | int | None]] = [["code", "type", "theme", "text", "value", "label"]]
     for item in definition.items:
         text = safe_cell(pick_text(item.text, "da"))
         lines.append([item.code, item.type, item.theme, text, None, None])
@@ -177,8 +178,10 @@ def export_sav(survey_round: Round, path: str) -> None:
         frame[code] = pd.to_numeric(frame[code])
     names = {code: _spss_name(code, index) for index, code in enumerate(header)}
     frame = frame.rename(columns=names)
-    labels = {names[item.code]: pick_text(item.text, "da")[:255] for item in definition.items}
-    value_labels = {
+    labels: dict[str, str | None] = {
+        names[item.code]: pick_text(item.text, "da")[:255] for item in definition.items
+    }
+    value_labels: dict[str, dict[int | float, str]] = {
         names[item.code]: {option.value: pick_text(option.label, "da") for option in item.options}
         for item in definition.items
         if item.code in numeric

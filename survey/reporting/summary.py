@@ -5,7 +5,14 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from analysis.formatting import danish_percent
-from analysis.results import Comparison
+from analysis.results import Comparison, Side
+
+
+def _share(side: Side | None) -> float:
+    """The share of a side that is shown: a shown scale item, or one side of a change."""
+    if side is None or side.share is None:
+        raise ValueError("expected a shown share")
+    return side.share
 
 
 def summary_sentences(comparison: Comparison) -> list[str]:
@@ -14,33 +21,34 @@ def summary_sentences(comparison: Comparison) -> list[str]:
         shown = [i for i in comparison.items if i.type == "likert5" and not i.current.suppressed]
         if not shown:
             return [_("Too few answers to show results.")]
-        best = max(shown, key=lambda i: i.current.share)
-        worst = min(shown, key=lambda i: i.current.share)
+        best = max(shown, key=lambda i: _share(i.current))
+        worst = min(shown, key=lambda i: _share(i.current))
         return [
             _("There is no earlier round to compare with."),
             _(
                 "The highest share positive is for “%(item)s”: %(share)s.",
                 item=best.text,
-                share=danish_percent(best.current.share),
+                share=danish_percent(_share(best.current)),
             ),
             _(
                 "The lowest share positive is for “%(item)s”: %(share)s.",
                 item=worst.text,
-                share=danish_percent(worst.current.share),
+                share=danish_percent(_share(worst.current)),
             ),
         ]
     sentences = []
-    compared = [i for i in comparison.items if i.change is not None]
-    significant = [i for i in compared if i.change.significant]
-    for item in significant:
-        direction = _("rose") if item.change.diff > 0 else _("fell")
+    compared = [(i, i.change) for i in comparison.items if i.change is not None]
+    significant = [(i, change) for i, change in compared if change.significant]
+    for item, change in significant:
+        direction = _("rose") if change.diff > 0 else _("fell")
         sentences.append(
             _(
                 "The share positive for “%(item)s” %(direction)s from %(before)s to %(after)s. The change is statistically significant.",
                 item=item.text,
                 direction=direction,
-                before=danish_percent(item.previous.share),
-                after=danish_percent(item.current.share),
+                # a change is only computed between two shown shares
+                before=danish_percent(_share(item.previous)),
+                after=danish_percent(_share(item.current)),
             )
         )
     unchanged = len(compared) - len(significant)

@@ -57,6 +57,8 @@ def _read_item(item: Item, raw: list[str]) -> tuple[str | None, str | None]:
             raise TamperedPost("NUL in text")
         if not text:
             return None, None
+        if item.max_length is None:  # the schema gives every text item one
+            raise ValueError(f"the text item {item.code} has no max_length")
         if len(text) > item.max_length:
             return text, _(
                 "The answer is %(length)d characters long. Please shorten it to at most %(limit)d.",

@@ -44,6 +44,8 @@ def enter_invitation(token: str) -> Entry:
     if invitation is None or not looks_like_token(token):
         return Entry("unknown")
     survey_round = db.session.get(Round, invitation.round_id)
+    if survey_round is None:  # the foreign key deletes a round's invitations with it
+        raise LookupError(f"round {invitation.round_id} of an invitation does not exist")
     if invitation.state == "completed":
         return Entry("completed", survey_round)
     status = availability(survey_round)
@@ -113,7 +115,10 @@ def start_response(survey_round: Round, state: CitizenState, language: str) -> R
     db.session.execute(
         _insert(Response).values(**values).on_conflict_do_nothing(index_elements=["resume_hash"])
     )
-    return find_response(state)
+    response = find_response(state)
+    if response is None:  # either inserted now or already there: the resume hash is unique
+        raise LookupError("the answer sheet just started was not found")
+    return response
 
 
 def load_answers(response: Response) -> dict[str, str]:
@@ -215,7 +220,8 @@ class Journey:
         """The page the citizen last reached, if still shown; else the first page."""
         visible = {page.key: page for page in self.definition.visible_pages(self.answers)}
         current = self.response.current_page if self.response else None
-        return visible.get(current) or self.first_page()
+        page = visible.get(current) if current is not None else None
+        return page or self.first_page()
 
     def progress(self, page: Page) -> tuple[int, int]:
         keys = [p.key for p in self.definition.visible_pages(self.answers)]
