@@ -1388,7 +1388,11 @@ def main(argv: list[str] | None = None) -> int:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     workdir = Path(tempfile.mkdtemp(prefix="borgerblik-bench-"))
-    keys = {"SECRET_KEY": secrets.token_hex(32), "TOKEN_KEY": secrets.token_hex(32)}
+    keys = {
+        "SECRET_KEY": secrets.token_hex(32),
+        "TOKEN_KEY": secrets.token_hex(32),
+        "CONTACT_KEY": secrets.token_hex(32),
+    }
     servers: list[Gunicorn] = []
     databases = [
         BenchDatabase(workdir, url, f"run{n}") for n, (url, _fault) in enumerate(args.runs)

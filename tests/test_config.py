@@ -15,6 +15,7 @@ from survey.core.extensions import db
 ENVIRONMENT = (
     "SECRET_KEY",
     "TOKEN_KEY",
+    "CONTACT_KEY",
     "FLASK_DEBUG",
     "BORGERBLIK_DEMO",
     "DATABASE_URL",
@@ -27,6 +28,7 @@ ENVIRONMENT = (
 def clean_env(monkeypatch):
     for name in ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CONTACT_KEY", "c" * 32)  # its own test below removes it
     return monkeypatch
 
 
@@ -53,6 +55,15 @@ def test_token_key_is_required_outside_debug_and_demo(clean_env, tmp_path):
     clean_env.setenv("SECRET_KEY", "s" * 32)
     with pytest.raises(ConfigError, match="TOKEN_KEY"):
         load_config(str(tmp_path))
+
+
+def test_contact_key_is_required_outside_debug_and_demo(clean_env, tmp_path):
+    clean_env.setenv("SECRET_KEY", "s" * 32)
+    clean_env.setenv("TOKEN_KEY", "t" * 32)
+    clean_env.delenv("CONTACT_KEY")
+    with pytest.raises(ConfigError, match="CONTACT_KEY"):
+        load_config(str(tmp_path))
+    assert not (tmp_path / "contact_key").exists()
 
 
 def test_keys_from_the_environment_are_used_and_cookies_are_secure(clean_env, tmp_path):

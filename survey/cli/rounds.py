@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 
 import click
 from flask.cli import AppGroup
@@ -18,12 +19,17 @@ from survey.cli.common import (
     get_round,
 )
 from survey.core.extensions import db
+from survey.delivery.closing import close_and_erase
+from survey.delivery.queue import SendError, queue_send
+from survey.delivery.schedule import to_utc
+from survey.delivery.texts import texts_for
 from survey.ingest.importer import ImportError_, import_history, import_round
 from survey.invitations.issuing import issue_links, open_link
 from survey.invitations.sendlist import links_csv, parse_send_list
 from survey.models import LocalQuestion, Round
 from survey.models.background import BACKGROUND_VARIABLES
-from survey.rounds.lifecycle import RoundStateError, close_round, create_round, open_round
+from survey.models.base import utcnow
+from survey.rounds.lifecycle import RoundStateError, create_round, open_round
 from survey.rounds.placement import add_local_question
 
 
@@ -83,8 +89,9 @@ def open_command(round_id: int):
 @click.argument("round_id", type=int)
 @command_transaction
 def close_command(round_id: int):
-    """Close a round: no more answers are accepted."""
-    _change_state(close_round, get_round(round_id))
+    """Close a round: no more answers are accepted, unsent messages are cancelled and the
+    citizens' contact data erased."""
+    _change_state(close_and_erase, get_round(round_id))
     click.echo(f"Round {round_id} is closed.")
 
 
@@ -134,6 +141,55 @@ def count_links_csv(links) -> str:
     lines = [";".join(["number", "link", *BACKGROUND_VARIABLES])]
     lines += [f"{number};{link}" + ";" * len(BACKGROUND_VARIABLES) for number, link, _row in links]
     return "\n".join(lines) + "\n"
+
+
+@round_group.command("send")
+@click.argument("round_id", type=int)
+@click.option(
+    "--send-list",
+    type=click.File("rb"),
+    required=True,
+    help="CSV or XLSX: reference, mobile and/or email, optional background columns.",
+)
+@click.option(
+    "--at",
+    "send_at",
+    default=None,
+    help="Danish local time of the first message (ISO, e.g. 2026-12-01T09:00); default now.",
+)
+@click.option(
+    "--reminder-after-days",
+    "reminder_days",
+    type=int,
+    multiple=True,
+    help="A reminder this many days after the first message (repeat, at most 3).",
+)
+def send_command(round_id: int, send_list, send_at: str | None, reminder_days: tuple[int, ...]):
+    """Invite by SMS or e-mail from Borgerblik itself; no link is shown to anyone.
+
+    The last line is `queued S sms, E e-mail`; with a bad list, the row-by-row errors and
+    exit code 1, with nothing queued.
+    """
+    with cli_transaction(messages_in_english=True):
+        survey_round = get_round(round_id)
+        when = utcnow()
+        if send_at is not None:
+            try:
+                when = to_utc(datetime.fromisoformat(send_at))
+            except ValueError:
+                raise click.BadParameter(
+                    "write a time like 2026-12-01T09:00", param_hint="--at"
+                ) from None
+        checked = parse_send_list(send_list.read(), for_sending=True)
+        if not checked.ok:
+            fail_with_problems(checked.errors, "nothing was queued: fix the send list first")
+        texts = texts_for(survey_round.message_texts, list(survey_round.languages))
+        try:
+            queued = queue_send(survey_round, checked.rows, texts, when, reminder_days)
+        except SendError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"{queued.invitations} invitations; {queued.reminders} reminders queued")
+    click.echo(f"queued {queued.sms} sms, {queued.email} e-mail")
 
 
 @round_group.command("list")

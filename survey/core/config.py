@@ -47,10 +47,28 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             raise ConfigError("TOKEN_KEY is not set; it keys the hashes of invitation tokens.")
         token_key = _instance_secret(instance_path, "token_key")
 
+    contact_key = overrides.get("CONTACT_KEY") or os.environ.get("CONTACT_KEY")
+    if not contact_key:
+        if not relaxed:
+            raise ConfigError(
+                "CONTACT_KEY is not set; it encrypts citizens' mobile numbers and e-mail addresses."
+            )
+        contact_key = _instance_secret(instance_path, "contact_key")
+
     production = not relaxed
     config: dict[str, Any] = {
         "SECRET_KEY": secret,
         "TOKEN_KEY": token_key,
+        "CONTACT_KEY": contact_key,
+        # Delivery: GatewayAPI for SMS, SMTP for e-mail; without them (demo) a file transport.
+        "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", "").rstrip("/"),
+        "SMS_GATEWAY_TOKEN": os.environ.get("SMS_GATEWAY_TOKEN", ""),
+        "SMS_SENDER": os.environ.get("SMS_SENDER", "Borgerblik")[:11],
+        "SMS_CALLBACK_SECRET": os.environ.get("SMS_CALLBACK_SECRET", ""),
+        "SMTP_URL": os.environ.get("SMTP_URL", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", ""),
+        "OUTBOX_DIR": os.environ.get("OUTBOX_DIR") or str(Path(instance_path) / "outbox"),
+        "FILE_TRANSPORT": demo or testing or _flag("FILE_TRANSPORT"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(
             os.environ.get("DATABASE_URL") or default_sqlite_url(instance_path)
         ),

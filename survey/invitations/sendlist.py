@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from survey.ingest.table import FORMULA_START, TableError, read_table
+from survey.invitations.contacts import normalise_email, normalise_mobile
 from survey.models.background import BACKGROUND_VARIABLES
 from survey.settings.background import CODE_PATTERN, permitted_values
 
@@ -23,7 +24,9 @@ UPLOAD_LIMIT = MAX_BYTES * 3  # read oversized files to say how large they are, 
 MAX_ROWS = 200_000
 MAX_ERRORS = 200
 REFERENCE = "reference"
-COLUMNS = (REFERENCE, *BACKGROUND_VARIABLES)
+MOBILE, EMAIL = "mobile", "email"
+CONTACT_COLUMNS = (MOBILE, EMAIL)
+COLUMNS = (REFERENCE, *CONTACT_COLUMNS, *BACKGROUND_VARIABLES)
 REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9_.:/-]{1,64}$")
 CPR_LIKE = re.compile(r"^\d{6}-?\d{4}$")
 
@@ -39,8 +42,12 @@ class SendList:
         return not self.errors and bool(self.rows)
 
 
-def parse_send_list(data: bytes) -> SendList:
-    """Read and check a send list; `rows` are usable only when `errors` is empty."""
+def parse_send_list(data: bytes, for_sending: bool = False) -> SendList:
+    """Read and check a send list; `rows` are usable only when `errors` is empty.
+
+    For sending by Borgerblik every row needs a mobile number or an e-mail address (both
+    normalised here); otherwise contact columns are read and checked but never used.
+    """
     result = SendList()
     if len(data) > MAX_BYTES:
         result.errors.append(
@@ -86,7 +93,15 @@ def parse_send_list(data: bytes) -> SendList:
             result.errors.append(_("The file has more than %(n)d rows.", n=MAX_ROWS))
             break
         row = _check_row(line_number, cells, header, permitted, seen_references, result)
-        if row is not None:
+        if row is not None and for_sending and not (row.get(MOBILE) or row.get(EMAIL)):
+            result.errors.append(
+                _(
+                    "Row %(row)d: give a mobile number or an e-mail address, or the invitation "
+                    "cannot be sent.",
+                    row=line_number,
+                )
+            )
+        elif row is not None:
             result.rows.append(row)
         if len(result.errors) >= MAX_ERRORS:
             result.errors.append(_("There are more errors; fix these first."))
@@ -113,6 +128,9 @@ def _check_row(line_number, cells, header, permitted, seen_references, result) -
     for name, raw in zip(header, cells, strict=True):
         value = raw.strip()
         where = _("Row %(row)d, column %(column)s", row=line_number, column=name)
+        if name in CONTACT_COLUMNS:
+            _check_contact(name, value, where, row, result)
+            continue
         if value.startswith(FORMULA_START):
             result.errors.append(
                 where + ": " + _("a cell must not begin with =, +, - or @ (a spreadsheet formula).")
@@ -175,6 +193,26 @@ def _check_row(line_number, cells, header, permitted, seen_references, result) -
             continue
         row[name] = code
     return row if len(result.errors) == errors_before else None
+
+
+def _check_contact(name: str, value: str, where: str, row: dict, result: SendList) -> None:
+    """A Danish mobile number or an e-mail address, normalised; the value is never echoed."""
+    if not value:
+        return
+    if name == MOBILE:
+        mobile = normalise_mobile(value)
+        if mobile is None:
+            result.errors.append(
+                where + ": " + _("not a Danish mobile number (8 digits, optionally +45).")
+            )
+        else:
+            row[MOBILE] = mobile
+        return
+    email = normalise_email(value)
+    if email is None:
+        result.errors.append(where + ": " + _("not an e-mail address."))
+    else:
+        row[EMAIL] = email
 
 
 def links_csv(rows: list[tuple[int, str, dict[str, str]]]) -> str:

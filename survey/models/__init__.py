@@ -3,6 +3,7 @@
 from survey.models.audit import AuditEvent
 from survey.models.background import BackgroundValue
 from survey.models.base import Base
+from survey.models.delivery import OutboxMessage, SendBatch
 from survey.models.invitation import Invitation
 from survey.models.municipality import Municipality
 from survey.models.question import LocalQuestion
@@ -21,9 +22,11 @@ __all__ = [
     "Invitation",
     "LocalQuestion",
     "Municipality",
+    "OutboxMessage",
     "Response",
     "Round",
     "RoundQuestion",
+    "SendBatch",
     "Target",
     "User",
 ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey.models.background import BackgroundColumns
@@ -29,3 +29,10 @@ class Invitation(BackgroundColumns, Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # HMAC-SHA256, hex
     state: Mapped[str] = mapped_column(String(10), default="issued")
     created_on: Mapped[date] = mapped_column(default=today)
+    # Sent by Borgerblik: the token, mobile and e-mail, encrypted with CONTACT_KEY (Fernet),
+    # kept only until the last reminder is sent or the round closes; then erased.
+    sealed: Mapped[str | None] = mapped_column(Text)
+    send_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("send_batch.id", ondelete="SET NULL"), index=True
+    )
+    contact_erased_on: Mapped[date | None]

@@ -20,6 +20,9 @@ class Municipality(Base):
     service_name: Mapped[str | None] = mapped_column(String(120))
     # The municipality's own accessibility statement (made in the state's WAS tool).
     accessibility_url: Mapped[str | None] = mapped_column(String(500))
+    # An operator may allow staff to download invitation links (paper letters, their own
+    # SMS system); otherwise only Borgerblik delivers them and no one sees a link.
+    may_download_links: Mapped[bool] = mapped_column(default=False)
 
     @property
     def display_service_name(self) -> str:

@@ -35,6 +35,10 @@ class Round(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set when retention deleted the raw answers; the aggregated results were kept.
     raw_answers_deleted_on: Mapped[date | None]
+    # The invitation and reminder texts being written, per language (see SendBatch.texts).
+    message_texts: Mapped[dict | None] = mapped_column(JSON)
+    # Links were downloaded by staff (allowed by an operator): results say so.
+    links_handed_out: Mapped[bool] = mapped_column(default=False)
 
     municipality: Mapped[Municipality] = relationship()
     local_questions: Mapped[list[RoundQuestion]] = relationship(

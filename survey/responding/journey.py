@@ -33,6 +33,7 @@ class Entry:
     status: str
     survey_round: Round | None = None
     state: CitizenState | None = None
+    language: str | None = None  # the send list's language for this citizen, if the round has it
 
 
 def enter_invitation(token: str) -> Entry:
@@ -51,7 +52,10 @@ def enter_invitation(token: str) -> Entry:
     status = availability(survey_round)
     if status != "open":
         return Entry(status, survey_round)
-    return Entry("ok", survey_round, CitizenState.for_invitation(survey_round.id, token_hash))
+    language = invitation.language if invitation.language in survey_round.languages else None
+    return Entry(
+        "ok", survey_round, CitizenState.for_invitation(survey_round.id, token_hash), language
+    )
 
 
 def enter_open_link(code: str, current: CitizenState | None) -> Entry:

@@ -10,6 +10,7 @@ from flask_login import current_user
 from questionnaires import find_questionnaire
 from survey.core.extensions import db
 from survey.core.tenancy import get_or_404, requires, scoped
+from survey.delivery.closing import close_and_erase
 from survey.invitations.issuing import open_link
 from survey.invitations.response_rate import response_rate
 from survey.models import LocalQuestion, Round, RoundQuestion
@@ -17,7 +18,6 @@ from survey.rounds.definition import describe_conditions, round_definition
 from survey.rounds.lifecycle import (
     RoundStateError,
     change_settings,
-    close_round,
     create_round,
     open_round,
     reopen_round,
@@ -38,7 +38,7 @@ from survey.web.admin.forms import (
 )
 
 STAFF = ("admin", "analyst")
-STATE_CHANGES = {"open": open_round, "close": close_round, "reopen": reopen_round}
+STATE_CHANGES = {"open": open_round, "close": close_and_erase, "reopen": reopen_round}
 # The preview frame shows the citizen's page inside the admin page: framed by us only,
 # nothing in it may run or be sent.
 PREVIEW_FRAME_HEADERS = {

@@ -5,7 +5,7 @@ The request's one commit happens after the view returns (survey.core.transaction
 
 from __future__ import annotations
 
-from flask import abort, g, make_response, redirect, render_template, request, url_for
+from flask import abort, g, make_response, redirect, render_template, request, session, url_for
 
 from survey.core.i18n import current_language
 from survey.responding import flow
@@ -92,6 +92,8 @@ def _after_entry(entry: svc.Entry):
             clear_state()
         return render_template(template, survey_round=entry.survey_round), status
     save_state(entry.state)
+    if entry.language:
+        session["lang"] = entry.language  # the link opens in the citizen's language
     # The token leaves the address bar at once: no history, referrer or log keeps it.
     return redirect(url_for("respond.landing"), code=303)
 
