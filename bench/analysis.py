@@ -116,6 +116,7 @@ class Database:
         config = {
             "SECRET_KEY": "bench-analysis-secret",
             "TOKEN_KEY": "bench-analysis-token",
+            "CONTACT_KEY": "bench-analysis-contacts",
             "SQLALCHEMY_DATABASE_URI": self.url,
             "PUBLIC_BASE_URL": "http://localhost",
         }

@@ -39,7 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     @app.before_request  # registered before CSRFProtect, which reads the form first
     def allow_large_send_lists():
         # A send list may exceed MAX_CONTENT_LENGTH; the view then says how large it is.
-        if request.endpoint == "admin.round_invitations":
+        if request.endpoint in ("admin.round_invitations", "admin.round_send"):
             request.max_content_length = UPLOAD_LIMIT
 
     csrf.init_app(app)

@@ -114,7 +114,22 @@ def _empty_tables(request):
         with db.engine.begin() as connection:
             for table in tables:
                 connection.execute(table.delete())
-            connection.execute(text("UPDATE municipality SET service_name = NULL"))
+            connection.execute(
+                text("UPDATE municipality SET service_name = NULL, may_download_links = :no"),
+                {"no": False},
+            )
+
+
+@pytest.fixture
+def links_allowed(app):
+    """An operator has allowed Odense and Rødovre to download invitation links: for tests of
+    the download page and of `round invite`, which exist only where that is allowed."""
+    from survey.models import Municipality
+
+    with app.app_context():
+        for code in (461, 175):
+            db.session.get(Municipality, code).may_download_links = True
+        db.session.commit()
 
 
 @pytest.fixture

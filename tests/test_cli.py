@@ -16,6 +16,9 @@ from survey.demo.setup import DEMO_TITLE
 from survey.models import Invitation, LocalQuestion, Response, Round
 from survey.models.background import BACKGROUND_VARIABLES
 
+# Links are handed to staff only where an operator allowed it (see conftest).
+pytestmark = pytest.mark.usefixtures("links_allowed")
+
 KL_FILE = QUESTIONNAIRE_DIR / "kl-beskaeftigelse.yaml"
 CSV_HEADER = ["number", "link", *BACKGROUND_VARIABLES]
 SEND_LIST_HEADER = ["number", "reference", "link", *BACKGROUND_VARIABLES]

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 import segno
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 from staff import answer_all, audit_actions, logged_in, make_user
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -22,6 +22,9 @@ from survey.invitations.issuing import open_link
 from survey.invitations.response_rate import response_rate
 from survey.invitations.tokens import invitation_hash
 from survey.models import AuditEvent, BackgroundValue, Invitation, Round
+
+# Links are handed to staff only where an operator allowed it (see conftest).
+pytestmark = pytest.mark.usefixtures("links_allowed")
 
 BOM = "\ufeff"
 HEADER = [
@@ -301,29 +304,19 @@ def test_an_old_code_mapped_by_the_operator_is_stored_as_the_new_code(app, admin
     assert "background_value.replace" in audit_actions(app)
 
 
-def test_reminder_list_holds_the_numbers_not_completed_and_no_answers(
-    app, admin, make_round, citizen
-):
+def test_the_reminder_list_download_is_gone(app, admin, make_round, citizen):
+    """Comparing reminder lists before and after told which named citizen had just answered.
+    Borgerblik sends the reminders itself now (tests/test_delivery.py)."""
     round_id = make_round(local=False)
     content = b"reference;benefit_group\nA-1;dagpenge\nA-2;dagpenge\nA-3;kontanthjaelp\n"
     rows = read_links(upload(admin, round_id, content))
     citizen.open(urlsplit(rows[1]["link"]).path)
     citizen.start()
     answer_all(citizen)
-    response = admin.get(f"/admin/rounds/{round_id}/reminders.csv")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert response.get_data(as_text=True) == BOM + "number\r\n1\r\n3\r\n"
-    assert response.headers["Content-Disposition"] == (
-        f'attachment; filename="reminders-round-{round_id}.csv"'
-    )
-    assert "invitations.reminder_list" in audit_actions(app, 461)
-    with app.app_context():
-        assert (
-            db.session.scalar(
-                select(func.count()).select_from(Invitation).where(Invitation.state == "completed")
-            )
-            == 1
-        )
+    assert admin.get(f"/admin/rounds/{round_id}/reminders.csv").status_code == 404
+    page = admin.get(f"/admin/rounds/{round_id}").get_data(as_text=True)
+    assert "reminders.csv" not in page
+    assert "invitations.reminder_list" not in audit_actions(app, 461)
 
 
 def test_response_rate_per_group_hides_groups_under_five(app, admin, make_round, invite):

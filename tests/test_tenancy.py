@@ -25,6 +25,9 @@ ANYONE = {ADMIN, ANALYST, OPERATOR}
 STAFF = {ADMIN, ANALYST}
 GUESSED = 999999
 
+# Links are handed to staff only where an operator allowed it (see conftest).
+pytestmark = pytest.mark.usefixtures("links_allowed")
+
 # Who may use each /admin endpoint, per method. A new route fails
 # test_every_admin_route_is_in_the_access_table until it is added here.
 ACCESS: dict[str, dict[str, set[str]]] = {
@@ -39,7 +42,8 @@ ACCESS: dict[str, dict[str, set[str]]] = {
     "admin.round_preview": {"GET": STAFF},
     "admin.round_preview_frame": {"GET": STAFF},
     "admin.round_invitations": {"GET": {ADMIN}, "POST": {ADMIN}},
-    "admin.round_reminders": {"GET": {ADMIN}},
+    "admin.round_messages": {"GET": {ADMIN}, "POST": {ADMIN}},
+    "admin.round_send": {"GET": {ADMIN}, "POST": {ADMIN}},
     "admin.round_qr": {"GET": STAFF},
     "admin.questions": {"GET": STAFF},
     "admin.new_question": {"GET": {ADMIN}, "POST": {ADMIN}},
@@ -51,6 +55,7 @@ ACCESS: dict[str, dict[str, set[str]]] = {
     "admin.municipality_settings": {"GET": {ADMIN}, "POST": {ADMIN}},
     "admin.background_values": {"GET": {OPERATOR}, "POST": {OPERATOR}},
     "admin.background_value_replace": {"POST": {OPERATOR}},
+    "admin.link_downloads": {"GET": {OPERATOR}, "POST": {OPERATOR}},
 }
 # URL parts that name a municipality's object: another municipality's id must be a 404.
 TENANT_PARTS = {"round_id", "question_id", "user_id"}

@@ -6,6 +6,7 @@ from flask import Flask
 def register_commands(app: Flask) -> None:
     from survey.cli.data import data_group
     from survey.cli.demo import demo_command
+    from survey.cli.municipalities import municipality_group
     from survey.cli.outbox import outbox_group
     from survey.cli.questionnaire import questionnaire_group
     from survey.cli.report import export_command, report_command
@@ -22,3 +23,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(export_command)
     app.cli.add_command(data_group)
     app.cli.add_command(outbox_group)
+    app.cli.add_command(municipality_group)

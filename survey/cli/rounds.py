@@ -24,7 +24,7 @@ from survey.delivery.queue import SendError, queue_send
 from survey.delivery.schedule import to_utc
 from survey.delivery.texts import texts_for
 from survey.ingest.importer import ImportError_, import_history, import_round
-from survey.invitations.issuing import issue_links, open_link
+from survey.invitations.issuing import LinksNotAllowed, hand_out_links, open_link
 from survey.invitations.sendlist import links_csv, parse_send_list
 from survey.models import LocalQuestion, Round
 from survey.models.background import BACKGROUND_VARIABLES
@@ -127,9 +127,16 @@ def invite(round_id: int, count: int | None, send_list, output):
             checked = parse_send_list(send_list.read())
             if not checked.ok:
                 fail_with_problems(checked.errors, "nothing was issued: fix the send list first")
-            links = issue_links(survey_round, checked.rows)
+            rows = checked.rows
         else:
-            links = issue_links(survey_round, [{} for _ in range(count)])
+            rows = [{} for _ in range(count)]
+        try:
+            links = hand_out_links(survey_round, rows)
+        except LinksNotAllowed as error:
+            raise click.ClickException(
+                f"{error} Use `round send`, or let an operator run "
+                f"`flask --app wsgi municipality link-downloads {survey_round.municipality_code} --allow`."
+            ) from None
     # Written once committed: a link in the file always works.
     text = links_csv(links) if send_list is not None else count_links_csv(links)
     output.write(text.lstrip("\ufeff").replace("\r\n", "\n"))

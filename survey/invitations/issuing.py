@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable, Mapping
 
 from flask import current_app, has_request_context, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from survey.core import audit
@@ -52,6 +53,31 @@ def issue_links(
         (number, invitation_link(token), row)
         for (number, token), row in zip(issued, rows, strict=True)
     ]
+
+
+class LinksNotAllowed(PermissionError):
+    """Links may be handed to staff only where an operator has allowed it."""
+
+
+def hand_out_links(
+    survey_round: Round, rows: list[dict[str, str]]
+) -> list[tuple[int, str, dict[str, str]]]:
+    """Links for staff to send themselves (paper letters, their own SMS system).
+
+    Only where an operator allowed it for the municipality: whoever holds a link can answer
+    in the citizen's place, so the round is marked and its results say so. Audited.
+    """
+    if not survey_round.municipality.may_download_links:
+        raise LinksNotAllowed(
+            _(
+                "Links may not be downloaded for %(name)s; Borgerblik sends the invitations.",
+                name=survey_round.municipality.name,
+            )
+        )
+    links = issue_links(survey_round, rows)
+    survey_round.links_handed_out = True
+    audit.record("invitations.links_handed_out", survey_round, details={"count": len(links)})
+    return links
 
 
 def invitation_link(token: str) -> str:

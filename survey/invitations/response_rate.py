@@ -12,9 +12,8 @@ from datetime import date
 from sqlalchemy import case, func, select
 
 from analysis.compare import MIN_N
-from survey.core import audit
 from survey.core.extensions import db
-from survey.models import Invitation, Response, Round
+from survey.models import Invitation, Response
 from survey.models.background import BACKGROUND_VARIABLES
 
 MIN_GROUP = MIN_N  # the same anonymity rule as for answers
@@ -92,21 +91,3 @@ def _pool_small(rates: list[Rate]) -> list[Rate]:
         if pooled.invited >= MIN_GROUP:
             shown.append(pooled)
     return shown
-
-
-def reminder_numbers(round_id: int) -> list[int]:
-    """Invitation numbers not yet completed: for a reminder, revealing no answer."""
-    return list(
-        db.session.scalars(
-            select(Invitation.number)
-            .where(Invitation.round_id == round_id, Invitation.state != "completed")
-            .order_by(Invitation.number)
-        )
-    )
-
-
-def take_reminder_list(survey_round: Round) -> list[int]:
-    """The reminder list as handed to staff: audited, since each one taken is a disclosure."""
-    numbers = reminder_numbers(survey_round.id)
-    audit.record("invitations.reminder_list", survey_round, details={"count": len(numbers)})
-    return numbers

@@ -20,3 +20,14 @@ def change_settings(
             "accessibility_url": municipality.accessibility_url,
         },
     )
+
+
+def allow_link_downloads(municipality: Municipality, allowed: bool) -> None:
+    """An operator's decision: may this municipality's staff download invitation links?"""
+    municipality.may_download_links = allowed
+    audit.record(
+        "municipality.link_downloads",
+        municipality,
+        municipality_code=municipality.code,
+        details={"allowed": allowed},
+    )

@@ -10,6 +10,7 @@ from questionnaires.model import pick_text
 from survey.core.extensions import db
 from survey.core.i18n import ui_languages
 from survey.core.labels import role_label, state_label, type_label, variable_label, verdict_label
+from survey.delivery.schedule import to_local
 from survey.models import Round
 from survey.reporting.format import points, side_text
 from survey.responding.state import load_state
@@ -44,6 +45,14 @@ def signed_percent(share: float) -> str:
 def share_with_ci(side) -> str:
     """62 % (55–69 %), or a note that fewer than 5 answered."""
     return "–" if side is None else side_text(side)
+
+
+def local_time(moment) -> str:
+    """A time as staff read it: Danish local time, e.g. "1.12.2026 09:00"; stored times are UTC."""
+    if moment is None:
+        return "–"
+    local = moment if moment.tzinfo else to_local(moment)
+    return f"{local.day}.{local.month}.{local.year} {local:%H:%M}"
 
 
 def statement_url() -> str | None:
@@ -95,4 +104,5 @@ def init_app(app: Flask) -> None:
             "session_channel": session_channel,
             "field_id": field_id,
             "format_date": format_date,
+            "local_time": local_time,
         }

@@ -28,7 +28,7 @@ try:
 except ImportError:  # the browser fixture skips, or fails in CI
     expect = None
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("links_allowed")]
 
 DESKTOP = {
     "viewport": {"width": 1280, "height": 900},

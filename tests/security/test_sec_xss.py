@@ -39,6 +39,9 @@ from staff import Staff
 from survey.core.extensions import db
 from survey.models import LocalQuestion
 
+# Links are handed to staff only where an operator allowed it (see conftest).
+pytestmark = pytest.mark.usefixtures("links_allowed")
+
 TITLE = "Runde " + HOSTILE
 QUESTION_DA = "Spørgsmål " + HOSTILE
 QUESTION_EN = "Question " + HOSTILE

@@ -20,7 +20,9 @@ def require_login_and_fresh_password():
 from survey.web.admin import (  # noqa: E402, F401
     audit_views,
     background_views,
+    delivery_views,
     invitation_views,
+    link_download_views,
     municipality_views,
     question_views,
     round_views,

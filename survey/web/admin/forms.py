@@ -293,3 +293,20 @@ class MunicipalityForm(FlaskForm):
     def validate_accessibility_url(self, field):
         if field.data and not field.data.strip().startswith("https://"):
             raise ValidationError(_l("The address must begin with https://"))
+
+
+class LinkDownloadsForm(FlaskForm):
+    """An operator allows or forbids a municipality's staff to download invitation links."""
+
+    municipality = SelectField(_l("Municipality"), coerce=int, choices=[])
+    allowed = SelectField(_l("Link downloads"), coerce=int, choices=[])
+
+    @classmethod
+    def with_choices(cls) -> LinkDownloadsForm:
+        form = cls()
+        form.municipality.choices = [
+            (m.code, f"{m.code} {m.name}")
+            for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
+        ]
+        form.allowed.choices = [(0, _("Not allowed (Borgerblik sends)")), (1, _("Allowed"))]
+        return form

@@ -9,8 +9,7 @@ from flask import Response, render_template, request
 from flask_babel import gettext as _
 
 from survey.core.tenancy import get_or_404, requires
-from survey.invitations.issuing import issue_links, open_link
-from survey.invitations.response_rate import take_reminder_list
+from survey.invitations.issuing import hand_out_links, open_link
 from survey.invitations.sendlist import UPLOAD_LIMIT, links_csv, parse_send_list
 from survey.models import Round
 from survey.web.admin import bp
@@ -25,26 +24,20 @@ def round_invitations(round_id: int):
     """Check a send list, or create its links and download them (the only time they exist)."""
     request.max_content_length = UPLOAD_LIMIT
     survey_round = get_or_404(Round, round_id)
+    if not survey_round.municipality.may_download_links:
+        return render_template("admin/links_not_allowed.html", survey_round=survey_round), 403
     form = SendListForm()
     checked = None
     if form.validate_on_submit():
         checked = parse_send_list(form.file.data.read())
         if checked.ok and request.form.get("action") == "create":
-            links = issue_links(survey_round, checked.rows)
+            links = hand_out_links(survey_round, checked.rows)
             filename = f"links-round-{survey_round.id}-{links[0][0]}-{links[-1][0]}.csv"
             return _attachment(links_csv(links), "text/csv", filename, NOT_STORED)
     status = 400 if (form.errors or (checked and checked.errors)) else 200
     return render_template(
         "admin/invitations.html", survey_round=survey_round, form=form, checked=checked
     ), status
-
-
-@bp.get("/rounds/<int:round_id>/reminders.csv")
-@requires("admin")
-def round_reminders(round_id: int):
-    numbers = take_reminder_list(get_or_404(Round, round_id))
-    body = "\ufeffnumber\r\n" + "".join(f"{n}\r\n" for n in numbers)
-    return _attachment(body, "text/csv", f"reminders-round-{round_id}.csv")
 
 
 @bp.get("/rounds/<int:round_id>/qr.<any(svg, png):kind>")

@@ -11,6 +11,7 @@ from questionnaires import find_questionnaire
 from survey.core.extensions import db
 from survey.core.tenancy import get_or_404, requires, scoped
 from survey.delivery.closing import close_and_erase
+from survey.delivery.status import round_status
 from survey.invitations.issuing import open_link
 from survey.invitations.response_rate import response_rate
 from survey.models import LocalQuestion, Round, RoundQuestion
@@ -236,6 +237,7 @@ def _round_context(survey_round: Round, settings_form: RoundForm | None = None) 
         "placement_choices": placement_choices(),
         "button_form": EmptyForm(),
         "rate": response_rate(survey_round.id),
+        "delivery": round_status(survey_round),
         "open_link": open_link(survey_round) if survey_round.open_code else None,
         "editable": survey_round.snapshot is None,
     }
