@@ -11,6 +11,7 @@ DEMO_ENV := BORGERBLIK_DEMO=1
 
 run: install assets translations migrate
 	@$(DEMO_ENV) $(BIN)/flask --app wsgi demo --json > instance/demo.json
+	@$(DEMO_ENV) $(BIN)/flask --app wsgi outbox work --once > /dev/null
 	@$(BIN)/python -c "import json; d = json.load(open('instance/demo.json')); \
 	print('\nBorgerblik is running on http://$(HOST):$(PORT)/'); \
 	print('Citizen link (invitation):', d['citizen_links'][0]); \
@@ -18,6 +19,8 @@ run: install assets translations migrate
 	print('Staff login at http://$(HOST):$(PORT)/login'); \
 	[print('  %-9s %s  %s / %s' % (u['role'], u['municipality'], u['email'], u['password'])) for u in d['users']]; \
 	print('Demo round for its administrator:', d['admin_round_url']); \
+	print('Messages Borgerblik sent to invented citizens (click the links): instance/outbox/'); \
+	print('Deliver due messages again: BORGERBLIK_DEMO=1 $(BIN)/flask --app wsgi outbox work --once'); \
 	print('More links: instance/demo.json\n')"
 	$(DEMO_ENV) $(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers 2 wsgi:app
 

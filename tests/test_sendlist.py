@@ -228,7 +228,7 @@ def test_duplicates_missing_and_unknown_columns_and_values(app, admin, make_roun
     ]
     found = rejected(app, admin, round_id, b"reference;cpr;name\nA-1;x;y\n")
     assert found == [
-        "Ukendte kolonner: cpr, name. Tilladte kolonner: reference, benefit_group, age_band, "
+        "Ukendte kolonner: cpr, name. Tilladte kolonner: reference, mobile, email, benefit_group, age_band, "
         "gender, language, department."
     ]
     found = rejected(

@@ -13,6 +13,8 @@ from sqlalchemy import select
 from questionnaires import find_questionnaire
 from survey.accounts.service import create_user, hash_password
 from survey.core.extensions import db
+from survey.delivery.queue import queue_send
+from survey.delivery.texts import texts_for
 from survey.demo.answers import seed_responses
 from survey.invitations.issuing import invitation_link, open_link, public_base_url
 from survey.invitations.tokens import invitation_hash, resume_hash
@@ -24,10 +26,11 @@ from survey.models import (
     Municipality,
     Response,
     Round,
+    SendBatch,
     Target,
     User,
 )
-from survey.models.base import today
+from survey.models.base import today, utcnow
 from survey.rounds.lifecycle import create_round, freeze, open_round
 from survey.rounds.placement import add_local_question
 
@@ -283,6 +286,21 @@ def _new_round(
     )
 
 
+DEMO_RECIPIENTS = (  # invented: the file transport writes their messages to instance/outbox/
+    {"reference": "demo-sms", "mobile": "4520000001", "benefit_group": "dagpenge"},
+    {"reference": "demo-mail", "email": "borger@example.org", "benefit_group": "kontanthjaelp"},
+    {"reference": "demo-mail-en", "email": "citizen@example.org", "language": "en"},
+)
+
+
+def ensure_demo_messages(survey_round: Round) -> None:
+    """Three invented citizens invited through the outbox, once, with a reminder after 3 days."""
+    if db.session.scalar(select(SendBatch.id).where(SendBatch.round_id == survey_round.id)):
+        return
+    texts = texts_for(survey_round.message_texts, list(survey_round.languages))
+    queue_send(survey_round, [dict(row) for row in DEMO_RECIPIENTS], texts, utcnow(), [3])
+
+
 def ensure_demo() -> dict:
     """Everything the demo needs; returns the links and logins to try it with."""
     survey_round = ensure_demo_round()
@@ -290,6 +308,7 @@ def ensure_demo() -> dict:
     users = ensure_demo_users()
     ensure_background_values()
     ensure_demo_history(survey_round)
+    ensure_demo_messages(survey_round)
     return {
         "municipality": DEMO_MUNICIPALITY,
         "round_id": survey_round.id,

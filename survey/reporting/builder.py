@@ -90,7 +90,7 @@ def build_report(
         generated_on=date.today(),
         comparison=comparison,
         rate=response_rate(survey_round.id),
-        summary=summary_sentences(comparison),
+        summary=[*_handed_out_notice(survey_round, against), *summary_sentences(comparison)],
         themes=sections,
         local=local,
         targets=targets,
@@ -119,3 +119,18 @@ def free_text_answers(
         ).all()
         collected.append((item.text, rows))
     return collected
+
+
+def _handed_out_notice(survey_round: Round, against: Round | None) -> list[str]:
+    """Where staff downloaded the links, anyone holding one could answer in a citizen's place:
+    every format of the report says so, first."""
+    handed_out = [r.title for r in (survey_round, against) if r is not None and r.links_handed_out]
+    if not handed_out:
+        return []
+    return [
+        _(
+            "Invitation links for %(rounds)s were handed out to staff instead of being sent by "
+            "Borgerblik; someone holding a link could have answered in a citizen's place.",
+            rounds=" and ".join(f"“{title}”" for title in handed_out),
+        )
+    ]

@@ -41,6 +41,7 @@ def overview():
         variables=BACKGROUND_VARIABLES,
         chosen={"round": survey_round.id, "against": against.id if against else None, "by": by},
         current_round_closed=survey_round.state == "closed",
+        links_handed_out=survey_round.links_handed_out,
         **shown.context(),
     )
 
