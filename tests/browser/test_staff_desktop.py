@@ -57,6 +57,7 @@ EASY_EN = "The work placement made me want to look for a job."
 LOCAL_PAGE_DA = "Spørgsmål fra Odense Kommune"
 LOCAL_PAGE_EN = "Questions from Odense Municipality"
 SEND_LIST = "reference;benefit_group\r\nA-101;kontanthjaelp\r\nA-102;dagpenge\r\nA-103;\r\n"
+DELIVERY_LIST = "reference;mobile;email\r\nB-1;+45 20 12 34 56;\r\nB-2;;borger@example.org\r\n"
 FRAME_WIDTH = 375
 
 
@@ -276,7 +277,7 @@ def admin_builds_a_round(desktop, new_phone, app, visit: Callable) -> int:
     press(page, "Åbn runden")
     expect(flash(page)).to_contain_text("Runden er åben. Dens spørgsmål er nu låst.")
     visit("round-open", page)
-    follow(page, "Upload en udsendelsesliste, og opret links")
+    follow(page, "Hent links i stedet (tilladt af driften)")
     expect(h1(page)).to_have_text(f"Invitationslinks til {ROUND_TITLE}")
     visit("invitations", page)
     upload(page, SEND_LIST)
@@ -320,6 +321,29 @@ def admin_builds_a_round(desktop, new_phone, app, visit: Callable) -> int:
             Response.round_id == round_id, Response.completed.is_(True)
         )
         assert db.session.scalar(completed) == 1
+
+    # Borgerblik sends invitations itself: the texts, then a send list with contact data.
+    follow(page, "Tekster til invitationer og påmindelser")
+    expect(h1(page)).to_have_text("Tekster til invitationer og påmindelser")
+    expect(page.get_by_role("table")).to_contain_text("SMS-dele")
+    visit("messages", page)
+    follow(page, "Tilbage til runden")
+    follow(page, "Send invitationer på SMS eller e-mail")
+    expect(h1(page)).to_have_text(f"Send invitationer til {ROUND_TITLE}")
+    visit("send", page)
+    send_list = page.get_by_label("Udsendelsesliste (CSV eller Excel)")
+    file = {"name": "liste.csv", "mimeType": "text/csv", "buffer": DELIVERY_LIST.encode()}
+    send_list.set_input_files(file)
+    page.get_by_label("Første påmindelse, dage efter").fill("4")
+    press(page, "Tjek og se beskederne")
+    expect(page.locator("#send-preview")).to_contain_text("2 borgere bliver inviteret")
+    expect(page.locator("#send-preview")).to_contain_text("1 på SMS og 1 på e-mail")
+    visit("send-checked", page)
+    page.get_by_label("Udsendelsesliste (CSV eller Excel)").set_input_files(file)
+    press(page, "Send")
+    expect(flash(page)).to_contain_text("4 beskeder planlagt.")
+    expect(page.locator("#delivery + table")).to_contain_text("Venter")
+    visit("round-delivery", page)
     return round_id
 
 
@@ -503,6 +527,10 @@ EVERY_STAFF_PAGE = {
     "round-draft-questions",
     "round-open",
     "round-response-rate",
+    "messages",
+    "send",
+    "send-checked",
+    "round-delivery",
     "preview",
     "preview-english",
     "questions",

@@ -60,7 +60,7 @@ class SendForm(FlaskForm):
         validators=[FileRequired(_l("Choose a CSV or Excel file."))],
     )
     send_on = DateField(_l("Send on (date)"), validators=[Optional()])
-    send_time = TimeField(_l("at (Danish time)"), validators=[Optional()], default=time(9, 0))
+    send_time = TimeField(_l("at (Danish time)"), validators=[Optional()])
     reminder_1 = IntegerField(
         _l("First reminder, days after"), validators=[Optional(), NumberRange(1, MAX_REMINDER_DAYS)]
     )
@@ -73,7 +73,8 @@ class SendForm(FlaskForm):
     )
 
     def send_at(self) -> datetime:
-        """UTC; today at the chosen time when no date is given, now when neither is."""
+        """UTC: now when neither date nor time is given; a date alone means 09:00 that day,
+        a time alone means today."""
         if self.send_on.data is None and self.send_time.data is None:
             return utcnow()
         day: date = self.send_on.data or to_local(utcnow()).date()
