@@ -34,6 +34,8 @@ CURRENT_COLOUR = "#08306b"
 PREVIOUS_COLOUR = "#9ecae1"
 BENCHMARK_COLOUR = "#000000"
 STYLE: dict[RcKeyType, Any] = {
+    # Staff text ($...$ in a title) must never be read as mathtext: it made every chart fail.
+    "text.parse_math": False,
     "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
     "font.size": 10,

@@ -309,6 +309,7 @@ def server_env(db: BenchDatabase, keys: dict[str, str]) -> dict[str, str]:
         if k not in {"BORGERBLIK_DEMO", "FLASK_DEBUG", "PUBLIC_BASE_URL"}
     }
     env.update(keys)
+    env["PUBLIC_BASE_URL"] = "http://127.0.0.1"  # links are counted, never followed
     env["DATABASE_URL"] = db.url
     env["INSECURE_COOKIES"] = "1"  # plain http on loopback; production would keep Secure
     env["PYTHONUNBUFFERED"] = "1"

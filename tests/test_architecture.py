@@ -85,9 +85,15 @@ def test_views_read_posted_fields_only_through_forms():
                 and isinstance(func.value, ast.Attribute)
                 and func.value.attr == "form"
             ):
-                key = call.args[0].value if call.args and isinstance(call.args[0], ast.Constant) else None
+                key = (
+                    call.args[0].value
+                    if call.args and isinstance(call.args[0], ast.Constant)
+                    else None
+                )
                 if key != "action" and (path.name, key) not in ALLOWED_FORM_READS:
-                    reads.append(f"{path.relative_to(ROOT)}:{call.lineno} form.{func.attr}({key!r})")
+                    reads.append(
+                        f"{path.relative_to(ROOT)}:{call.lineno} form.{func.attr}({key!r})"
+                    )
     assert reads == []
 
 

@@ -28,7 +28,8 @@ ENVIRONMENT = (
 def clean_env(monkeypatch):
     for name in ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CONTACT_KEY", "c" * 32)  # its own test below removes it
+    monkeypatch.setenv("CONTACT_KEY", "c" * 32)  # their own tests below remove them
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://borgerblik.example")
     return monkeypatch
 
 

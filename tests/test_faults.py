@@ -111,6 +111,7 @@ def production_app(tmp_path, monkeypatch):
             "SECRET_KEY": "faults-secret",
             "TOKEN_KEY": "faults-token-key",
             "CONTACT_KEY": "faults-contact-key",
+            "PUBLIC_BASE_URL": "http://localhost",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/faults.sqlite",
             "SESSION_COOKIE_SECURE": False,
         }

@@ -47,7 +47,11 @@ def password_problems(password: str, email: str = "") -> list[str]:
 
 
 def create_user(
-    email: str, role: str, municipality_code: int | None, password: str | None = None
+    email: str,
+    role: str,
+    municipality_code: int | None,
+    password: str | None = None,
+    sees_every_municipality: bool = True,
 ) -> tuple[User, str]:
     """Create a staff user; returns the user and the password (generated if not given)."""
     email = normalise_email(email)
@@ -59,8 +63,17 @@ def create_user(
         municipality_code = None
     elif municipality_code is None or db.session.get(Municipality, municipality_code) is None:
         raise AccountError(_("Admins and analysts must belong to a municipality."))
-    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
-        raise AccountError(_("A user with this e-mail address already exists."))
+    owner = db.session.execute(
+        select(User.municipality_code).where(func.lower(User.email) == email)
+    ).first()
+    if owner is not None:
+        if sees_every_municipality or owner.municipality_code == municipality_code:
+            raise AccountError(_("A user with this e-mail address already exists."))
+        # Whether the address is an account elsewhere (another municipality, an operator) is
+        # not a municipality's administrator's to learn.
+        raise AccountError(
+            _("This e-mail address cannot be given an account here. Ask your operator.")
+        )
     one_time = password is None
     password = password or secrets.token_urlsafe(12)
     problems = password_problems(password, email)

@@ -55,6 +55,15 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             )
         contact_key = _instance_secret(instance_path, "contact_key")
 
+    public_base_url = (
+        overrides.get("PUBLIC_BASE_URL") or os.environ.get("PUBLIC_BASE_URL", "")
+    ).rstrip("/")
+    if not public_base_url and not relaxed:
+        # Links in messages must not follow a request's Host header, which anyone can set.
+        raise ConfigError(
+            "PUBLIC_BASE_URL is not set; it is the address citizens reach, used in every link."
+        )
+
     production = not relaxed
     config: dict[str, Any] = {
         "SECRET_KEY": secret,
@@ -83,7 +92,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # a citizen may pause for hours; the session bounds it
         "BABEL_DEFAULT_LOCALE": "da",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent.parent / "translations"),
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        "PUBLIC_BASE_URL": public_base_url,
         "DEMO": demo,
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),  # reverse proxies in front
         "JSON_LOGS": _flag("JSON_LOGS") or production,
@@ -97,6 +106,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SECURE": production and not _flag("INSECURE_COOKIES"),
     }
     config.update(overrides)
+    config["PUBLIC_BASE_URL"] = public_base_url
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     return config
 

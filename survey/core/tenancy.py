@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import Select, false, select
 from werkzeug.datastructures import MultiDict
@@ -78,6 +78,9 @@ def requires(*roles: str):
                 from survey.core.extensions import login_manager
 
                 return login_manager.unauthorized()
+            if current_user.must_change_password:
+                # A one-time password opens nothing but the page that replaces it.
+                return redirect(url_for("auth.password"))
             if current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)

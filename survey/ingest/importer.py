@@ -7,6 +7,7 @@ is imported until the file is clean.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -15,6 +16,7 @@ from sqlalchemy import insert, select
 from questionnaires import Item, Questionnaire
 from survey.core import audit
 from survey.core.extensions import db
+from survey.ingest.cpr import contains_cpr
 from survey.ingest.table import FORMULA_START, TableError, read_table
 from survey.models import Answer, HistoricalResult, Municipality, Response, Round
 from survey.models.background import BACKGROUND_VARIABLES
@@ -23,6 +25,7 @@ from survey.rounds.lifecycle import create_round
 from survey.settings.background import CODE_PATTERN, permitted_values
 
 MAX_ERRORS = 200
+CPR_PROBLEM = "this looks like a CPR number; CPR numbers must not be imported"
 MULTI_SEPARATOR = re.compile(r"[|+]")
 PERIOD_PATTERN = re.compile(r"^(\d{4})(?:H[12]|-\d{2})?$")
 
@@ -88,7 +91,7 @@ def check_respondent_file(
         result.add(
             f"row 1, column {name}: not an item of {questionnaire.key} nor a background variable"
         )
-    duplicated = sorted({name for name in header if header.count(name) > 1})
+    duplicated = sorted(name for name, times in Counter(header).items() if times > 1)
     for name in duplicated:
         result.add(f"row 1, column {name}: named more than once")
     if not any(name in items for name in header):
@@ -105,6 +108,10 @@ def check_respondent_file(
             continue
         row: dict[str, str] = {}
         for name, raw in zip(header, cells, strict=True):
+            if contains_cpr(raw):
+                if not result.add(f"row {row_number}, column {name}: {CPR_PROBLEM}"):
+                    return result
+                continue
             if name in BACKGROUND_VARIABLES:
                 code = raw.strip().lower()
                 if not code:
@@ -215,6 +222,11 @@ def import_history(municipality: Municipality, data: bytes) -> int:
             problems.append(f"row {row_number}: {len(cells)} cells, but {len(header)} columns")
             continue
         cell = dict(zip(header, (c.strip() for c in cells), strict=True))
+        problems.extend(
+            f"row {row_number}, column {name}: {CPR_PROBLEM}"
+            for name, value in cell.items()
+            if contains_cpr(value)
+        )
         period_match = PERIOD_PATTERN.match(cell["period"])
         if not CODE_PATTERN.match(cell["compare_key"]) and not re.match(
             r"^[a-z][a-z0-9_.]*$", cell["compare_key"]

@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from survey.ingest.cpr import contains_cpr
 from survey.ingest.table import FORMULA_START, TableError, read_table
 from survey.invitations.contacts import normalise_email, normalise_mobile
 from survey.models.background import BACKGROUND_VARIABLES
@@ -28,7 +30,6 @@ MOBILE, EMAIL = "mobile", "email"
 CONTACT_COLUMNS = (MOBILE, EMAIL)
 COLUMNS = (REFERENCE, *CONTACT_COLUMNS, *BACKGROUND_VARIABLES)
 REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9_.:/-]{1,64}$")
-CPR_LIKE = re.compile(r"^\d{6}-?\d{4}$")
 
 
 @dataclass
@@ -79,7 +80,7 @@ def parse_send_list(data: bytes, for_sending: bool = False) -> SendList:
         result.errors.append(
             _('The column "reference" is missing (your own id for each row, not a CPR number).')
         )
-    duplicated = {name for name in header if header.count(name) > 1}
+    duplicated = {name for name, times in Counter(header).items() if times > 1}
     if duplicated:
         result.errors.append(
             _("Columns named more than once: %(names)s.", names=", ".join(sorted(duplicated)))
@@ -128,6 +129,11 @@ def _check_row(line_number, cells, header, permitted, seen_references, result) -
     for name, raw in zip(header, cells, strict=True):
         value = raw.strip()
         where = _("Row %(row)d, column %(column)s", row=line_number, column=name)
+        if contains_cpr(value) and name != REFERENCE:
+            result.errors.append(
+                where + ": " + _("this looks like a CPR number; CPR numbers must not be uploaded.")
+            )
+            continue
         if name in CONTACT_COLUMNS:
             _check_contact(name, value, where, row, result)
             continue
@@ -139,7 +145,7 @@ def _check_row(line_number, cells, header, permitted, seen_references, result) -
         if name == REFERENCE:
             if not value:
                 result.errors.append(where + ": " + _("the reference is empty."))
-            elif CPR_LIKE.match(value):
+            elif contains_cpr(value):
                 result.errors.append(
                     where
                     + ": "

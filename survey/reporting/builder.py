@@ -16,6 +16,7 @@ from survey.comparison.service import build_comparison, period_label
 from survey.comparison.targets import THEME_PREFIX, indicators_with_targets, target_table
 from survey.comparison.themes import LOCAL, group_by_theme
 from survey.core.extensions import db
+from survey.ingest.cpr import mask_cpr
 from survey.invitations.response_rate import ResponseRate, response_rate
 from survey.models import Answer, Response, Round
 from survey.rounds.definition import round_definition
@@ -117,7 +118,8 @@ def free_text_answers(
             )
             .order_by(Answer.value)
         ).all()
-        collected.append((item.text, rows))
+        # A CPR number a citizen wrote in a comment never reaches a report.
+        collected.append((item.text, [mask_cpr(comment) for comment in rows]))
     return collected
 
 

@@ -4,8 +4,6 @@ leave the same trace in the audit trail."""
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -68,10 +66,10 @@ def answers_download(survey_round: Round, fmt: str, delimiter: str = ",") -> Dow
     if fmt == "sav":
         return Download(_sav_bytes(survey_round), "application/x-spss-sav", f"{name}.sav")
     if fmt == "codebook":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")  # Excel reads UTF-8 only with a byte order mark
-        csv.writer(buffer).writerows(exports.codebook_rows(round_definition(survey_round)))
-        return Download(buffer.getvalue(), "text/csv; charset=utf-8", f"{name}-kodebog.csv")
+        lines = exports.codebook_rows(round_definition(survey_round))
+        # Excel reads UTF-8 only with a byte order mark.
+        body = "\ufeff" + "".join(exports.csv_line(line, ",") for line in lines)
+        return Download(body, "text/csv; charset=utf-8", f"{name}-kodebog.csv")
     raise ValueError(f"unknown export format: {fmt}")
 
 

@@ -7,10 +7,9 @@ Every cell that a spreadsheet would run as a formula is neutralised.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from sqlalchemy import func, select
 
@@ -103,18 +102,27 @@ def export_csv(survey_round: Round, delimiter: str = ",") -> Iterator[str]:
     return _csv_chunks(survey_round.id, definition, plan, delimiter)
 
 
+def csv_line(cells: Iterable[object], delimiter: str) -> str:
+    """One CSV line in which a cell holding either delimiter is quoted.
+
+    Danish Excel splits on ";" and English on ",": a comma file's unquoted "x;=1+1" was a
+    formula in a Danish spreadsheet. Formulas themselves are neutralised by safe_cell.
+    """
+    out = []
+    for cell in cells:
+        text = "" if cell is None else str(safe_cell(cell))
+        if any(c in text for c in ',;"\r\n'):
+            text = '"' + text.replace('"', '""') + '"'
+        out.append(text)
+    return delimiter.join(out) + "\r\n"
+
+
 def _csv_chunks(
     round_id: int, definition: Questionnaire, plan: dict, delimiter: str
 ) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(columns(definition, plan))
-    yield "\ufeff" + buffer.getvalue()
+    yield "\ufeff" + csv_line(columns(definition, plan), delimiter)
     for row in rows(round_id, definition, plan):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([safe_cell(value) if value is not None else "" for value in row])
-        yield buffer.getvalue()
+        yield csv_line(row, delimiter)
 
 
 def export_xlsx(survey_round: Round) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
@@ -19,6 +20,9 @@ DECIMAL = "0.0"
 P_FORMAT = "0.000"
 
 
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
 def safe_cell(value):
     """Text that a spreadsheet would run as a formula is prefixed with an apostrophe, and
     control characters a worksheet cannot hold (openpyxl refuses the file) are dropped."""
@@ -30,7 +34,8 @@ def safe_cell(value):
 
 
 def _sheet(workbook: Workbook, title: str, header: list[str], widths: list[int]):
-    sheet = workbook.create_sheet(title=title[:31])
+    # A worksheet's name may not hold []:*?/\ (openpyxl refuses the whole file).
+    sheet = workbook.create_sheet(title=SHEET_NAME_FORBIDDEN.sub(" ", title)[:31] or "-")
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)

@@ -20,7 +20,12 @@ def users():
     form = UserForm.for_staff()
     if form.validate_on_submit():
         try:
-            user, password = create_user(form.email.data, form.role.data, form.municipality_code())
+            user, password = create_user(
+                form.email.data,
+                form.role.data,
+                form.municipality_code(),
+                sees_every_municipality=current_user.role == "operator",
+            )
         except AccountError as error:
             form.email.errors.append(str(error))
         else:
