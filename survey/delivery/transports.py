@@ -9,6 +9,7 @@ an address or a message text.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import smtplib
 import ssl
@@ -16,7 +17,6 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -108,7 +108,10 @@ class SmtpMail:
         mail["To"] = message.recipient
         mail["Subject"] = message.subject
         domain = self.mail_from.rsplit("@", 1)[-1].strip(">") or "borgerblik.local"
-        mail["Message-ID"] = make_msgid(idstring=f"outbox-{message.reference}", domain=domain)
+        # The same on every attempt (a resend is the same message), unique across
+        # installations: the text holds the citizen's own link.
+        digest = hashlib.sha256(f"{message.recipient}\n{message.text}".encode()).hexdigest()
+        mail["Message-ID"] = f"<outbox-{message.reference}.{digest[:24]}@{domain}>"
         mail.set_content(message.text)
         if message.html:
             mail.add_alternative(message.html, subtype="html")

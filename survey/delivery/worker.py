@@ -95,10 +95,17 @@ def work(
     return tally
 
 
+def _write_lock() -> None:
+    """On SQLite, begin with the write lock (BEGIN IMMEDIATE), as a writing request does: a
+    transaction that reads first and writes later fails at once with "database is locked"
+    when another connection wrote in between, whatever the busy timeout."""
+    if dialect_name() == "sqlite":
+        db.session.connection(execution_options={"sqlite_immediate": True})
+
+
 def _claim(now: datetime) -> list[int]:
     with unit_of_work(actor=ACTOR):
-        if dialect_name() == "sqlite":
-            db.session.connection(execution_options={"sqlite_immediate": True})
+        _write_lock()
         due = (
             select(OutboxMessage.id)
             .where(
@@ -125,7 +132,8 @@ def _claim(now: datetime) -> list[int]:
 
 def _deliver(message_id: int, now: datetime, via: dict[str, Transport], tally: Tally) -> None:
     with unit_of_work(actor=ACTOR):
-        outgoing = _prepare(message_id, now)
+        _write_lock()
+        outgoing = _prepare(message_id, now, tally)
     if outgoing is None:
         return
     channel, message = outgoing
@@ -139,7 +147,7 @@ def _deliver(message_id: int, now: datetime, via: dict[str, Transport], tally: T
         _record(message_id, now, tally, reference=reference)
 
 
-def _prepare(message_id: int, now: datetime) -> tuple[str, Outgoing] | None:
+def _prepare(message_id: int, now: datetime, tally: Tally) -> tuple[str, Outgoing] | None:
     """The message to send, or None when it is not to be sent now (and why is recorded)."""
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.state != "sending":
@@ -155,7 +163,7 @@ def _prepare(message_id: int, now: datetime) -> tuple[str, Outgoing] | None:
         return None
     if message.sequence > 0 and invitation.state == "completed":
         _finish(message, "skipped", now)  # a reminder goes only to those who have not answered
-        _erase_if_done(invitation, now)
+        _erase_if_done(invitation.id, now, tally)
         return None
     if message.channel == "sms" and sms_allowed_from(now) > now:
         message.state, message.claimed_until = "waiting", None
@@ -165,6 +173,8 @@ def _prepare(message_id: int, now: datetime) -> tuple[str, Outgoing] | None:
         contact = unseal(invitation.sealed)
     except SealError as error:
         _finish(message, "failed", now, str(error))
+        tally.failed += 1
+        _erase_if_done(invitation.id, now, tally)
         return None
     language = invitation.language if invitation.language in batch.texts else None
     language = language or "da"
@@ -174,6 +184,8 @@ def _prepare(message_id: int, now: datetime) -> tuple[str, Outgoing] | None:
     recipient = contact.mobile if message.channel == "sms" else contact.email
     if not recipient:
         _finish(message, "failed", now, "no address for this channel")
+        tally.failed += 1
+        _erase_if_done(invitation.id, now, tally)
         return None
     if message.channel == "sms":
         return "sms", Outgoing(str(message.id), recipient, text)
@@ -199,8 +211,24 @@ def _record(
     retry: str | None = None,
 ) -> None:
     with unit_of_work(actor=ACTOR):
+        _write_lock()
         message = db.session.get(OutboxMessage, message_id)
-        if message is None or message.state != "sending":
+        if message is None:
+            return
+        if message.state != "sending":
+            # The gateway's delivery receipt came before this record (or another worker
+            # took the message over): that outcome stands, and the contact data still goes
+            # once nothing is left to send.
+            if (
+                message.state == "delivered"
+                and message.sent_at is None
+                and not failed
+                and not retry
+            ):
+                message.attempts += 1
+                message.sent_at, message.gateway_ref = now, message.gateway_ref or reference
+                tally.delivered += 1
+            _erase_if_done(message.invitation_id, now, tally)
             return
         message.attempts += 1
         message.claimed_until = None
@@ -215,9 +243,7 @@ def _record(
         else:
             _finish(message, "failed", now, (failed or retry or "")[:200])
             tally.failed += 1
-        invitation = db.session.get(Invitation, message.invitation_id)
-        if invitation is not None and _erase_if_done(invitation, now):
-            tally.erased[invitation.round_id] += 1
+        _erase_if_done(message.invitation_id, now, tally)
 
 
 def _finish(message: OutboxMessage, state: str, now: datetime, error: str | None = None) -> None:
@@ -226,9 +252,11 @@ def _finish(message: OutboxMessage, state: str, now: datetime, error: str | None
         message.error = error[:200]
 
 
-def _erase_if_done(invitation: Invitation, now: datetime) -> bool:
-    """Erase the contact data once no message of the invitation is left to send."""
-    if invitation.sealed is None:
+def _erase_if_done(invitation_id: int, now: datetime, tally: Tally) -> bool:
+    """Erase the contact data once no message of the invitation is left to send (counted
+    in the tally, for the audit trail)."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.sealed is None:
         return False
     left = db.session.execute(
         select(func.count()).where(
@@ -239,6 +267,7 @@ def _erase_if_done(invitation: Invitation, now: datetime) -> bool:
     if left:
         return False
     invitation.sealed, invitation.contact_erased_on = None, now.date()
+    tally.erased[invitation.round_id] += 1
     return True
 
 
@@ -248,7 +277,17 @@ def _erase_closed_rounds(now: datetime, tally: Tally) -> None:
         round_ids = db.session.scalars(
             select(Invitation.round_id).where(Invitation.sealed.is_not(None)).distinct()
         ).all()
-        for round_id in round_ids:
+        closed = [
+            round_id
+            for round_id in round_ids
+            if (survey_round := db.session.get(Round, round_id)) is not None
+            and availability(survey_round) == "closed"
+        ]
+    if not closed:
+        return
+    with unit_of_work(actor=ACTOR):
+        _write_lock()  # the look-up above is a scan: it does not hold the write lock
+        for round_id in closed:
             survey_round = db.session.get(Round, round_id)
             if survey_round is not None and availability(survey_round) == "closed":
                 tally.erased[round_id] += erase_round_contacts(survey_round, now)
@@ -278,6 +317,7 @@ def _audit_erasures(tally: Tally) -> None:
     if not tally.erased:
         return
     with unit_of_work(actor=ACTOR):
+        _write_lock()
         for round_id, count in tally.erased.items():
             survey_round = db.session.get(Round, round_id)
             if survey_round is not None and count:
