@@ -312,6 +312,8 @@ def server_env(db: BenchDatabase, keys: dict[str, str]) -> dict[str, str]:
     env["PUBLIC_BASE_URL"] = "http://127.0.0.1"  # links are counted, never followed
     env["DATABASE_URL"] = db.url
     env["INSECURE_COOKIES"] = "1"  # plain http on loopback; production would keep Secure
+    # Every simulated citizen comes from 127.0.0.1: no limit on open-link sheets per address.
+    env["OPEN_LINK_COMPLETIONS_PER_ADDRESS"] = "1000000 per minute"
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -330,7 +332,10 @@ def make_app(db: BenchDatabase, keys: dict[str, str]):
         sys.path.insert(0, str(ROOT))
     from survey import create_app
 
-    return create_app({**keys, "SQLALCHEMY_DATABASE_URI": db.url})
+    # Production settings want the public address (links are counted, never followed).
+    return create_app(
+        {**keys, "SQLALCHEMY_DATABASE_URI": db.url, "PUBLIC_BASE_URL": "http://127.0.0.1"}
+    )
 
 
 def prepare_round(app, invited: int) -> tuple[int, str, list[str]]:

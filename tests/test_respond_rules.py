@@ -371,23 +371,34 @@ def test_back_goes_to_the_previous_page_and_keeps_answers(app, started):
 
 
 def test_resume_in_a_new_browser_lands_where_the_citizen_left_off(app, started, token, new_citizen):
+    """Another browser continues forward only (issue 11): it resumes where the citizen left
+    off, but the pages answered in the browser that started the sheet stay out of its
+    reach. (This test used to check that the new browser was shown the earlier answers.)"""
     meeting = answers_for(MEETING, "5")
     goals = answers_for(GOALS, "2", own="0")
     post_ok(started, meeting, expect="goals")
     post_ok(started, goals, expect="conversation")
 
-    later = new_citizen()  # another phone, or the same phone a week later
+    later = new_citizen()  # another phone, or the same phone with its cookies cleared
     assert later.open(f"/s/{token}").headers["Location"] == "/svar"
     landing = later.get("/svar").get_data(as_text=True)
     assert "Velkommen tilbage. Dine svar fra før er gemt." in landing
+    assert "Du begyndte på en anden telefon eller computer." in landing
     assert ">Fortsæt</button>" in landing
     later.start()
     assert later.page_key == "conversation"
-    later.location = "/svar/side/meeting"
-    assert parsed(later.get()).checked() == {code: [v] for code, v in meeting.items()}
-    later.location = "/svar/side/goals"
-    assert parsed(later.get()).checked() == {code: [v] for code, v in goals.items()}
+    page = later.get().get_data(as_text=True)
+    assert 'value="back"' not in page  # "Tilbage" would lead to a locked page
+    for locked in ("meeting", "goals"):
+        later.location = f"/svar/side/{locked}"
+        response = later.get()
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/svar/side/conversation"
+    assert saved_answers(app) == {**meeting, **goals}
     assert response_count(app) == 1
+    # The browser that started the sheet still sees and changes everything.
+    started.location = "/svar/side/meeting"
+    assert parsed(started.get()).checked() == {code: [v] for code, v in meeting.items()}
 
 
 def test_a_completed_link_says_kindly_that_it_was_used(app, started, token, new_citizen):
@@ -741,9 +752,18 @@ def test_each_visitor_of_the_open_link_gets_a_fresh_sheet_kept_in_their_session(
     first.location = "/svar/side/meeting"
     assert parsed(first.get()).checked() == {code: ["5"] for code in MEETING}
     assert response_count(app) == 2
-    # After sending, the next scan on the same phone begins a new, empty sheet.
+    # After sending, the next scan on the same phone says so (issue 11: one sheet per
+    # browser; this test used to expect a new sheet at once) and offers someone else a
+    # new, empty sheet, which they must ask for.
     finish(first)
-    first.open(f"/o/{code}")
+    answered = first.open(f"/o/{code}")
+    assert answered.status_code == 200
+    html = answered.get_data(as_text=True)
+    assert "<h1>Du har allerede svaret på denne telefon</h1>" in html
+    assert first.client.get("/svar").headers["Location"] == "/svar/tak"
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    someone_else = first.client.post(f"/o/{code}/ny", data={"csrf_token": csrf})
+    assert someone_else.status_code == 303 and someone_else.headers["Location"] == "/svar"
     assert ">Start</button>" in first.get("/svar").get_data(as_text=True)
     first.start()
     assert first.page_key == "meeting"

@@ -101,6 +101,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_ATTEMPTS_PER_ADDRESS": "20 per 10 minutes",
         "LOGIN_ATTEMPTS_PER_ACCOUNT": "5 per 10 minutes",
+        # Sheets sent through one round's open links from one address: a waiting room
+        # behind one address stays well within it, a script sending sheet after sheet not.
+        "OPEN_LINK_COMPLETIONS_PER_ADDRESS": os.environ.get(
+            "OPEN_LINK_COMPLETIONS_PER_ADDRESS", "10 per minute;60 per hour"
+        ),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production and not _flag("INSECURE_COOKIES"),

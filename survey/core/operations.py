@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from survey.core.extensions import db
 
 # Paths whose second segment is a secret (invitation tokens, open-link codes).
-SECRET_PATHS = ("/s/", "/o/")
+SECRET_PATHS = ("/s/", "/o/", "/k/")
 
 
 class JsonFormatter(logging.Formatter):

@@ -88,6 +88,11 @@ def open_link(survey_round: Round) -> str:
     return _absolute("respond.enter_open_link", code=survey_round.open_code)
 
 
+def kiosk_link(survey_round: Round) -> str:
+    """The open link for a shared tablet in the waiting room: never resumes, clears itself."""
+    return _absolute("respond.enter_kiosk_link", code=survey_round.open_code)
+
+
 def public_base_url() -> str:
     """Where citizens reach this installation; from a request, or PUBLIC_BASE_URL, or PORT."""
     configured = current_app.config.get("PUBLIC_BASE_URL")

@@ -35,3 +35,20 @@ def resume_hash(secret: str) -> str:
 
 def looks_like_token(value: str) -> bool:
     return bool(TOKEN_PATTERN.match(value))
+
+
+def device_hash(device: str, response_id: str) -> str:
+    """Ties an unfinished sheet to the browser that started it; erased on completion.
+
+    Keyed with the sheet's id, so one browser's sheets do not share a hash.
+    """
+    return keyed_hash("device", f"{device}:{response_id}")
+
+
+def same_hash(stored: str | None, computed: str) -> bool:
+    return stored is not None and hmac.compare_digest(stored, computed)
+
+
+def address_key(address: str) -> str:
+    """A client address as the rate limiter counts it: keyed, never the address itself."""
+    return keyed_hash("address", address)[:32]

@@ -7,7 +7,7 @@ from survey.models.delivery import OutboxMessage, SendBatch
 from survey.models.invitation import Invitation
 from survey.models.municipality import Municipality
 from survey.models.question import LocalQuestion
-from survey.models.response import Answer, Response
+from survey.models.response import Answer, OpenLinkHour, Response
 from survey.models.results import HistoricalResult, Target
 from survey.models.round import Round, RoundQuestion
 from survey.models.user import ROLES, User
@@ -22,6 +22,7 @@ __all__ = [
     "Invitation",
     "LocalQuestion",
     "Municipality",
+    "OpenLinkHour",
     "OutboxMessage",
     "Response",
     "Round",

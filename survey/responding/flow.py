@@ -4,6 +4,11 @@ what happens next. The view only turns the outcome into HTTP.
 Outcomes: show a page (with its answers and any errors), or go to another step (the
 landing page, a page of questions, the thank-you page). Saving and completing happen
 here; the request's one commit happens after the view returns.
+
+A browser that did not start the sheet (Journey.own_device) continues forward only: a
+page already answered is treated like a page not shown, for showing and for posting
+alike, and "Back" does not go to one. Sheets sent through the open links count against
+the sending address (open_link), and past its limit are refused with the page kept.
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ from werkzeug.datastructures import MultiDict
 
 from questionnaires import Page
 from survey.responding import journey as sheets
-from survey.responding.answers import TamperedPost, read_page_post
+from survey.responding import open_link
+from survey.responding.answers import PageInput, TamperedPost, read_page_post
 from survey.responding.journey import Journey
-from survey.responding.state import CitizenState
+from survey.responding.state import CitizenState, remember_answered
 
 LANDING, PAGE, THANKS = "landing", "page", "thanks"
+BUSY = "busy"  # Show.notice: too many sheets from this address just now
 
 
 @dataclass(frozen=True)
@@ -33,21 +40,25 @@ class GoTo:
 
 @dataclass(frozen=True)
 class Show:
-    """Render a page of questions; status 422 when the post had answers to correct."""
+    """Render a page of questions; status 422 when the post had answers to correct, 429
+    when the sheet could not be sent yet (notice BUSY)."""
 
     page: Page
     answers: Mapping[str, str]
     errors: Mapping[str, str] = field(default_factory=dict)
     status: int = 200
+    notice: str | None = None
 
 
-def start(journey: Journey, state: CitizenState, language: str) -> GoTo:
+def start(journey: Journey, state: CitizenState, language: str, device: str) -> GoTo:
     """ "Start" on the landing page: the sheet is made once; continue where the citizen was."""
     if sheets.invitation_completed(state):
         return GoTo(THANKS)
     if journey.response is None:
-        journey.response = sheets.start_response(journey.survey_round, state, language)
-    return GoTo(PAGE, journey.resume_page().key)
+        journey.response = sheets.start_response(journey.survey_round, state, language, device)
+        # Another browser may have started the same sheet a moment before.
+        journey.own_device = sheets.started_on(journey.response, device)
+    return _resume(journey)
 
 
 def page(
@@ -56,36 +67,104 @@ def page(
     key: str,
     form: MultiDict | None,
     language: str,
+    address: str = "",
 ) -> GoTo | Show:
-    """A page of questions shown (`form` None) or posted; raises TamperedPost on forged posts."""
+    """A page of questions shown (`form` None) or posted; raises TamperedPost on forged posts.
+
+    `address` is the client's address, counted (as a keyed hash) when an open link's
+    sheet is sent.
+    """
     if journey.response is None:
         return _without_sheet(state, posted=form is not None)
     current = {p.key: p for p in journey.definition.visible_pages(journey.answers)}.get(key)
     if current is None:
         if form is not None:
             raise TamperedPost("post to a page that is not shown")
-        return GoTo(PAGE, journey.resume_page().key)
+        return _resume(journey)
+    if journey.is_locked(current):
+        # Answered on the browser that started the sheet: not shown here, nor changed.
+        return _resume(journey)
     if form is None:
-        return Show(current, journey.answers)
+        return Show(current, journey.shown_answers)
     posted = read_page_post(current, form, journey.answers)
     if posted.errors:
-        shown = {**journey.answers, **{k: v for k, v in posted.values.items() if v is not None}}
-        for code, value in posted.values.items():
-            if value is None:
-                shown.pop(code, None)
-        return Show(current, shown, posted.errors, status=422)
+        return Show(current, _with_posted(journey, posted), posted.errors, status=422)
+    step = -1 if posted.action == "back" else 1
+    if step > 0 and _refused(journey, state, current, posted, address):
+        return Show(current, _with_posted(journey, posted), status=429, notice=BUSY)
     answers = sheets.save_page_answers(
         journey.response, journey.definition, current, posted.values, language
     )
-    step = -1 if posted.action == "back" else 1
     target = sheets.neighbour_page(journey.definition, answers, current.key, step)
     if target is None and step > 0:
-        sheets.complete_response(journey.response, state)
-        state.done = True
-        return GoTo(THANKS, state_changed=True)
-    target = target or current
+        return _complete(journey, state, address)
+    if target is None or journey.is_locked(target):
+        target = current
     journey.response.current_page = target.key
     return GoTo(PAGE, target.key)
+
+
+def send(journey: Journey, state: CitizenState, address: str = "") -> GoTo:
+    """Send a sheet whose every page was answered, from a browser not shown its answers."""
+    if journey.response is None:
+        return _without_sheet(state, posted=True)
+    if journey.resume_page() is not None:
+        return _resume(journey)
+    if state.channel == "open" and not open_link.may_complete(journey.survey_round.id, address):
+        open_link.count_refusal(journey.survey_round.id)
+        return GoTo(LANDING)
+    return _complete(journey, state, address)
+
+
+def _resume(journey: Journey) -> GoTo:
+    """Where the sheet continues; the landing page when only sending is left."""
+    target = journey.resume_page()
+    return GoTo(PAGE, target.key) if target is not None else GoTo(LANDING)
+
+
+def _with_posted(journey: Journey, posted: PageInput) -> dict[str, str]:
+    shown = {**journey.shown_answers}
+    for code, value in posted.values.items():
+        if value is None:
+            shown.pop(code, None)
+        else:
+            shown[code] = value
+    return shown
+
+
+def _refused(
+    journey: Journey, state: CitizenState, current: Page, posted: PageInput, address: str
+) -> bool:
+    """Whether this post would send an open link's sheet that its address may not send now.
+
+    A refusal is counted for the analyst; nothing of the page is saved.
+    """
+    if state.channel != "open":
+        return False
+    answers = {**journey.answers}
+    for code, value in posted.values.items():
+        if value is None:
+            answers.pop(code, None)
+        else:
+            answers[code] = value
+    if sheets.neighbour_page(journey.definition, answers, current.key, 1) is not None:
+        return False
+    if open_link.may_complete(journey.survey_round.id, address):
+        return False
+    open_link.count_refusal(journey.survey_round.id)
+    return True
+
+
+def _complete(journey: Journey, state: CitizenState, address: str) -> GoTo:
+    if journey.response is None:
+        raise LookupError("no sheet to complete")
+    sheets.complete_response(journey.response, state)
+    if state.channel == "open":
+        open_link.count_completion(journey.survey_round.id, address)
+        if not state.kiosk:
+            remember_answered(journey.survey_round.id)
+    state.done = True
+    return GoTo(THANKS, state_changed=True)
 
 
 def _without_sheet(state: CitizenState, posted: bool) -> GoTo:
@@ -95,5 +174,7 @@ def _without_sheet(state: CitizenState, posted: bool) -> GoTo:
         # Only a second "Send" racing the first gets here: the sheet was completed and its
         # resume hash erased, and this request carried the cookie from before.
         state.done = True
+        if not state.kiosk:
+            remember_answered(state.round_id)
         return GoTo(THANKS, state_changed=True)
     return GoTo(LANDING)

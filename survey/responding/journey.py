@@ -16,11 +16,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from questionnaires import Page, Questionnaire
 from survey.core.database import dialect_name
 from survey.core.extensions import db
-from survey.invitations.tokens import invitation_hash, looks_like_token, resume_hash
+from survey.invitations.tokens import (
+    device_hash,
+    invitation_hash,
+    looks_like_token,
+    resume_hash,
+    same_hash,
+)
 from survey.models import Answer, Invitation, Response, Round
 from survey.models.background import BACKGROUND_VARIABLES
 from survey.models.base import random_id, today
-from survey.responding.state import CitizenState
+from survey.responding.state import CitizenState, answered_here
 from survey.rounds.lifecycle import availability
 
 OPEN_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")  # secrets.token_urlsafe, as rounds.open_round makes
@@ -28,7 +34,8 @@ OPEN_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")  # secrets.token_urlsafe, as roun
 
 @dataclass(frozen=True)
 class Entry:
-    """Where a link leads: 'ok', 'unknown', 'not_open', 'closed' or 'completed'."""
+    """Where a link leads: 'ok', 'unknown', 'not_open', 'closed', 'completed' (the
+    invitation was used) or 'answered_here' (this browser sent the open link's sheet)."""
 
     status: str
     survey_round: Round | None = None
@@ -59,7 +66,42 @@ def enter_invitation(token: str) -> Entry:
 
 
 def enter_open_link(code: str, current: CitizenState | None) -> Entry:
-    """A visitor from a waiting-room poster: resume their own unfinished sheet, or start afresh."""
+    """A visitor from a poster's QR code on their own phone: resume their own unfinished
+    sheet; once this browser has sent one, say so (someone else may ask to answer)."""
+    entry = _open_round(code)
+    if entry.survey_round is None or entry.status != "ok":
+        return entry
+    survey_round = entry.survey_round
+    if (
+        current
+        and current.channel == "open"
+        and not current.kiosk
+        and current.round_id == survey_round.id
+        and not current.done
+    ):
+        return Entry("ok", survey_round, current)
+    if answered_here(survey_round.id):
+        return Entry("answered_here", survey_round)
+    return Entry("ok", survey_round, CitizenState.for_open_link(survey_round.id))
+
+
+def someone_else(code: str) -> Entry:
+    """ "Someone else wants to answer on this phone": a new, empty sheet of the open link."""
+    entry = _open_round(code)
+    if entry.survey_round is None or entry.status != "ok":
+        return entry
+    return Entry("ok", entry.survey_round, CitizenState.for_open_link(entry.survey_round.id))
+
+
+def enter_kiosk_link(code: str) -> Entry:
+    """The open link on a shared tablet: always a new sheet, never the last person's."""
+    entry = _open_round(code)
+    if entry.survey_round is None or entry.status != "ok":
+        return entry
+    return Entry("ok", entry.survey_round, CitizenState.for_kiosk(entry.survey_round.id))
+
+
+def _open_round(code: str) -> Entry:
     # Only a code of the form rounds are given reaches the database (a NUL byte made
     # PostgreSQL fail with a 500); any other code is a miss like an unknown one.
     well_formed = OPEN_CODE.fullmatch(code) is not None
@@ -69,16 +111,7 @@ def enter_open_link(code: str, current: CitizenState | None) -> Entry:
     if survey_round is None:
         return Entry("unknown")
     status = availability(survey_round)
-    if status != "open":
-        return Entry(status, survey_round)
-    if (
-        current
-        and current.channel == "open"
-        and current.round_id == survey_round.id
-        and not current.done
-    ):
-        return Entry("ok", survey_round, current)
-    return Entry("ok", survey_round, CitizenState.for_open_link(survey_round.id))
+    return Entry("ok" if status == "open" else status, survey_round)
 
 
 def find_response(state: CitizenState) -> Response | None:
@@ -97,8 +130,14 @@ def invitation_completed(state: CitizenState) -> bool:
     return invitation is not None and invitation.state == "completed"
 
 
-def start_response(survey_round: Round, state: CitizenState, language: str) -> Response:
-    """Create the answer sheet once; a double click or a second tab finds the same one."""
+def start_response(
+    survey_round: Round, state: CitizenState, language: str, device: str | None
+) -> Response:
+    """Create the answer sheet once; a double click or a second tab finds the same one.
+
+    The sheet keeps a keyed hash of the starting browser's device secret: only that
+    browser is shown the answers (Journey.own_device).
+    """
     background = dict.fromkeys(BACKGROUND_VARIABLES)
     if state.channel == "invitation":
         invitation = db.session.scalar(
@@ -106,10 +145,12 @@ def start_response(survey_round: Round, state: CitizenState, language: str) -> R
         )
         if invitation is not None:
             background = invitation.background()
+    sheet_id = random_id()
     values = {
-        "id": random_id(),
+        "id": sheet_id,
         "round_id": survey_round.id,
         "resume_hash": resume_hash(state.secret),
+        "device_hash": device_hash(device, sheet_id) if device else None,
         "channel": state.channel,
         "ui_language": language,
         "completed": False,
@@ -123,6 +164,11 @@ def start_response(survey_round: Round, state: CitizenState, language: str) -> R
     if response is None:  # either inserted now or already there: the resume hash is unique
         raise LookupError("the answer sheet just started was not found")
     return response
+
+
+def started_on(response: Response, device: str | None) -> bool:
+    """Whether the sheet was started in the browser with this device secret."""
+    return device is not None and same_hash(response.device_hash, device_hash(device, response.id))
 
 
 def load_answers(response: Response) -> dict[str, str]:
@@ -177,6 +223,7 @@ def complete_response(response: Response, state: CitizenState) -> None:
     response.completed = True
     response.completed_on = today()
     response.resume_hash = None
+    response.device_hash = None
     response.current_page = None
     if state.channel == "invitation":
         invitation = db.session.scalar(
@@ -210,30 +257,77 @@ def _insert(model):
 
 @dataclass
 class Journey:
-    """Everything a citizen page needs: the round, what it asks, the sheet and its answers."""
+    """Everything a citizen page needs: the round, what it asks, the sheet and its answers.
+
+    `own_device` says whether this browser started the sheet. Any other browser (the same
+    link opened on another device, by the citizen or by whoever else holds the link)
+    continues forward only: the pages already answered are locked, neither shown with
+    their answers nor changed, and it resumes after the last of them.
+    """
 
     survey_round: Round
     definition: Questionnaire
     response: Response | None
     answers: dict[str, str]
+    own_device: bool = True
 
     def first_page(self) -> Page:
         return self.definition.visible_pages(self.answers)[0]
 
-    def resume_page(self) -> Page:
-        """The page the citizen last reached, if still shown; else the first page."""
-        visible = {page.key: page for page in self.definition.visible_pages(self.answers)}
+    def resume_page(self) -> Page | None:
+        """The page the citizen last reached, if still shown; else the first page.
+
+        On another device: the first page after those already answered, or None when
+        every page shown was answered (the sheet only waits to be sent).
+        """
+        visible = self.definition.visible_pages(self.answers)
+        if not self.own_device:
+            return next((page for page in visible if not self.is_locked(page)), None)
         current = self.response.current_page if self.response else None
-        page = visible.get(current) if current is not None else None
+        page = next((page for page in visible if page.key == current), None)
         return page or self.first_page()
+
+    @property
+    def forward_only(self) -> bool:
+        return self.response is not None and not self.own_device
+
+    def is_locked(self, page: Page) -> bool:
+        """A page answered before this browser came: not for this browser to see or change."""
+        return self.forward_only and self._position(page.key) < self._frontier()
+
+    @property
+    def shown_answers(self) -> dict[str, str]:
+        """The saved answers a page may show: none on a device that did not start the sheet."""
+        return self.answers if self.own_device else {}
+
+    def _position(self, key: str) -> int:
+        return [page.key for page in self.definition.pages].index(key)
+
+    def _frontier(self) -> int:
+        """The position of the first page not yet reached: after the last page with an
+        answer, and not before the page the sheet was last left on."""
+        reached = [
+            position
+            for position, page in enumerate(self.definition.pages)
+            if any(item.code in self.answers for item in page.items)
+        ]
+        frontier = max(reached) + 1 if reached else 0
+        current = self.response.current_page if self.response else None
+        if current in {page.key for page in self.definition.pages}:
+            frontier = max(frontier, self._position(current))
+        return frontier
 
     def progress(self, page: Page) -> tuple[int, int]:
         keys = [p.key for p in self.definition.visible_pages(self.answers)]
         return keys.index(page.key) + 1, len(keys)
 
 
-def load_journey(state: CitizenState) -> Journey | None:
-    """The citizen's round and sheet, or None when the round is gone."""
+def load_journey(state: CitizenState, device: str | None) -> Journey | None:
+    """The citizen's round and sheet, or None when the round is gone.
+
+    `device` is this browser's device secret: the sheet's answers are shown only to the
+    browser that started it. (A sheet started before sheets kept one is shown to none.)
+    """
     from survey.rounds.definition import round_definition
 
     survey_round = db.session.get(Round, state.round_id)
@@ -241,4 +335,5 @@ def load_journey(state: CitizenState) -> Journey | None:
         return None
     response = find_response(state)
     answers = load_answers(response) if response else {}
-    return Journey(survey_round, round_definition(survey_round), response, answers)
+    own = response is None or started_on(response, device)
+    return Journey(survey_round, round_definition(survey_round), response, answers, own)

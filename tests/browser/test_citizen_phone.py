@@ -181,6 +181,9 @@ def test_the_local_page_shows_odenses_two_questions_after_yes(phone, make_round,
 def test_leave_midway_and_resume_from_the_same_link_on_a_new_phone(
     app, new_phone, make_round, invite
 ):
+    """The new phone continues where the citizen stopped, forward only (issue 11: a link
+    alone shows nothing). This test used to go back on the new phone and find the answers
+    given on the first one."""
     (token,) = invite(make_round())
     labels = itertools.cycle(LIKERT)
     first = new_phone().new_page()
@@ -197,19 +200,18 @@ def test_leave_midway_and_resume_from_the_same_link_on_a_new_phone(
     page = new_phone().new_page()
     page.goto(f"/s/{token}")
     expect(page.get_by_text("Velkommen tilbage. Dine svar fra før er gemt.")).to_be_visible()
+    expect(page.locator(".forward-only")).to_contain_text(
+        "Du begyndte på en anden telefon eller computer"
+    )
     expect(page.get_by_role("button", name="Start", exact=True)).to_have_count(0)
     press(page, "Fortsæt")
     assert page_key(page) == "progression"
     expect(page.locator("#progress-label")).to_have_text("Side 4 af 5")
-
-    press(page, "Tilbage")
-    assert page_key(page) == "conversation"
-    assert checked_values(page) == by_page["conversation"]
-    press(page, "Tilbage")
-    assert checked_values(page) == by_page["goals"]
-    press(page, "Næste")
-    press(page, "Næste")
+    expect(page.get_by_role("button", name="Tilbage", exact=True)).to_have_count(0)
+    assert checked_values(page) == {}
+    page.goto("/svar/side/conversation")  # the answered pages stay out of reach
     assert page_key(page) == "progression"
+    assert checked_values(page) == {}
 
     rest, seen = answer_round(page, internship="Nej", labels=labels)
     assert seen == FIRST_PAGES[3:]
@@ -217,6 +219,37 @@ def test_leave_midway_and_resume_from_the_same_link_on_a_new_phone(
     (response,) = stored(app)
     assert response["completed"]
     assert response["answers"] == answers | rest
+
+
+def test_the_kiosk_asks_then_clears_itself_when_left_alone(app, phone, make_round, open_code):
+    """The waiting-room tablet: the static script waits for the tablet to be left alone,
+    asks whether anyone is still answering, and goes back to the start."""
+    code = open_code(make_round())
+    page = phone.new_page()
+    page.clock.install()
+    page.goto(f"/k/{code}")
+    expect(page.locator(".kiosk-notice")).to_contain_text("5 minutter uden brug")
+    press(page, "Start")
+    answer_questions(page, itertools.cycle(LIKERT))
+    press(page, "Næste")
+    warning = page.locator("#kiosk-warning")
+    expect(warning).to_be_hidden()
+    page.clock.run_for("04:31")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("Er du her stadig?")
+    expect(page.get_by_role("button", name="Jeg svarer stadig")).to_be_focused()
+    page.get_by_role("button", name="Jeg svarer stadig").click()
+    expect(warning).to_be_hidden()
+    page.clock.run_for("04:00")
+    assert page_key(page) == "goals"  # still answering: nothing cleared
+    with page.expect_event("load"):
+        page.clock.run_for("01:01")
+    assert page.url.endswith("/svar?ryddet=1")
+    expect(page.locator(".kiosk-cleared")).to_contain_text("begyndt forfra")
+    press(page, "Start")
+    assert page_key(page) == "meeting"
+    assert checked_values(page) == {}
+    assert len(stored(app)) == 2  # the first person's sheet stays unfinished, apart
 
 
 def test_open_link_starts_a_fresh_anonymous_response_per_phone(
@@ -346,10 +379,17 @@ def test_the_thank_you_page_names_the_job_centre_that_asked(phone, make_round, i
 # --- every citizen page: axe-core, 320 px, screenshots ----------------------------------
 
 
-def tour(new_phone, make_round, invite, visit: Callable, **context_options) -> list[str]:
-    """Walk through every page a citizen can meet, calling visit(name, page) on each."""
+def tour(
+    new_phone, make_round, invite, visit: Callable, open_code, limit, **context_options
+) -> list[str]:
+    """Walk through every page a citizen can meet, calling visit(name, page) on each.
+
+    `limit(value)` sets the open links' completions per address for the tour.
+    """
+    limit("2 per minute")  # the kiosk and one phone send; the next is asked to wait
     round_id = make_round()
-    token, unused = invite(round_id, count=2)
+    code = open_code(round_id)
+    token, unused, shared = invite(round_id, count=3)
     (closed_token,) = invite(make_round(state="closed", title="Efterår 2025"))
     later = date.today() + timedelta(days=30)
     (early_token,) = invite(make_round(title="Efterår 2026", opens_on=later))
@@ -413,6 +453,72 @@ def tour(new_phone, make_round, invite, visit: Callable, **context_options) -> l
     )
     press(stranger, "Start")
     see("bad-request", stranger, "Formularen var udløbet eller kom ikke fra denne side")
+
+    # The same link on a second phone while the first is midway: forward only.
+    first = new_phone(**context_options).new_page()
+    first.goto(f"/s/{shared}")
+    press(first, "Start")
+    answer_questions(first, labels)
+    press(first, "Næste")
+    second = new_phone(**context_options).new_page()
+    second.goto(f"/s/{shared}")
+    expect(second.locator(".forward-only")).to_be_visible()
+    see("landing-forward-only", second)
+    press(second, "Fortsæt")
+    expect(second.locator(".forward-only")).to_be_visible()
+    see("page-forward-only", second)
+    for _ in range(10):  # the first phone answers everything, then steps back from the end
+        answer_questions(first, labels, internship="Nej")
+        if first.get_by_role("button", name="Send svar", exact=True).count():
+            press(first, "Tilbage")
+            break
+        press(first, "Næste")
+    second.goto("/svar")
+    expect(second.get_by_role("button", name="Send svar", exact=True)).to_be_visible()
+    see("landing-send-only", second)
+
+    # The kiosk link on a shared tablet.
+    tablet = new_phone(**context_options).new_page()
+    tablet.goto(f"/k/{code}")
+    expect(tablet.locator(".kiosk-notice")).to_be_visible()
+    see("kiosk-landing", tablet)
+    press(tablet, "Start")
+    see("kiosk-page", tablet)
+    tablet.evaluate("document.getElementById('kiosk-warning').hidden = false")
+    see("kiosk-idle-warning", tablet)
+    answer_round(tablet, internship="Nej", labels=labels)
+    expect(tablet.get_by_role("link", name="Start for den næste")).to_be_visible()
+    see("kiosk-thanks", tablet, "Tak for dine svar")
+    tablet.goto(f"/k/{code}?ryddet=1")
+    see("kiosk-landing-cleared", tablet)
+
+    # The personal open link: sent once from this phone, then someone else may answer.
+    own = new_phone(**context_options).new_page()
+    own.goto(f"/o/{code}")
+    press(own, "Start")
+    answer_round(own, internship="Nej", labels=labels)
+    own.goto(f"/o/{code}")
+    see("answered-here", own, "Du har allerede svaret på denne telefon")
+    press(own, "En anden vil svare på denne telefon")
+    press(own, "Start")
+    answer_questions(own, labels)
+    press(own, "Næste")
+    own.goto(f"/o/{code}")  # back on the landing page, midway: "not you?" is offered
+    expect(own.get_by_role("button", name="En anden vil svare på denne telefon")).to_be_visible()
+    see("landing-open-link-midway", own)
+
+    # Too many sheets from one address: the last page is kept and the citizen asked to wait.
+    busy = new_phone(**context_options).new_page()
+    busy.goto(f"/o/{code}")
+    press(busy, "Start")
+    for _ in range(10):
+        answer_questions(busy, labels, internship="Nej")
+        last = busy.get_by_role("button", name="Send svar", exact=True).count() == 1
+        press(busy, "Send svar" if last else "Næste")
+        if last:
+            break
+    expect(busy.locator(".busy-notice")).to_be_visible()
+    see("page-busy", busy)
     return names
 
 
@@ -429,6 +535,17 @@ EVERY_PAGE = {
     "round-not-open-yet",
     "no-session",
     "bad-request",
+    "landing-forward-only",
+    "page-forward-only",
+    "landing-send-only",
+    "kiosk-landing",
+    "kiosk-page",
+    "kiosk-idle-warning",
+    "kiosk-thanks",
+    "kiosk-landing-cleared",
+    "answered-here",
+    "landing-open-link-midway",
+    "page-busy",
 }
 
 
@@ -446,8 +563,13 @@ def describe(name: str, violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+@pytest.fixture
+def limit(app, monkeypatch):
+    return lambda value: monkeypatch.setitem(app.config, "OPEN_LINK_COMPLETIONS_PER_ADDRESS", value)
+
+
 def test_axe_finds_no_wcag_violation_on_any_citizen_page(
-    new_phone, make_round, invite, screenshots, axe_source
+    new_phone, make_round, invite, open_code, limit, screenshots, axe_source
 ):
     found = {}
 
@@ -463,7 +585,7 @@ def test_axe_finds_no_wcag_violation_on_any_citizen_page(
         if result["violations"]:
             found[name] = result["violations"]
 
-    names = tour(new_phone, make_round, invite, check)
+    names = tour(new_phone, make_round, invite, check, open_code, limit)
     assert set(names) == EVERY_PAGE
     report = "\n\n".join(describe(name, violations) for name, violations in found.items())
     assert not found, f"axe-core found WCAG 2.1 A/AA violations:\n\n{report}"
@@ -495,7 +617,7 @@ MEASURE_TEXT = """() => {
 
 
 def test_no_citizen_page_scrolls_sideways_or_shrinks_text_at_320px(
-    new_phone, make_round, invite, screenshots
+    new_phone, make_round, invite, open_code, limit, screenshots
 ):
     too_wide, too_small = {}, {}
 
@@ -509,7 +631,15 @@ def test_no_citizen_page_scrolls_sideways_or_shrinks_text_at_320px(
         if text["tiny"] or text["questionsSmallerThanAnswers"]:
             too_small[name] = text
 
-    names = tour(new_phone, make_round, invite, check, viewport={"width": 320, "height": 568})
+    names = tour(
+        new_phone,
+        make_round,
+        invite,
+        check,
+        open_code,
+        limit,
+        viewport={"width": 320, "height": 568},
+    )
     assert set(names) == EVERY_PAGE
     assert not too_wide, "pages scroll sideways at 320 px:\n" + json.dumps(too_wide, indent=2)
     assert not too_small, "text too small to read:\n" + json.dumps(

@@ -92,7 +92,7 @@ def world(app, people, sign_in, make_round, invite, citizen):
 
 
 def caller_for(world, rule):
-    if rule.rule.startswith(("/svar", "/s/", "/o/")):
+    if rule.rule.startswith(("/svar", "/s/", "/o/", "/k/")):
         return world["citizen"].client
     if rule.rule.startswith("/admin/background-values"):
         return world["operator"].client
@@ -200,6 +200,8 @@ NO_FIELDS = {
     "admin.retire_question_view",
     "admin.user_active",
     "respond.start",
+    "respond.send",
+    "respond.someone_else",
 }
 
 
@@ -290,9 +292,9 @@ def test_bytes_that_are_not_utf8_in_forms_query_strings_and_paths(app, world):
         ):
             client = citizen.client if path.startswith("/svar") else admin.client
             _assert_clean(client.get(path + text), path)
-        for path in ("/s/", "/o/", "/svar/side/", f"/admin/rounds/{round_id}/preview/"):
+        for path in ("/s/", "/o/", "/k/", "/svar/side/", f"/admin/rounds/{round_id}/preview/"):
             suffix = "/frame" if path.startswith("/admin") else ""
-            client = citizen.client if path.startswith(("/s", "/o")) else admin.client
+            client = citizen.client if path.startswith(("/s", "/o", "/k")) else admin.client
             _assert_clean(client.get(path + quote(text, safe="%") + suffix), path)
         form_posts = [
             (admin.client, f"/admin/rounds/{round_id}/settings", "title", admin.token()),
@@ -352,7 +354,7 @@ def test_nul_and_control_characters_are_refused_and_nothing_is_stored(app, world
         assert response.status_code == 400, (path, response.status_code)
     response = citizen.post_page({"kl.meeting.welcoming": "4"}, extra={"x": char})
     assert response.status_code == 400
-    for path in (f"/o/{char}", f"/o/abc{char}", f"/s/{'A' * 27}{char}"):
+    for path in (f"/o/{char}", f"/o/abc{char}", f"/k/abc{char}", f"/s/{'A' * 27}{char}"):
         response = citizen.client.get(quote(path))
         assert response.status_code == 404, path
     for path in (f"/results/?round={world['closed']}&by={char}", f"/login?next=/admin{char}"):

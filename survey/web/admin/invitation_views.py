@@ -9,7 +9,7 @@ from flask import Response, render_template, request
 from flask_babel import gettext as _
 
 from survey.core.tenancy import get_or_404, requires
-from survey.invitations.issuing import hand_out_links, open_link
+from survey.invitations.issuing import hand_out_links, kiosk_link, open_link
 from survey.invitations.sendlist import UPLOAD_LIMIT, links_csv, parse_send_list
 from survey.models import Round
 from survey.web.admin import bp
@@ -40,9 +40,11 @@ def round_invitations(round_id: int):
     ), status
 
 
-@bp.get("/rounds/<int:round_id>/qr.<any(svg, png):kind>")
+@bp.get("/rounds/<int:round_id>/<any(qr, kiosk):link>.<any(svg, png):kind>")
 @requires("admin", "analyst")
-def round_qr(round_id: int, kind: str):
+def round_qr(round_id: int, link: str, kind: str):
+    """The QR code of the open link (a poster, answered on one's own phone) or of its kiosk
+    variant (a shared tablet in the waiting room)."""
     survey_round = get_or_404(Round, round_id)
     if not survey_round.open_code:
         return render_template(
@@ -52,13 +54,14 @@ def round_qr(round_id: int, kind: str):
             status=404,
         ), 404
     buffer = io.BytesIO()
-    qr = segno.make(open_link(survey_round), error="m")
+    qr = segno.make((kiosk_link if link == "kiosk" else open_link)(survey_round), error="m")
     if kind == "svg":
         qr.save(buffer, kind="svg", scale=8, border=4, title=_("QR code for the questionnaire"))
     else:
         qr.save(buffer, kind="png", scale=12, border=4)
     mimetype = "image/svg+xml" if kind == "svg" else "image/png"
-    disposition = f'inline; filename="qr-round-{survey_round.id}.{kind}"'
+    name = "kiosk-qr" if link == "kiosk" else "qr"
+    disposition = f'inline; filename="{name}-round-{survey_round.id}.{kind}"'
     return Response(
         buffer.getvalue(), mimetype=mimetype, headers={"Content-Disposition": disposition}
     )

@@ -12,9 +12,10 @@ from survey.core.extensions import db
 from survey.core.tenancy import get_or_404, requires, scoped
 from survey.delivery.closing import close_and_erase
 from survey.delivery.status import round_status
-from survey.invitations.issuing import open_link
+from survey.invitations.issuing import kiosk_link, open_link
 from survey.invitations.response_rate import response_rate
 from survey.models import LocalQuestion, Round, RoundQuestion
+from survey.responding.open_link import open_link_activity
 from survey.rounds.definition import describe_conditions, round_definition
 from survey.rounds.lifecycle import (
     RoundStateError,
@@ -239,5 +240,7 @@ def _round_context(survey_round: Round, settings_form: RoundForm | None = None) 
         "rate": response_rate(survey_round.id),
         "delivery": round_status(survey_round),
         "open_link": open_link(survey_round) if survey_round.open_code else None,
+        "kiosk_link": kiosk_link(survey_round) if survey_round.open_code else None,
+        "open_link_activity": open_link_activity(survey_round.id),
         "editable": survey_round.snapshot is None,
     }
