@@ -330,7 +330,9 @@ def make_app(db: BenchDatabase, keys: dict[str, str]):
         sys.path.insert(0, str(ROOT))
     from survey import create_app
 
-    return create_app({**keys, "SQLALCHEMY_DATABASE_URI": db.url})
+    return create_app(
+        {**keys, "SQLALCHEMY_DATABASE_URI": db.url, "PUBLIC_BASE_URL": "http://127.0.0.1"}
+    )
 
 
 def prepare_round(app, invited: int) -> tuple[int, str, list[str]]:

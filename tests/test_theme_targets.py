@@ -15,7 +15,7 @@ from survey.rounds.definition import round_definition
 
 
 def test_theme_target_is_judged_by_the_mean_of_item_shares_and_limits(app, make_round):
-    round_id = make_round(local=False)
+    round_id = make_round(local=False, state="closed")
     with app.app_context():
         survey_round = db.session.get(Round, round_id)
         survey_round.opens_on = date(2026, 3, 1)
@@ -64,7 +64,7 @@ def test_theme_target_is_judged_by_the_mean_of_item_shares_and_limits(app, make_
 def test_theme_target_can_be_set_from_the_results_page(app, make_round):
     from staff import logged_in, make_user
 
-    round_id = make_round(local=False)
+    round_id = make_round(local=False, state="closed")
     make_user(app, "analytiker@odense.dk", "analyst", 461)
     analyst = logged_in(app, "analytiker@odense.dk")
     page = analyst.get(f"/results/?round={round_id}").get_data(as_text=True)
