@@ -117,6 +117,44 @@ def _empty_tables(request):
             connection.execute(text("UPDATE municipality SET service_name = NULL"))
 
 
+PRODUCTION_ENVIRONMENT = (
+    "FLASK_DEBUG",
+    "BORGERBLIK_DEMO",
+    "INSECURE_COOKIES",
+    "JSON_LOGS",
+    "PROXY_COUNT",
+    "ACCESSIBILITY_STATEMENT_URL",
+    "REDIS_URL",
+    "PUBLIC_BASE_URL",
+)
+
+
+@pytest.fixture
+def production_app(app, app_config, monkeypatch):
+    """The app as gunicorn runs it in production: not testing (the catch-all error page
+    logs), JSON logs, Secure cookies and HSTS; on the session's database and schema, so it
+    runs on PostgreSQL too and the tables are emptied after the test like any other."""
+    import logging
+
+    for name in PRODUCTION_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    # Flask's logger is shared by name with the session's app: give its handlers back.
+    logger = logging.getLogger(app.logger.name)
+    handlers, level = list(logger.handlers), logger.level
+    config = {key: value for key, value in app_config.items() if key != "TESTING"}
+    production = create_app(config)
+    assert not production.testing
+    assert production.config["SESSION_COOKIE_SECURE"] and production.config["JSON_LOGS"]
+    try:
+        yield production
+    finally:
+        logger.handlers = handlers
+        logger.setLevel(level)
+        with production.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 @pytest.fixture
 def app_ctx(app):
     with app.app_context():

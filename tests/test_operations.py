@@ -3,9 +3,11 @@ the accessibility statement link."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import random
+import re
 import uuid
 from datetime import date, timedelta
 
@@ -71,6 +73,114 @@ def test_request_log_names_the_route_never_the_token(app, make_round, invite, ca
         entry = json.loads(line)
         assert entry["route"] == "/s/<token>"
         assert token not in line and "not-a-real-token" not in line
+
+
+TRIGGER_MESSAGE = "answer refused by the test trigger"
+MARKER = "hemmelig-borgerkommentar-7f3a"  # in a citizen's comment, so in the SQL parameters
+
+
+def refuse_marked_answers(is_postgres: bool) -> tuple[list[str], list[str]]:
+    """SQL that makes the database itself refuse an answer containing MARKER, and undo it."""
+    if is_postgres:
+        create = [
+            "CREATE FUNCTION refuse_marked_answer() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN IF NEW.value LIKE '%{MARKER}%' THEN RAISE EXCEPTION '{TRIGGER_MESSAGE}'; "
+            "END IF; RETURN NEW; END $$",
+            "CREATE TRIGGER refuse_marked_answer BEFORE INSERT OR UPDATE ON answer "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_marked_answer()",
+        ]
+        drop = [
+            "DROP TRIGGER IF EXISTS refuse_marked_answer ON answer",
+            "DROP FUNCTION IF EXISTS refuse_marked_answer()",
+        ]
+    else:
+        create = [
+            "CREATE TRIGGER refuse_marked_answer BEFORE INSERT ON answer "
+            f"WHEN NEW.value LIKE '%{MARKER}%' "
+            f"BEGIN SELECT RAISE(ABORT, '{TRIGGER_MESSAGE}'); END"
+        ]
+        drop = ["DROP TRIGGER IF EXISTS refuse_marked_answer"]
+    return create, drop
+
+
+def test_a_failed_statement_is_logged_as_type_and_first_line_never_its_parameters(
+    app, production_app, db_url, make_round
+):
+    """In production a database error on a citizen's answer is logged as one JSON line with
+    the error's type and first line: SQLAlchemy's later lines carry the statement and its
+    parameters, here the citizen's comment."""
+    from conftest import Citizen, is_postgres
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    round_id = make_round(local=False)
+    with app.app_context():
+        open_code = db.session.get(Round, round_id).open_code
+    (handler,) = production_app.logger.handlers
+    assert isinstance(handler.formatter, JsonFormatter)
+    log = io.StringIO()
+    handler.setStream(log)
+    create, drop = refuse_marked_answers(is_postgres(db_url))
+    with app.app_context(), db.engine.begin() as connection:
+        for statement in create:
+            connection.execute(text(statement))
+    try:
+        citizen = Citizen(production_app.test_client())
+        citizen.open(f"/o/{open_code}")
+        citizen.start()
+        failed = None
+        for _ in range(8):
+            page = citizen.get().get_data(as_text=True)
+            codes = set(re.findall(r'name="(kl\.[a-z_.]+)"', page))
+            answers = {code: "2" if code == "kl.progress.internship" else "4" for code in codes}
+            if "kl.overall.comment" in codes:
+                answers["kl.overall.comment"] = f"Min sagsbehandler hedder {MARKER}"
+            response = citizen.post_page(answers)
+            if response.status_code == 500:
+                failed = response
+                break
+            assert response.status_code == 302, response.get_data(as_text=True)
+        assert failed is not None and "kl.overall.comment" in codes, "the comment never failed"
+        assert "Fejlkode: 500" in failed.get_data(as_text=True)
+        assert MARKER not in failed.get_data(as_text=True)
+
+        # The same statement made here, to know the error the app met and that it carried
+        # the comment (on a later line) and the response's id.
+        with app.app_context():
+            response_id = db.session.scalar(
+                select(Response.id).where(Response.round_id == round_id)
+            )
+            try:
+                db.session.execute(
+                    insert(Answer).values(
+                        response_id=response_id,
+                        item_code="kl.overall.comment",
+                        value=f"Min sagsbehandler hedder {MARKER}",
+                    )
+                )
+            except SQLAlchemyError as error:
+                met = error
+            else:
+                raise AssertionError("the trigger did not refuse the answer")
+            finally:
+                db.session.rollback()
+    finally:
+        with app.app_context(), db.engine.begin() as connection:
+            for statement in drop:
+                connection.execute(text(statement))
+    full = str(met)
+    assert MARKER in full and response_id in full and TRIGGER_MESSAGE in full.splitlines()[0]
+
+    output = log.getvalue()
+    lines = output.splitlines()
+    entries = [json.loads(line) for line in lines]  # every line is one JSON object
+    errors = [entry for entry in entries if "error" in entry]
+    assert len(errors) == 1, output
+    assert errors[0]["level"] == "ERROR" and errors[0]["message"] == "unhandled error"
+    assert errors[0]["error"] == f"{type(met).__name__}: {full.splitlines()[0]}"
+    assert any(entry.get("status") == 500 for entry in entries), output
+    for secret in (MARKER, response_id, "[SQL:", "INSERT INTO", "[parameters:", "Traceback"):
+        assert secret not in output, secret
 
 
 LIKERT_VALUES = ("0", "1", "2", "3", "4", "5")  # "0" is "ved ikke": recorded, not valid
