@@ -130,10 +130,11 @@ PRODUCTION_ENVIRONMENT = (
 
 
 @pytest.fixture
-def production_app(app, app_config, monkeypatch):
-    """The app as gunicorn runs it in production: not testing (the catch-all error page
-    logs), JSON logs, Secure cookies and HSTS; on the session's database and schema, so it
-    runs on PostgreSQL too and the tables are emptied after the test like any other."""
+def make_production_app(app, app_config, monkeypatch):
+    """Apps as gunicorn runs them in production: not testing (the catch-all error page
+    logs), JSON logs, Secure cookies and HSTS unless `environment` says otherwise (e.g.
+    INSECURE_COOKIES=1); on the session's database and schema, so they run on PostgreSQL
+    too and the tables are emptied after the test like any other."""
     import logging
 
     for name in PRODUCTION_ENVIRONMENT:
@@ -141,18 +142,34 @@ def production_app(app, app_config, monkeypatch):
     # Flask's logger is shared by name with the session's app: give its handlers back.
     logger = logging.getLogger(app.logger.name)
     handlers, level = list(logger.handlers), logger.level
-    config = {key: value for key, value in app_config.items() if key != "TESTING"}
-    production = create_app(config)
-    assert not production.testing
-    assert production.config["SESSION_COOKIE_SECURE"] and production.config["JSON_LOGS"]
+    made = []
+
+    def factory(**environment: str):
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        config = {key: value for key, value in app_config.items() if key != "TESTING"}
+        production = create_app(config)
+        made.append(production)
+        assert not production.testing and production.config["JSON_LOGS"]
+        return production
+
     try:
-        yield production
+        yield factory
     finally:
         logger.handlers = handlers
         logger.setLevel(level)
-        with production.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        for production in made:
+            with production.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+@pytest.fixture
+def production_app(make_production_app):
+    """The app as gunicorn runs it in production (see make_production_app)."""
+    production = make_production_app()
+    assert production.config["SESSION_COOKIE_SECURE"]
+    return production
 
 
 @pytest.fixture
