@@ -104,12 +104,11 @@ def refuse_marked_answers(is_postgres: bool) -> tuple[list[str], list[str]]:
 
 
 def test_a_failed_statement_is_logged_as_type_and_first_line_never_its_parameters(
-    app, production_app, db_url, make_round
+    app, production_app, db_url, make_round, citizen
 ):
     """In production a database error on a citizen's answer is logged as one JSON line with
     the error's type and first line: SQLAlchemy's later lines carry the statement and its
     parameters, here the citizen's comment."""
-    from conftest import Citizen, is_postgres
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -120,12 +119,12 @@ def test_a_failed_statement_is_logged_as_type_and_first_line_never_its_parameter
     assert isinstance(handler.formatter, JsonFormatter)
     log = io.StringIO()
     handler.setStream(log)
-    create, drop = refuse_marked_answers(is_postgres(db_url))
+    create, drop = refuse_marked_answers(db_url.startswith("postgres"))
     with app.app_context(), db.engine.begin() as connection:
         for statement in create:
             connection.execute(text(statement))
     try:
-        citizen = Citizen(production_app.test_client())
+        citizen = type(citizen)(production_app.test_client())  # the same helper, in production
         citizen.open(f"/o/{open_code}")
         citizen.start()
         failed = None
