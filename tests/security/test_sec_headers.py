@@ -97,3 +97,33 @@ def test_was_redirects_to_an_https_statement(
     )
     page = client.get("/tilgaengelighed", base_url=HTTPS).get_data(as_text=True)
     assert '<a href="https://was.digst.dk/odense-dk">' in page
+
+
+@pytest.mark.parametrize("stored", NOT_HTTPS)
+def test_a_stored_statement_that_is_not_https_is_never_redirected_to_nor_linked(
+    production_app, make_round, invite, statement_of_odense, stored
+):
+    (token,) = invite(make_round())
+    statement_of_odense(stored)
+    client = production_app.test_client()
+    client.get(f"/s/{token}", base_url=HTTPS)
+    assert client.get("/svar", base_url=HTTPS).status_code == 200  # the citizen's round is known
+    response = client.get("/was", base_url=HTTPS)
+    assert (response.status_code, response.headers["Location"]) == (302, "/tilgaengelighed")
+    page = client.get("/tilgaengelighed", base_url=HTTPS).get_data(as_text=True)
+    for shown in (stored, stored.strip(), stored.replace("&", "&amp;").replace("<", "&lt;")):
+        assert f'href="{shown}"' not in page
+    assert "The municipality's accessibility statement" not in page
+    assert "Kommunens tilgængelighedserklæring" not in page
+
+
+@pytest.mark.parametrize("configured", ["http://was.digst.dk/borgerblik", "javascript:alert(1)"])
+def test_an_installation_statement_that_is_not_https_is_never_redirected_to(
+    production_app, configured
+):
+    production_app.config["ACCESSIBILITY_STATEMENT_URL"] = configured
+    client = production_app.test_client()
+    response = client.get("/was", base_url=HTTPS)
+    assert (response.status_code, response.headers["Location"]) == (302, "/tilgaengelighed")
+    page = client.get("/tilgaengelighed", base_url=HTTPS).get_data(as_text=True)
+    assert f'href="{configured}"' not in page
