@@ -212,6 +212,69 @@ def test_two_proportion_test_known_values():
     assert result.p_value == pytest.approx(stats.chi2.sf(chi2, 1), rel=1e-12)
 
 
+# Published two-sided p-values, as the 2 x 2 table [[x1, n1 - x1], [x2, n2 - x2]].
+@pytest.mark.parametrize(
+    ("table", "published", "places"),
+    [
+        # Fisher's lady tasting tea (The Design of Experiments, 1935): 3 of 4 cups right;
+        # two-sided p = 34/70 (e.g. Agresti, Categorical Data Analysis, 2nd ed., 3.5.2).
+        (((3, 1), (1, 3)), 0.4857, 4),
+        # Altman, Practical Statistics for Medical Research (1991), as in MedCalc's manual
+        # "Fisher's exact test for a 2x2 table": treatment A 6 of 7, B 2 of 10; P = 0.015.
+        (((6, 1), (2, 8)), 0.015, 3),
+    ],
+    ids=["tea-tasting", "altman"],
+)
+def test_fisher_p_values_equal_published_ones(table, published, places):
+    (x1, y1), (x2, y2) = table
+    result = two_proportion_test(x1, x1 + y1, x2, x2 + y2)
+    assert result.test == "fisher"  # expected cells: 2 (tea), 3.3 and 3.8 (Altman)
+    assert round(result.p_value, places) == published
+    assert result.p_value == pytest.approx(published, abs=0.5 * 10**-places)
+
+
+def test_the_dieting_table_is_not_fishers_by_our_rule_and_gets_pearsons_published_p():
+    """Wikipedia's Fisher's exact test example, [[1, 9], [11, 3]] (men and women dieting),
+    has two-sided Fisher p = 0.002759; but its smallest expected count is exactly 5, not
+    below 5, so the rule chooses Pearson's chi-square without correction: 10.97 on 1 df,
+    p = 0.00093 (as QI Macros' worked example of the same table gives beside Fisher's
+    0.00276)."""
+    result = two_proportion_test(1, 10, 11, 14)
+    assert result.test == "chi2"
+    assert round(result.p_value, 5) == 0.00093
+    assert result.p_value != pytest.approx(0.002759, abs=1e-5)
+
+
+def hypergeometric_two_sided(x1: int, n1: int, x2: int, n2: int) -> float:
+    """Fisher's two-sided p written out: the probability, with the margins fixed, of every
+    table no more probable than the one observed (Agresti 1992, method b)."""
+    successes, total = x1 + x2, n1 + n2
+
+    def probability(first: int) -> float:
+        return math.comb(n1, first) * math.comb(n2, successes - first) / math.comb(total, successes)
+
+    observed = probability(x1)
+    possible = range(max(0, successes - n2), min(n1, successes) + 1)
+    return sum(p for p in map(probability, possible) if p <= observed * (1 + 1e-7))
+
+
+def test_every_small_table_fisher_p_equals_the_hypergeometric_sum_by_hand():
+    """All tables with both samples of 1 to 9: wherever the rule picks Fisher (an expected
+    cell below 5, computed here), the p-value is the hypergeometric sum above."""
+    checked = 0
+    for n1, n2 in itertools.product(range(1, 10), repeat=2):
+        for x1, x2 in itertools.product(range(n1 + 1), range(n2 + 1)):
+            total, successes = n1 + n2, x1 + x2
+            smallest = min(n * m / total for n in (n1, n2) for m in (successes, total - successes))
+            result = two_proportion_test(x1, n1, x2, n2)
+            assert result.test == ("fisher" if smallest < 5 else "chi2"), (x1, n1, x2, n2)
+            if result.test == "fisher":
+                expected = hypergeometric_two_sided(x1, n1, x2, n2)
+                assert result.p_value == pytest.approx(expected, rel=1e-9), (x1, n1, x2, n2)
+                checked += 1
+    assert checked > 2500
+
+
 @pytest.mark.parametrize(
     "counts", [(-1, 5, 1, 5), (6, 5, 1, 5), (1, 5, 1, 0), (0, 0, 1, 5), (1, 5, 1, -2)], ids=str
 )
