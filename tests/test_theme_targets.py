@@ -143,6 +143,8 @@ def test_theme_target_can_be_set_from_the_results_page(app, make_round):
     assert [(row[0], row[3]) for row in rows] == [("2026", "75 %")]
     with app.app_context():
         ambitions = db.session.scalars(
-            select(AuditEvent.details).where(AuditEvent.action == "target.set")
+            select(AuditEvent.details)
+            .where(AuditEvent.action == "target.set")
+            .order_by(AuditEvent.id)
         ).all()
         assert [event["ambition"] for event in ambitions] == [70, 75]
