@@ -148,6 +148,8 @@ def make_production_app(app, app_config, monkeypatch):
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
         config = {key: value for key, value in app_config.items() if key != "TESTING"}
+        # Outside testing every key must be given: CONTACT_KEY too, once the config asks for it.
+        config.setdefault("CONTACT_KEY", "test-contact-key")
         production = create_app(config)
         made.append(production)
         assert not production.testing and production.config["JSON_LOGS"]
