@@ -4,6 +4,7 @@
     .venv/bin/python bench/analysis.py                 # 10,000 then 100,000 responses, SQLite
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/analysis.py
     .venv/bin/python bench/analysis.py --quick         # 200 then 1,000: the smoke test's run
+    .venv/bin/python bench/analysis.py --quick --json  # the same figures as one JSON object
 
 What it does, in one run:
 
@@ -24,7 +25,8 @@ What it does, in one run:
 4. A check that the comparison's counts equal the bare query's, so the figures timed are
    the right ones. Exit status 0 only when they do.
 
-Figures are printed, never asserted.
+Figures are printed, never asserted. With --json, stdout is one JSON object with the
+same figures per size (the bare GROUP BY being the same-run baseline) and the check.
 """
 
 from __future__ import annotations
@@ -77,6 +79,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--repeat", type=int, default=None, help="timed runs per figure")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object with the figures, no table"
+    )
     args = parser.parse_args(argv)
     if args.sizes is None:
         args.sizes = "200,1000" if args.quick else "10000,100000"
@@ -416,6 +421,40 @@ def measure_in_child(database: Database, rounds, size: int, repeat: int) -> dict
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def report_json(args, database: Database, results: list[dict], failures: list[str]) -> int:
+    """The table's figures as one JSON object on stdout; mismatches also on stderr."""
+    report = {
+        "benchmark": "bench/analysis.py",
+        "database": database.label,
+        "python": f"{platform.python_version()} on {platform.machine()}",
+        "items_per_round": ITEMS_PER_ROUND,
+        "split": "benefit_group",
+        "repeat": args.repeat,
+        "baseline": "bare GROUP BY (the query the comparison rests on), same run and data",
+        "sizes": [
+            {
+                "responses": r["size"],
+                "answers": r["answers"],
+                "frequency_rows": r["rows"],
+                "load_seconds": r["load"],
+                "comparison_seconds": r["full"],
+                "baseline_seconds": r["bare"],
+                "ratio": r["full"] / r["bare"] if r["bare"] else None,
+                "tracemalloc_peak_bytes": r["traced"],
+                "maxrss_growth_bytes": r["rss"],
+                "maxrss_total_bytes": r["rss_total"],
+            }
+            for r in results
+        ],
+        "counts_checked": not failures,
+        "mismatches": failures,
+    }
+    print(json.dumps(report, allow_nan=False))
+    for failure in failures[:20]:
+        print(f"MISMATCH: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--measure"]:
@@ -455,6 +494,9 @@ def main(argv=None) -> int:
         finally:
             database.drop(db)
 
+    failures = [problem for r in results for problem in r["problems"]]
+    if args.json:
+        return report_json(args, database, results, failures)
     print(f"database            {database.label}")
     print(f"python              {platform.python_version()} on {platform.machine()}")
     print(f"items per round     {ITEMS_PER_ROUND} (split by benefit_group, two rounds)")
@@ -475,7 +517,6 @@ def main(argv=None) -> int:
         "maxrss growth       from before the first comparison to after it; the process's "
         "whole peak: " + ", ".join(mib(r["rss_total"]) for r in results)
     )
-    failures = [problem for r in results for problem in r["problems"]]
     if failures:
         print("MISMATCH between the comparison and the bare query:", file=sys.stderr)
         for failure in failures[:20]:

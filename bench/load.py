@@ -10,6 +10,7 @@
         .venv/bin/python bench/load.py --all           # SQLite and PostgreSQL, with and without
                                                        # faults, one table beside the baseline
     .venv/bin/python bench/load.py --quick             # 20 citizens: the smoke test's run
+    .venv/bin/python bench/load.py --quick --json      # the same figures as one JSON object
 
 What it does, in one run:
 
@@ -42,6 +43,9 @@ What it does, in one run:
    and `wrk` against a survey GET (an unknown invitation link: HMAC plus a database look-up,
    404 page) and the bare page.
 
+With --json, stdout is one JSON object with the same figures (the survey's and the
+same-run bare baseline's, side by side) and the verdict; everything else goes to stderr.
+
 Exit status 0 only when every citizen finished, no acknowledged answer was lost, no
 sheet was doubled, no request failed outside a fault, and the server logged no error
 other than the fault's own. Figures are printed, never asserted: the client, the servers
@@ -52,6 +56,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import math
 import os
 import platform
@@ -160,6 +165,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="tiny run for the smoke test: 20 citizens, 10 at a time, 2 workers",
     )
     parser.add_argument("--no-wrk", action="store_true", help="skip the wrk measurements")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object with the figures (and the bare baseline's) instead of tables",
+    )
     parser.add_argument(
         "--keep", action="store_true", help="keep the work directory (server logs) afterwards"
     )
@@ -1428,9 +1438,12 @@ def main(argv: list[str] | None = None) -> int:
                     f"{len(verdict.failed_tries)} failed tries, lost answers {verdict.lost}"
                     + (f"; {run.fault.detail}" if run.fault and run.fault.detail else "")
                     + ("" if not verdict.failures else "; FAILED"),
+                    file=sys.stderr if args.json else sys.stdout,
                     flush=True,
                 )
         bare = run_bare(args, runs[0].phase.requests, setup)
+        if args.json:
+            return report_json(args, facts, runs, bare)
         if args.all:
             return report_all(args, facts, runs, bare)
         return report_one(args, facts, runs[0], bare)
@@ -1441,7 +1454,7 @@ def main(argv: list[str] | None = None) -> int:
             with suppress(Exception):  # a schema never made, or a database gone: nothing to do
                 db.drop()
         if args.keep:
-            print(f"work directory kept: {workdir}")
+            print(f"work directory kept: {workdir}", file=sys.stderr if args.json else sys.stdout)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
 
@@ -1698,17 +1711,119 @@ def report_all(args, facts: list[str], runs: list[Run], bare: Bare) -> int:
     return verdict_exit(list(zip(runs, verdicts, strict=True)), bare)
 
 
-def verdict_exit(judged: list[tuple[Run, Verdict]], bare: Bare) -> int:
+def finite(value):
+    """A figure for JSON: NaN (nothing measured) becomes null."""
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def phase_figures(phase: Phase) -> dict:
+    """One phase's figures, as report_one's table prints them (the same names)."""
+    return {
+        "completed_citizens": phase.completed,
+        "failed_citizens": len(phase.failed),
+        "wall_seconds": phase.seconds,
+        "citizens_per_second": finite(phase.per_second(phase.completed)),
+        "requests_per_second": finite(phase.per_second(phase.requests)),
+        "latency_ms": {f"p{p}": finite(phase.percentile_ms(p)) for p in (50, 95, 99)},
+        "server_cpu_per_request_ms": finite(cpu_per_page(phase)),
+        "requests": phase.requests,
+        "requests_per_citizen": finite(pages_per_citizen(phase)),
+        "bytes_per_request": finite(bytes_per_page(phase)),
+        "failed_tries": len(phase.failed_tries),
+        "worker_restarts": phase.restarts,
+        "http_statuses": {str(status): n for status, n in sorted(phase.statuses.items())},
+    }
+
+
+def wrk_figures(figures: WrkFigures | str) -> dict:
+    if not isinstance(figures, WrkFigures):
+        return {"skipped": figures}
+    return {
+        "requests_per_second": figures.rps,
+        "latency_ms": {"p50": finite(figures.p50_ms), "p99": finite(figures.p99_ms)},
+        "server_cpu_per_request_ms": finite(figures.cpu_per_request_ms),
+        "requests": figures.requests,
+        "worker_restarts": figures.restarts,
+        "non_2xx_3xx": figures.non_2xx_3xx,
+        "socket_errors": figures.socket_errors,
+    }
+
+
+def run_figures(run: Run, v: Verdict) -> dict:
+    """One survey run: its phase, what was stored against what was acknowledged, wrk."""
+    stored = run.stored
+    return {
+        "label": run.label,
+        "database": run.db.label,
+        "fault": {
+            "kind": run.fault_kind,
+            "detail": run.fault.detail if run.fault is not None else "",
+            "error": run.fault.error if run.fault is not None else None,
+            "description": describe_fault(run),
+        },
+        "survey": {
+            **phase_figures(run.phase),
+            "failed_tries_in_fault_window": len(v.failed_tries) - len(v.outside_fault),
+            "failed_tries_outside_fault": len(v.outside_fault),
+            "failed_tries_by_reason": dict(Counter(f.reason for f in v.failed_tries)),
+            "server_errors_logged": run.errors,
+            "server_errors_not_explained_by_fault": run.unexpected_errors,
+        },
+        "answers": {
+            "citizens_finished": v.finished,
+            "citizens_finished_by_invitation": v.invited_finished,
+            "citizens_finished_by_open_link": v.open_finished,
+            "responses": sum(stored.sheets.values()),
+            "responses_by_channel": {
+                "invitation": stored.sheets["invitation"],
+                "open": stored.sheets["open"],
+            },
+            "responses_completed": stored.completed,
+            "responses_unfinished": stored.unfinished,
+            "duplicate_responses": v.duplicates,
+            "citizens_answering_local_page": v.with_local,
+            "answers_acknowledged": v.acknowledged,
+            "answers_stored": v.stored,
+            "answers_per_completed_response_match": v.per_response_ok,
+            "answers_stored_never_acknowledged": v.extra,
+            "lost_answers": v.lost,
+        },
+        "wrk": {**wrk_figures(run.wrk), "survey_status": run.unknown_status},
+    }
+
+
+def report_json(args, facts: list[str], runs: list[Run], bare: Bare) -> int:
+    """The figures of every run and of the same-run bare baseline as one JSON object on
+    stdout; the verdict's details on stderr. Figures, never judged by speed."""
+    judged = [(run, judge(run)) for run in runs]
+    failures = verdict_failures(judged, bare)
+    report = {
+        "benchmark": "bench/load.py",
+        "facts": facts,
+        "citizens": args.citizens,
+        "concurrency": args.concurrency,
+        "workers": args.workers,
+        "tries": args.tries,
+        "seed": args.seed,
+        "runs": [run_figures(run, v) for run, v in judged],
+        "baseline": {
+            "name": "bare Flask (bench/bare_app.py), same clients and number of requests",
+            **phase_figures(bare.phase),
+            "server_errors_logged": bare.errors,
+            "wrk": wrk_figures(bare.wrk),
+        },
+        "ok": not failures,
+        "failures": failures,
+    }
+    print(json.dumps(report, ensure_ascii=False, allow_nan=False))
+    return verdict_exit(judged, bare, out=sys.stderr)
+
+
+def verdict_failures(judged: list[tuple[Run, Verdict]], bare: Bare) -> list[str]:
     failures = []
     for run, verdict in judged:
         prefix = f"{run.label}: " if len(judged) > 1 else ""
         failures.extend(prefix + failure for failure in verdict.failures)
-        if run.unexpected_errors:
-            expected = FAULT_LOG_LINES[run.fault_kind]
-            print(
-                f"\n--- unexpected errors in the log of {run.server.spec} ({run.label}) ---\n"
-                + run.server.error_excerpt(expected=expected)
-            )
     if bare.phase.failed:
         reasons = Counter(r.error for r in bare.phase.failed)
         failures.append(
@@ -1717,11 +1832,33 @@ def verdict_exit(judged: list[tuple[Run, Verdict]], bare: Bare) -> int:
         )
     if bare.errors:
         failures.append(f"{bare.errors} errors in the log of {bare.server.spec}")
-        print(f"\n--- errors in the log of {bare.server.spec} ---\n{bare.server.error_excerpt()}")
+    return failures
+
+
+def verdict_exit(judged: list[tuple[Run, Verdict]], bare: Bare, out=None) -> int:
+    """Print the server log excerpts and the verdict (to `out`, default stdout); 0 if OK."""
+    out = out or sys.stdout
+    for run, _verdict in judged:
+        if run.unexpected_errors:
+            expected = FAULT_LOG_LINES[run.fault_kind]
+            print(
+                f"\n--- unexpected errors in the log of {run.server.spec} ({run.label}) ---\n"
+                + run.server.error_excerpt(expected=expected),
+                file=out,
+            )
+    if bare.errors:
+        print(
+            f"\n--- errors in the log of {bare.server.spec} ---\n{bare.server.error_excerpt()}",
+            file=out,
+        )
+    failures = verdict_failures(judged, bare)
     if failures:
-        print("\nFAILED: " + "\n        ".join(failures))
+        print("\nFAILED: " + "\n        ".join(failures), file=out)
         return 1
-    print("\nOK: every citizen finished, every acknowledged answer stored, no duplicate response.")
+    print(
+        "\nOK: every citizen finished, every acknowledged answer stored, no duplicate response.",
+        file=out,
+    )
     return 0
 
 

@@ -4,6 +4,7 @@
     .venv/bin/python bench/report.py                  # 100,000 responses, and 100,000 before
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/report.py
     .venv/bin/python bench/report.py --quick          # 300 and 200: the smoke test's run
+    .venv/bin/python bench/report.py --quick --json   # the same figures as one JSON object
 
 What it does, in one run:
 
@@ -21,12 +22,14 @@ What it does, in one run:
 3. A check that the report speaks of the rounds loaded (completed counts, every format
    non-empty and of its kind). Exit status 0 only when it does.
 
-Figures are printed, never asserted.
+Figures are printed, never asserted. With --json, stdout is one JSON object with the
+same figures per step (the comparison alone being the same-run baseline) and the check.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import random
 import statistics
@@ -61,6 +64,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--repeat", type=int, default=None, help="timed runs per figure")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object with the figures, no table"
+    )
     args = parser.parse_args(argv)
     if args.responses is None:
         args.responses = 300 if args.quick else 100_000
@@ -96,6 +102,40 @@ def timed(function, repeat: int) -> tuple[float, object]:
 
 def size(count: int) -> str:
     return f"{count / 1024:,.0f} KiB" if count < 1024 * 1024 else f"{count / 1024 / 1024:,.1f} MiB"
+
+
+def report_json(args, database, answers: int, load_seconds: float, rows, problems) -> int:
+    """The table's figures as one JSON object on stdout; problems also on stderr."""
+    base = rows[0][1]  # the comparison alone: the baseline every step is set against
+    report = {
+        "benchmark": "bench/report.py",
+        "database": database.label,
+        "python": f"{platform.python_version()} on {platform.machine()}",
+        "responses": args.responses,
+        "earlier": args.earlier,
+        "answers": answers,
+        "items_per_round": ITEMS_PER_ROUND,
+        "load_seconds": load_seconds,
+        "split": args.by,
+        "repeat": args.repeat,
+        "baseline": {"step": rows[0][0], "seconds": base},
+        "steps": [
+            {
+                "step": name,
+                "seconds": total,
+                "render_seconds": render,
+                "times_baseline": total / base if base else None,
+                "bytes": length,
+            }
+            for name, total, render, length in rows
+        ],
+        "checked": not problems,
+        "problems": problems,
+    }
+    print(json.dumps(report, ensure_ascii=False, allow_nan=False))
+    for problem in problems:
+        print(f"PROBLEM with the report built: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def main(argv=None) -> int:
@@ -184,6 +224,8 @@ def main(argv=None) -> int:
         finally:
             database.drop(db)
 
+    if args.json:
+        return report_json(args, database, answers, load_seconds, rows, problems)
     print(f"database            {database.label}")
     print(f"python              {platform.python_version()} on {platform.machine()}")
     print(

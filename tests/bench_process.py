@@ -1,7 +1,9 @@
-"""Run bench/load.py as a child process, stopped with its gunicorns if it takes too long."""
+"""Run bench/load.py --json as a child process, stopped with its gunicorns if it takes too
+long, and read its figures from the one JSON object it prints."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,8 +16,19 @@ ROOT = Path(__file__).resolve().parent.parent
 LOAD = ROOT / "bench" / "load.py"
 
 
-def run_load(*args: str, timeout: float, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """Exit status and output (stdout, then stderr) of `bench/load.py *args`."""
+def run_load_json(*args: str, timeout: float, env: dict[str, str] | None = None):
+    """Exit status, the figures (`bench/load.py --json *args`: one JSON object on stdout)
+    and the whole output for messages."""
+    status, stdout, stderr = _run(("--json", *args), timeout, env)
+    output = stdout + stderr
+    try:
+        figures = json.loads(stdout)
+    except ValueError:
+        pytest.fail(f"bench/load.py --json printed no JSON object (exit {status}):\n{output}")
+    return status, figures, output
+
+
+def _run(args, timeout: float, env) -> tuple[int, str, str]:
     # A process group of its own, so a timeout stops the benchmark and its gunicorns too.
     bench = subprocess.Popen(
         [sys.executable, str(LOAD), *args],
@@ -36,4 +49,4 @@ def run_load(*args: str, timeout: float, env: dict[str, str] | None = None) -> t
             os.killpg(bench.pid, signal.SIGKILL)
             stdout, stderr = bench.communicate()
         pytest.fail(f"bench/load.py {' '.join(args)} took over {timeout} s:\n{stdout}\n{stderr}")
-    return bench.returncode, stdout + stderr
+    return bench.returncode, stdout, stderr

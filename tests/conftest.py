@@ -132,6 +132,63 @@ def links_allowed(app):
         db.session.commit()
 
 
+PRODUCTION_ENVIRONMENT = (
+    "FLASK_DEBUG",
+    "BORGERBLIK_DEMO",
+    "INSECURE_COOKIES",
+    "JSON_LOGS",
+    "PROXY_COUNT",
+    "ACCESSIBILITY_STATEMENT_URL",
+    "REDIS_URL",
+    "PUBLIC_BASE_URL",
+)
+
+
+@pytest.fixture
+def make_production_app(app, app_config, monkeypatch):
+    """Apps as gunicorn runs them in production: not testing (the catch-all error page
+    logs), JSON logs, Secure cookies and HSTS unless `environment` says otherwise (e.g.
+    INSECURE_COOKIES=1); on the session's database and schema, so they run on PostgreSQL
+    too and the tables are emptied after the test like any other."""
+    import logging
+
+    for name in PRODUCTION_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    # Flask's logger is shared by name with the session's app: give its handlers back.
+    logger = logging.getLogger(app.logger.name)
+    handlers, level = list(logger.handlers), logger.level
+    made = []
+
+    def factory(**environment: str):
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        config = {key: value for key, value in app_config.items() if key != "TESTING"}
+        # Outside testing every key must be given: CONTACT_KEY too, once the config asks for it.
+        config.setdefault("CONTACT_KEY", "test-contact-key")
+        production = create_app(config)
+        made.append(production)
+        assert not production.testing and production.config["JSON_LOGS"]
+        return production
+
+    try:
+        yield factory
+    finally:
+        logger.handlers = handlers
+        logger.setLevel(level)
+        for production in made:
+            with production.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+@pytest.fixture
+def production_app(make_production_app):
+    """The app as gunicorn runs it in production (see make_production_app)."""
+    production = make_production_app()
+    assert production.config["SESSION_COOKIE_SECURE"]
+    return production
+
+
 @pytest.fixture
 def app_ctx(app):
     with app.app_context():

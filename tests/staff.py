@@ -248,3 +248,13 @@ def build(app, rule, values: dict) -> str:
 
 def methods(rule) -> set[str]:
     return set(rule.methods) - {"HEAD", "OPTIONS"}
+
+
+def close_rounds(app, *round_ids: int) -> None:
+    """Close rounds (setup): results exist only for closed rounds (issue 11)."""
+    from survey.models import Round
+
+    with app.app_context():
+        for round_id in round_ids:
+            db.session.get(Round, round_id).state = "closed"
+        db.session.commit()

@@ -154,6 +154,7 @@ def test_the_web_and_the_command_line_leave_the_same_trail(app, tmp_path):
         "round.close",
         "contacts.erased",
         "user.create",
+        "round.results_released",
         "report.export",
         "answers.export",
     ]

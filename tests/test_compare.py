@@ -18,7 +18,7 @@ import pytest
 from scipy import stats
 from scipy.stats.contingency import expected_freq
 from sqlalchemy import insert, select
-from staff import ITEM_NAME, add_to_round, bank_question, logged_in, make_user
+from staff import ITEM_NAME, add_to_round, bank_question, close_rounds, logged_in, make_user
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
@@ -320,6 +320,7 @@ def two_rounds(app, make_round, invite, citizen):
         given[SATISFIED] = satisfied
         inserted.append(({"benefit_group": group}, given))
     insert_responses(app, current, inserted)
+    close_rounds(app, current)  # results exist once a round has closed
     return {
         "previous": previous,
         "current": current,
@@ -377,7 +378,7 @@ def test_the_json_contract_and_every_figure(app, compare_json, two_rounds):
 
 
 def test_ved_ikke_is_not_a_valid_answer(app, compare_json, make_round):
-    round_id = make_round(ODENSE, local=False)
+    round_id = make_round(ODENSE, local=False, state="closed")
     respondents = [({}, {SATISFIED: value}) for value in "0000000000" + "5544321"]
     insert_responses(app, round_id, respondents)
     data = compare_json(round_id)
@@ -391,7 +392,7 @@ def test_ved_ikke_is_not_a_valid_answer(app, compare_json, make_round):
 
 
 def test_four_valid_answers_and_many_ved_ikke_stay_hidden(app, compare_json, make_round):
-    round_id = make_round(ODENSE, local=False)
+    round_id = make_round(ODENSE, local=False, state="closed")
     insert_responses(app, round_id, [({}, {SATISFIED: v}) for v in "5541" + "0" * 20])
     (item,) = [i for i in compare_json(round_id)["items"] if i["code"] == SATISFIED]
     assert item["current"] == {
@@ -525,6 +526,7 @@ def test_reworded_local_question_is_matched_and_flagged(app, compare_json, make_
         SPRING_2025,
     )
     insert_responses(app, second, [({}, {old_code: "5", replaced_key: "5"})] * 10)
+    close_rounds(app, first, second)
     data = compare_json(second, "--against", str(first))
     local = {item["text"]: item for item in data["items"] if item["theme"] == "local"}
     matched = local["Jeg fik god hjælp til min ansøgning."]
@@ -576,13 +578,15 @@ def test_rounds_of_another_municipality_cannot_be_compared(app, make_round):
 def test_benchmark_needs_three_other_municipalities_of_the_same_period(
     app, compare_json, make_round
 ):
-    own = make_round(ODENSE, local=False)
+    own = make_round(ODENSE, local=False, state="closed")
     insert_responses(app, own, [({}, {SATISFIED: "4"})] * 6)
     rng = random.Random(7)
     contributions = {}
 
     def contribute(code: int, count: int, opens_on=None, only_ved_ikke=False) -> None:
-        round_id = make_round(code, local=False, opens_on=opens_on, title=f"Runde {code}")
+        round_id = make_round(
+            code, local=False, opens_on=opens_on, title=f"Runde {code}", state="closed"
+        )
         answers = [
             (
                 {},
@@ -768,8 +772,8 @@ def test_analyst_page_shows_the_same_figures_as_the_json(app, compare_json, two_
 
 
 def test_another_municipalitys_rounds_do_not_exist_for_an_analyst(app, make_round):
-    odense = make_round(ODENSE, local=False, title="Odense efterår")
-    rodovre = make_round(RODOVRE, local=False, title="Rødovre efterår")
+    odense = make_round(ODENSE, local=False, title="Odense efterår", state="closed")
+    rodovre = make_round(RODOVRE, local=False, title="Rødovre efterår", state="closed")
     make_user(app, "analytiker@rk.dk", "analyst", RODOVRE)
     analyst = logged_in(app, "analytiker@rk.dk")
     assert analyst.get(f"/results/?round={rodovre}").status_code == 200
@@ -795,7 +799,7 @@ def test_targets_year_by_year_with_the_interval_deciding(app, make_round):
     rounds = {}
     for year, values in years.items():
         opens_on = date(year, 3, 1) if year < 2026 else None
-        state = "closed" if year < 2026 else "open"
+        state = "closed"  # figures come from closed rounds only
         rounds[year] = make_round(
             ODENSE, local=False, title=f"År {year}", state=state, opens_on=opens_on
         )

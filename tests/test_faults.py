@@ -1,6 +1,6 @@
 """Faults at small scale: a worker killed and PostgreSQL restarted while citizens answer.
 
-The server tests run `bench/load.py --quick` with a fault (20 citizens, 2 workers, no
+The server tests run `bench/load.py --quick --json` with a fault (20 citizens, 2 workers, no
 wrk): every citizen must finish by retrying what failed, every answer the server
 acknowledged must be in the database, and no citizen may get a second sheet. They are
 not timing tests. The restart test needs PostgreSQL (DATABASE_URL) and a local cluster
@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from bench_process import run_load
+from bench_process import run_load_json
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
@@ -31,25 +31,32 @@ ON_POSTGRES = DATABASE_URL.startswith(("postgres://", "postgresql://", "postgres
 TIMEOUT = 240  # seconds; each run takes 10-40 s, more on a busy machine
 
 
-def assert_recovered(status: int, output: str) -> None:
+def assert_recovered(status: int, figures: dict, output: str) -> dict:
+    """The run's figures (from bench/load.py --json), once it is shown to have lost nothing."""
     assert status == 0, output
-    assert re.search(r"^lost answers\s+0$", output, re.MULTILINE), output
-    assert re.search(r"completed citizens\s+20\s+20\b", output), output
-    assert re.search(
-        r"duplicate responses \(more than citizens who started\)\s+0$", output, re.M
-    ), output
-    assert re.search(r"failed tries outside a fault\s+0\s", output), output
-    assert re.search(r"\.\.\. not explained by the fault\s+0\s", output), output
+    assert figures["ok"] is True and figures["failures"] == [], output
+    (run,) = figures["runs"]
+    assert run["answers"]["lost_answers"] == 0, output
+    assert run["survey"]["completed_citizens"] == 20, output
+    assert figures["baseline"]["completed_citizens"] == 20, output
+    assert run["answers"]["duplicate_responses"] == 0, output
+    assert run["survey"]["failed_tries_outside_fault"] == 0, output
+    assert run["survey"]["server_errors_not_explained_by_fault"] == 0, output
+    return run
 
 
 @pytest.mark.server
 def test_a_worker_killed_mid_run_loses_nothing():
-    status, output = run_load("--quick", "--no-wrk", "--fault", "kill-worker", timeout=TIMEOUT)
-    assert_recovered(status, output)
-    assert re.search(
-        r"worker killed: pid \d+ of 2 sent SIGKILL; the master started another", output
+    status, figures, output = run_load_json(
+        "--quick", "--no-wrk", "--fault", "kill-worker", timeout=TIMEOUT
+    )
+    run = assert_recovered(status, figures, output)
+    assert run["fault"]["kind"] == "kill-worker" and run["fault"]["error"] is None
+    assert re.match(
+        r"worker killed: pid \d+ of 2 sent SIGKILL; the master started another",
+        run["fault"]["detail"],
     ), output
-    assert re.search(r"worker restarts\s+1\s", output), output
+    assert run["survey"]["worker_restarts"] == 1, output
 
 
 def restart_possible() -> str | None:
@@ -72,9 +79,12 @@ def test_postgresql_restarted_mid_run_loses_nothing():
         if IN_CI:
             pytest.fail(f"CI on PostgreSQL must test the restart, but {why_not}")
         pytest.skip(why_not)
-    status, output = run_load("--quick", "--no-wrk", "--fault", "restart-db", timeout=TIMEOUT)
-    assert_recovered(status, output)
-    assert "database restarted:" in output, output
+    status, figures, output = run_load_json(
+        "--quick", "--no-wrk", "--fault", "restart-db", timeout=TIMEOUT
+    )
+    run = assert_recovered(status, figures, output)
+    assert run["fault"]["kind"] == "restart-db" and run["fault"]["error"] is None
+    assert run["fault"]["detail"].startswith("database restarted:"), output
 
 
 class Outage:

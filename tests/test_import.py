@@ -124,7 +124,7 @@ def test_import_creates_a_closed_round_and_prints_its_id_last(app, cli, tmp_path
 def test_imported_answers_compare_with_a_later_round(app, cli, tmp_path, make_round):
     result = import_round(cli, write(tmp_path, respondent_file()), "--opens", "2025-03-03")
     imported = int(result.output.strip().splitlines()[-1])
-    later = make_round(ODENSE, local=False, title="Efterår 2026")
+    later = make_round(ODENSE, local=False, title="Efterår 2026", state="closed")
     with app.app_context():
         ids = [random_id() for _ in range(20)]
         db.session.execute(
@@ -348,7 +348,7 @@ def test_history_appears_in_the_targets_table_year_by_year(app, cli, tmp_path, m
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(HistoricalResult)) == 7
 
-    current = make_round(ODENSE, local=False, title="Efterår 2026")
+    current = make_round(ODENSE, local=False, title="Efterår 2026", state="closed")
     with app.app_context():
         ids = [random_id() for _ in range(40)]
         db.session.execute(

@@ -482,6 +482,8 @@ def build_data(app) -> dict:
         )
         for year, ambition in AMBITIONS.items():
             set_target(ODENSE, SATISFIED, year, ambition)
+        for survey_round in db.session.scalars(select(Round)):
+            survey_round.state = "closed"  # results exist once a round has closed
         titles = {page.theme: page.title["da"] for page in round_definition(now).pages}
         comments = sorted(
             db.session.scalars(
@@ -1205,6 +1207,8 @@ def two_rounds(app):
         seed_responses(before, 60, seed=1, positive_share=0.5, first_day=date(2025, 3, 3))
         seed_responses(now, 60, seed=2, positive_share=0.6, first_day=date(2026, 3, 2))
         other = _round(RODOVRE, "Forår 2026", date(2026, 3, 1))
+        for survey_round in (before, now, other):
+            survey_round.state = "closed"  # results exist once a round has closed
         db.session.commit()
         ids = before.id, now.id, other.id
         db.session.remove()

@@ -30,6 +30,7 @@ from analysis.proportions import (
     wilson_interval,
 )
 from analysis.results import RoundInfo
+from analysis.targets import historical_side, theme_score
 
 Z = stats.norm.ppf(0.975)
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -210,6 +211,69 @@ def test_two_proportion_test_known_values():
     result = two_proportion_test(x1, n1, x2, n2)
     assert result.test == "chi2"
     assert result.p_value == pytest.approx(stats.chi2.sf(chi2, 1), rel=1e-12)
+
+
+# Published two-sided p-values, as the 2 x 2 table [[x1, n1 - x1], [x2, n2 - x2]].
+@pytest.mark.parametrize(
+    ("table", "published", "places"),
+    [
+        # Fisher's lady tasting tea (The Design of Experiments, 1935): 3 of 4 cups right;
+        # two-sided p = 34/70 (e.g. Agresti, Categorical Data Analysis, 2nd ed., 3.5.2).
+        (((3, 1), (1, 3)), 0.4857, 4),
+        # Altman, Practical Statistics for Medical Research (1991), as in MedCalc's manual
+        # "Fisher's exact test for a 2x2 table": treatment A 6 of 7, B 2 of 10; P = 0.015.
+        (((6, 1), (2, 8)), 0.015, 3),
+    ],
+    ids=["tea-tasting", "altman"],
+)
+def test_fisher_p_values_equal_published_ones(table, published, places):
+    (x1, y1), (x2, y2) = table
+    result = two_proportion_test(x1, x1 + y1, x2, x2 + y2)
+    assert result.test == "fisher"  # expected cells: 2 (tea), 3.3 and 3.8 (Altman)
+    assert round(result.p_value, places) == published
+    assert result.p_value == pytest.approx(published, abs=0.5 * 10**-places)
+
+
+def test_the_dieting_table_is_not_fishers_by_our_rule_and_gets_pearsons_published_p():
+    """Wikipedia's Fisher's exact test example, [[1, 9], [11, 3]] (men and women dieting),
+    has two-sided Fisher p = 0.002759; but its smallest expected count is exactly 5, not
+    below 5, so the rule chooses Pearson's chi-square without correction: 10.97 on 1 df,
+    p = 0.00093 (as QI Macros' worked example of the same table gives beside Fisher's
+    0.00276)."""
+    result = two_proportion_test(1, 10, 11, 14)
+    assert result.test == "chi2"
+    assert round(result.p_value, 5) == 0.00093
+    assert result.p_value != pytest.approx(0.002759, abs=1e-5)
+
+
+def hypergeometric_two_sided(x1: int, n1: int, x2: int, n2: int) -> float:
+    """Fisher's two-sided p written out: the probability, with the margins fixed, of every
+    table no more probable than the one observed (Agresti 1992, method b)."""
+    successes, total = x1 + x2, n1 + n2
+
+    def probability(first: int) -> float:
+        return math.comb(n1, first) * math.comb(n2, successes - first) / math.comb(total, successes)
+
+    observed = probability(x1)
+    possible = range(max(0, successes - n2), min(n1, successes) + 1)
+    return sum(p for p in map(probability, possible) if p <= observed * (1 + 1e-7))
+
+
+def test_every_small_table_fisher_p_equals_the_hypergeometric_sum_by_hand():
+    """All tables with both samples of 1 to 9: wherever the rule picks Fisher (an expected
+    cell below 5, computed here), the p-value is the hypergeometric sum above."""
+    checked = 0
+    for n1, n2 in itertools.product(range(1, 10), repeat=2):
+        for x1, x2 in itertools.product(range(n1 + 1), range(n2 + 1)):
+            total, successes = n1 + n2, x1 + x2
+            smallest = min(n * m / total for n in (n1, n2) for m in (successes, total - successes))
+            result = two_proportion_test(x1, n1, x2, n2)
+            assert result.test == ("fisher" if smallest < 5 else "chi2"), (x1, n1, x2, n2)
+            if result.test == "fisher":
+                expected = hypergeometric_two_sided(x1, n1, x2, n2)
+                assert result.p_value == pytest.approx(expected, rel=1e-9), (x1, n1, x2, n2)
+                checked += 1
+    assert checked > 2500
 
 
 @pytest.mark.parametrize(
@@ -399,6 +463,72 @@ def test_theme_score_is_the_mean_of_its_shown_item_shares():
     assert scores["meeting"].score == pytest.approx(0.4)
     assert scores["meeting"].items == ("kl.a", "kl.b")
     assert scores["goals"].score == pytest.approx(1.0)
+
+
+# --- a theme's score for ambition levels (analysis.targets.theme_score) -------------------
+#
+# Share: the mean of the shown items' shares. Interval: the mean of their Wilson lower
+# limits and the mean of their upper limits. n: the smallest shown item n. Suppressed
+# items (fewer than 5 valid answers) are left out. The Wilson limits below are worked
+# out by hand from the closed formula, with z = 1.959963984540054 (the 97.5 % quantile),
+#   centre = (p + z^2/2n) / (1 + z^2/n),  half = z sqrt(p(1-p)/n + z^2/4n^2) / (1 + z^2/n):
+#   14 of 20: 0.48102718164648 to 0.85452275513240
+#    9 of 10: 0.59584997320476 to 0.98212378690493
+#   20 of 50: 0.27608389730257 to 0.53818562252411
+THEME_ITEMS = {  # counts per answer, "0" (ved ikke) not valid
+    "kl.a": {"5": 8, "4": 6, "3": 3, "2": 2, "1": 1, "0": 4},  # 14 positive of 20 valid
+    "kl.b": {"5": 9, "1": 1, "0": 1},  # 9 of 10
+    "kl.c": {"4": 12, "5": 8, "3": 20, "2": 6, "1": 4},  # 20 of 50
+    "kl.d": {"5": 3, "4": 1, "0": 9},  # 4 valid: suppressed, left out
+}
+THEME_LIMITS = [
+    (0.48102718164648, 0.85452275513240),
+    (0.59584997320476, 0.98212378690493),
+    (0.27608389730257, 0.53818562252411),
+]
+
+
+def test_hand_worked_wilson_limits_of_the_theme_items_agree_with_statsmodels():
+    for (successes, n), (low, high) in zip(
+        ((14, 20), (9, 10), (20, 50)), THEME_LIMITS, strict=True
+    ):
+        assert reference_wilson(successes, n) == pytest.approx((low, high), abs=1e-13)
+
+
+def test_theme_score_is_the_mean_of_item_shares_and_of_their_wilson_limits():
+    sides = [side_for(likert(key), counts) for key, counts in THEME_ITEMS.items()]
+    assert [side.suppressed for side in sides] == [False, False, False, True]
+    score = theme_score(sides)
+    assert score.n == 10  # the smallest shown n (kl.d's 4 is suppressed)
+    assert score.share == pytest.approx((0.7 + 0.9 + 0.4) / 3, abs=1e-15)
+    low = (0.48102718164648 + 0.59584997320476 + 0.27608389730257) / 3
+    high = (0.85452275513240 + 0.98212378690493 + 0.53818562252411) / 3
+    assert (low, high) == pytest.approx((0.45098701738460, 0.79161072152048), abs=1e-13)
+    assert score.ci == pytest.approx((low, high), abs=1e-12)
+    assert not score.suppressed and score.positive is None
+    # The items in another order, or imported as n and positive only: the same score.
+    assert theme_score(sides[::-1]) == score
+    imported = [
+        historical_side(n, positive) for n, positive in ((20, 14), (10, 9), (50, 20), (4, 4))
+    ]
+    assert theme_score(imported).ci == pytest.approx((low, high), abs=1e-12)
+    assert theme_score(imported).n == 10
+
+
+def test_theme_score_from_published_wilson_limits():
+    """Newcombe (1998a) Table I, method 3: 81/263, 15/148 and 0/20 as a theme's items."""
+    sides = [historical_side(n, successes) for successes, n, _, _ in NEWCOMBE_TABLE_I[:3]]
+    score = theme_score(sides)
+    low = (0.2553 + 0.0624 + 0.0000) / 3
+    high = (0.3662 + 0.1605 + 0.1611) / 3
+    assert score.ci == pytest.approx((low, high), abs=5e-5)  # the table's 4 places
+    assert score.share == pytest.approx((81 / 263 + 15 / 148 + 0 / 20) / 3, abs=1e-15)
+    assert score.n == 20
+
+
+def test_theme_score_without_a_shown_item_is_none():
+    assert theme_score([]) is None
+    assert theme_score([side_for(likert("kl.d"), THEME_ITEMS["kl.d"])]) is None
 
 
 def test_change_and_holm_across_the_items_of_one_comparison():

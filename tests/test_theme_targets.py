@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import func, select
+from statsmodels.stats.proportion import proportion_confint
 
-from analysis.proportions import wilson_interval
 from survey.comparison.targets import set_target, target_table, theme_keys
 from survey.core.extensions import db
 from survey.demo.answers import seed_responses
-from survey.models import Answer, Response, Round
+from survey.models import Answer, AuditEvent, Response, Round, Target
 from survey.rounds.definition import round_definition
 
 
+def stored_targets(app) -> list[tuple]:
+    """The targets as the database holds them, read in a session of its own."""
+    with app.app_context():
+        db.session.remove()
+        rows = db.session.execute(
+            select(
+                Target.municipality_code, Target.indicator, Target.year, Target.ambition
+            ).order_by(Target.year)
+        ).all()
+        db.session.remove()
+        return [tuple(row) for row in rows]
+
+
 def test_theme_target_is_judged_by_the_mean_of_item_shares_and_limits(app, make_round):
-    round_id = make_round(local=False)
+    round_id = make_round(local=False, state="closed")
     with app.app_context():
         survey_round = db.session.get(Round, round_id)
         survey_round.opens_on = date(2026, 3, 1)
@@ -43,17 +57,24 @@ def test_theme_target_is_judged_by_the_mean_of_item_shares_and_limits(app, make_
             )
             valid = sum(values.get(v, 0) for v in "12345")
             positive = values.get("4", 0) + values.get("5", 0)
-            interval = wilson_interval(positive, valid)
+            low, high = proportion_confint(positive, valid, alpha=0.05, method="wilson")
             shares.append(positive / valid)
-            lows.append(interval.low)
-            highs.append(interval.high)
+            lows.append(float(low))
+            highs.append(float(high))
             ns.append(valid)
         score = sum(shares) / len(shares)
         low, high = sum(lows) / len(lows), sum(highs) / len(highs)
-        set_target(461, "theme:meeting", 2026, round(low - 0.01, 2))
+        ambition = round(low - 0.01, 2)
+        set_target(461, "theme:meeting", 2026, ambition)
         set_target(461, "theme:meeting", 2027, 0.5)
         db.session.commit()
+    assert stored_targets(app) == [
+        (461, "theme:meeting", 2026, ambition),
+        (461, "theme:meeting", 2027, 0.5),
+    ]
+    with app.app_context():
         rows = {row.year: row for row in target_table(461, "theme:meeting")}
+        assert rows[2026].ambition == ambition and rows[2027].ambition == 0.5
         assert abs(rows[2026].share - score) < 1e-9
         assert abs(rows[2026].ci[0] - low) < 1e-9 and abs(rows[2026].ci[1] - high) < 1e-9
         assert rows[2026].n == min(ns)
@@ -61,23 +82,69 @@ def test_theme_target_is_judged_by_the_mean_of_item_shares_and_limits(app, make_
         assert rows[2027].verdict is not None and rows[2027].n is None  # no data yet
 
 
+TARGETS_SECTION = re.compile(r'<section aria-labelledby="targets">(.*?)<form ', re.S)
+TARGET_ROW = re.compile(
+    r'<tr><th scope="row">(\d+)</th><td class="num">([^<]*)</td>\s*'
+    r'<td class="num">([^<]*?)(?: <span class="form-hint">[^<]*</span>)?</td>\s*'
+    r'<td class="num">([^<]*)</td><td>([^<]*)</td></tr>'
+)
+
+
+def targets_shown(html: str) -> tuple[list[str], list[tuple[str, ...]]]:
+    """The captions and rows (year, n, share, ambition, verdict) of the ambition tables."""
+    section = TARGETS_SECTION.search(html)
+    assert section, html
+    captions = re.findall(r"<caption>([^<]*)</caption>", section.group(1))
+    rows = [
+        tuple(" ".join(cell.replace("\xa0", " ").split()) for cell in row)
+        for row in TARGET_ROW.findall(section.group(1))
+    ]
+    return captions, rows
+
+
 def test_theme_target_can_be_set_from_the_results_page(app, make_round):
     from staff import logged_in, make_user
 
-    round_id = make_round(local=False)
+    round_id = make_round(local=False, state="closed")
+    with app.app_context():
+        survey_round = db.session.get(Round, round_id)
+        survey_round.opens_on = date(2026, 3, 1)
+        seed_responses(survey_round, 30, seed=5, positive_share=0.7, first_day=date(2026, 3, 2))
+        db.session.commit()
     make_user(app, "analytiker@odense.dk", "analyst", 461)
     analyst = logged_in(app, "analytiker@odense.dk")
-    page = analyst.get(f"/results/?round={round_id}").get_data(as_text=True)
+    results = f"/results/?round={round_id}"
+    page = analyst.get(results).get_data(as_text=True)
     assert 'value="theme:meeting"' in page
-    response = analyst.post(
-        "/results/targets",
-        {
-            "indicator": "theme:meeting",
-            "year": "2026",
-            "ambition": "70",
-            "back": f"/results/?round={round_id}",
-        },
-    )
+    assert "Der er ikke sat ambitionsniveauer." in page
+    assert targets_shown(page) == ([], [])
+    assert stored_targets(app) == []
+
+    form = {"indicator": "theme:meeting", "year": "2026", "ambition": "70", "back": results}
+    response = analyst.post("/results/targets", form)
     assert response.status_code == 302
-    html = analyst.get(f"/results/?round={round_id}").get_data(as_text=True)
-    assert "Tema: Mødet med jobcentret" in html
+    assert response.headers["Location"] == results + "#targets"
+    assert stored_targets(app) == [(461, "theme:meeting", 2026, 0.7)]
+
+    html = analyst.get(results).get_data(as_text=True)
+    assert "Ambitionsniveauet er gemt." in html
+    assert "Der er ikke sat ambitionsniveauer." not in html
+    captions, rows = targets_shown(html)
+    assert captions == ["Tema: Mødet med jobcentret"]
+    assert len(rows) == 1 and rows[0][0] == "2026" and rows[0][3] == "70 %", rows
+    assert rows[0][1].isdigit() and rows[0][2].endswith("%"), rows  # the year's figure
+
+    # Changed, not added: one row, the new ambition, on the page and in the database.
+    response = analyst.post("/results/targets", {**form, "ambition": "75"})
+    assert response.status_code == 302
+    assert stored_targets(app) == [(461, "theme:meeting", 2026, 0.75)]
+    captions, rows = targets_shown(analyst.get(results).get_data(as_text=True))
+    assert captions == ["Tema: Mødet med jobcentret"]
+    assert [(row[0], row[3]) for row in rows] == [("2026", "75 %")]
+    with app.app_context():
+        ambitions = db.session.scalars(
+            select(AuditEvent.details)
+            .where(AuditEvent.action == "target.set")
+            .order_by(AuditEvent.id)
+        ).all()
+        assert [event["ambition"] for event in ambitions] == [70, 75]

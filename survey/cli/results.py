@@ -7,7 +7,7 @@ import json
 import click
 from flask.cli import AppGroup
 
-from survey.cli.common import get_round
+from survey.cli.common import english_command_transaction, get_round
 from survey.comparison.service import ResultsError, build_comparison
 from survey.models.background import BACKGROUND_VARIABLES
 
@@ -35,6 +35,7 @@ def results_group():
     help="Print one JSON object (the contract every consumer uses).",
 )
 @click.option("--language", default="da", show_default=True)
+@english_command_transaction  # showing results releases them (audited): one commit
 def compare_command(
     round_id: int, against_id: int | None, by: str | None, as_json: bool, language: str
 ):

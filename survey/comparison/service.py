@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from analysis.compare import ItemInfo, compare
@@ -15,6 +16,7 @@ from survey.comparison.query import completed_count, frequency_rows, pooled_coun
 from survey.core.extensions import db
 from survey.models import Round
 from survey.rounds.definition import round_definition
+from survey.rounds.lifecycle import release_results
 
 MIN_BENCHMARK_MUNICIPALITIES = 3
 
@@ -71,10 +73,28 @@ def benchmark_rounds(survey_round: Round) -> list[Round]:
         select(Round).where(
             Round.questionnaire_key == survey_round.questionnaire_key,
             Round.municipality_code != survey_round.municipality_code,
-            Round.snapshot.is_not(None),
+            Round.state == "closed",
         )
     )
     return [r for r in candidates if round_period(r) == period]
+
+
+def check_results_may_be_shown(survey_round: Round, against: Round | None, by: str | None) -> None:
+    """Raises ResultsError unless the results may be shown; releases them when they may."""
+    rounds = [r for r in (survey_round, against) if r is not None]
+    if any(r.state != "closed" for r in rounds):
+        raise ResultsError(
+            _("Results are shown once the round has closed, so that no answer can be told apart.")
+        )
+    if by is not None and any(r.links_handed_out for r in rounds):
+        raise ResultsError(
+            _(
+                "This round's links were handed out to staff, so its results are not split by "
+                "group: a link holder could fill a group with answers of their own."
+            )
+        )
+    for r in rounds:
+        release_results(r)
 
 
 def build_comparison(
@@ -84,12 +104,18 @@ def build_comparison(
     language: str = "da",
     with_benchmark: bool = True,
 ) -> Comparison:
-    """The one comparison function behind the pages, the JSON contract and the report."""
+    """The one comparison function behind the pages, the JSON contract and the report.
+
+    Only closed rounds have results, and seeing them releases them (the rounds then stay
+    closed): no sequence of looks at a round can isolate one more answer. A round whose
+    links were handed out has no splits: its link holders could fill a group themselves.
+    """
     if against is not None:
         if against.id == survey_round.id:
             raise ResultsError("a round cannot be compared with itself")
         if against.municipality_code != survey_round.municipality_code:
             raise ResultsError("rounds of another municipality cannot be compared directly")
+    check_results_may_be_shown(survey_round, against, by)
     definition = round_definition(survey_round)
     previous_definition: Questionnaire | None = None
     mapping = {survey_round.id: code_to_key(definition)}

@@ -22,9 +22,7 @@ def yearly_sides(
 ) -> dict[int, Side]:
     """Each year's figure for one indicator: the year's rounds pooled, else imported history."""
     rounds = db.session.scalars(
-        select(Round).where(
-            Round.municipality_code == municipality_code, Round.snapshot.is_not(None)
-        )
+        select(Round).where(Round.municipality_code == municipality_code, Round.state == "closed")
     ).all()
     by_year: dict[int, list[Round]] = defaultdict(list)
     for survey_round in rounds:
@@ -58,9 +56,7 @@ THEME_PREFIX = "theme:"
 def theme_keys(municipality_code: int, theme: str) -> set[str]:
     """Compare keys of the scale items a theme has had in the municipality's rounds."""
     rounds = db.session.scalars(
-        select(Round).where(
-            Round.municipality_code == municipality_code, Round.snapshot.is_not(None)
-        )
+        select(Round).where(Round.municipality_code == municipality_code, Round.state == "closed")
     )
     return {
         item.compare_key
@@ -160,9 +156,7 @@ def known_indicators(municipality_code: int) -> set[str]:
     """What an ambition may be set for: the scale items and themes of the opened rounds."""
     keys = set()
     rounds = db.session.scalars(
-        select(Round).where(
-            Round.municipality_code == municipality_code, Round.snapshot.is_not(None)
-        )
+        select(Round).where(Round.municipality_code == municipality_code, Round.state == "closed")
     )
     for survey_round in rounds:
         for item in round_definition(survey_round).items:

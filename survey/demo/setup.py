@@ -209,12 +209,14 @@ def ensure_demo_history(current: Round) -> None:
     seed_responses(
         current, 150, seed=2026, positive_share=0.7, first_day=today() - timedelta(days=21)
     )
+    # Other municipalities' closed rounds of the same half-year: the earlier round's benchmark
+    # (results, and so benchmarks, exist only for closed rounds).
     for code in (101, 175, 751):
-        other = _ensure_round(code, f"Borgerundersøgelse, demo ({code})", opens_on=current.opens_on)
-        other.created_at = current.created_at
-        seed_responses(
-            other, 60, seed=code, positive_share=0.66, first_day=today() - timedelta(days=21)
+        other = _ensure_round(
+            code, f"Borgerundersøgelse forår 2025 ({code})", opens_on=date(2025, 3, 1)
         )
+        seed_responses(other, 60, seed=code, positive_share=0.66, first_day=date(2025, 3, 3))
+        other.state = "closed"
     for year, n, positive in HISTORY:
         exists = db.session.scalar(
             select(HistoricalResult.id).where(

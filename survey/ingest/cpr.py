@@ -19,7 +19,7 @@ MASK = "[CPR]"
 
 
 def contains_cpr(text: str | None) -> bool:
-    return bool(text) and CPR.search(text) is not None
+    return text is not None and CPR.search(text) is not None
 
 
 def mask_cpr(text: str) -> str:

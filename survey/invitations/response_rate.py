@@ -35,7 +35,7 @@ class Rate:
 class ResponseRate:
     overall: Rate
     groups: dict[str, list[Rate]]  # variable -> rates per value (small groups pooled)
-    per_day: list[tuple[date, int]]  # completed per day, all channels
+    per_day: list[tuple[date | None, int]]  # completed per day; None: days under 5, pooled
     open_link_completed: int
     started_unfinished: int
 
@@ -76,10 +76,20 @@ def response_rate(round_id: int) -> ResponseRate:
         overall=Rate("all", invited, completed),
         groups=groups,
         # completing a sheet, importing and the demo all set completed_on
-        per_day=[(day, count) for day, count in per_day if day is not None],
+        per_day=_pool_small_days([(day, count) for day, count in per_day if day is not None]),
         open_link_completed=open_completed,
         started_unfinished=unfinished,
     )
+
+
+def _pool_small_days(days: list[tuple[date, int]]) -> list[tuple[date | None, int]]:
+    """Days with fewer than 5 completions are shown together (date None): a day with one
+    completion would tell when a known citizen answered."""
+    shown: list[tuple[date | None, int]] = [(day, n) for day, n in days if n >= MIN_GROUP]
+    pooled = sum(n for _day, n in days if n < MIN_GROUP)
+    if pooled:
+        shown.append((None, pooled))
+    return shown
 
 
 def _pool_small(rates: list[Rate]) -> list[Rate]:

@@ -39,6 +39,9 @@ class Round(Base):
     message_texts: Mapped[dict | None] = mapped_column(JSON)
     # Links were downloaded by staff (allowed by an operator): results say so.
     links_handed_out: Mapped[bool] = mapped_column(default=False)
+    # The day its results were first shown, reported or exported; from then on the round
+    # stays closed, so no one can compare its figures before and after one more answer.
+    results_released_on: Mapped[date | None]
 
     municipality: Mapped[Municipality] = relationship()
     local_questions: Mapped[list[RoundQuestion]] = relationship(

@@ -16,6 +16,7 @@ from survey.models import Round
 from survey.reporting import exports
 from survey.reporting.render import FORMATS, render_report
 from survey.rounds.definition import round_definition
+from survey.rounds.lifecycle import release_results
 
 EXPORT_FORMATS = ("csv", "xlsx", "sav", "codebook")
 XLSX = FORMATS["xlsx"][0]
@@ -57,6 +58,7 @@ def answers_download(survey_round: Round, fmt: str, delimiter: str = ",") -> Dow
     """A closed round's answers, one row per respondent (never tokens or times)."""
     if survey_round.state != "closed":
         raise ExportRefused(_("Answers can be exported once the round is closed."))
+    release_results(survey_round)
     audit.record("answers.export", survey_round, details={"format": fmt})
     name = f"svar-runde-{survey_round.id}"
     if fmt == "csv":

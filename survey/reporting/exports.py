@@ -30,6 +30,10 @@ def background_plan(round_id: int) -> dict[str, dict[str | None, str | None]]:
     """For each background variable that can be shared: value -> exported value (a blank
     stays blank, or joins "other")."""
     plan: dict[str, dict[str | None, str | None]] = {}
+    survey_round = db.session.get(Round, round_id)
+    if survey_round is not None and survey_round.links_handed_out:
+        # Link holders could have filled a group with answers of their own: no background.
+        return plan
     for variable in BACKGROUND_VARIABLES:
         column = getattr(Response, variable)
         counts: dict[str | None, int] = dict(

@@ -114,11 +114,27 @@ def reopen_round(survey_round: Round) -> None:
 def _reopen(survey_round: Round) -> None:
     if survey_round.state != "closed":
         raise RoundStateError(_("Only a closed round can be reopened."))
+    if survey_round.results_released_on is not None:
+        raise RoundStateError(
+            _(
+                "The round's results have been seen, so it stays closed: figures from before "
+                "and after one more answer would show that answer."
+            )
+        )
     if survey_round.closes_on and survey_round.closes_on < today():
         raise RoundStateError(
             _("The round's closing date has passed. Change the date to reopen it.")
         )
     survey_round.state = "open"
+
+
+def release_results(survey_round: Round) -> None:
+    """The results of a closed round are about to be seen: from now on it stays closed."""
+    if survey_round.state != "closed":
+        raise RoundStateError(_("Results are shown once the round has closed."))
+    if survey_round.results_released_on is None:
+        survey_round.results_released_on = today()
+        audit.record("round.results_released", survey_round)
 
 
 def availability(survey_round: Round) -> str:

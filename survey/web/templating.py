@@ -56,7 +56,14 @@ def local_time(moment) -> str:
 
 
 def statement_url() -> str | None:
-    """The citizen's municipality's statement, else the installation's, else None."""
+    """The citizen's municipality's statement, else the installation's, else None; only an
+    https:// address: anything else stored (http://, javascript:) is neither redirected to
+    by /was nor linked by the accessibility page."""
+    url = _configured_statement_url()
+    return url if url and url.startswith("https://") else None
+
+
+def _configured_statement_url() -> str | None:
     state = load_state()
     survey_round = getattr(g, "survey_round", None)
     if survey_round is None and state is not None:

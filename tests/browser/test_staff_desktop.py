@@ -392,11 +392,12 @@ def test_a_send_list_with_errors_lists_them_all_and_creates_nothing(
 
 
 def seeded_rounds(app, make_round) -> tuple[int, int]:
-    """Two Odense rounds with invented answers: spring 2025 (closed) and spring 2026."""
+    """Two closed Odense rounds with invented answers: spring 2025 and spring 2026 (results
+    exist once a round has closed)."""
     from survey.demo.answers import seed_responses
 
     earlier = make_round(title="Forår 2025", state="closed", opens_on=date(2025, 3, 1))
-    current = make_round(title="Forår 2026", opens_on=date(2026, 3, 1))
+    current = make_round(title="Forår 2026", state="closed", opens_on=date(2026, 3, 1))
     with app.app_context():
         for round_id, seed, share, first in (
             (earlier, 2025, 0.55, date(2025, 3, 3)),

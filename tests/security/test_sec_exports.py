@@ -257,8 +257,8 @@ def test_respondent_exports_merge_or_drop_every_background_value_under_5(
 def test_free_text_is_left_out_of_the_report_unless_asked_and_never_under_5(
     app, analyst, make_round
 ):
-    few = make_round(461, local=False, title="Få kommentarer")
-    many = make_round(461, local=False, title="Mange kommentarer")
+    few = make_round(461, local=False, title="Få kommentarer", state="closed")
+    many = make_round(461, local=False, title="Mange kommentarer", state="closed")
     seed_responses(
         app, few, [{"answers": {"kl.overall.comment": f"Få-kommentar {n}"}} for n in range(4)]
     )

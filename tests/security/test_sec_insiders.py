@@ -98,7 +98,7 @@ def test_a_header_of_many_columns_is_read_in_linear_time(app):
 
 
 def test_mathtext_in_staff_text_is_printed_as_written(app, sign_in, people, make_round):
-    round_id = make_round(title="Runde $x^2$ og $\\alpha$")
+    round_id = make_round(title="Runde $x^2$ og $\\alpha$", state="closed")
     with app.app_context():
         survey_round = db.session.get(Round, round_id)
         snapshot = dict(survey_round.snapshot)

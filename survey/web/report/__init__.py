@@ -13,4 +13,5 @@ def refuse_cross_site_downloads():
     if request.headers.get("Sec-Fetch-Site") == "cross-site":
         abort(403)
 
+
 from survey.web.report import views  # noqa: E402, F401

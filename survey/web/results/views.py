@@ -23,7 +23,7 @@ from survey.web.results.forms import TargetForm
 @requires("admin", "analyst")
 def overview():
     rounds = db.session.scalars(
-        scoped(Round).where(Round.snapshot.is_not(None)).order_by(Round.id.desc())
+        scoped(Round).where(Round.state == "closed").order_by(Round.id.desc())
     ).all()
     if request.args.get("round", type=int) is None:
         return render_template(
