@@ -88,7 +88,8 @@ def two_rounds(app, make_round, invite):
     """Round one: 18 invitations, 6 completed, by benefit group:
     kontanthjaelp 6 (3 completed), dagpenge 5 (1), sygedagpenge 2 (1),
     uddannelseshjaelp 3 (0), none 2 (1); age band 18-29 on 4 of them only.
-    Sheets: invitation 2 on Monday, 1 on Tuesday; open link 1 on Tuesday; 2 unfinished.
+    Sheets: invitation 2 on Monday, 1 on Tuesday; open link 1 on Tuesday; 3 unfinished,
+    2 of them from the open link.
     Round two, whose figures must never leak into round one's: 7 invitations, 2 completed."""
     first = make_round(local=False)
     second = make_round(local=False, title="Efterår 2026")
@@ -104,7 +105,7 @@ def two_rounds(app, make_round, invite):
     add_responses(app, first, 2, completed_on=MONDAY)
     add_responses(app, first, 1, completed_on=TUESDAY)
     add_responses(app, first, 1, channel="open", completed_on=TUESDAY)
-    add_responses(app, first, 1, channel="open", completed=False)
+    add_responses(app, first, 2, channel="open", completed=False)
     add_responses(app, first, 1, completed=False)
     add_responses(app, second, 2, completed_on=MONDAY)
     add_responses(app, second, 3, channel="open", completed_on=TUESDAY)
@@ -129,7 +130,7 @@ def test_response_rate_counts_one_round_and_pools_groups_under_five(app, two_rou
     }
     assert rate.per_day == [(MONDAY, 2), (TUESDAY, 2)]
     assert rate.open_link_completed == 1
-    assert rate.started_unfinished == 2
+    assert rate.started_unfinished == 3
 
 
 def test_response_rate_of_a_round_without_invitations_is_zero_of_zero(app, make_round):
@@ -159,6 +160,19 @@ def test_the_reminder_list_is_the_rounds_unfinished_numbers_and_is_audited(app, 
         assert [
             (e.action, e.object_type, e.object_id, e.details, e.municipality_code) for e in events
         ] == [("invitations.reminder_list", "Round", str(first), {"count": 12}, 461)]
+
+
+def test_the_reminder_list_is_in_number_order_however_stored(app, make_round):
+    round_id = make_round(local=False)
+    with app.app_context():
+        for number, state in ((5, "issued"), (2, "issued"), (4, "completed"), (1, "issued")):
+            db.session.add(
+                Invitation(
+                    round_id=round_id, number=number, token_hash=f"{number:064x}", state=state
+                )
+            )
+        db.session.commit()
+        assert reminder_numbers(round_id) == [1, 2, 5]
 
 
 # --- export background merging ------------------------------------------------------------------
