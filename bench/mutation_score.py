@@ -44,6 +44,12 @@ def scope_of(module: str, func: str) -> str:
     return "anonymity"
 
 
+def score_of(counts: Counter) -> float:
+    """Killed (timeouts included) of the mutants that are not equivalent, in %."""
+    scored = counts["total"] - counts["equivalent"]
+    return 100.0 * (counts["killed"] + counts["timeout"]) / scored if scored else 100.0
+
+
 def load_equivalent() -> dict[str, str]:
     equivalent = {}
     for line in EQUIVALENT_FILE.read_text(encoding="utf-8").splitlines():
@@ -74,8 +80,6 @@ def main() -> int:
         seen.add(name)
         if name in equivalent:
             status = "equivalent"
-        elif status == "timeout":
-            status = "killed (timeout)"
         key = (scope, module if scope != "not scored" else f"{module} (other functions)")
         by_module[key]["total"] += 1
         by_module[key][status] += 1
@@ -85,8 +89,8 @@ def main() -> int:
             survivors.append(f"{scope:10} {status:12} {name}")
 
     stale = sorted(set(equivalent) - seen)
-    columns = ("total", "killed", "killed (timeout)", "survived", "no tests", "equivalent")
-    print(f"{'scope':10} {'module':45} " + " ".join(f"{c:>8.8}" for c in columns) + "   score")
+    columns = ("total", "killed", "timeout", "survived", "no tests", "equivalent")
+    print(f"{'scope':10} {'module':45} " + " ".join(f"{c:>10}" for c in columns) + "   score")
     failed = False
     for scope in ("analysis", "anonymity", "not scored"):
         total = Counter()
@@ -94,17 +98,19 @@ def main() -> int:
             if s != scope:
                 continue
             total += counts
-            print(f"{scope:10} {module:45} " + " ".join(f"{counts[c]:>8}" for c in columns))
+            print(
+                f"{scope:10} {module:45} "
+                + " ".join(f"{counts[c]:>10}" for c in columns)
+                + f"  {score_of(counts):5.1f} %"
+            )
         if not total:
             continue
-        killed = total["killed"] + total["killed (timeout)"]
-        scored = total["total"] - total["equivalent"]
-        score = 100.0 * killed / scored if scored else 100.0
+        score = score_of(total)
         other = total["total"] - sum(total[c] for c in columns[1:])
         note = f" ({other} not checked or other)" if other else ""
         print(
             f"{scope:10} {'= ' + scope:45} "
-            + " ".join(f"{total[c]:>8}" for c in columns)
+            + " ".join(f"{total[c]:>10}" for c in columns)
             + f"  {score:5.1f} %{note}"
         )
         if scope != "not scored" and score < args.min:
