@@ -30,6 +30,7 @@ from survey.core.transaction import unit_of_work
 from survey.delivery.schedule import sms_allowed_from
 from survey.delivery.texts import render
 from survey.delivery.transports import (
+    TIMEOUT_SECONDS,
     Outgoing,
     PermanentError,
     TransientError,
@@ -43,6 +44,9 @@ from survey.models.base import utcnow
 from survey.rounds.lifecycle import availability
 
 LEASE = timedelta(minutes=5)
+# A send is not started with less than this left of the claim's lease: the message is
+# given back instead, so no other worker can take it over while it is being sent.
+SEND_MARGIN = timedelta(seconds=TIMEOUT_SECONDS)
 BACKOFF = (
     timedelta(minutes=1),
     timedelta(minutes=5),
@@ -80,9 +84,9 @@ def work(
     while True:
         moment = now or utcnow()
         _erase_closed_rounds(moment, tally)
-        claimed = _claim(moment)
+        claimed, lease = _claim(moment)
         for message_id in claimed:
-            _deliver(message_id, moment, via, tally)
+            _deliver(message_id, moment, via, tally, Claim(lease, real_time=now is None))
         _audit_erasures(tally)
         if not claimed:
             if once:
@@ -103,7 +107,19 @@ def _write_lock() -> None:
         db.session.connection(execution_options={"sqlite_immediate": True})
 
 
-def _claim(now: datetime) -> list[int]:
+@dataclass(frozen=True)
+class Claim:
+    """This worker's claim: its lease's end marks the messages as this worker's own."""
+
+    lease: datetime
+    real_time: bool  # False when a fixed `now` stands for the time (tests, catch-up)
+
+    def ending(self) -> bool:
+        margin = min(SEND_MARGIN, LEASE / 2)
+        return self.real_time and utcnow() + margin >= self.lease
+
+
+def _claim(now: datetime) -> tuple[list[int], datetime]:
     with unit_of_work(actor=ACTOR):
         _write_lock()
         due = (
@@ -127,31 +143,39 @@ def _claim(now: datetime) -> list[int]:
                 .where(OutboxMessage.id.in_(ids))
                 .values(state="sending", claimed_until=now + LEASE)
             )
-    return ids
+    return ids, now + LEASE
 
 
-def _deliver(message_id: int, now: datetime, via: dict[str, Transport], tally: Tally) -> None:
+def _deliver(
+    message_id: int, now: datetime, via: dict[str, Transport], tally: Tally, claim: Claim
+) -> None:
     with unit_of_work(actor=ACTOR):
         _write_lock()
-        outgoing = _prepare(message_id, now, tally)
+        outgoing = _prepare(message_id, now, tally, claim)
     if outgoing is None:
         return
     channel, message = outgoing
     try:
         reference = via[channel].send(message)
     except PermanentError as error:
-        _record(message_id, now, tally, failed=str(error))
+        _record(message_id, now, tally, claim, failed=str(error))
     except TransientError as error:
-        _record(message_id, now, tally, retry=str(error))
+        _record(message_id, now, tally, claim, retry=str(error))
     else:
-        _record(message_id, now, tally, reference=reference)
+        _record(message_id, now, tally, claim, reference=reference)
 
 
-def _prepare(message_id: int, now: datetime, tally: Tally) -> tuple[str, Outgoing] | None:
+def _prepare(
+    message_id: int, now: datetime, tally: Tally, claim: Claim
+) -> tuple[str, Outgoing] | None:
     """The message to send, or None when it is not to be sent now (and why is recorded)."""
     message = db.session.get(OutboxMessage, message_id)
-    if message is None or message.state != "sending":
-        return None  # another worker finished it
+    if message is None or message.state != "sending" or message.claimed_until != claim.lease:
+        return None  # another worker finished it, or took it over when this claim ran out
+    if claim.ending():
+        # Too little of the lease is left to send safely: give it back, due at once.
+        message.state, message.claimed_until, message.next_try_at = "waiting", None, now
+        return None
     invitation = db.session.get(Invitation, message.invitation_id)
     batch = db.session.get(SendBatch, message.batch_id)
     survey_round = db.session.get(Round, batch.round_id) if batch else None
@@ -206,6 +230,7 @@ def _record(
     message_id: int,
     now: datetime,
     tally: Tally,
+    claim: Claim,
     reference: str | None = None,
     failed: str | None = None,
     retry: str | None = None,
@@ -215,6 +240,8 @@ def _record(
         message = db.session.get(OutboxMessage, message_id)
         if message is None:
             return
+        if message.state == "sending" and message.claimed_until != claim.lease:
+            return  # another worker owns it now; its outcome is the one recorded
         if message.state != "sending":
             # The gateway's delivery receipt came before this record (or another worker
             # took the message over): that outcome stands, and the contact data still goes
