@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -14,6 +15,7 @@ from flask_babel import force_locale
 from questionnaires import Questionnaire, QuestionnaireError, find_questionnaire
 from survey.core.extensions import db
 from survey.core.transaction import unit_of_work
+from survey.delivery.schedule import to_utc
 from survey.models import Municipality, Round
 
 CLI_ACTOR = "cli"
@@ -79,3 +81,11 @@ def fail_with_problems(problems: list[str], summary: str) -> None:
     for problem in problems:
         click.echo(problem, err=True)
     raise click.ClickException(summary)
+
+
+def danish_time(value: str, option: str) -> datetime:
+    """A Danish local time given on the command line (ISO, e.g. 2026-12-01T09:00), as UTC."""
+    try:
+        return to_utc(datetime.fromisoformat(value))
+    except ValueError:
+        raise click.BadParameter("write a time like 2026-12-01T09:00", param_hint=option) from None

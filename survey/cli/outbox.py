@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import click
 from flask.cli import AppGroup
 
-from survey.delivery.schedule import to_utc
+from survey.cli.common import danish_time
 from survey.delivery.worker import work
 
 
@@ -26,13 +24,6 @@ def outbox_group():
 )
 def work_command(once: bool, now: str | None):
     """Deliver due messages; the last line is `delivered D, failed F, waiting W`."""
-    moment = None
-    if now is not None:
-        try:
-            moment = to_utc(datetime.fromisoformat(now))
-        except ValueError:
-            raise click.BadParameter(
-                "write a time like 2026-12-01T09:00", param_hint="--now"
-            ) from None
+    moment = danish_time(now, "--now") if now is not None else None
     tally = work(now=moment, once=once)
     click.echo(f"delivered {tally.delivered}, failed {tally.failed}, waiting {tally.waiting}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 
 import click
 from flask.cli import AppGroup
@@ -12,6 +11,7 @@ from sqlalchemy import select
 from survey.cli.common import (
     cli_transaction,
     command_transaction,
+    danish_time,
     english_command_transaction,
     fail_with_problems,
     get_municipality,
@@ -21,7 +21,6 @@ from survey.cli.common import (
 from survey.core.extensions import db
 from survey.delivery.closing import close_and_erase
 from survey.delivery.queue import SendError, queue_send
-from survey.delivery.schedule import to_utc
 from survey.delivery.texts import texts_for
 from survey.ingest.importer import ImportError_, import_history, import_round
 from survey.invitations.issuing import LinksNotAllowed, hand_out_links, open_link
@@ -179,14 +178,7 @@ def send_command(round_id: int, send_list, send_at: str | None, reminder_days: t
     """
     with cli_transaction(messages_in_english=True):
         survey_round = get_round(round_id)
-        when = utcnow()
-        if send_at is not None:
-            try:
-                when = to_utc(datetime.fromisoformat(send_at))
-            except ValueError:
-                raise click.BadParameter(
-                    "write a time like 2026-12-01T09:00", param_hint="--at"
-                ) from None
+        when = danish_time(send_at, "--at") if send_at is not None else utcnow()
         checked = parse_send_list(send_list.read(), for_sending=True)
         if not checked.ok:
             fail_with_problems(checked.errors, "nothing was queued: fix the send list first")
