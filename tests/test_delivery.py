@@ -986,3 +986,24 @@ def test_queue_send_counts_and_rolls_back_as_one(app, odense_round):
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_without_a_transport_messages_wait_and_keep_their_attempts(app, odense_round):
+    """A forgotten SMS_GATEWAY_URL must not fail a whole send after the last backoff."""
+    from survey.delivery.transports import NotConfigured
+    from survey.models import OutboxMessage
+
+    with app.app_context():
+        rows = [{"reference": "r1", "mobile": "4520000001"}]
+        texts = {lang: DEFAULT_TEXTS[lang] for lang in ("da", "en")}
+        queue_send(db.session.get(Round, odense_round), rows, texts, utc(10))
+        db.session.commit()
+        for hours in range(0, 30, 2):  # more than every backoff together
+            worker.work(
+                now=utc(10) + timedelta(hours=hours),
+                via={"sms": NotConfigured("SMS gateway"), "email": NotConfigured("mail server")},
+            )
+        message = db.session.scalar(select(OutboxMessage))
+        assert (message.state, message.attempts) == ("waiting", 0)
+        assert message.error == "no SMS gateway is configured"
+        db.session.remove()

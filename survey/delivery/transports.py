@@ -161,6 +161,10 @@ class FileTransport:
         return None
 
 
+class NotConfiguredError(TransientError):
+    """No transport for the channel: the message waits, without using up its attempts."""
+
+
 class NotConfigured:
     """A channel without a transport: messages wait (and say why) until one is configured."""
 
@@ -168,7 +172,7 @@ class NotConfigured:
         self.what = what
 
     def send(self, message: Outgoing) -> str | None:
-        raise TransientError(f"no {self.what} is configured")
+        raise NotConfiguredError(f"no {self.what} is configured")
 
 
 def transports(config: dict, callback_url: str | None) -> dict[str, Transport]:

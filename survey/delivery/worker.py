@@ -31,6 +31,7 @@ from survey.delivery.schedule import sms_allowed_from
 from survey.delivery.texts import render
 from survey.delivery.transports import (
     TIMEOUT_SECONDS,
+    NotConfiguredError,
     Outgoing,
     PermanentError,
     TransientError,
@@ -55,6 +56,7 @@ BACKOFF = (
     timedelta(hours=6),
 )
 MAX_ATTEMPTS = len(BACKOFF) + 1
+NOT_CONFIGURED_WAIT = timedelta(hours=1)
 CLAIM = 50
 ACTOR = "outbox"
 UNFINISHED = ("waiting", "sending")
@@ -159,6 +161,8 @@ def _deliver(
         reference = via[channel].send(message)
     except PermanentError as error:
         _record(message_id, now, tally, claim, failed=str(error))
+    except NotConfiguredError as error:
+        _wait_for_configuration(message_id, now, claim, str(error))
     except TransientError as error:
         _record(message_id, now, tally, claim, retry=str(error))
     else:
@@ -271,6 +275,20 @@ def _record(
             _finish(message, "failed", now, (failed or retry or "")[:200])
             tally.failed += 1
         _erase_if_done(message.invitation_id, now, tally)
+
+
+def _wait_for_configuration(message_id: int, now: datetime, claim: Claim, why: str) -> None:
+    """Without a transport nothing was tried: the message waits an hour, attempts untouched."""
+    with unit_of_work(actor=ACTOR):
+        _write_lock()
+        message = db.session.get(OutboxMessage, message_id)
+        if (
+            message is not None
+            and message.state == "sending"
+            and message.claimed_until == claim.lease
+        ):
+            message.state, message.claimed_until, message.error = "waiting", None, why[:200]
+            message.next_try_at = now + NOT_CONFIGURED_WAIT
 
 
 def _finish(message: OutboxMessage, state: str, now: datetime, error: str | None = None) -> None:
