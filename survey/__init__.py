@@ -19,9 +19,18 @@ from survey.core.config import load_config
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "..", "migrations")
 
 
+class Borgerblik(Flask):
+    """Flask, with the one commit point at the end of every view (survey.core.transaction)."""
+
+    def dispatch_request(self):  # type: ignore[no-untyped-def]
+        from survey.core.transaction import finish
+
+        return finish(self.make_response(super().dispatch_request()))
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the application; wsgi.py and the tests are the only callers."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Borgerblik(__name__, instance_relative_config=True)
     from survey.core.tenancy import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any route: ids beyond the database 404

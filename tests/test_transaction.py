@@ -41,6 +41,9 @@ def probe_app(app, app_config):
     event.listen(engine, "commit", listener)
     yield probe, commits
     event.remove(engine, "commit", listener)
+    with probe.app_context():
+        db.session.remove()
+        db.engine.dispose()  # the probe's own connections (PostgreSQL warns if left open)
 
 
 def recorded(app) -> list[str]:
@@ -83,6 +86,33 @@ def test_a_request_that_writes_nothing_commits_nothing(probe_app):
     probe, commits = probe_app
     assert probe.test_client().get("/probe/read").status_code == 200
     assert commits == []
+
+
+def test_a_commit_that_fails_is_answered_by_the_error_page(app, app_config, monkeypatch):
+    """The commit runs as the view returns: a database that fails then gets the 500 page and
+    the one log line of the error handler, as a failure inside the view does."""
+    from sqlalchemy.exc import OperationalError
+
+    probe = create_app(
+        {**app_config, "TESTING": False, "WTF_CSRF_ENABLED": False, "CONTACT_KEY": "probe-key"}
+    )
+
+    @probe.post("/probe/commit-fails")
+    def write():
+        audit.record("probe.lost", actor="probe")
+        return "written"
+
+    def refuse():
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(transaction, "commit", refuse)
+    response = probe.test_client().post("/probe/commit-fails")
+    assert response.status_code == 500
+    assert "Der gik noget galt hos os" in response.get_data(as_text=True)
+    assert recorded(app) == []
+    with probe.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_a_unit_of_work_commits_once_and_names_its_actor(app):

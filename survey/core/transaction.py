@@ -95,17 +95,23 @@ class unit_of_work(ContextDecorator):
                 g.audit_actor = self._previous_actor
 
 
+def finish(response: Response) -> Response:
+    """Commit what the view wrote if it answered with success (or kept a refusal), else roll
+    back. Called as the view returns (survey.Borgerblik.dispatch_request), so a commit that
+    fails is an error of the view, answered by the error pages like any other."""
+    if not wrote():
+        return response
+    if response.status_code < 400 or g.get(KEEP_REFUSED):
+        commit()
+    else:
+        roll_back()
+    return response
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def start_clean() -> None:
         db.session.info.pop(WROTE, None)
 
-    @app.after_request
-    def commit_or_roll_back(response: Response) -> Response:
-        if not wrote():
-            return response
-        if response.status_code < 400 or g.get(KEEP_REFUSED):
-            commit()
-        else:
-            roll_back()
-        return response
+    # A response made before any view ran (a before_request hook) is finished here.
+    app.after_request(finish)
