@@ -197,6 +197,22 @@ def app_ctx(app):
 
 
 @pytest.fixture
+def cli(app):
+    """`flask ...` as the command line runs it; fails the test on a non-zero exit unless
+    ok=False."""
+    runner = app.test_cli_runner()
+
+    def invoke(*args: str, ok: bool = True):
+        result = runner.invoke(args=list(args))
+        if ok:
+            assert result.exit_code == 0, (result.output, result.exception)
+            assert result.exception is None
+        return result
+
+    return invoke
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

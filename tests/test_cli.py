@@ -24,20 +24,6 @@ CSV_HEADER = ["number", "link", *BACKGROUND_VARIABLES]
 SEND_LIST_HEADER = ["number", "reference", "link", *BACKGROUND_VARIABLES]
 
 
-@pytest.fixture
-def cli(app):
-    runner = app.test_cli_runner()
-
-    def invoke(*args: str, ok: bool = True):
-        result = runner.invoke(args=list(args))
-        if ok:
-            assert result.exit_code == 0, (result.output, result.exception)
-            assert result.exception is None
-        return result
-
-    return invoke
-
-
 def path_of(link: str) -> str:
     parts = urlsplit(link)
     assert parts.scheme == "http" and parts.netloc == "localhost", link

@@ -76,20 +76,6 @@ def utc(days: int = 0, clock: str = "10:00") -> datetime:
 
 
 @pytest.fixture
-def cli(app):
-    runner = app.test_cli_runner()
-
-    def invoke(*args: str, ok: bool = True):
-        result = runner.invoke(args=list(args))
-        if ok:
-            assert result.exit_code == 0, (result.output, result.exception)
-            assert result.exception is None
-        return result
-
-    return invoke
-
-
-@pytest.fixture
 def gateway(app, monkeypatch):
     with Gateway() as server:
         monkeypatch.setitem(app.config, "SMS_GATEWAY_URL", server.url)
