@@ -23,9 +23,9 @@ class Borgerblik(Flask):
     """Flask, with the one commit point at the end of every view (survey.core.transaction)."""
 
     def dispatch_request(self):  # type: ignore[no-untyped-def]
-        from survey.core.transaction import finish
+        from survey.core.transaction import run_view
 
-        return finish(self.make_response(super().dispatch_request()))
+        return run_view(lambda: self.make_response(super(Borgerblik, self).dispatch_request()))
 
 
 def create_app(config: dict | None = None) -> Flask:

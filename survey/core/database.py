@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from survey.core.extensions import db
+from survey.core.transaction import AUTOCOMMIT_READS
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -60,7 +61,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        if connection.get_execution_options().get("sqlite_immediate"):
+        options = connection.get_execution_options()
+        if options.get(AUTOCOMMIT_READS):
+            return  # reads without a transaction (transaction.read_without_transaction)
+        if options.get("sqlite_immediate"):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")

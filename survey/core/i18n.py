@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request, session
@@ -20,8 +21,12 @@ LANGUAGE_NAMES = {
 }
 
 
+@cache
 def ui_languages() -> tuple[str, ...]:
-    """Danish plus every language that has a compiled catalogue under translations/."""
+    """Danish plus every language that has a catalogue under translations/.
+
+    Read once per process: the catalogues ship with the code and change only with a deploy
+    (listing the directory on every request cost 6 % of a citizen page)."""
     found = {DEFAULT_LANGUAGE}
     root = Path(__file__).parent.parent / "translations"
     for path in root.glob("*/LC_MESSAGES/messages.po"):

@@ -9,18 +9,32 @@ same transaction, so an action and its audit stand or fall together.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ContextDecorator, suppress
 from types import TracebackType
 
-from flask import Flask, Response, g, has_app_context
+from flask import Flask, Response, g, has_app_context, session
 from sqlalchemy import event
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from survey.core.extensions import db
 
 WROTE = "borgerblik.wrote"
 KEEP_REFUSED = "borgerblik.keep_refused"
+READ_ONLY = "borgerblik.read_only"
+AUTOCOMMIT_READS = "borgerblik_autocommit_reads"  # an execution option (SQLite)
+
+
+class WriteInReadOnlyRequest(RuntimeError):
+    """A request that reads without a transaction tried to write: it would have committed
+    statement by statement, outside the one commit point."""
+
+
+@event.listens_for(Session, "before_flush")
+def _flushing(session: Session, _context: UOWTransaction, _instances: object) -> None:
+    if session.info.get(READ_ONLY):
+        raise WriteInReadOnlyRequest("a read-only request flushed changes")
 
 
 @event.listens_for(Session, "after_flush")
@@ -32,7 +46,29 @@ def _flushed(session: Session, _context: UOWTransaction) -> None:
 def _executed(state: ORMExecuteState) -> None:
     # Bulk INSERT/UPDATE/DELETE statements bypass the unit of work's flush.
     if state.is_insert or state.is_update or state.is_delete:
+        if state.session.info.get(READ_ONLY):
+            raise WriteInReadOnlyRequest("a read-only request executed a write")
         state.session.info[WROTE] = True
+
+
+def read_without_transaction() -> None:
+    """Let this request's reads run without BEGIN and ROLLBACK (autocommit reads).
+
+    For requests that only read, where no two reads must see one snapshot: a citizen's
+    page reads the round, then the sheet with its answers, each complete in itself. It
+    saves two round trips on PostgreSQL and a transaction on SQLite. Any write in such a
+    request raises WriteInReadOnlyRequest: it would commit at once, outside the one
+    commit point.
+    """
+    db.session.info[READ_ONLY] = True
+    if db.engine.dialect.name == "sqlite":
+        # The sqlite3 module is already left in autocommit mode (survey.core.database) and
+        # only our "begin" hook starts transactions: it skips this connection's. (SQLite's
+        # AUTOCOMMIT isolation level would be undone on return to the pool by a setting
+        # that lets the module begin transactions by itself again.)
+        db.session.connection(execution_options={AUTOCOMMIT_READS: True})
+    else:
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def wrote() -> bool:
@@ -95,6 +131,34 @@ class unit_of_work(ContextDecorator):
                 g.audit_actor = self._previous_actor
 
 
+def run_view(view: Callable[[], Response]) -> Response:
+    """Run a view and commit what it wrote (finish); once more if the database connection
+    was found dead before the commit began.
+
+    Nothing was committed then, so running the view again is safe: its writes were rolled
+    back with the connection, and the session cookie is put back as the request brought it
+    (a view changes it only together with what it writes). A connection that dies during
+    the commit is not retried here (the outcome is not known): the error pages answer 503
+    with Retry-After, and a citizen's posted answers stay in the form (survey.web.errors).
+    Without this, every pooled connection of every worker failed one request after a
+    PostgreSQL restart; with it, the app needs no "pre-ping" round trip per request.
+    """
+    cookie = dict(session)
+    try:
+        response = view()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        read_only = db.session.info.get(READ_ONLY)
+        roll_back()
+        session.clear()
+        session.update(cookie)
+        if read_only:
+            read_without_transaction()
+        response = view()
+    return finish(response)
+
+
 def finish(response: Response) -> Response:
     """Commit what the view wrote if it answered with success (or kept a refusal), else roll
     back. Called as the view returns (survey.Borgerblik.dispatch_request), so a commit that
@@ -112,6 +176,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def start_clean() -> None:
         db.session.info.pop(WROTE, None)
+        db.session.info.pop(READ_ONLY, None)
 
     # A response made before any view ran (a before_request hook) is finished here.
     app.after_request(finish)

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.models.base import Base, utcnow
@@ -30,6 +32,10 @@ class Round(Base):
     languages: Mapped[list] = mapped_column(JSON, default=lambda: ["da", "en"])
     # Pages and items frozen when the round opens: answers must never meet changed questions.
     snapshot: Mapped[dict | None] = mapped_column(JSON)
+    # A digest of the snapshot's content, kept with it by the "set" event below: the parsed
+    # questions are cached per digest, so a reused id or a changed snapshot never meets
+    # questions parsed from another snapshot, and a citizen page need not read the snapshot.
+    snapshot_digest: Mapped[str | None] = mapped_column(String(64))
     # Public code of the open link on a waiting-room poster; not a secret, so kept in clear.
     open_code: Mapped[str | None] = mapped_column(String(40), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -47,6 +53,19 @@ class Round(Base):
     local_questions: Mapped[list[RoundQuestion]] = relationship(
         order_by="RoundQuestion.position", cascade="all, delete-orphan", back_populates="round"
     )
+
+
+def snapshot_digest(snapshot: dict | None) -> str | None:
+    """SHA-256 of the snapshot's canonical JSON (sorted keys), or None without a snapshot."""
+    if snapshot is None:
+        return None
+    canonical = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@event.listens_for(Round.snapshot, "set")
+def _keep_digest(target: Round, value: dict | None, _old: object, _initiator: object) -> None:
+    target.snapshot_digest = snapshot_digest(value)
 
 
 class RoundQuestion(Base):

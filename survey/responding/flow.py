@@ -93,7 +93,7 @@ def page(
     if step > 0 and _refused(journey, state, current, posted, address):
         return Show(current, _with_posted(journey, posted), status=429, notice=BUSY)
     answers = sheets.save_page_answers(
-        journey.response, journey.definition, current, posted.values, language
+        journey.response, journey.definition, current, posted.values, language, journey.answers
     )
     target = sheets.neighbour_page(journey.definition, answers, current.key, step)
     if target is None and step > 0:

@@ -9,9 +9,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import contains_eager, defer
 
 from questionnaires import Page, Questionnaire
 from survey.core.database import dialect_name
@@ -30,6 +31,28 @@ from survey.responding.state import CitizenState, answered_here
 from survey.rounds.lifecycle import availability
 
 OPEN_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")  # secrets.token_urlsafe, as rounds.open_round makes
+
+# The citizen path's statements, built once per process: building a statement and its cache
+# key cost more than running it (SQLAlchemy memoises both on a statement object).
+# The round and its municipality in one read, without the snapshot: the parsed questions
+# come from the cache keyed by the snapshot's digest (rounds.definition).
+ROUND_FOR_CITIZEN = (
+    select(Round)
+    .join(Round.municipality)
+    .options(contains_eager(Round.municipality), defer(Round.snapshot))
+    .where(Round.id == bindparam("round_id"))
+)
+# The sheet and its answers in one read (an outer join: a sheet may have none yet).
+SHEET_WITH_ANSWERS = (
+    select(Response, Answer.item_code, Answer.value)
+    .outerjoin(Answer, Answer.response_id == Response.id)
+    .where(Response.resume_hash == bindparam("resume_hash"))
+    .where(Response.round_id == bindparam("round_id"))
+)
+INVITATION_BY_HASH = select(Invitation).where(Invitation.token_hash == bindparam("token_hash"))
+INVITATION_STATE = select(Invitation.state).where(
+    Invitation.token_hash == bindparam("token_hash")
+)
 
 
 @dataclass(frozen=True)
@@ -115,19 +138,23 @@ def _open_round(code: str) -> Entry:
 
 
 def find_response(state: CitizenState) -> Response | None:
-    return db.session.scalar(
-        select(Response).where(
-            Response.resume_hash == resume_hash(state.secret),
-            Response.round_id == state.round_id,
-        )
-    )
+    return find_sheet(state)[0]
+
+
+def find_sheet(state: CitizenState) -> tuple[Response | None, dict[str, str]]:
+    """The citizen's sheet and its answers, in one statement."""
+    rows = db.session.execute(
+        SHEET_WITH_ANSWERS, {"resume_hash": resume_hash(state.secret), "round_id": state.round_id}
+    ).all()
+    if not rows:
+        return None, {}
+    return rows[0][0], {code: value for _sheet, code, value in rows if code is not None}
 
 
 def invitation_completed(state: CitizenState) -> bool:
     if state.channel != "invitation":
         return state.done
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == state.secret))
-    return invitation is not None and invitation.state == "completed"
+    return db.session.scalar(INVITATION_STATE, {"token_hash": state.secret}) == "completed"
 
 
 def start_response(
@@ -140,9 +167,7 @@ def start_response(
     """
     background = dict.fromkeys(BACKGROUND_VARIABLES)
     if state.channel == "invitation":
-        invitation = db.session.scalar(
-            select(Invitation).where(Invitation.token_hash == state.secret)
-        )
+        invitation = db.session.scalar(INVITATION_BY_HASH, {"token_hash": state.secret})
         if invitation is not None:
             background = invitation.background()
     sheet_id = random_id()
@@ -171,50 +196,55 @@ def started_on(response: Response, device: str | None) -> bool:
     return device is not None and same_hash(response.device_hash, device_hash(device, response.id))
 
 
-def load_answers(response: Response) -> dict[str, str]:
-    rows = db.session.execute(
-        select(Answer.item_code, Answer.value).where(Answer.response_id == response.id)
-    )
-    return dict(rows.all())
-
-
 def save_page_answers(
     response: Response,
     definition: Questionnaire,
     page: Page,
     values: Mapping[str, str | None],
     language: str,
+    saved: Mapping[str, str],
 ) -> dict[str, str]:
     """Store a page's answers idempotently and drop answers that a changed branch now hides.
 
-    Returns the response's answers after the save.
+    `saved` holds the sheet's answers as read at the start of the request (on SQLite inside
+    the write lock the request took first); the answers after the save are derived from
+    them, not read back. The page's answers go in one statement (a multi-row upsert); what
+    the citizen cleared and what a changed branch now hides go in one delete.
     """
+    answers = dict(saved)
+    given = []
+    cleared = set()
     for code, value in values.items():
         if value is None:
-            db.session.execute(
-                delete(Answer).where(Answer.response_id == response.id, Answer.item_code == code)
-            )
+            cleared.add(code)
+            answers.pop(code, None)
         else:
-            statement = _insert(Answer).values(response_id=response.id, item_code=code, value=value)
-            db.session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["response_id", "item_code"],
-                    set_={"value": statement.excluded.value},
-                )
-            )
-    answers = load_answers(response)
-    hidden = [
+            given.append({"response_id": response.id, "item_code": code, "value": value})
+            answers[code] = value
+    hidden = {
         item.code
         for item in definition.items
         if item.code in answers and not item.is_shown(answers)
-    ]
-    if hidden:
+    }
+    if given:
+        statement = _insert(Answer)
         db.session.execute(
-            delete(Answer).where(Answer.response_id == response.id, Answer.item_code.in_(hidden))
+            statement.on_conflict_do_update(
+                index_elements=["response_id", "item_code"],
+                set_={"value": statement.excluded.value},
+            ),
+            given,
         )
-        for code in hidden:
-            answers.pop(code)
-    response.ui_language = language
+    if cleared or hidden:
+        db.session.execute(
+            delete(Answer).where(
+                Answer.response_id == response.id, Answer.item_code.in_(sorted(cleared | hidden))
+            )
+        )
+    for code in hidden:
+        answers.pop(code)
+    if response.ui_language != language:
+        response.ui_language = language
     return answers
 
 
@@ -226,9 +256,7 @@ def complete_response(response: Response, state: CitizenState) -> None:
     response.device_hash = None
     response.current_page = None
     if state.channel == "invitation":
-        invitation = db.session.scalar(
-            select(Invitation).where(Invitation.token_hash == state.secret)
-        )
+        invitation = db.session.scalar(INVITATION_BY_HASH, {"token_hash": state.secret})
         if invitation is not None:
             invitation.state = "completed"
     db.session.flush()
@@ -330,10 +358,9 @@ def load_journey(state: CitizenState, device: str | None) -> Journey | None:
     """
     from survey.rounds.definition import round_definition
 
-    survey_round = db.session.get(Round, state.round_id)
+    survey_round = db.session.scalar(ROUND_FOR_CITIZEN, {"round_id": state.round_id})
     if survey_round is None:
         return None
-    response = find_response(state)
-    answers = load_answers(response) if response else {}
+    response, answers = find_sheet(state)
     own = response is None or started_on(response, device)
     return Journey(survey_round, round_definition(survey_round), response, answers, own)

@@ -3,11 +3,18 @@ or the frozen snapshot once the round has been opened."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import replace
 
 from questionnaires import Condition, Item, Option, Page, Questionnaire, find_questionnaire
 from questionnaires.model import THEMES, fixed_options, pick_text
 from survey.models import LocalQuestion, Municipality, Round
+from survey.models.round import snapshot_digest
+
+PARSED_KEPT = 64  # parsed snapshots kept per process (a few kB each; rounds open at once)
+_parsed: OrderedDict[str, Questionnaire] = OrderedDict()
+_parsed_lock = threading.Lock()
 
 LOCAL_PAGE_KEY = "local"
 
@@ -65,6 +72,8 @@ def build_definition(
 
 def round_definition(survey_round: Round) -> Questionnaire:
     """What the round asks: its frozen snapshot once opened, else built from current data."""
+    if survey_round.snapshot_digest is not None:
+        return _parsed_snapshot(survey_round)
     if survey_round.snapshot is not None:
         return Questionnaire.from_dict(survey_round.snapshot)
     questionnaire = find_questionnaire(
@@ -74,6 +83,33 @@ def round_definition(survey_round: Round) -> Questionnaire:
     return build_definition(
         questionnaire, placed, survey_round.municipality, survey_round.languages
     )
+
+
+def _parsed_snapshot(survey_round: Round) -> Questionnaire:
+    """The round's frozen questions, parsed once per process and per snapshot digest.
+
+    Keyed by the digest of the content, not the round's id: a reused id or a changed
+    snapshot is another key. What is cached is parsed from a snapshot whose digest was
+    checked, so a digest that does not match its snapshot is never cached (parsed every
+    time instead). Parsing the 16 kB snapshot on every citizen request cost 11 % of a page.
+    """
+    digest = survey_round.snapshot_digest
+    with _parsed_lock:
+        cached = _parsed.get(digest) if digest else None
+        if cached is not None:
+            _parsed.move_to_end(digest)
+            return cached
+    snapshot = survey_round.snapshot  # loaded now if the query deferred it
+    if snapshot is None:
+        raise LookupError(f"round {survey_round.id} has a snapshot digest but no snapshot")
+    parsed = Questionnaire.from_dict(snapshot)
+    if digest is None or snapshot_digest(snapshot) != digest:
+        return parsed
+    with _parsed_lock:
+        _parsed[digest] = parsed
+        while len(_parsed) > PARSED_KEPT:
+            _parsed.popitem(last=False)
+    return parsed
 
 
 def describe_conditions(definition: Questionnaire, language: str) -> dict[str, tuple[str, str]]:
