@@ -16,8 +16,10 @@ graceful_timeout = 30
 keepalive = 5
 max_requests = 20000  # recycle workers now and then, jittered so they do not restart together
 max_requests_jitter = 2000
-# Access log without query strings or paths that could carry tokens: method, route, status.
-accesslog = "-" if os.environ.get("ACCESS_LOG", "1") == "1" else None
+# One log line per request: the app's own (survey.core.operations: route pattern, method,
+# status, ms; never a path that could carry a token). gunicorn's access log would be a
+# second line per request; ACCESS_LOG=1 turns it on (method, status, bytes, ms only).
+accesslog = "-" if os.environ.get("ACCESS_LOG", "0") == "1" else None
 access_log_format = '{"method": "%(m)s", "status": %(s)s, "bytes": %(B)s, "ms": %(M)s}'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

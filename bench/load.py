@@ -110,7 +110,8 @@ FAULT_LOG_LINES = {
     "none": None,
     "kill-worker": re.compile(r"Worker \(pid:\d+\) was sent SIGKILL"),
     "restart-db": re.compile(
-        r'"status": 500\b|"message": "unhandled error".*(OperationalError|e3q8)'
+        r'"status": 50[03]\b|"message": "(unhandled error|database unavailable)"'
+        r".*(OperationalError|e3q8)"
     ),
 }
 FAULT_GRACE = 3.0  # seconds after a fault in which a failed try is still put down to it
@@ -821,6 +822,27 @@ def run_citizen(
     return result
 
 
+def open_question_page(base: str, token: str, timeout: float) -> tuple[str, str]:
+    """A citizen who opens an invitation and starts: the first question page's address and
+    the cookie that shows it (a citizen's cookie does not change while they only look)."""
+    with requests.Session() as browser:
+        browser.trust_env = False
+        landing = browser.get(f"{base}/s/{token}", timeout=timeout)
+        csrf = CSRF_RE.search(landing.text)
+        if landing.status_code != 200 or csrf is None:
+            raise SystemExit(f"bench: the probe citizen's link gave HTTP {landing.status_code}")
+        page = browser.post(
+            f"{base}/svar/start", data={"csrf_token": csrf.group(1)}, timeout=timeout
+        )
+        if page.status_code != 200 or "/svar/side/" not in page.url:
+            raise SystemExit(f"bench: the probe citizen could not start: HTTP {page.status_code}")
+        cookie = "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
+        again = browser.get(page.url, timeout=timeout)
+        if again.status_code != 200 or "Set-Cookie" in again.headers:
+            raise SystemExit("bench: looking at a question page changed the citizen's cookie")
+        return page.url, cookie
+
+
 def run_bare_visitor(base: str, count: int, timeout: float, deadline: float) -> ClientResult:
     browser = Browser(base, timeout, deadline)
     try:
@@ -1035,18 +1057,22 @@ class WrkFigures:
         return self.server_cpu * 1000 / self.requests if self.requests else math.nan
 
 
-def measure_wrk(server: Gunicorn, url: str, args, threads: int) -> WrkFigures | str:
+def measure_wrk(
+    server: Gunicorn, url: str, args, threads: int, headers: tuple[str, ...] = ()
+) -> WrkFigures | str:
     if args.no_wrk:
         return "skipped"
     before, restarts = server.cpu_seconds(), server.worker_restarts()
-    figures = run_wrk(url, threads, args.concurrency, args.wrk_seconds)
+    figures = run_wrk(url, threads, args.concurrency, args.wrk_seconds, headers)
     if isinstance(figures, WrkFigures):
         figures.server_cpu = server.cpu_seconds() - before
         figures.restarts = server.worker_restarts() - restarts
     return figures
 
 
-def run_wrk(url: str, threads: int, connections: int, seconds: int) -> WrkFigures | str:
+def run_wrk(
+    url: str, threads: int, connections: int, seconds: int, headers: tuple[str, ...] = ()
+) -> WrkFigures | str:
     wrk = shutil.which("wrk")
     if wrk is None:
         return "wrk not installed"
@@ -1058,6 +1084,7 @@ def run_wrk(url: str, threads: int, connections: int, seconds: int) -> WrkFigure
         "--timeout",
         "10s",
         "--latency",
+        *[part for header in headers for part in ("-H", header)],
         url,
     ]
     try:
@@ -1202,6 +1229,7 @@ class Run:
     fault: Fault | None
     wrk: WrkFigures | str
     unknown_status: int | None
+    wrk_page: WrkFigures | str = "skipped"  # GET of a question page with a citizen's cookie
 
     @property
     def label(self) -> str:
@@ -1318,7 +1346,8 @@ def run_survey(args, number: int, db: BenchDatabase, fault_kind: str, setup) -> 
     db.create()
     migrate(env, timeout=180)
     app = make_app(db, keys)
-    round_id, open_code, tokens = prepare_round(app, invited_count(args.citizens))
+    round_id, open_code, tokens = prepare_round(app, invited_count(args.citizens) + 1)
+    probe_token = tokens.pop()  # for wrk on a question page, after the citizens
     citizens = plan_citizens(args.citizens, open_code, tokens)
 
     survey = Gunicorn(
@@ -1345,15 +1374,20 @@ def run_survey(args, number: int, db: BenchDatabase, fault_kind: str, setup) -> 
             fault.disarm()
     phase.server_cpu = survey.cpu_seconds() - cpu_before
     phase.restarts = survey.worker_restarts()
-    unknown_status, wrk = None, "skipped"
+    stored = count_stored(app, round_id)  # before the probe citizen starts a sheet
+    unknown_status, wrk, wrk_page = None, "skipped", "skipped"
     if fault_kind == "none" or not args.all:
         unknown = f"{survey.base}/s/{secrets.token_urlsafe(20)}"
         with requests.Session() as probe:
             probe.trust_env = False
             unknown_status = probe.get(unknown, timeout=args.request_timeout).status_code
         wrk = measure_wrk(survey, unknown, args, wrk_threads)
+        if not args.no_wrk:
+            page_url, cookie = open_question_page(survey.base, probe_token, args.request_timeout)
+            wrk_page = measure_wrk(
+                survey, page_url, args, wrk_threads, headers=(f"Cookie: {cookie}",)
+            )
     survey.stop()
-    stored = count_stored(app, round_id)
     return Run(
         db=db,
         fault_kind=fault_kind,
@@ -1365,6 +1399,7 @@ def run_survey(args, number: int, db: BenchDatabase, fault_kind: str, setup) -> 
         fault=fault,
         wrk=wrk,
         unknown_status=unknown_status,
+        wrk_page=wrk_page,
     )
 
 
@@ -1555,46 +1590,47 @@ def report_one(args, facts: list[str], run: Run, bare: Bare) -> int:
     print(answers_table(run, v))
     print(f"lost answers  {v.lost}")
     print()
-    ws, wb = run.wrk, bare.wrk
-    if isinstance(ws, WrkFigures) and isinstance(wb, WrkFigures):
-        title = (
-            f"wrk -t{setup_threads()} -c{args.concurrency} -d{args.wrk_seconds}s: survey GET "
-            f"/s/<unknown token> (HTTP {run.unknown_status}: HMAC + database look-up) vs bare GET /"
+    wrk_title = f"wrk -t{setup_threads()} -c{args.concurrency} -d{args.wrk_seconds}s"
+    print(
+        wrk_table(
+            f"{wrk_title}: survey GET of a question page with a citizen's cookie vs bare GET /",
+            run.wrk_page,
+            bare.wrk,
         )
-        print(
-            table(
-                title,
-                ("", "survey", "bare Flask", "survey/bare"),
-                [
-                    ("requests/second", fmt(ws.rps, 1), fmt(wb.rps, 1), ratio(ws.rps, wb.rps)),
-                    (
-                        "latency p50 (ms)",
-                        fmt(ws.p50_ms, 2),
-                        fmt(wb.p50_ms, 2),
-                        ratio(ws.p50_ms, wb.p50_ms),
-                    ),
-                    (
-                        "latency p99 (ms)",
-                        fmt(ws.p99_ms, 2),
-                        fmt(wb.p99_ms, 2),
-                        ratio(ws.p99_ms, wb.p99_ms),
-                    ),
-                    (
-                        "server CPU per request (ms)",
-                        fmt(ws.cpu_per_request_ms, 2),
-                        fmt(wb.cpu_per_request_ms, 2),
-                        ratio(ws.cpu_per_request_ms, wb.cpu_per_request_ms),
-                    ),
-                    ("requests", fmt(ws.requests), fmt(wb.requests), ""),
-                    ("worker restarts", fmt(ws.restarts), fmt(wb.restarts), ""),
-                    ("non-2xx/3xx responses", fmt(ws.non_2xx_3xx), fmt(wb.non_2xx_3xx), ""),
-                    ("socket errors", ws.socket_errors, wb.socket_errors, ""),
-                ],
-            )
+    )
+    print(
+        wrk_table(
+            f"{wrk_title}: survey GET /s/<unknown token> (HTTP {run.unknown_status}: "
+            "HMAC + database look-up) vs bare GET /",
+            run.wrk,
+            bare.wrk,
         )
-    else:
-        print(f"wrk: survey {ws}; bare {wb}")
+    )
     return verdict_exit([(run, v)], bare)
+
+
+def wrk_table(title: str, ws: WrkFigures | str, wb: WrkFigures | str) -> str:
+    if not (isinstance(ws, WrkFigures) and isinstance(wb, WrkFigures)):
+        return f"{title}\n  wrk: survey {ws}; bare {wb}\n"
+    return table(
+        title,
+        ("", "survey", "bare Flask", "survey/bare"),
+        [
+            ("requests/second", fmt(ws.rps, 1), fmt(wb.rps, 1), ratio(ws.rps, wb.rps)),
+            ("latency p50 (ms)", fmt(ws.p50_ms, 2), fmt(wb.p50_ms, 2), ratio(ws.p50_ms, wb.p50_ms)),
+            ("latency p99 (ms)", fmt(ws.p99_ms, 2), fmt(wb.p99_ms, 2), ratio(ws.p99_ms, wb.p99_ms)),
+            (
+                "server CPU per request (ms)",
+                fmt(ws.cpu_per_request_ms, 2),
+                fmt(wb.cpu_per_request_ms, 2),
+                ratio(ws.cpu_per_request_ms, wb.cpu_per_request_ms),
+            ),
+            ("requests", fmt(ws.requests), fmt(wb.requests), ""),
+            ("worker restarts", fmt(ws.restarts), fmt(wb.restarts), ""),
+            ("non-2xx/3xx responses", fmt(ws.non_2xx_3xx), fmt(wb.non_2xx_3xx), ""),
+            ("socket errors", ws.socket_errors, wb.socket_errors, ""),
+        ],
+    )  # fmt: skip
 
 
 def answers_table(run: Run, v: Verdict) -> str:
@@ -1643,6 +1679,13 @@ def report_all(args, facts: list[str], runs: list[Run], bare: Bare) -> int:
     def wrk_rps(figures):
         return fmt(figures.rps, 1) if isinstance(figures, WrkFigures) else "-"
 
+    def wrk_cpu(figures):
+        return fmt(figures.cpu_per_request_ms, 2) if isinstance(figures, WrkFigures) else "-"
+
+    def wrk_ratio(figures, baseline):
+        both = isinstance(figures, WrkFigures) and isinstance(baseline, WrkFigures)
+        return ratio(figures.rps, baseline.rps) if both else "-"
+
     rows = [
         row("completed citizens", lambda r, v: fmt(v.finished), fmt(b.completed)),
         row("failed citizens", lambda r, v: fmt(len(r.phase.failed)), fmt(len(b.failed))),
@@ -1682,6 +1725,9 @@ def report_all(args, facts: list[str], runs: list[Run], bare: Bare) -> int:
         row("lost answers", lambda r, v: fmt(v.lost)),
         row("unexpected server errors", lambda r, v: fmt(r.unexpected_errors), fmt(bare.errors)),
         row(f"wrk req/s, -c{args.concurrency} {args.wrk_seconds}s", lambda r, v: wrk_rps(r.wrk), wrk_rps(bare.wrk)),
+        row("wrk question page req/s", lambda r, v: wrk_rps(r.wrk_page), wrk_rps(bare.wrk)),
+        row("... × bare page", lambda r, v: wrk_ratio(r.wrk_page, bare.wrk)),
+        row("... server CPU/request (ms)", lambda r, v: wrk_cpu(r.wrk_page), wrk_cpu(bare.wrk)),
     ]  # fmt: skip
     print()
     print("Borgerblik bench: citizens answering a round through gunicorn (bench/load.py --all)")
@@ -1700,7 +1746,8 @@ def report_all(args, facts: list[str], runs: list[Run], bare: Bare) -> int:
         "  Latency runs from a request's first try to its answer, backoff and retries included."
         "\n  A failed try (no answer, timeout, 5xx) is sent again, up to"
         f" {args.tries} tries; outside a fault's window (+{FAULT_GRACE:.0f} s) it is an error."
-        "\n  wrk: survey GET /s/<unknown token> (HMAC + database look-up, 404) vs bare GET /;"
+        "\n  wrk: survey GET /s/<unknown token> (HMAC + database look-up, 404) and GET of a"
+        " question page\n  with a citizen's cookie, vs bare GET /;"
         " not run during faults."
     )
     for run in runs:
@@ -1789,6 +1836,7 @@ def run_figures(run: Run, v: Verdict) -> dict:
             "lost_answers": v.lost,
         },
         "wrk": {**wrk_figures(run.wrk), "survey_status": run.unknown_status},
+        "wrk_question_page": wrk_figures(run.wrk_page),
     }
 
 

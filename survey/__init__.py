@@ -68,6 +68,9 @@ def create_app(config: dict | None = None) -> Flask:
     from survey.web import register_web
 
     register_web(app)
+    from survey.core.limits import hooks_only_where_limited
+
+    hooks_only_where_limited(app, limiter)
 
     from survey.cli import register_commands
 

@@ -50,9 +50,7 @@ SHEET_WITH_ANSWERS = (
     .where(Response.round_id == bindparam("round_id"))
 )
 INVITATION_BY_HASH = select(Invitation).where(Invitation.token_hash == bindparam("token_hash"))
-INVITATION_STATE = select(Invitation.state).where(
-    Invitation.token_hash == bindparam("token_hash")
-)
+INVITATION_STATE = select(Invitation.state).where(Invitation.token_hash == bindparam("token_hash"))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,67 @@
+"""Flask-Limiter's request hooks only on the views that have limits.
+
+Flask-Limiter runs a hook before and after every request and at its teardown, to apply
+default and application-wide limits. Borgerblik has neither: only views decorated with
+`limiter.limit` (the login) are limited, and the open link counts sheets through the
+limiter's storage itself (responding.open_link). The three hooks cost about 5 % of a
+citizen page for nothing; here they run only for the limited views' endpoints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from flask import Flask, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_qualified_name
+
+
+def limited_endpoints(app: Flask, limiter: Limiter) -> frozenset[str]:
+    """Endpoints whose view carries a `limiter.limit` decorator."""
+    # The decorator records the view's qualified name; Flask-Limiter has no public way
+    # to ask for it (tests/security/test_sec_limits.py holds the login's limits).
+    marked = limiter._marked_for_limiting
+    return frozenset(
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if get_qualified_name(view) in marked
+    )
+
+
+def hooks_only_where_limited(app: Flask, limiter: Limiter) -> frozenset[str]:
+    """Gate the limiter's hooks by endpoint; call after every blueprint is registered."""
+    limited = limited_endpoints(app, limiter)
+    if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
+        return limited  # limits on every route: the hooks are needed everywhere
+
+    def gate(hook: Callable) -> Callable:
+        def gated(*args):  # type: ignore[no-untyped-def]
+            if request.endpoint in limited:
+                return hook(*args)
+            return args[0] if args else None  # after_request passes the response on
+
+        return gated
+
+    def is_limiter_hook(hook: Callable) -> bool:
+        owner = hook.func if isinstance(hook, partial) else hook
+        return getattr(owner, "__self__", None) is limiter or (
+            isinstance(hook, partial) and limiter in hook.args
+        )
+
+    for registry in (app.before_request_funcs, app.after_request_funcs):
+        hooks = registry.get(None, [])
+        registry[None] = [gate(h) if is_limiter_hook(h) else h for h in hooks]
+    teardown = app.teardown_request_funcs.get(None, [])
+
+    def gate_teardown(hook: Callable) -> Callable:
+        def gated(error):  # type: ignore[no-untyped-def]
+            if request.endpoint in limited:
+                hook(error)
+
+        return gated
+
+    app.teardown_request_funcs[None] = [
+        gate_teardown(h) if is_limiter_hook(h) else h for h in teardown
+    ]
+    return limited
