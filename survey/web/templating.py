@@ -14,12 +14,8 @@ from survey.delivery.schedule import to_local
 from survey.models import Round
 from survey.reporting.format import points, side_text
 from survey.responding.state import load_state
-
-
-def field_id(item, value=None) -> str:
-    """A stable HTML id for an item's field (or one option), used by error-summary links."""
-    base = "q-" + item.code.replace(".", "-")
-    return base if value is None else f"{base}-{value}"
+from survey.web.fragments import item_html
+from survey.web.ids import field_id
 
 
 def percent(share: float | None) -> str:
@@ -110,6 +106,7 @@ def init_app(app: Flask) -> None:
             "offered_languages": offered_languages,
             "session_channel": session_channel,
             "field_id": field_id,
+            "item_html": item_html,
             "format_date": format_date,
             "local_time": local_time,
         }

@@ -1,0 +1,49 @@
+"""A question's HTML, rendered once per round snapshot, language, item and saved choice.
+
+A page of questions spent most of its rendering time on the options of its choice items,
+which do not depend on who is answering, only on the question (fixed by the round's
+snapshot digest), the language and which option is ticked. Those fragments are cached per
+process. Not cached: text items (their value is what a citizen wrote: it is not kept in
+memory beyond the request), items shown with an error, and pages of a round without a
+snapshot digest (the administrator's preview of a round not yet opened).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from flask import current_app, g
+from markupsafe import Markup
+
+from questionnaires import Item
+from survey.core.i18n import current_language
+from survey.web.ids import field_id
+
+TEMPLATE = "respond/_item.html"
+KEPT = 4096  # fragments per process: about 1.5 kB each
+_fragments: OrderedDict[tuple, Markup] = OrderedDict()
+_lock = threading.Lock()
+
+
+def item_html(item: Item, saved: str | None, error: str | None) -> Markup:
+    language = current_language()
+    digest = getattr(getattr(g, "survey_round", None), "snapshot_digest", None)
+    cacheable = digest is not None and item.type != "text" and error is None
+    key = (digest, language, item.code, saved)
+    if cacheable:
+        with _lock:
+            cached = _fragments.get(key)
+            if cached is not None:
+                _fragments.move_to_end(key)
+                return cached
+    template = current_app.jinja_env.get_template(TEMPLATE)
+    html = Markup(
+        template.render(item=item, saved=saved, error=error, language=language, field_id=field_id)
+    )
+    if cacheable:
+        with _lock:
+            _fragments[key] = html
+            while len(_fragments) > KEPT:
+                _fragments.popitem(last=False)
+    return html
