@@ -159,10 +159,11 @@ def make_production_app(app, app_config, monkeypatch):
     handlers, level = list(logger.handlers), logger.level
     made = []
 
-    def factory(**environment: str):
+    def factory(settings: dict | None = None, **environment: str):
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
         config = {key: value for key, value in app_config.items() if key != "TESTING"}
+        config.update(settings or {})
         # Outside testing every key must be given: CONTACT_KEY too, once the config asks for it.
         config.setdefault("CONTACT_KEY", "test-contact-key")
         production = create_app(config)

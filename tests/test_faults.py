@@ -169,10 +169,73 @@ def test_error_page_when_the_database_fails_mid_request(production_app, monkeypa
     failed = client.post(
         started.headers["Location"], data={"csrf_token": csrf, "page": key, "action": "next"}
     )
-    assert failed.status_code == 500
+    assert failed.status_code == 503
+    assert failed.headers["Retry-After"] == "5"
     html = failed.get_data(as_text=True)
     assert "<h1>" in html and "Tilgængelighedserklæring" in html, html
-    assert "Fejlkode: 500" in html, html  # the app's page, in Danish
+    assert "Fejlkode: 503" in html, html  # the app's page, in Danish
+
+
+def test_answers_posted_while_the_database_is_down_stay_in_the_page(production_app):
+    """The database is unreachable when a page is posted: 503 with Retry-After, and the
+    page holds what was posted in a form to the same address, so pressing its button once
+    the database is back stores the answers (nothing typed is lost)."""
+    app, open_code, outage = production_app
+    client = app.test_client()
+    assert client.get(f"/o/{open_code}").status_code == 303
+    csrf = CSRF.search(client.get("/svar").get_data(as_text=True)).group(1)
+    started = client.post("/svar/start", data={"csrf_token": csrf})
+    address = started.headers["Location"]
+    page = client.get(address).get_data(as_text=True)
+    key = re.search(r'name="page" value="([^"]+)"', page).group(1)
+    codes = sorted(set(re.findall(r'type="radio"[^>]* name="([^"]+)"', page)))
+    sent = {"csrf_token": csrf, "page": key, "action": "next", **dict.fromkeys(codes, "4")}
+    outage.statements = True
+    refused = client.post(address, data=sent)
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+    html = refused.get_data(as_text=True)
+    form = re.search(r'<form method="post" action="([^"]+)">(.*?)</form>', html, re.S)
+    assert form and form.group(1) == address, html
+    kept = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(2)))
+    assert kept == sent
+    outage.statements = False
+    again = client.post(form.group(1), data=kept)
+    assert again.status_code == 302, again.get_data(as_text=True)
+    from survey.core.extensions import db
+    from survey.models import Answer
+
+    with app.app_context():
+        stored = dict(db.session.execute(db.select(Answer.item_code, Answer.value)).all())
+    assert {code: stored.get(code) for code in codes} == dict.fromkeys(codes, "4")
+
+
+def test_a_connection_found_dead_is_replaced_and_the_request_run_again(production_app):
+    """PostgreSQL restarted since the pooled connection was last used: the request's first
+    statement fails with a disconnect. Nothing was committed, so the app runs the request
+    once more on a new connection instead of answering with an error (no pre-ping needed)."""
+    app, open_code, _outage = production_app
+    from survey.core.extensions import db
+
+    failures = []
+
+    def dead_once(connection, _cursor, statement, *_args):
+        if not failures and "survey_round" in statement:
+            failures.append(statement)
+            error = OperationalError(statement, {}, Exception("server closed the connection"))
+            error.connection_invalidated = True
+            raise error
+
+    client = app.test_client()
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", dead_once)
+    try:
+        entered = client.get(f"/o/{open_code}")
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", dead_once)
+    assert len(failures) == 1
+    assert entered.status_code == 303, entered.get_data(as_text=True)
+    assert client.get("/svar").status_code == 200
 
 
 def test_a_connection_lost_after_the_last_query_does_not_fail_the_page(production_app, monkeypatch):

@@ -51,7 +51,7 @@ def seed_closed_round(app, make_round, municipality=461, responses=12, closed_da
 def test_health_reports_the_database(client):
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "rate_limits": "per-process"}
 
 
 def test_request_log_names_the_route_never_the_token(app, make_round, invite, caplog):

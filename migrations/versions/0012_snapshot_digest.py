@@ -5,14 +5,15 @@ Revises: 0007
 Create Date: 2026-11-30 11:00:00
 
 """
+
 import hashlib
 import json
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012'
-down_revision = '0007'
+revision = "0012"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
@@ -29,13 +30,13 @@ def _digest(snapshot):
 
 
 def upgrade():
-    with op.batch_alter_table('survey_round', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('snapshot_digest', sa.String(length=64), nullable=True))
+    with op.batch_alter_table("survey_round", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("snapshot_digest", sa.String(length=64), nullable=True))
     rounds = sa.table(
-        'survey_round',
-        sa.column('id', sa.Integer),
-        sa.column('snapshot', sa.JSON),
-        sa.column('snapshot_digest', sa.String),
+        "survey_round",
+        sa.column("id", sa.Integer),
+        sa.column("snapshot", sa.JSON),
+        sa.column("snapshot_digest", sa.String),
     )
     connection = op.get_bind()
     rows = connection.execute(
@@ -48,5 +49,5 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('survey_round', schema=None) as batch_op:
-        batch_op.drop_column('snapshot_digest')
+    with op.batch_alter_table("survey_round", schema=None) as batch_op:
+        batch_op.drop_column("snapshot_digest")

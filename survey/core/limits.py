@@ -9,8 +9,8 @@ citizen page for nothing; here they run only for the limited views' endpoints.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
+from typing import Any, cast
 
 from flask import Flask, request
 from flask_limiter import Limiter
@@ -35,33 +35,33 @@ def hooks_only_where_limited(app: Flask, limiter: Limiter) -> frozenset[str]:
     if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
         return limited  # limits on every route: the hooks are needed everywhere
 
-    def gate(hook: Callable) -> Callable:
-        def gated(*args):  # type: ignore[no-untyped-def]
+    def gate(hook: Any) -> Any:
+        def gated(*args: Any) -> Any:
             if request.endpoint in limited:
                 return hook(*args)
             return args[0] if args else None  # after_request passes the response on
 
         return gated
 
-    def is_limiter_hook(hook: Callable) -> bool:
-        owner = hook.func if isinstance(hook, partial) else hook
-        return getattr(owner, "__self__", None) is limiter or (
-            isinstance(hook, partial) and limiter in hook.args
-        )
-
-    for registry in (app.before_request_funcs, app.after_request_funcs):
-        hooks = registry.get(None, [])
-        registry[None] = [gate(h) if is_limiter_hook(h) else h for h in hooks]
-    teardown = app.teardown_request_funcs.get(None, [])
-
-    def gate_teardown(hook: Callable) -> Callable:
-        def gated(error):  # type: ignore[no-untyped-def]
+    def gate_teardown(hook: Any) -> Any:
+        def gated(error: BaseException | None) -> None:
             if request.endpoint in limited:
                 hook(error)
 
         return gated
 
-    app.teardown_request_funcs[None] = [
-        gate_teardown(h) if is_limiter_hook(h) else h for h in teardown
+    def is_limiter_hook(hook: Any) -> bool:
+        owner = hook.func if isinstance(hook, partial) else hook
+        return getattr(owner, "__self__", None) is limiter or (
+            isinstance(hook, partial) and limiter in hook.args
+        )
+
+    registries: list[tuple[dict[Any, list[Any]], Any]] = [
+        (cast(dict[Any, list[Any]], app.before_request_funcs), gate),
+        (cast(dict[Any, list[Any]], app.after_request_funcs), gate),
+        (cast(dict[Any, list[Any]], app.teardown_request_funcs), gate_teardown),
     ]
+    for registry, wrap in registries:
+        hooks = registry.get(None, [])
+        registry[None] = [wrap(h) if is_limiter_hook(h) else h for h in hooks]
     return limited

@@ -55,6 +55,15 @@ def init_app(app: Flask) -> None:
         app.logger.handlers = [handler]
         app.logger.setLevel(logging.INFO)
 
+    limits_shared = app.config.get("RATELIMIT_STORAGE_URI", "memory://") != "memory://"
+    if not limits_shared and not (app.config.get("DEMO") or app.debug or app.testing):
+        # Several workers or instances then count login attempts and open-link sheets
+        # each on their own: the limits are as many times looser as there are processes.
+        app.logger.warning(
+            "REDIS_URL is not set: rate limits are counted per process, not across workers "
+            "and instances"
+        )
+
     @app.before_request
     def start_timer():
         g.request_started = time.perf_counter()
@@ -77,9 +86,10 @@ def init_app(app: Flask) -> None:
     @app.get("/health")
     def health():
         """For load balancers: 200 when the database answers, 503 when it does not."""
+        limits = "shared" if limits_shared else "per-process"
         try:
             db.session.execute(text("SELECT 1"))
         except Exception:  # any database failure means "not healthy"
             db.session.rollback()
-            return jsonify(status="unavailable", database="down"), 503
-        return jsonify(status="ok", database="ok")
+            return jsonify(status="unavailable", database="down", rate_limits=limits), 503
+        return jsonify(status="ok", database="ok", rate_limits=limits)

@@ -96,7 +96,7 @@ def _parsed_snapshot(survey_round: Round) -> Questionnaire:
     digest = survey_round.snapshot_digest
     with _parsed_lock:
         cached = _parsed.get(digest) if digest else None
-        if cached is not None:
+        if cached is not None and digest is not None:
             _parsed.move_to_end(digest)
             return cached
     snapshot = survey_round.snapshot  # loaded now if the query deferred it

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from survey.core.i18n import current_language
@@ -65,6 +65,18 @@ def init_app(app: Flask) -> None:
     if app.testing:
         return  # let tests see the real exception
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error):
+        """The database cannot be reached (restarting, failed over) or the connection died
+        while committing: 503 with Retry-After, and what was posted kept in the page's form
+        so that pressing its button sends it again. Saving a page is idempotent, so sending
+        it twice stores it once. (A dead connection before the commit was already retried
+        once inside the request: survey.core.transaction.run_view.)"""
+        roll_back()
+        app.logger.warning("database unavailable", exc_info=error)
+        return _unavailable_page()
+
     @app.errorhandler(Exception)
     def unexpected(error):
         roll_back()
@@ -74,6 +86,38 @@ def init_app(app: Flask) -> None:
             _("Something went wrong on our side"),
             _("Your saved answers are safe. Please try again in a little while."),
         )
+
+
+RETRY_AFTER_SECONDS = 5
+NEVER_REPOSTED = ("password",)  # a password is not written into a page, even a private one
+
+
+def _unavailable_page():
+    posted = request.method == "POST" and not request.files
+    repost = [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if not any(word in name.lower() for word in NEVER_REPOSTED)
+    ]
+    if posted:
+        text = _(
+            "We could not save what you sent just now. Nothing is lost: it is still in this "
+            "page. Wait a moment and press the button to send it again."
+        )
+    elif request.method == "POST":
+        text = _("Nothing was saved. Wait a moment, choose the file again and send it.")
+    else:
+        text = _("Your saved answers are safe. Wait a moment and load the page again.")
+    page = current_app.jinja_env.get_template("error_without_database.html")
+    html = page.render(
+        title=_("The service is busy for a moment"),
+        text=text,
+        status=503,
+        lang=current_language(),
+        repost=repost if posted else None,
+        action=request.full_path.rstrip("?"),
+    )
+    return html, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def _page(status: int, title: str, text: str):
