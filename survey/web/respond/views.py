@@ -20,7 +20,7 @@ from survey.responding.state import (
     save_state,
 )
 from survey.rounds.lifecycle import availability
-from survey.web.respond import bp
+from survey.web.respond import bp, page_cache
 
 STATUS_PAGES = {
     "unknown": ("respond/link_unknown.html", 404),
@@ -197,17 +197,47 @@ def _render_page(journey: svc.Journey, shown: flow.Show):
     number, total = journey.progress(shown.page)
     following = svc.neighbour_page(journey.definition, journey.answers, shown.page.key, 1)
     previous = svc.neighbour_page(journey.definition, journey.answers, shown.page.key, -1)
-    html = render_template(
-        "respond/page.html",
-        journey=journey,
-        page=shown.page,
-        items=shown.page.visible_items(journey.answers),
-        answers=shown.answers,
-        errors=shown.errors,
-        number=number,
-        total=total,
-        is_last=following is None,
-        can_go_back=previous is not None and not journey.is_locked(previous),
-        notice=shown.notice,
+    context = {
+        "page": shown.page,
+        "number": number,
+        "total": total,
+        "is_last": following is None,
+        "can_go_back": previous is not None and not journey.is_locked(previous),
+    }
+
+    def render(csrf_token) -> str:
+        items = shown.page.visible_items(journey.answers)
+        return render_template(
+            "respond/page.html",
+            journey=journey,
+            items=items,
+            answers=shown.answers,
+            errors=shown.errors,
+            notice=shown.notice,
+            csrf_token=csrf_token,
+            **context,
+        )
+
+    return page_cache.render_cached(_page_key(journey, shown, context), render), shown.status
+
+
+def _page_key(journey: svc.Journey, shown: flow.Show, context: dict):
+    """What an empty question page depends on, or None when it shows anything of a citizen."""
+    survey_round = journey.survey_round
+    plain = not (
+        shown.errors or shown.notice or journey.forward_only or kiosk_timer()["kiosk_timer"]
     )
-    return html, shown.status
+    shows_nothing = not any(item.code in shown.answers for item in shown.page.items)
+    if not (plain and shows_nothing and survey_round.snapshot_digest):
+        return None
+    return (
+        survey_round.snapshot_digest,
+        survey_round.municipality.display_service_name,
+        tuple(survey_round.languages),
+        current_language(),
+        shown.page.key,
+        context["number"],
+        context["total"],
+        context["is_last"],
+        context["can_go_back"],
+    )

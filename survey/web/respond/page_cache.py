@@ -1,0 +1,47 @@
+"""A question page as first shown, rendered once per process and reused for every citizen.
+
+Most GETs of a question page show it empty: a citizen arriving at the next page. That HTML
+depends on no citizen: only on the round's questions (its snapshot digest), the sender's
+name, the languages offered, the page's language and place in the sheet, and the CSRF
+token, which is put in afterwards. Such pages are cached by exactly those inputs; a page
+showing saved answers, errors, a notice, a kiosk's timer or another device's forward-only
+note is rendered as usual (its questions still come from survey.web.fragments).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from flask_wtf.csrf import generate_csrf
+
+# Where the CSRF token goes: a control character cannot reach a page from any input
+# (survey.core.security refuses them), so the marker cannot be forged by a question.
+CSRF_MARKER = "\x00csrf\x00"
+KEPT = 256  # pages per process: a round's pages x languages x positions, about 12 kB each
+_pages: OrderedDict[Hashable, str] = OrderedDict()
+_lock = threading.Lock()
+
+
+def render_cached(key: Hashable | None, render: Callable[[Callable[[], str]], str]) -> str:
+    """The page for `key` (None: do not cache), rendered by `render(csrf_token)` on a miss
+    with the marker as its CSRF token; this request's token is put in on the way out."""
+    if key is None:
+        return render(generate_csrf)
+    with _lock:
+        html = _pages.get(key)
+        if html is not None:
+            _pages.move_to_end(key)
+    if html is None:
+        html = render(lambda: CSRF_MARKER)
+        with _lock:
+            _pages[key] = html
+            while len(_pages) > KEPT:
+                _pages.popitem(last=False)
+    return html.replace(CSRF_MARKER, generate_csrf())
+
+
+def clear() -> None:
+    with _lock:
+        _pages.clear()
