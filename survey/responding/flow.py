@@ -97,10 +97,10 @@ def page(
     )
     target = sheets.neighbour_page(journey.definition, answers, current.key, step)
     if target is None and step > 0:
-        return _complete(journey, state, address)
+        return _complete(journey, state, address, language)
     if target is None or journey.is_locked(target):
         target = current
-    journey.response.current_page = target.key
+    sheets.move_to(journey.response, target.key, language)
     return GoTo(PAGE, target.key)
 
 
@@ -155,10 +155,12 @@ def _refused(
     return True
 
 
-def _complete(journey: Journey, state: CitizenState, address: str) -> GoTo:
+def _complete(
+    journey: Journey, state: CitizenState, address: str, language: str | None = None
+) -> GoTo:
     if journey.response is None:
         raise LookupError("no sheet to complete")
-    sheets.complete_response(journey.response, state)
+    sheets.complete_response(journey.response, state, language)
     if state.channel == "open":
         open_link.count_completion(journey.survey_round.id, address)
         if not state.kiosk:

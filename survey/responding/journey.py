@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import contains_eager, defer
 
 from questionnaires import Page, Questionnaire
 from survey.core.database import dialect_name
@@ -24,7 +24,7 @@ from survey.invitations.tokens import (
     resume_hash,
     same_hash,
 )
-from survey.models import Answer, Invitation, Response, Round
+from survey.models import Answer, Invitation, Municipality, Response, Round
 from survey.models.background import BACKGROUND_VARIABLES
 from survey.models.base import random_id, today
 from survey.responding.state import CitizenState, answered_here
@@ -34,20 +34,61 @@ OPEN_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")  # secrets.token_urlsafe, as roun
 
 # The citizen path's statements, built once per process: building a statement and its cache
 # key cost more than running it (SQLAlchemy memoises both on a statement object).
-# The round and its municipality in one read, without the snapshot: the parsed questions
-# come from the cache keyed by the snapshot's digest (rounds.definition).
-ROUND_FOR_CITIZEN = (
-    select(Round)
-    .join(Round.municipality)
-    .options(contains_eager(Round.municipality), defer(Round.snapshot))
-    .where(Round.id == bindparam("round_id"))
+# Everything a citizen's page reads, in one statement: the round with its municipality
+# (not its snapshot: the parsed questions are cached per snapshot digest, see
+# rounds.definition), the citizen's sheet if there is one, and its answers (a row per
+# answer, at least one row). Plain columns, no ORM objects: building those cost more than
+# the query, and a page only reads them (writes go by the sheet's id).
+_round, _place, _sheet, _answer = (
+    Round.__table__,
+    Municipality.__table__,
+    Response.__table__,
+    Answer.__table__,
 )
-# The sheet and its answers in one read (an outer join: a sheet may have none yet).
+CITIZEN_PAGE = (
+    select(
+        _round.c.id,
+        _round.c.state,
+        _round.c.opens_on,
+        _round.c.closes_on,
+        _round.c.languages,
+        _round.c.open_code,
+        _round.c.snapshot_digest,
+        _place.c.name,
+        _place.c.service_name,
+        _place.c.accessibility_url,
+        _sheet.c.id,
+        _sheet.c.device_hash,
+        _sheet.c.current_page,
+        _sheet.c.ui_language,
+        _sheet.c.channel,
+        _answer.c.item_code,
+        _answer.c.value,
+    )
+    .select_from(_round)
+    .join(_place, _place.c.code == _round.c.municipality_code)
+    .outerjoin(
+        _sheet,
+        (_sheet.c.round_id == _round.c.id) & (_sheet.c.resume_hash == bindparam("resume_hash")),
+    )
+    .outerjoin(_answer, _answer.c.response_id == _sheet.c.id)
+    .where(_round.c.id == bindparam("round_id"))
+)
+SNAPSHOT = select(Round.snapshot).where(Round.id == bindparam("round_id"))
+# The sheet and its answers (for starting a sheet, where the round is already at hand).
 SHEET_WITH_ANSWERS = (
-    select(Response, Answer.item_code, Answer.value)
-    .outerjoin(Answer, Answer.response_id == Response.id)
-    .where(Response.resume_hash == bindparam("resume_hash"))
-    .where(Response.round_id == bindparam("round_id"))
+    select(
+        _sheet.c.id,
+        _sheet.c.device_hash,
+        _sheet.c.current_page,
+        _sheet.c.ui_language,
+        _sheet.c.channel,
+        _answer.c.item_code,
+        _answer.c.value,
+    )
+    .outerjoin(_answer, _answer.c.response_id == _sheet.c.id)
+    .where(_sheet.c.resume_hash == bindparam("resume_hash"))
+    .where(_sheet.c.round_id == bindparam("round_id"))
 )
 INVITATION_BY_HASH = select(Invitation).where(Invitation.token_hash == bindparam("token_hash"))
 INVITATION_STATE = select(Invitation.state).where(Invitation.token_hash == bindparam("token_hash"))
@@ -135,18 +176,65 @@ def _open_round(code: str) -> Entry:
     return Entry("ok" if status == "open" else status, survey_round)
 
 
-def find_response(state: CitizenState) -> Response | None:
+@dataclass(frozen=True)
+class Sender:
+    """The municipality a citizen's page names as its sender."""
+
+    name: str
+    service_name: str | None
+    accessibility_url: str | None
+
+    @property
+    def display_service_name(self) -> str:
+        return self.service_name or f"{self.name} Kommune"
+
+
+@dataclass(frozen=True)
+class CitizenRound:
+    """What a citizen's page reads of its round (a read-only record of a Round row)."""
+
+    id: int
+    state: str
+    opens_on: date | None
+    closes_on: date | None
+    languages: list[str]
+    open_code: str | None
+    snapshot_digest: str | None
+    municipality: Sender
+
+
+@dataclass
+class Sheet:
+    """What the citizen's pages need of their answer sheet (a Response row)."""
+
+    id: str
+    device_hash: str | None
+    current_page: str | None
+    ui_language: str | None
+    channel: str
+
+
+def find_response(state: CitizenState) -> Sheet | None:
     return find_sheet(state)[0]
 
 
-def find_sheet(state: CitizenState) -> tuple[Response | None, dict[str, str]]:
+def find_sheet(state: CitizenState) -> tuple[Sheet | None, dict[str, str]]:
     """The citizen's sheet and its answers, in one statement."""
     rows = db.session.execute(
         SHEET_WITH_ANSWERS, {"resume_hash": resume_hash(state.secret), "round_id": state.round_id}
     ).all()
     if not rows:
         return None, {}
-    return rows[0][0], {code: value for _sheet, code, value in rows if code is not None}
+    return _sheet_and_answers(rows, 0)
+
+
+def _sheet_and_answers(rows, first: int) -> tuple[Sheet | None, dict[str, str]]:
+    """The sheet and answers from rows whose columns from `first` on are SHEET_WITH_ANSWERS'."""
+    if not rows or rows[0][first] is None:
+        return None, {}
+    sheet = Sheet(*rows[0][first : first + 5])
+    code, value = first + 5, first + 6
+    return sheet, {row[code]: row[value] for row in rows if row[code] is not None}
 
 
 def invitation_completed(state: CitizenState) -> bool:
@@ -156,8 +244,8 @@ def invitation_completed(state: CitizenState) -> bool:
 
 
 def start_response(
-    survey_round: Round, state: CitizenState, language: str, device: str | None
-) -> Response:
+    survey_round: CitizenRound, state: CitizenState, language: str, device: str | None
+) -> Sheet:
     """Create the answer sheet once; a double click or a second tab finds the same one.
 
     The sheet keeps a keyed hash of the starting browser's device secret: only that
@@ -189,13 +277,13 @@ def start_response(
     return response
 
 
-def started_on(response: Response, device: str | None) -> bool:
+def started_on(response: Sheet, device: str | None) -> bool:
     """Whether the sheet was started in the browser with this device secret."""
     return device is not None and same_hash(response.device_hash, device_hash(device, response.id))
 
 
 def save_page_answers(
-    response: Response,
+    response: Sheet,
     definition: Questionnaire,
     page: Page,
     values: Mapping[str, str | None],
@@ -241,18 +329,36 @@ def save_page_answers(
         )
     for code in hidden:
         answers.pop(code)
-    if response.ui_language != language:
-        response.ui_language = language
     return answers
 
 
-def complete_response(response: Response, state: CitizenState) -> None:
+def move_to(response: Sheet, page_key: str, language: str) -> None:
+    """Remember the page the citizen goes to next, and the language they answer in."""
+    db.session.execute(
+        update(Response)
+        .where(Response.id == response.id)
+        .values(current_page=page_key, ui_language=language)
+        .execution_options(synchronize_session=False)
+    )
+    response.current_page, response.ui_language = page_key, language
+
+
+def complete_response(response: Sheet, state: CitizenState, language: str | None = None) -> None:
     """Mark the sheet complete and cut the last tie between answers and link."""
-    response.completed = True
-    response.completed_on = today()
-    response.resume_hash = None
-    response.device_hash = None
-    response.current_page = None
+    db.session.execute(
+        update(Response)
+        .where(Response.id == response.id)
+        .values(
+            ui_language=language or response.ui_language,
+            completed=True,
+            completed_on=today(),
+            resume_hash=None,
+            device_hash=None,
+            current_page=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    response.device_hash = response.current_page = None
     if state.channel == "invitation":
         invitation = db.session.scalar(INVITATION_BY_HASH, {"token_hash": state.secret})
         if invitation is not None:
@@ -291,9 +397,9 @@ class Journey:
     their answers nor changed, and it resumes after the last of them.
     """
 
-    survey_round: Round
+    survey_round: CitizenRound
     definition: Questionnaire
-    response: Response | None
+    response: Sheet | None
     answers: dict[str, str]
     own_device: bool = True
 
@@ -354,11 +460,22 @@ def load_journey(state: CitizenState, device: str | None) -> Journey | None:
     `device` is this browser's device secret: the sheet's answers are shown only to the
     browser that started it. (A sheet started before sheets kept one is shown to none.)
     """
-    from survey.rounds.definition import round_definition
+    from survey.rounds.definition import parsed_snapshot, round_definition
 
-    survey_round = db.session.scalar(ROUND_FOR_CITIZEN, {"round_id": state.round_id})
-    if survey_round is None:
+    rows = db.session.execute(
+        CITIZEN_PAGE, {"round_id": state.round_id, "resume_hash": resume_hash(state.secret)}
+    ).all()
+    if not rows:
         return None
-    response, answers = find_sheet(state)
+    first = rows[0]
+    survey_round = CitizenRound(*first[:7], municipality=Sender(*first[7:10]))
+    response, answers = _sheet_and_answers(rows, 10)
+    if survey_round.snapshot_digest is not None:
+        definition = parsed_snapshot(
+            survey_round.snapshot_digest,
+            lambda: db.session.scalar(SNAPSHOT, {"round_id": survey_round.id}),
+        )
+    else:  # a round without a digest (never opened, so no citizen should be here)
+        definition = round_definition(db.session.get_one(Round, survey_round.id))
     own = response is None or started_on(response, device)
-    return Journey(survey_round, round_definition(survey_round), response, answers, own)
+    return Journey(survey_round, definition, response, answers, own)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 
 from questionnaires import Condition, Item, Option, Page, Questionnaire, find_questionnaire
@@ -85,6 +86,27 @@ def round_definition(survey_round: Round) -> Questionnaire:
     )
 
 
+def parsed_snapshot(digest: str, load: Callable[[], dict | None]) -> Questionnaire:
+    """The frozen questions with this snapshot digest, from the cache or parsed from what
+    `load` returns (and cached only when the loaded snapshot has that digest)."""
+    with _parsed_lock:
+        cached = _parsed.get(digest)
+        if cached is not None:
+            _parsed.move_to_end(digest)
+            return cached
+    snapshot = load()
+    if snapshot is None:
+        raise LookupError(f"no snapshot with the digest {digest}")
+    parsed = Questionnaire.from_dict(snapshot)
+    if snapshot_digest(snapshot) != digest:
+        return parsed
+    with _parsed_lock:
+        _parsed[digest] = parsed
+        while len(_parsed) > PARSED_KEPT:
+            _parsed.popitem(last=False)
+    return parsed
+
+
 def _parsed_snapshot(survey_round: Round) -> Questionnaire:
     """The round's frozen questions, parsed once per process and per snapshot digest.
 
@@ -94,22 +116,9 @@ def _parsed_snapshot(survey_round: Round) -> Questionnaire:
     time instead). Parsing the 16 kB snapshot on every citizen request cost 11 % of a page.
     """
     digest = survey_round.snapshot_digest
-    with _parsed_lock:
-        cached = _parsed.get(digest) if digest else None
-        if cached is not None and digest is not None:
-            _parsed.move_to_end(digest)
-            return cached
-    snapshot = survey_round.snapshot  # loaded now if the query deferred it
-    if snapshot is None:
-        raise LookupError(f"round {survey_round.id} has a snapshot digest but no snapshot")
-    parsed = Questionnaire.from_dict(snapshot)
-    if digest is None or snapshot_digest(snapshot) != digest:
-        return parsed
-    with _parsed_lock:
-        _parsed[digest] = parsed
-        while len(_parsed) > PARSED_KEPT:
-            _parsed.popitem(last=False)
-    return parsed
+    if digest is None:
+        raise LookupError(f"round {survey_round.id} has no snapshot digest")
+    return parsed_snapshot(digest, lambda: survey_round.snapshot)
 
 
 def describe_conditions(definition: Questionnaire, language: str) -> dict[str, tuple[str, str]]:

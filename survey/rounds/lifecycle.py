@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from datetime import date
+from typing import Protocol
 
 from flask_babel import gettext as _
 
@@ -137,7 +138,18 @@ def release_results(survey_round: Round) -> None:
         audit.record("round.results_released", survey_round)
 
 
-def availability(survey_round: Round) -> str:
+class Schedule(Protocol):
+    """What availability reads: a Round, or a citizen page's read-only record of one."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def opens_on(self) -> date | None: ...
+    @property
+    def closes_on(self) -> date | None: ...
+
+
+def availability(survey_round: Schedule) -> str:
     """'open', 'not_open' or 'closed' for a citizen arriving today."""
     now = today()
     if survey_round.state == "closed" or (survey_round.closes_on and survey_round.closes_on < now):
