@@ -38,10 +38,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path, config))
 
     from survey.accounts.service import load_user
-    from survey.core import database, i18n, operations, security, transaction
+    from survey.core import database, i18n, operations, security, sessions, transaction
     from survey.core.extensions import babel, csrf, db, limiter, login_manager, migrate
     from survey.invitations.sendlist import UPLOAD_LIMIT
 
+    sessions.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
 

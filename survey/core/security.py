@@ -40,18 +40,27 @@ def init_app(app: Flask) -> None:
                 if has_control_characters(name) or any(map(has_control_characters, values)):
                     abort(400)
 
+    always = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        # Invitation links carry a token in the path: never send it on as a referrer.
+        ("Referrer-Policy", "no-referrer"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        always.append(("Strict-Transport-Security", "max-age=31536000"))
+
     @app.after_request
     def set_security_headers(response):
+        # Each header unless the view set its own (a report's CSP, a preview frame's
+        # framing); one pass over the response's headers instead of one per header.
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        # Invitation links carry a token in the path: never send it on as a referrer.
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if response.mimetype == "text/html":
+        present = {name.lower() for name, _value in headers.items()}
+        for name, value in always:
+            if name.lower() not in present:
+                headers.add(name, value)
+        if response.mimetype == "text/html" and "cache-control" not in present:
             # Pages hold a citizen's answers: no shared cache may keep them.
-            headers.setdefault("Cache-Control", "no-store")
+            headers.add("Cache-Control", "no-store")
         return response
