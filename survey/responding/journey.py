@@ -9,8 +9,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -40,10 +41,7 @@ OPEN_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")  # secrets.token_urlsafe, as roun
 # answer, at least one row). Plain columns, no ORM objects: building those cost more than
 # the query, and a page only reads them (writes go by the sheet's id).
 _round, _place, _sheet, _answer = (
-    Round.__table__,
-    Municipality.__table__,
-    Response.__table__,
-    Answer.__table__,
+    cast(Table, model.__table__) for model in (Round, Municipality, Response, Answer)
 )
 CITIZEN_PAGE = (
     select(
@@ -73,6 +71,27 @@ CITIZEN_PAGE = (
     )
     .outerjoin(_answer, _answer.c.response_id == _sheet.c.id)
     .where(_round.c.id == bindparam("round_id"))
+)
+
+
+# A page's answers: one INSERT for all its rows (executed with a list of rows: SQLAlchemy
+# sends one multi-row statement, "insertmanyvalues"), an existing answer overwritten.
+def _upsert(insert):
+    statement = insert(_answer)
+    return statement.on_conflict_do_update(
+        index_elements=["response_id", "item_code"], set_={"value": statement.excluded.value}
+    )
+
+
+SAVE_ANSWERS = {"postgresql": _upsert(pg_insert), "sqlite": _upsert(sqlite_insert)}
+DROP_ANSWERS = _answer.delete().where(
+    (_answer.c.response_id == bindparam("sheet_id"))
+    & _answer.c.item_code.in_(bindparam("codes", expanding=True))
+)
+MOVE_TO = (
+    _sheet.update()
+    .where(_sheet.c.id == bindparam("sheet_id"))
+    .values(current_page=bindparam("b_page_key"), ui_language=bindparam("b_language"))
 )
 SNAPSHOT = select(Round.snapshot).where(Round.id == bindparam("round_id"))
 # The sheet and its answers (for starting a sheet, where the round is already at hand).
@@ -313,19 +332,10 @@ def save_page_answers(
         if item.code in answers and not item.is_shown(answers)
     }
     if given:
-        statement = _insert(Answer)
-        db.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["response_id", "item_code"],
-                set_={"value": statement.excluded.value},
-            ),
-            given,
-        )
+        db.session.execute(SAVE_ANSWERS[dialect_name()], given)
     if cleared or hidden:
         db.session.execute(
-            delete(Answer).where(
-                Answer.response_id == response.id, Answer.item_code.in_(sorted(cleared | hidden))
-            )
+            DROP_ANSWERS, {"sheet_id": response.id, "codes": sorted(cleared | hidden)}
         )
     for code in hidden:
         answers.pop(code)
@@ -335,10 +345,7 @@ def save_page_answers(
 def move_to(response: Sheet, page_key: str, language: str) -> None:
     """Remember the page the citizen goes to next, and the language they answer in."""
     db.session.execute(
-        update(Response)
-        .where(Response.id == response.id)
-        .values(current_page=page_key, ui_language=language)
-        .execution_options(synchronize_session=False)
+        MOVE_TO, {"sheet_id": response.id, "b_page_key": page_key, "b_language": language}
     )
     response.current_page, response.ui_language = page_key, language
 
