@@ -197,7 +197,8 @@ def main(argv=None) -> int:
             for _ in range(args.requests):
                 sends[args.profile]()
             profiler.disable()
-            profiler.dump_stats(os.environ.get("PROFILE_OUT", "/tmp/citizen.prof"))
+            if os.environ.get("PROFILE_OUT"):  # for pstats or snakeviz
+                profiler.dump_stats(os.environ["PROFILE_OUT"])
             stats = pstats.Stats(profiler)
             stats.sort_stats("cumulative").print_stats(45)
             stats.sort_stats("tottime").print_stats(30)
