@@ -599,6 +599,23 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
+def postgres_cpu_seconds() -> float:
+    """user + system time of every local PostgreSQL process (the database's side of a run;
+    its background processes count too, so it is an upper bound). NaN without any."""
+    total, found = 0.0, False
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with suppress(OSError, ValueError, IndexError):
+            stat = (entry / "stat").read_text()
+            if "(postgres)" not in stat:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            total += sum(int(x) for x in fields[11:13]) / os.sysconf("SC_CLK_TCK")
+            found = True
+    return total if found else math.nan
+
+
 # --- the simulated clients ---------------------------------------------------------------
 
 
@@ -1051,10 +1068,15 @@ class WrkFigures:
     socket_errors: str
     server_cpu: float = math.nan  # seconds of gunicorn CPU during the wrk run
     restarts: int = 0  # workers booted during the wrk run
+    database_cpu: float = math.nan  # seconds of PostgreSQL CPU during the run (not SQLite's)
 
     @property
     def cpu_per_request_ms(self) -> float:
         return self.server_cpu * 1000 / self.requests if self.requests else math.nan
+
+    @property
+    def database_cpu_per_request_ms(self) -> float:
+        return self.database_cpu * 1000 / self.requests if self.requests else math.nan
 
 
 def measure_wrk(
@@ -1063,10 +1085,14 @@ def measure_wrk(
     if args.no_wrk:
         return "skipped"
     before, restarts = server.cpu_seconds(), server.worker_restarts()
+    database_before = (
+        postgres_cpu_seconds() if "postgresql" in server.env.get("DATABASE_URL", "") else math.nan
+    )
     figures = run_wrk(url, threads, args.concurrency, args.wrk_seconds, headers)
     if isinstance(figures, WrkFigures):
         figures.server_cpu = server.cpu_seconds() - before
         figures.restarts = server.worker_restarts() - restarts
+        figures.database_cpu = postgres_cpu_seconds() - database_before
     return figures
 
 
@@ -1625,6 +1651,7 @@ def wrk_table(title: str, ws: WrkFigures | str, wb: WrkFigures | str) -> str:
                 fmt(wb.cpu_per_request_ms, 2),
                 ratio(ws.cpu_per_request_ms, wb.cpu_per_request_ms),
             ),
+            ("PostgreSQL CPU per request (ms)", fmt(ws.database_cpu_per_request_ms, 2), "-", ""),
             ("requests", fmt(ws.requests), fmt(wb.requests), ""),
             ("worker restarts", fmt(ws.restarts), fmt(wb.restarts), ""),
             ("non-2xx/3xx responses", fmt(ws.non_2xx_3xx), fmt(wb.non_2xx_3xx), ""),
@@ -1789,6 +1816,7 @@ def wrk_figures(figures: WrkFigures | str) -> dict:
         "requests_per_second": figures.rps,
         "latency_ms": {"p50": finite(figures.p50_ms), "p99": finite(figures.p99_ms)},
         "server_cpu_per_request_ms": finite(figures.cpu_per_request_ms),
+        "database_cpu_per_request_ms": finite(figures.database_cpu_per_request_ms),
         "requests": figures.requests,
         "worker_restarts": figures.restarts,
         "non_2xx_3xx": figures.non_2xx_3xx,

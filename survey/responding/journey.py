@@ -14,6 +14,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import defer, joinedload
 
 from questionnaires import Page, Questionnaire
 from survey.core.database import dialect_name
@@ -93,6 +94,17 @@ MOVE_TO = (
     .where(_sheet.c.id == bindparam("sheet_id"))
     .values(current_page=bindparam("b_page_key"), ui_language=bindparam("b_language"))
 )
+# A link's round, without its 16 kB snapshot (an entry page never reads the questions).
+ROUND_ENTRY = (
+    select(Round)
+    .options(defer(Round.snapshot), joinedload(Round.municipality))
+    .where(Round.id == bindparam("round_id"))
+)
+ROUND_BY_CODE = (
+    select(Round)
+    .options(defer(Round.snapshot), joinedload(Round.municipality))
+    .where(Round.open_code == bindparam("code"))
+)
 SNAPSHOT = select(Round.snapshot).where(Round.id == bindparam("round_id"))
 # The sheet and its answers (for starting a sheet, where the round is already at hand).
 SHEET_WITH_ANSWERS = (
@@ -129,10 +141,10 @@ def enter_invitation(token: str) -> Entry:
     # Hash and look up even malformed tokens, so every miss takes the same path and time
     # (a skipped query made malformed misses measurably faster).
     token_hash = invitation_hash(token)
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == token_hash))
+    invitation = db.session.scalar(INVITATION_BY_HASH, {"token_hash": token_hash})
     if invitation is None or not looks_like_token(token):
         return Entry("unknown")
-    survey_round = db.session.get(Round, invitation.round_id)
+    survey_round = db.session.scalar(ROUND_ENTRY, {"round_id": invitation.round_id})
     if survey_round is None:  # the foreign key deletes a round's invitations with it
         raise LookupError(f"round {invitation.round_id} of an invitation does not exist")
     if invitation.state == "completed":
@@ -187,7 +199,7 @@ def _open_round(code: str) -> Entry:
     # PostgreSQL fail with a 500); any other code is a miss like an unknown one.
     well_formed = OPEN_CODE.fullmatch(code) is not None
     survey_round = (
-        db.session.scalar(select(Round).where(Round.open_code == code)) if well_formed else None
+        db.session.scalar(ROUND_BY_CODE, {"code": code}) if well_formed else None
     )
     if survey_round is None:
         return Entry("unknown")
