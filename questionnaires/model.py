@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from questionnaires.scales import LIKERT5, YESNO
+from questionnaires.scales import DONT_KNOW, LIKERT5, YESNO
 
-THEMES = ("meeting", "goals", "conversation", "progression", "overall", "local")
-ITEM_TYPES = ("likert5", "yesno", "single", "multi", "text")
-CHOICE_TYPES = ("likert5", "yesno", "single", "multi")
+LOCAL_THEME = "local"  # local questions at the end of a round: not one of the file's themes
+ITEM_TYPES = ("likert5", "yesno", "scale", "single", "multi", "text")
+CHOICE_TYPES = ("likert5", "yesno", "scale", "single", "multi")
+SCALE_TYPES = ("likert5", "yesno", "scale")  # items answered on one of the file's scales
 
 
 def pick_text(texts: Mapping[str, str] | None, language: str) -> str:
@@ -26,6 +27,71 @@ class Option:
 
     def to_dict(self) -> dict:
         return {"value": self.value, "label": dict(self.label)}
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A theme of the questionnaire: its key, its title per language; order is file order."""
+
+    key: str
+    title: Mapping[str, str]
+
+    def to_dict(self) -> dict:
+        return {"key": self.key, "title": dict(self.title)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Theme:
+        return cls(key=data["key"], title=dict(data["title"]))
+
+
+@dataclass(frozen=True)
+class Scale:
+    """An answer scale: its options in display order, which values count as positive,
+    which are recorded but not valid ("ved ikke"), and whether a mean is meaningful."""
+
+    key: str
+    options: tuple[Option, ...]
+    positive: tuple[int, ...]
+    not_valid: tuple[int, ...] = ()
+    mean: bool = False
+
+    @property
+    def valid(self) -> tuple[int, ...]:
+        return tuple(
+            sorted(option.value for option in self.options if option.value not in self.not_valid)
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "options": [option.to_dict() for option in self.options],
+            "positive": list(self.positive),
+            "not_valid": list(self.not_valid),
+            "mean": self.mean,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Scale:
+        return cls(
+            key=data["key"],
+            options=tuple(Option(int(o["value"]), dict(o["label"])) for o in data["options"]),
+            positive=tuple(int(v) for v in data["positive"]),
+            not_valid=tuple(int(v) for v in data.get("not_valid", ())),
+            mean=bool(data.get("mean", False)),
+        )
+
+
+# The scales of files written before scales were declared in the file (and of local
+# questions): likert5 is agreement 1-5 with "ved ikke" as 0, yesno is 1 ja, 2 nej.
+AGREEMENT5 = Scale(
+    "agreement5",
+    tuple(Option(value, label) for value, label in LIKERT5),
+    positive=(4, 5),
+    not_valid=(DONT_KNOW,),
+    mean=True,
+)
+YESNO_SCALE = Scale("yesno", tuple(Option(value, label) for value, label in YESNO), positive=(1,))
+DEFAULT_SCALES = {"likert5": AGREEMENT5, "yesno": YESNO_SCALE}
 
 
 @dataclass(frozen=True)
@@ -58,10 +124,16 @@ class Item:
     required: bool = False
     show_if: Condition | None = None
     source: str = "core"  # "core" (the questionnaire) or "local" (the municipality's bank)
+    scale: Scale | None = None  # the answer scale of likert5, yesno and scale items
 
     @property
     def option_values(self) -> frozenset[int]:
         return frozenset(option.value for option in self.options)
+
+    @property
+    def answer_scale(self) -> Scale | None:
+        """The item's scale: its own, or the fixed one of a likert5 or yes/no item."""
+        return self.scale or DEFAULT_SCALES.get(self.type)
 
     def is_shown(self, answers: Mapping[str, str]) -> bool:
         return self.show_if is None or self.show_if.holds(answers)
@@ -83,11 +155,14 @@ class Item:
             data["max_length"] = self.max_length
         if self.show_if is not None:
             data["show_if"] = self.show_if.to_dict()
+        if self.scale is not None:
+            data["scale"] = self.scale.key
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> Item:
+    def from_dict(cls, data: Mapping, scales: Mapping[str, Scale] | None = None) -> Item:
         show_if = data.get("show_if")
+        scale_key = data.get("scale")
         return cls(
             code=data["code"],
             type=data["type"],
@@ -102,6 +177,7 @@ class Item:
             required=bool(data.get("required", False)),
             show_if=Condition(show_if["item"], tuple(show_if["in"])) if show_if else None,
             source=data.get("source", "core"),
+            scale=(scales or {})[scale_key] if scale_key else None,
         )
 
 
@@ -128,12 +204,12 @@ class Page:
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> Page:
+    def from_dict(cls, data: Mapping, scales: Mapping[str, Scale] | None = None) -> Page:
         return cls(
             key=data["key"],
             theme=data["theme"],
             title=dict(data["title"]),
-            items=tuple(Item.from_dict(item) for item in data["items"]),
+            items=tuple(Item.from_dict(item, scales) for item in data["items"]),
             intro=dict(data["intro"]) if data.get("intro") else None,
         )
 
@@ -147,6 +223,15 @@ class Questionnaire:
     pages: tuple[Page, ...]
     estimated_minutes: int = 5
     source_path: str | None = field(default=None, compare=False)
+    themes: tuple[Theme, ...] = ()
+    scales: tuple[Scale, ...] = ()
+    provenance: str | None = field(default=None, compare=False)
+
+    def scale(self, key: str) -> Scale:
+        for scale in self.scales:
+            if scale.key == key:
+                return scale
+        raise KeyError(key)
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -164,6 +249,17 @@ class Questionnaire:
                 return page
         raise KeyError(key)
 
+    def theme_order(self) -> tuple[Theme, ...]:
+        """The themes in file order; for snapshots taken before themes were declared in the
+        file, the pages' themes in page order with the pages' titles."""
+        if self.themes:
+            return self.themes
+        found: dict[str, Theme] = {}
+        for page in self.pages:
+            if page.theme != LOCAL_THEME and page.theme not in found:
+                found[page.theme] = Theme(page.theme, dict(page.title))
+        return tuple(found.values())
+
     def visible_pages(self, answers: Mapping[str, str]) -> tuple[Page, ...]:
         """Pages with at least one item to show, given the answers saved so far."""
         return tuple(page for page in self.pages if page.visible_items(answers))
@@ -175,18 +271,24 @@ class Questionnaire:
             "title": dict(self.title),
             "languages": list(self.languages),
             "estimated_minutes": self.estimated_minutes,
+            "themes": [theme.to_dict() for theme in self.themes],
+            "scales": [scale.to_dict() for scale in self.scales],
             "pages": [page.to_dict() for page in self.pages],
         }
 
     @classmethod
     def from_dict(cls, data: Mapping) -> Questionnaire:
+        scales = tuple(Scale.from_dict(scale) for scale in data.get("scales", ()))
+        by_key = {scale.key: scale for scale in scales}
         return cls(
             key=data["key"],
             version=int(data["version"]),
             title=dict(data["title"]),
             languages=tuple(data["languages"]),
-            pages=tuple(Page.from_dict(page) for page in data["pages"]),
+            pages=tuple(Page.from_dict(page, by_key) for page in data["pages"]),
             estimated_minutes=int(data.get("estimated_minutes", 5)),
+            themes=tuple(Theme.from_dict(theme) for theme in data.get("themes", ())),
+            scales=scales,
         )
 
 

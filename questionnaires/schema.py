@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from questionnaires.model import (
     CHOICE_TYPES,
+    DEFAULT_SCALES,
     ITEM_TYPES,
-    THEMES,
+    LOCAL_THEME,
     Condition,
     Item,
     Option,
     Page,
     Questionnaire,
+    Scale,
+    Theme,
     fixed_options,
 )
 
@@ -84,8 +88,18 @@ def build_questionnaire(data, source_path: str | None = None) -> Questionnaire:
     data = _require_mapping(data, "the file", 1)
     _allowed_keys(
         data,
-        {"key", "version", "title", "languages", "estimated_minutes", "pages"},
-        {"key", "version", "title", "languages", "pages"},
+        {
+            "key",
+            "version",
+            "title",
+            "languages",
+            "estimated_minutes",
+            "provenance",
+            "themes",
+            "scales",
+            "pages",
+        },
+        {"key", "version", "title", "languages", "themes", "pages"},
         "the questionnaire",
     )
     key = data["key"]
@@ -110,19 +124,26 @@ def build_questionnaire(data, source_path: str | None = None) -> Questionnaire:
             "estimated_minutes must be a whole number of minutes", _line(data, "estimated_minutes")
         )
     title = _texts(data, "title", languages, "the questionnaire")
+    provenance = data.get("provenance")
+    if provenance is not None and (not isinstance(provenance, str) or not provenance.strip()):
+        raise SchemaError("provenance must be a text", _line(data, "provenance"))
+    themes = _build_themes(data, languages)
+    scales = _build_scales(data, languages)
     pages_node = data["pages"]
     if not isinstance(pages_node, list) or not pages_node:
         raise SchemaError("pages must be a non-empty list", _line(data, "pages"))
 
+    context = _Context(languages, {theme.key for theme in themes}, scales)
     seen_codes: dict[str, Item] = {}
     seen_pages: set[str] = set()
     pages = []
     for page_node in pages_node:
-        page = _build_page(page_node, languages, seen_codes, _line(data, "pages"))
+        page = _build_page(page_node, context, seen_codes, _line(data, "pages"))
         if page.key in seen_pages:
             raise SchemaError(f"page key '{page.key}' is used twice", _line(page_node, "key"))
         seen_pages.add(page.key)
         pages.append(page)
+    _check_compare_keys(pages_node, pages)
     return Questionnaire(
         key=key,
         version=version,
@@ -131,10 +152,155 @@ def build_questionnaire(data, source_path: str | None = None) -> Questionnaire:
         pages=tuple(pages),
         estimated_minutes=minutes,
         source_path=source_path,
+        themes=themes,
+        scales=tuple(scales.values()),
+        provenance=provenance.strip() if provenance else None,
     )
 
 
-def _build_page(node, languages, seen_codes: dict[str, Item], parent_line: int) -> Page:
+class _Context(NamedTuple):
+    languages: tuple[str, ...]
+    themes: set[str]
+    scales: dict[str, Scale]
+
+
+def _build_themes(data: Mapping, languages: tuple[str, ...]) -> tuple[Theme, ...]:
+    """`themes:` a list of {key, title}; the order of the list is the order of the report."""
+    node = data["themes"]
+    if not isinstance(node, list) or not node:
+        raise SchemaError("themes must be a non-empty list of themes", _line(data, "themes"))
+    themes: list[Theme] = []
+    for theme_node in node:
+        line = getattr(theme_node, "line", _line(data, "themes"))
+        theme_node = _require_mapping(theme_node, "a theme", line)
+        _allowed_keys(theme_node, {"key", "title"}, {"key", "title"}, "a theme")
+        key = theme_node["key"]
+        if not isinstance(key, str) or not KEY_PATTERN.match(key) or key == LOCAL_THEME:
+            raise SchemaError(
+                "a theme key must be lowercase letters, digits or '_' (and not 'local', "
+                "which is kept for local questions)",
+                _line(theme_node, "key"),
+            )
+        if key in {theme.key for theme in themes}:
+            raise SchemaError(f"the theme '{key}' is declared twice", _line(theme_node, "key"))
+        themes.append(Theme(key, _texts(theme_node, "title", languages, f"theme '{key}'")))
+    return tuple(themes)
+
+
+def _build_scales(data: Mapping, languages: tuple[str, ...]) -> dict[str, Scale]:
+    """`scales:` a list of {key, mean, values: [{value, label, positive, valid}]}."""
+    node = data.get("scales", [])
+    if not isinstance(node, list):
+        raise SchemaError("scales must be a list of scales", _line(data, "scales"))
+    scales: dict[str, Scale] = {}
+    for scale_node in node:
+        line = getattr(scale_node, "line", _line(data, "scales"))
+        scale_node = _require_mapping(scale_node, "a scale", line)
+        _allowed_keys(scale_node, {"key", "mean", "values"}, {"key", "values"}, "a scale")
+        key = scale_node["key"]
+        if not isinstance(key, str) or not KEY_PATTERN.match(key):
+            raise SchemaError(
+                "a scale key must be lowercase letters, digits or '_'", _line(scale_node, "key")
+            )
+        if key in scales:
+            raise SchemaError(f"the scale '{key}' is declared twice", _line(scale_node, "key"))
+        what = f"scale '{key}'"
+        mean = scale_node.get("mean", False)
+        if not isinstance(mean, bool):
+            raise SchemaError(f"{what}: mean must be true or false", _line(scale_node, "mean"))
+        values_node = scale_node["values"]
+        if not isinstance(values_node, list) or len(values_node) < 2:
+            raise SchemaError(
+                f"{what} needs a list of at least two values", _line(scale_node, "values")
+            )
+        options: list[Option] = []
+        positive: list[int] = []
+        not_valid: list[int] = []
+        for value_node in values_node:
+            value_line = getattr(value_node, "line", _line(scale_node, "values"))
+            value_node = _require_mapping(value_node, f"a value of {what}", value_line)
+            _allowed_keys(
+                value_node,
+                {"value", "label", "positive", "valid"},
+                {"value", "label"},
+                f"a value of {what}",
+            )
+            value = value_node["value"]
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 999:
+                raise SchemaError(
+                    f"{what}: values must be whole numbers from 0 to 999",
+                    _line(value_node, "value"),
+                )
+            if value in {option.value for option in options}:
+                raise SchemaError(
+                    f"{what}: the value {value} is used twice", _line(value_node, "value")
+                )
+            for flag in ("positive", "valid"):
+                if not isinstance(value_node.get(flag, flag == "valid"), bool):
+                    raise SchemaError(
+                        f"{what}: {flag} must be true or false", _line(value_node, flag)
+                    )
+            valid = value_node.get("valid", True)
+            if value_node.get("positive", False):
+                if not valid:
+                    raise SchemaError(
+                        f"{what}: a value that is not valid cannot count as positive",
+                        _line(value_node, "positive"),
+                    )
+                positive.append(value)
+            if not valid:
+                not_valid.append(value)
+            label = _texts(value_node, "label", languages, f"a value of {what}")
+            options.append(Option(value, label))
+        if not positive:
+            raise SchemaError(
+                f"{what}: mark the values that count as positive (positive: true)",
+                _line(scale_node, "values"),
+            )
+        if len(options) - len(not_valid) < 2:
+            raise SchemaError(
+                f"{what} needs at least two valid values", _line(scale_node, "values")
+            )
+        scales[key] = Scale(key, tuple(options), tuple(sorted(positive)), tuple(not_valid), mean)
+    return scales
+
+
+# A likert5 or yesno item may take a scale of the file only if it has the same shape as the
+# fixed one (every part of the app that shows a 5-point scale or a yes/no relies on it).
+_SHAPES = {
+    "likert5": ({1, 2, 3, 4, 5}, {0, 1, 2, 3, 4, 5}),
+    "yesno": ({1, 2},),
+}
+
+
+def scale_signature(scale: Scale | None) -> tuple | None:
+    """What makes two scales the same scale: values, Danish labels, positive and valid."""
+    if scale is None:
+        return None
+    return tuple(
+        (o.value, o.label.get("da"), o.value in scale.positive, o.value in scale.not_valid)
+        for o in sorted(scale.options, key=lambda o: o.value)
+    )
+
+
+def _check_compare_keys(pages_node: list, pages: list[Page]) -> None:
+    """Items that share a compare key must share a scale (else they are not comparable)."""
+    seen: dict[str, Item] = {}
+    nodes = [item_node for page_node in pages_node for item_node in page_node["items"]]
+    items = [item for page in pages for item in page.items]
+    for node, item in zip(nodes, items, strict=True):
+        earlier = seen.setdefault(item.compare_key, item)
+        if earlier is not item and scale_signature(earlier.answer_scale) != scale_signature(
+            item.answer_scale
+        ):
+            raise SchemaError(
+                f"item '{item.code}' shares the compare key '{item.compare_key}' with "
+                f"'{earlier.code}', which is asked on another scale",
+                _line(node, "compare_key"),
+            )
+
+
+def _build_page(node, context: _Context, seen_codes: dict[str, Item], parent_line: int) -> Page:
     node = _require_mapping(node, "a page", _line(node) if hasattr(node, "line") else parent_line)
     _allowed_keys(
         node,
@@ -146,11 +312,13 @@ def _build_page(node, languages, seen_codes: dict[str, Item], parent_line: int) 
     if not isinstance(key, str) or not KEY_PATTERN.match(key):
         raise SchemaError("a page key must be lowercase letters, digits or '_'", _line(node, "key"))
     theme = node["theme"]
-    if theme not in THEMES:
+    if theme not in context.themes:
         raise SchemaError(
-            f"page '{key}' has theme '{theme}'; themes are {', '.join(THEMES)}",
+            f"page '{key}' has theme '{theme}'; the file's themes are "
+            f"{', '.join(sorted(context.themes))}",
             _line(node, "theme"),
         )
+    languages = context.languages
     title = _texts(node, "title", languages, f"page '{key}'")
     intro = _texts(node, "intro", languages, f"page '{key}'") if "intro" in node else None
     items_node = node["items"]
@@ -158,14 +326,26 @@ def _build_page(node, languages, seen_codes: dict[str, Item], parent_line: int) 
         raise SchemaError(f"page '{key}' must have a non-empty list of items", _line(node, "items"))
     items = []
     for item_node in items_node:
-        item = build_item(item_node, languages, theme, seen_codes, _line(node, "items"))
+        item = build_item(
+            item_node, languages, theme, seen_codes, _line(node, "items"), context=context
+        )
         seen_codes[item.code] = item
         items.append(item)
     return Page(key=key, theme=theme, title=title, items=tuple(items), intro=intro)
 
 
-def build_item(node, languages, theme: str, earlier: Mapping[str, Item], parent_line: int) -> Item:
-    """Check one item; `earlier` holds the items before it, which show_if may refer to."""
+def build_item(
+    node,
+    languages,
+    theme: str,
+    earlier: Mapping[str, Item],
+    parent_line: int,
+    context: _Context | None = None,
+) -> Item:
+    """Check one item; `earlier` holds the items before it, which show_if may refer to.
+
+    `context` holds the file's themes and scales; without it (a local question) the item
+    keeps the theme it is given and can only use the fixed scales."""
     node = _require_mapping(node, "an item", getattr(node, "line", parent_line))
     _allowed_keys(
         node,
@@ -180,6 +360,7 @@ def build_item(node, languages, theme: str, earlier: Mapping[str, Item], parent_
             "show_if",
             "compare_key",
             "theme",
+            "scale",
         },
         {"code", "type", "text"},
         "an item",
@@ -201,7 +382,10 @@ def build_item(node, languages, theme: str, earlier: Mapping[str, Item], parent_
         )
     text = _texts(node, "text", languages, what)
     help_text = _texts(node, "help", languages, what) if "help" in node else None
+    scale = _item_scale(node, item_type, context, what)
     options = _build_options(node, item_type, languages, what)
+    if scale is not None:
+        options = scale.options
     max_length = node.get("max_length")
     if item_type == "text":
         if (
@@ -219,7 +403,7 @@ def build_item(node, languages, theme: str, earlier: Mapping[str, Item], parent_
     if not isinstance(required, bool):
         raise SchemaError(f"{what}: required must be true or false", _line(node, "required"))
     item_theme = node.get("theme", theme)
-    if item_theme not in THEMES:
+    if context is not None and item_theme not in context.themes:
         raise SchemaError(f"{what} has an unknown theme '{item_theme}'", _line(node, "theme"))
     compare_key = node.get("compare_key", code)
     if not isinstance(compare_key, str) or not CODE_PATTERN.match(compare_key):
@@ -238,11 +422,44 @@ def build_item(node, languages, theme: str, earlier: Mapping[str, Item], parent_
         max_length=max_length if item_type == "text" else None,
         required=required,
         show_if=show_if,
+        scale=scale if item_type == "scale" or "scale" in node else None,
     )
 
 
+def _item_scale(node, item_type: str, context: _Context | None, what: str) -> Scale | None:
+    """The scale a scale item names; a likert5 or yesno item's own or fixed scale."""
+    if "scale" not in node:
+        if item_type == "scale":
+            raise SchemaError(f"{what} is a scale item and needs 'scale: KEY'", _line(node, "type"))
+        return DEFAULT_SCALES.get(item_type)
+    key = node["scale"]
+    line = _line(node, "scale")
+    if item_type not in ("scale", *_SHAPES):
+        raise SchemaError(f"{what}: only likert5, yesno and scale items take a scale", line)
+    scales = context.scales if context is not None else {}
+    if key not in scales:
+        known = ", ".join(sorted(scales)) or "none"
+        raise SchemaError(f"{what} names the scale '{key}', which is not declared ({known})", line)
+    scale = scales[key]
+    if item_type in _SHAPES and {o.value for o in scale.options} not in _SHAPES[item_type]:
+        raise SchemaError(
+            f"{what}: a {item_type} item needs a scale with the values of {item_type}; "
+            f"use type: scale for the scale '{key}'",
+            line,
+        )
+    if item_type == "likert5" and (
+        set(scale.positive) != {4, 5} or scale.not_valid not in ((), (0,))
+    ):
+        raise SchemaError(
+            f"{what}: a likert5 scale counts 4 and 5 as positive and only 0 as not valid", line
+        )
+    if item_type == "yesno" and scale.positive != (1,):
+        raise SchemaError(f"{what}: a yesno scale counts 1 (yes) as positive", line)
+    return scale
+
+
 def _build_options(node, item_type: str, languages, what: str) -> tuple[Option, ...]:
-    if item_type in ("likert5", "yesno", "text"):
+    if item_type in ("likert5", "yesno", "scale", "text"):
         if "options" in node:
             raise SchemaError(
                 f"{what}: a {item_type} item has fixed options; remove 'options'",

@@ -27,6 +27,9 @@ key: mini
 version: 1
 title: {da: "Mini", en: "Mini"}
 languages: [da, en]
+themes:
+  - {key: meeting, title: {da: "Mødet", en: "Meeting"}}
+  - {key: overall, title: {da: "Alt i alt", en: "Overall"}}
 pages:
   - key: meeting
     theme: meeting

@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 
 from analysis.results import Comparison, ItemResult
 from questionnaires import Questionnaire
-from questionnaires.model import THEMES, pick_text
+from questionnaires.model import LOCAL_THEME, pick_text
 
-LOCAL = "local"
+LOCAL = LOCAL_THEME
 
 
 class ThemeGroup(NamedTuple):
@@ -23,11 +23,12 @@ class ThemeGroup(NamedTuple):
 def group_by_theme(
     comparison: Comparison, definition: Questionnaire, language: str
 ) -> list[ThemeGroup]:
-    """Themes in order, each with its items; local questions last, as one group."""
-    titles = {page.theme: pick_text(page.title, language) for page in definition.pages}
+    """The questionnaire's themes in file order, each with its items; local questions last,
+    as one group."""
+    order = [(theme.key, pick_text(theme.title, language)) for theme in definition.theme_order()]
     groups = []
-    for theme in THEMES:
+    for theme, title in [*order, (LOCAL, _("Local questions"))]:
         items = [item for item in comparison.items if item.theme == theme]
         if items:
-            groups.append(ThemeGroup(theme, titles.get(theme) or _("Local questions"), items))
+            groups.append(ThemeGroup(theme, title, items))
     return groups

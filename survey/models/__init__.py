@@ -8,7 +8,7 @@ from survey.models.invitation import Invitation
 from survey.models.municipality import Municipality
 from survey.models.question import LocalQuestion
 from survey.models.response import Answer, OpenLinkHour, Response
-from survey.models.results import HistoricalResult, Target
+from survey.models.results import BenchmarkFigure, HistoricalResult, Target
 from survey.models.round import Round, RoundQuestion
 from survey.models.user import ROLES, User
 
@@ -18,6 +18,7 @@ __all__ = [
     "AuditEvent",
     "BackgroundValue",
     "Base",
+    "BenchmarkFigure",
     "HistoricalResult",
     "Invitation",
     "LocalQuestion",

@@ -43,3 +43,24 @@ class HistoricalResult(Base):
     text: Mapped[str | None] = mapped_column(String(500))  # the wording used then
     n: Mapped[int]  # valid answers
     positive: Mapped[int]  # answers counted as positive
+
+
+class BenchmarkFigure(Base):
+    """A published national or regional figure, e.g. KL's 2025H2 mean of one category on its
+    1-5 scale: shown beside a municipality's theme means, named with its source."""
+
+    __tablename__ = "benchmark_figure"
+    __table_args__ = (
+        UniqueConstraint("source", "period", "category"),
+        CheckConstraint("n > 0", name="n_positive"),
+        CheckConstraint("sd IS NULL OR sd >= 0", name="sd_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))  # e.g. "KL"
+    period: Mapped[str] = mapped_column(String(20))  # e.g. "2025H2"
+    category: Mapped[str] = mapped_column(String(120))  # the source's name of the category
+    mean: Mapped[float]
+    n: Mapped[int]
+    sd: Mapped[float | None]
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)

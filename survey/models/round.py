@@ -12,7 +12,7 @@ from survey.models.municipality import Municipality
 from survey.models.question import LocalQuestion
 
 ROUND_STATES = ("draft", "open", "closed")
-PLACEMENTS = ("end", "meeting", "goals", "conversation", "progression", "overall")
+END_PLACEMENT = "end"  # a local question on a page of its own at the end; else a theme's key
 
 
 class Round(Base):
@@ -72,7 +72,6 @@ class RoundQuestion(Base):
     """A local question placed in a round: after a theme's page, or on a page at the end."""
 
     __tablename__ = "round_question"
-    __table_args__ = (CheckConstraint(f"placement IN {PLACEMENTS!r}", name="placement"),)
 
     round_id: Mapped[int] = mapped_column(
         ForeignKey("survey_round.id", ondelete="CASCADE"), primary_key=True
@@ -80,7 +79,8 @@ class RoundQuestion(Base):
     local_question_id: Mapped[int] = mapped_column(
         ForeignKey("local_question.id"), primary_key=True
     )
-    placement: Mapped[str] = mapped_column(String(20), default="end")
+    # "end", or the key of a theme of the round's questionnaire (the file declares them)
+    placement: Mapped[str] = mapped_column(String(20), default=END_PLACEMENT)
     position: Mapped[int] = mapped_column(default=0)
 
     round: Mapped[Round] = relationship(back_populates="local_questions")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from questionnaires import Condition, Item, Option, Page, Questionnaire, find_questionnaire
-from questionnaires.model import THEMES, fixed_options, pick_text
+from questionnaires.model import LOCAL_THEME, fixed_options, pick_text
 from survey.models import LocalQuestion, Municipality, Round
 from survey.models.round import snapshot_digest
 
@@ -27,7 +27,7 @@ def local_question_item(question: LocalQuestion) -> Item:
         code=question.code,
         type=question.type,
         text=dict(question.texts),
-        theme="local",
+        theme=LOCAL_THEME,
         compare_key=question.compare_key,
         options=tuple(Option(int(o["value"]), dict(o["label"])) for o in question.options or ())
         or fixed_options(question.type),
@@ -45,13 +45,18 @@ def build_definition(
     languages: list[str],
 ) -> Questionnaire:
     """Merge a core questionnaire with local questions placed after a theme or at the end."""
-    after_theme: dict[str, list[Item]] = {theme: [] for theme in THEMES}
+    after_theme: dict[str, list[Item]] = {page.theme: [] for page in questionnaire.pages}
     at_end: list[Item] = []
     for placement, question in placed:
         item = local_question_item(question)
-        (at_end if placement == "end" else after_theme[placement]).append(item)
+        # a placement the questionnaire has no page for (never stored: checked when placed)
+        after_theme.get(placement, at_end).append(item)
+    # local questions after a theme go on that theme's last page
+    last_page = {page.theme: page.key for page in questionnaire.pages}
     pages = [
         replace(page, items=page.items + tuple(after_theme[page.theme]))
+        if last_page[page.theme] == page.key
+        else page
         for page in questionnaire.pages
     ]
     if at_end:
@@ -59,7 +64,7 @@ def build_definition(
         pages.append(
             Page(
                 key=LOCAL_PAGE_KEY,
-                theme="local",
+                theme=LOCAL_THEME,
                 title={
                     "da": f"Spørgsmål fra {name} Kommune",
                     "en": f"Questions from {name} Municipality",

@@ -10,8 +10,18 @@ from flask_babel import gettext as _
 from questionnaires import find_questionnaire
 from survey.core import audit
 from survey.models import LocalQuestion, Round, RoundQuestion
-from survey.models.round import PLACEMENTS
+from survey.models.round import END_PLACEMENT
 from survey.rounds.lifecycle import RoundStateError, require_editable
+
+
+def placements(survey_round: Round) -> list[tuple[str, dict[str, str]]]:
+    """Where a local question may go in this round: after each theme of the round's
+    questionnaire that has a page (the theme's title per language), then "end" (no title)."""
+    core = find_questionnaire(survey_round.questionnaire_key, survey_round.questionnaire_version)
+    paged = {page.theme for page in core.pages}
+    return [(t.key, dict(t.title)) for t in core.theme_order() if t.key in paged] + [
+        (END_PLACEMENT, {})
+    ]
 
 
 def add_local_question(
@@ -36,13 +46,14 @@ def add_local_question(
 
 
 def check_placement(survey_round: Round, question: LocalQuestion, placement: str) -> None:
-    """A condition is evaluated on the server, so it must refer to an earlier page."""
-    if placement not in PLACEMENTS:
-        raise RoundStateError(_("Unknown placement."))
-    if not question.show_if or placement == "end":
-        return
+    """A placement is the end or a theme of the round's questionnaire that has a page; a
+    condition is evaluated on the server, so it must refer to an earlier page."""
     core = find_questionnaire(survey_round.questionnaire_key, survey_round.questionnaire_version)
     themes = [page.theme for page in core.pages]
+    if placement != END_PLACEMENT and placement not in themes:
+        raise RoundStateError(_("Unknown placement."))
+    if not question.show_if or placement == END_PLACEMENT:
+        return
     target_theme = next(
         (
             page.theme

@@ -26,11 +26,12 @@ from questionnaires import available_questionnaires
 from questionnaires.model import pick_text
 from survey.bank.questions import QuestionDraft, condition_choices, draft_from
 from survey.core.extensions import db
-from survey.core.i18n import LANGUAGE_NAMES, ui_languages
+from survey.core.i18n import LANGUAGE_NAMES, current_language, ui_languages
 from survey.core.tenancy import scoped
 from survey.models import LocalQuestion, Municipality, Round
 from survey.models.background import BACKGROUND_VARIABLES
-from survey.models.round import PLACEMENTS
+from survey.models.round import END_PLACEMENT
+from survey.rounds.placement import placements
 
 TYPE_CHOICES = [
     ("likert5", _l("Agree–disagree scale (5 points + don't know)")),
@@ -175,16 +176,15 @@ def _lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-def placement_choices() -> list[tuple[str, str]]:
-    names = {
-        "end": _("On a page of its own at the end"),
-        "meeting": _("After the theme: meeting the job centre"),
-        "goals": _("After the theme: clear goals"),
-        "conversation": _("After the theme: the latest conversation"),
-        "progression": _("After the theme: progression"),
-        "overall": _("After the theme: overall satisfaction"),
-    }
-    return [(placement, names[placement]) for placement in PLACEMENTS]
+def placement_choices(survey_round: Round) -> list[tuple[str, str]]:
+    """The end first, then after each theme of the round's questionnaire, in file order."""
+    language = current_language()
+    choices = [
+        (key, _("After the theme: %(title)s", title=pick_text(title, language)))
+        for key, title in placements(survey_round)
+        if key != END_PLACEMENT
+    ]
+    return [(END_PLACEMENT, _("On a page of its own at the end")), *choices]
 
 
 class AddQuestionForm(FlaskForm):
@@ -202,7 +202,7 @@ class AddQuestionForm(FlaskForm):
         form.question_id.choices = [
             (q.id, q.texts.get("da", q.code)) for q in available if q.code not in used
         ]
-        form.placement.choices = placement_choices()
+        form.placement.choices = placement_choices(survey_round)
         return form
 
 
@@ -210,9 +210,9 @@ class PlacementForm(FlaskForm):
     placement = SelectField(_l("Placement"), choices=[])
 
     @classmethod
-    def with_choices(cls) -> PlacementForm:
+    def with_choices(cls, survey_round: Round) -> PlacementForm:
         form = cls()
-        form.placement.choices = placement_choices()
+        form.placement.choices = placement_choices(survey_round)
         return form
 
 

@@ -153,7 +153,7 @@ def round_add_question(round_id: int):
 def round_question_action(round_id: int, question_id: int, action: str):
     survey_round = get_or_404(Round, round_id)
     link = db.session.get(RoundQuestion, (survey_round.id, question_id)) or abort(404)
-    form = PlacementForm.with_choices()
+    form = PlacementForm.with_choices(survey_round)
     if action == "place" and not form.validate_on_submit():
         abort(400)
     try:
@@ -235,7 +235,7 @@ def _round_context(survey_round: Round, settings_form: RoundForm | None = None) 
         "definition": round_definition(survey_round),
         "settings_form": settings_form or RoundForm.for_round(survey_round),
         "add_form": AddQuestionForm.for_round(survey_round),
-        "placement_choices": placement_choices(),
+        "placement_choices": placement_choices(survey_round),
         "button_form": EmptyForm(),
         "rate": response_rate(survey_round.id),
         "delivery": round_status(survey_round),
