@@ -29,6 +29,7 @@ CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*$")
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
 MAX_TEXT_LENGTH = 5000
+THEME_KEY_LENGTH = 20  # a local question's placement names a theme (round_question.placement)
 
 
 class SchemaError(ValueError):
@@ -175,10 +176,15 @@ def _build_themes(data: Mapping, languages: tuple[str, ...]) -> tuple[Theme, ...
         theme_node = _require_mapping(theme_node, "a theme", line)
         _allowed_keys(theme_node, {"key", "title"}, {"key", "title"}, "a theme")
         key = theme_node["key"]
-        if not isinstance(key, str) or not KEY_PATTERN.match(key) or key == LOCAL_THEME:
+        if (
+            not isinstance(key, str)
+            or not KEY_PATTERN.match(key)
+            or key == LOCAL_THEME
+            or len(key) > THEME_KEY_LENGTH
+        ):
             raise SchemaError(
-                "a theme key must be lowercase letters, digits or '_' (and not 'local', "
-                "which is kept for local questions)",
+                f"a theme key must be at most {THEME_KEY_LENGTH} lowercase letters, digits or "
+                "'_' (and not 'local', which is kept for local questions)",
                 _line(theme_node, "key"),
             )
         if key in {theme.key for theme in themes}:

@@ -83,14 +83,18 @@ def test_codebook_json_has_the_exact_shape_with_danish_texts(cli):
     assert result.stdout.count("\n") == 1  # one JSON object, one line
     book = json.loads(result.stdout)
     kl = find_questionnaire("kl-beskaeftigelse")
-    assert set(book) == {"key", "version", "items"}
+    assert set(book) == {"key", "version", "themes", "items"}
     assert book["key"] == "kl-beskaeftigelse"
-    assert book["version"] == 1
+    assert book["version"] == kl.version
+    assert book["themes"] == [
+        {"key": theme.key, "title": theme.title["da"]} for theme in kl.themes
+    ]
     assert [item["code"] for item in book["items"]] == [item.code for item in kl.items]
     for entry, item in zip(book["items"], kl.items, strict=True):
-        assert set(entry) == {"code", "type", "theme", "text", "options"}
+        assert set(entry) == {"code", "type", "theme", "scale", "compare_key", "text", "options"}
         assert entry["type"] == item.type
         assert entry["theme"] == item.theme
+        assert entry["theme"] in {theme["key"] for theme in book["themes"]}
         assert entry["text"] == item.text["da"]
         assert entry["options"] == [
             {"value": option.value, "label": option.label["da"]} for option in item.options
