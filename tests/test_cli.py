@@ -86,9 +86,7 @@ def test_codebook_json_has_the_exact_shape_with_danish_texts(cli):
     assert set(book) == {"key", "version", "themes", "items"}
     assert book["key"] == "kl-beskaeftigelse"
     assert book["version"] == kl.version
-    assert book["themes"] == [
-        {"key": theme.key, "title": theme.title["da"]} for theme in kl.themes
-    ]
+    assert book["themes"] == [{"key": theme.key, "title": theme.title["da"]} for theme in kl.themes]
     assert [item["code"] for item in book["items"]] == [item.code for item in kl.items]
     for entry, item in zip(book["items"], kl.items, strict=True):
         assert set(entry) == {"code", "type", "theme", "scale", "compare_key", "text", "options"}
