@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from questionnaires.model import Questionnaire
-from questionnaires.schema import SchemaError, build_questionnaire
+from questionnaires.schema import SchemaError, build_questionnaire, scale_signature
 
 QUESTIONNAIRE_DIR = Path(__file__).parent
 
@@ -92,8 +92,29 @@ def available_questionnaires() -> dict[tuple[str, int], Questionnaire]:
     found: dict[tuple[str, int], Questionnaire] = {}
     for path in sorted(QUESTIONNAIRE_DIR.glob("*.yaml")):
         questionnaire = load_questionnaire(path)
+        if (questionnaire.key, questionnaire.version) in found:
+            raise QuestionnaireError(
+                f"{path}:1: {questionnaire.key} version {questionnaire.version} is in two files"
+            )
         found[(questionnaire.key, questionnaire.version)] = questionnaire
+    check_shared_compare_keys(list(found.values()))
     return found
+
+
+def check_shared_compare_keys(questionnaires: list[Questionnaire]) -> None:
+    """Items of different files (e.g. two versions) that share a compare key must be asked
+    on the same scale: otherwise their figures cannot be set side by side."""
+    seen: dict[str, tuple[Questionnaire, str, tuple | None]] = {}
+    for questionnaire in questionnaires:
+        for item in questionnaire.items:
+            signature = scale_signature(item.answer_scale)
+            earlier = seen.setdefault(item.compare_key, (questionnaire, item.code, signature))
+            if earlier[2] != signature:
+                raise QuestionnaireError(
+                    f"{questionnaire.source_path}:1: item '{item.code}' shares the compare key "
+                    f"'{item.compare_key}' with '{earlier[1]}' of {earlier[0].key} version "
+                    f"{earlier[0].version}, which is asked on another scale"
+                )
 
 
 def find_questionnaire(key: str, version: int | None = None) -> Questionnaire:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from questionnaires.scales import DONT_KNOW, LIKERT5, YESNO
 
@@ -95,6 +95,26 @@ DEFAULT_SCALES = {"likert5": AGREEMENT5, "yesno": YESNO_SCALE}
 
 
 @dataclass(frozen=True)
+class Background:
+    """Which background variable an item's answer gives, and the code of each value."""
+
+    variable: str
+    codes: Mapping[int, str]
+
+    def code_for(self, answer: str | None) -> str | None:
+        if answer is None or not answer.isdigit():
+            return None
+        return self.codes.get(int(answer))
+
+    def to_dict(self) -> dict:
+        return {"variable": self.variable, "codes": {str(k): v for k, v in self.codes.items()}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Background:
+        return cls(data["variable"], {int(k): str(v) for k, v in data["codes"].items()})
+
+
+@dataclass(frozen=True)
 class Condition:
     """Show an item only when an earlier item's saved answer is one of `values`."""
 
@@ -125,6 +145,9 @@ class Item:
     show_if: Condition | None = None
     source: str = "core"  # "core" (the questionnaire) or "local" (the municipality's bank)
     scale: Scale | None = None  # the answer scale of likert5, yesno and scale items
+    # A background question: its answer's value -> the code of a background variable
+    # (e.g. benefit_group), used for sheets that carry no background (open links).
+    background: Background | None = None
 
     @property
     def option_values(self) -> frozenset[int]:
@@ -157,6 +180,8 @@ class Item:
             data["show_if"] = self.show_if.to_dict()
         if self.scale is not None:
             data["scale"] = self.scale.key
+        if self.background is not None:
+            data["background"] = self.background.to_dict()
         return data
 
     @classmethod
@@ -178,6 +203,7 @@ class Item:
             show_if=Condition(show_if["item"], tuple(show_if["in"])) if show_if else None,
             source=data.get("source", "core"),
             scale=(scales or {})[scale_key] if scale_key else None,
+            background=Background.from_dict(data["background"]) if data.get("background") else None,
         )
 
 
@@ -290,6 +316,39 @@ class Questionnaire:
             themes=tuple(Theme.from_dict(theme) for theme in data.get("themes", ())),
             scales=scales,
         )
+
+
+PLACEHOLDER = "{organisation}"
+
+
+def _filled(texts: Mapping[str, str] | None, name: str) -> dict[str, str] | None:
+    if texts is None:
+        return None
+    return {lang: text.replace(PLACEHOLDER, name) for lang, text in texts.items()}
+
+
+def fill_organisation(questionnaire: Questionnaire, name: str) -> Questionnaire:
+    """Every {organisation} in the questionnaire's texts replaced by the organisation's name
+    (done when a round's questions are built, so the frozen snapshot holds the name)."""
+
+    def item(it: Item) -> Item:
+        return replace(
+            it,
+            text=_filled(it.text, name) or {},
+            help=_filled(it.help, name),
+            options=tuple(Option(o.value, _filled(o.label, name) or {}) for o in it.options),
+        )
+
+    pages = tuple(
+        replace(
+            page,
+            title=_filled(page.title, name) or {},
+            intro=_filled(page.intro, name),
+            items=tuple(item(it) for it in page.items),
+        )
+        for page in questionnaire.pages
+    )
+    return replace(questionnaire, title=_filled(questionnaire.title, name) or {}, pages=pages)
 
 
 def fixed_options(item_type: str) -> tuple[Option, ...]:

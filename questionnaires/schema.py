@@ -15,6 +15,7 @@ from questionnaires.model import (
     DEFAULT_SCALES,
     ITEM_TYPES,
     LOCAL_THEME,
+    Background,
     Condition,
     Item,
     Option,
@@ -29,6 +30,8 @@ CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*$")
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
 MAX_TEXT_LENGTH = 5000
+PLACEHOLDER_PATTERN = re.compile(r"\{([A-Za-z_]+)\}")
+PLACEHOLDERS = ("organisation",)  # filled from the municipality's settings
 THEME_KEY_LENGTH = 20  # a local question's placement names a theme (round_question.placement)
 
 
@@ -73,6 +76,13 @@ def _texts(node: Mapping, key: str, languages: tuple[str, ...], what: str) -> di
         if not isinstance(text, str) or not text.strip():
             raise SchemaError(f"{what} '{key}' has no text in '{language}'", line)
     for language, text in value.items():
+        for name in PLACEHOLDER_PATTERN.findall(text if isinstance(text, str) else ""):
+            if name not in PLACEHOLDERS:
+                raise SchemaError(
+                    f"{what} '{key}' has the placeholder '{{{name}}}'; the only placeholder is "
+                    "{organisation}",
+                    line,
+                )
         if language not in languages:
             raise SchemaError(
                 f"{what} '{key}' has a text in '{language}', which is not in languages", line
@@ -367,6 +377,7 @@ def build_item(
             "compare_key",
             "theme",
             "scale",
+            "background",
         },
         {"code", "type", "text"},
         "an item",
@@ -417,6 +428,7 @@ def build_item(
             f"{what}: compare_key must look like an item code", _line(node, "compare_key")
         )
     show_if = _build_condition(node, earlier, what) if "show_if" in node else None
+    background = _build_background(node, options, what) if "background" in node else None
     return Item(
         code=code,
         type=item_type,
@@ -429,7 +441,36 @@ def build_item(
         required=required,
         show_if=show_if,
         scale=scale if item_type == "scale" or "scale" in node else None,
+        background=background,
     )
+
+
+def _build_background(node, options: tuple[Option, ...], what: str) -> Background:
+    """`background: {variable: benefit_group, codes: {1: kontanthjaelp, ...}}` on a single
+    choice item: its answer gives the background of sheets that have none (open links)."""
+    line = _line(node, "background")
+    spec = node["background"]
+    if node["type"] != "single" or not isinstance(spec, Mapping):
+        raise SchemaError(
+            f"{what}: background is for single choice items: {{variable: ..., codes: {{...}}}}",
+            line,
+        )
+    if set(spec) != {"variable", "codes"}:
+        raise SchemaError(f"{what}: background takes 'variable' and 'codes'", line)
+    variable, codes = spec["variable"], spec["codes"]
+    if not isinstance(variable, str) or not variable.isidentifier():
+        raise SchemaError(f"{what}: background variable must be a name, e.g. benefit_group", line)
+    values = {option.value for option in options}
+    if not isinstance(codes, Mapping) or not codes:
+        raise SchemaError(f"{what}: background codes must map option values to codes", line)
+    for value, code in codes.items():
+        if value not in values:
+            raise SchemaError(
+                f"{what}: background code for {value!r}, which is not an option", line
+            )
+        if not isinstance(code, str) or not code.strip() or len(code) > 40:
+            raise SchemaError(f"{what}: background code of {value} must be a short text", line)
+    return Background(variable, {int(v): c.strip() for v, c in codes.items()})
 
 
 def _item_scale(node, item_type: str, context: _Context | None, what: str) -> Scale | None:

@@ -61,6 +61,8 @@ def import_round(cli, path, *extra: str, title: str = "Forår 2025"):
         title,
         "--questionnaire",
         "kl-beskaeftigelse",
+        "--version",
+        "1",  # the answers below are to version 1's items
         *extra,
         path,
     )

@@ -107,7 +107,7 @@ def test_kl_file_validates_with_key_version_and_both_languages(kl):
     assert kl.key == "kl-beskaeftigelse"
     assert kl.version == 1
     assert kl.languages == ("da", "en")
-    assert find_questionnaire("kl-beskaeftigelse") == kl
+    assert find_questionnaire("kl-beskaeftigelse", 1) == kl
     for page in kl.pages:
         assert page.title["da"].strip() and page.title["en"].strip()
     for item in kl.items:

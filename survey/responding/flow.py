@@ -97,7 +97,7 @@ def page(
     )
     target = sheets.neighbour_page(journey.definition, answers, current.key, step)
     if target is None and step > 0:
-        return _complete(journey, state, address, language)
+        return _complete(journey, state, address, language, answers)
     if target is None or journey.is_locked(target):
         target = current
     sheets.move_to(journey.response, target.key, language)
@@ -156,11 +156,22 @@ def _refused(
 
 
 def _complete(
-    journey: Journey, state: CitizenState, address: str, language: str | None = None
+    journey: Journey,
+    state: CitizenState,
+    address: str,
+    language: str | None = None,
+    answers: dict[str, str] | None = None,
 ) -> GoTo:
     if journey.response is None:
         raise LookupError("no sheet to complete")
-    sheets.complete_response(journey.response, state, language)
+    # An open link's sheet has no background from a send list: a background question of
+    # the questionnaire (e.g. "Hvilken ydelse får du?") gives it.
+    background = (
+        sheets.background_from_answers(journey.definition, answers or journey.answers)
+        if state.channel == "open"
+        else {}
+    )
+    sheets.complete_response(journey.response, state, language, background)
     if state.channel == "open":
         open_link.count_completion(journey.survey_round.id, address)
         if not state.kiosk:

@@ -360,12 +360,33 @@ def move_to(response: Sheet, page_key: str, language: str) -> None:
     response.current_page, response.ui_language = page_key, language
 
 
-def complete_response(response: Sheet, state: CitizenState, language: str | None = None) -> None:
-    """Mark the sheet complete and cut the last tie between answers and link."""
+def background_from_answers(
+    definition: Questionnaire, answers: Mapping[str, str]
+) -> dict[str, str]:
+    """Background codes given by the answers to the questionnaire's background questions."""
+    found: dict[str, str] = {}
+    for item in definition.items:
+        if item.background is None or item.background.variable not in BACKGROUND_VARIABLES:
+            continue
+        code = item.background.code_for(answers.get(item.code))
+        if code is not None:
+            found[item.background.variable] = code
+    return found
+
+
+def complete_response(
+    response: Sheet,
+    state: CitizenState,
+    language: str | None = None,
+    background: Mapping[str, str] | None = None,
+) -> None:
+    """Mark the sheet complete and cut the last tie between answers and link; `background`
+    (from a background question, for sheets without a send list) is kept with it."""
     db.session.execute(
         update(Response)
         .where(Response.id == response.id)
         .values(
+            **dict(background or {}),
             ui_language=language or response.ui_language,
             completed=True,
             completed_on=today(),

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from questionnaires import Condition, Item, Option, Page, Questionnaire, find_questionnaire
-from questionnaires.model import LOCAL_THEME, fixed_options, pick_text
+from questionnaires.model import LOCAL_THEME, fill_organisation, fixed_options, pick_text
 from survey.models import LocalQuestion, Municipality, Round
 from survey.models.round import snapshot_digest
 
@@ -44,7 +44,11 @@ def build_definition(
     municipality: Municipality,
     languages: list[str],
 ) -> Questionnaire:
-    """Merge a core questionnaire with local questions placed after a theme or at the end."""
+    """Merge a core questionnaire with local questions placed after a theme or at the end.
+
+    {organisation} is filled here, so the frozen snapshot (and every cache keyed by its
+    digest) already holds the municipality's name for its service."""
+    questionnaire = fill_organisation(questionnaire, municipality.display_service_name)
     after_theme: dict[str, list[Item]] = {page.theme: [] for page in questionnaire.pages}
     at_end: list[Item] = []
     for placement, question in placed:
