@@ -41,7 +41,7 @@ ALPHA = 0.05
 LIKERT_VALID = ("1", "2", "3", "4", "5")
 LIKERT_POSITIVE = ("4", "5")
 YES, NO = "1", "2"
-SCORED_TYPES = ("likert5", "yesno")
+SCORED_TYPES = ("likert5", "yesno", "scale")
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,10 @@ class ItemInfo:
     source: str = "core"
     wording_changed: bool = False
     code: str | None = None  # the item's code in the current round (default: the key)
+    # a "scale" item's scale (from the questionnaire file): valid and positive values
+    valid: tuple[str, ...] = ()
+    positive: tuple[str, ...] = ()
+    has_mean: bool = False
 
 
 def side_for(item: ItemInfo, counts: Mapping[str, int]) -> Side:
@@ -68,6 +72,11 @@ def side_for(item: ItemInfo, counts: Mapping[str, int]) -> Side:
         n = counts.get(YES, 0) + counts.get(NO, 0)
         positive = counts.get(YES, 0)
         valid = None
+    elif item.type == "scale":
+        scale_valid = {value: counts.get(value, 0) for value in item.valid}
+        n = sum(scale_valid.values())
+        positive = sum(scale_valid.get(value, 0) for value in item.positive)
+        valid = scale_valid if item.has_mean else None
     else:
         # Choice and text items have no "positive": n is the number who answered.
         n = sum(counts.values())
@@ -100,11 +109,14 @@ def distribution_for(item: ItemInfo, counts: Mapping[str, int]) -> tuple[OptionS
         for option in chosen:
             if option in per_option:
                 per_option[option] += count
-    if item.type == "likert5":
+    if item.type in ("likert5", "scale"):
         respondents = sum(per_option.values())  # shares of all answers, ved ikke included
     # "ved ikke" is shown beside the scale, but never figures from < MIN_N valid answers
+    valid_values = LIKERT_VALID if item.type == "likert5" else item.valid
     valid = (
-        sum(per_option.get(v, 0) for v in LIKERT_VALID) if item.type == "likert5" else respondents
+        sum(per_option.get(v, 0) for v in valid_values)
+        if item.type in ("likert5", "scale")
+        else respondents
     )
     suppressed = valid < MIN_N
     return tuple(
@@ -262,7 +274,7 @@ def theme_scores(results: Sequence[ItemResult]) -> tuple[ThemeScore, ...]:
     """Per theme, the mean share positive of its unsuppressed scale items."""
     themes: dict[str, list[ItemResult]] = {}
     for result in results:
-        if result.type == "likert5":
+        if result.type in ("likert5", "scale"):
             themes.setdefault(result.theme, []).append(result)
     scores = []
     for theme, members in themes.items():

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from analysis.themes import BenchmarkTest
+
 
 def _round(value: float | None, digits: int = 6) -> float | None:
     return None if value is None else round(value, digits)
@@ -154,14 +156,37 @@ class ItemResult:
 
 @dataclass(frozen=True)
 class ThemeScore:
-    """Mean of the theme's item shares, listing the items it was computed from."""
+    """Mean of the theme's item shares, listing the items it was computed from; and the
+    theme mean on its scale (analysis.themes), with a published benchmark beside it."""
 
     theme: str
     score: float | None
     items: tuple[str, ...]
+    title: str = ""
+    mean: float | None = None  # None when suppressed or the theme has no scale with a mean
+    ci: tuple[float, float] | None = None
+    n: int = 0  # respondents with a valid answer in the theme
+    scale: tuple[int, int] | None = None  # lowest and highest valid value of its scale
+    mean_items: tuple[str, ...] = ()
+    method: str = ""
+    benchmark: BenchmarkTest | None = None
 
     def to_dict(self) -> dict:
-        return {"theme": self.theme, "score": _round(self.score), "items": list(self.items)}
+        return {
+            "key": self.theme,
+            "title": self.title,
+            "mean": _round(self.mean),
+            "ci": [_round(self.ci[0]), _round(self.ci[1])] if self.ci else None,
+            "n": self.n,
+            "scale": {"min": self.scale[0], "max": self.scale[1]} if self.scale else None,
+            "mean_items": list(self.mean_items),
+            "method": self.method,
+            "share": _round(self.score),
+            "benchmark": self.benchmark.to_dict() if self.benchmark else None,
+            "theme": self.theme,
+            "score": _round(self.score),
+            "items": list(self.items),
+        }
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def describe(items: list[ItemResult], comparison: Comparison) -> str:
 def theme_chart(
     theme: str, title: str, items: list[ItemResult], comparison: Comparison
 ) -> str | None:
-    scored = [item for item in items if item.type in ("likert5", "yesno")]
+    scored = [item for item in items if item.type in ("likert5", "yesno", "scale")]
     if not scored:
         return None
     figure = share_figure(

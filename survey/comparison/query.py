@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import Integer, case, cast, func, literal, select
 
 from analysis.frequency import FrequencyRow
 from survey.core.extensions import db
@@ -82,3 +82,40 @@ def pooled_counts(
         if value != "0":  # "ved ikke" is not a valid answer and does not make a contributor
             contributors[key].add(municipality_of[round_id])
     return {k: dict(v) for k, v in counts.items()}, dict(contributors)
+
+
+def theme_sums(
+    round_id: int, themes: Mapping[str, tuple[Collection[str], Collection[str]]]
+) -> dict[str, dict[tuple[int, int], int]]:
+    """Per theme, how many completed respondents had each (sum, count) of valid answers to
+    the theme's items. `themes` maps a theme to (its item codes, the valid values).
+
+    The database adds up each respondent's answers; only counts of respondents per
+    (sum, count) leave it, so a respondent's mean is sum / count exactly."""
+    result: dict[str, dict[tuple[int, int], int]] = {}
+    for theme, (codes, valid) in themes.items():
+        if not codes or not valid:
+            continue
+        per_respondent = (
+            select(
+                func.sum(cast(Answer.value, Integer)).label("total"),
+                func.count().label("answers"),
+            )
+            .join(Response, Response.id == Answer.response_id)
+            .where(
+                Response.round_id == round_id,
+                Response.completed.is_(True),
+                Answer.item_code.in_(sorted(codes)),
+                Answer.value.in_(sorted(valid)),
+            )
+            .group_by(Answer.response_id)
+            .subquery()
+        )
+        statement = select(per_respondent.c.total, per_respondent.c.answers, func.count()).group_by(
+            per_respondent.c.total, per_respondent.c.answers
+        )
+        result[theme] = {
+            (int(total), int(answers)): int(count)
+            for total, answers, count in db.session.execute(statement)
+        }
+    return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import replace
 from datetime import date
 
 from flask_babel import gettext as _
@@ -9,12 +11,13 @@ from sqlalchemy import select
 
 from analysis.compare import ItemInfo, compare
 from analysis.frequency import FrequencyTable
-from analysis.results import Comparison, RoundInfo
-from questionnaires import Questionnaire
-from questionnaires.model import pick_text
-from survey.comparison.query import completed_count, frequency_rows, pooled_counts
+from analysis.results import Comparison, RoundInfo, ThemeScore
+from analysis.themes import METHOD, benchmark_beside, theme_mean
+from questionnaires import Item, Questionnaire
+from questionnaires.model import LOCAL_THEME, SCALE_TYPES, pick_text
+from survey.comparison.query import completed_count, frequency_rows, pooled_counts, theme_sums
 from survey.core.extensions import db
-from survey.models import Round
+from survey.models import BenchmarkFigure, Round
 from survey.rounds.definition import round_definition
 from survey.rounds.lifecycle import release_results
 
@@ -59,11 +62,24 @@ def item_infos(
                 type=item.type,
                 options=tuple((str(o.value), pick_text(o.label, language)) for o in item.options),
                 source=item.source,
+                **scale_fields(item),
                 wording_changed=item.compare_key in earlier_text
                 and earlier_text[item.compare_key] != text_da,
             )
         )
     return infos
+
+
+def scale_fields(item: Item) -> dict:
+    """For a "scale" item, its valid and positive values and whether it has a mean."""
+    scale = item.answer_scale
+    if item.type != "scale" or scale is None:
+        return {}
+    return {
+        "valid": tuple(str(value) for value in scale.valid),
+        "positive": tuple(str(value) for value in scale.positive),
+        "has_mean": scale.mean,
+    }
 
 
 def benchmark_rounds(survey_round: Round) -> list[Round]:
@@ -141,7 +157,7 @@ def build_comparison(
             for key, counts in pooled.items()
             if len(contributors.get(key, ())) >= MIN_BENCHMARK_MUNICIPALITIES
         }
-    return compare(
+    comparison = compare(
         table,
         current=RoundInfo(survey_round.id, survey_round.title, completed_count(survey_round.id)),
         items=item_infos(definition, previous_definition, language),
@@ -152,3 +168,96 @@ def build_comparison(
         by=by,
         benchmark=benchmark,
     )
+    themes = theme_results(definition, survey_round, comparison.themes, language)
+    return replace(comparison, themes=themes)
+
+
+def mean_groups(
+    definition: Questionnaire,
+) -> dict[str, tuple[list[str], list[str], tuple[int, int]]]:
+    """Per theme of the file: the items its mean is computed from (those on a scale with a
+    meaningful mean and the same valid values as the theme's first such item), their valid
+    values as stored, and the scale's lowest and highest valid value."""
+    groups: dict[str, tuple[list[str], list[str], tuple[int, int]]] = {}
+    for item in definition.items:
+        scale = item.answer_scale
+        if item.type not in SCALE_TYPES or scale is None or not scale.mean:
+            continue
+        if item.theme == LOCAL_THEME:
+            continue
+        valid = [str(value) for value in scale.valid]
+        codes, first_valid, _bounds = groups.setdefault(
+            item.theme, ([], valid, (min(scale.valid), max(scale.valid)))
+        )
+        if valid == first_valid:
+            codes.append(item.code)
+    return groups
+
+
+def benchmark_figures(period: str) -> dict[str, BenchmarkFigure]:
+    """Published figures by category (case folded): for each category the latest period
+    up to the round's own; of several sources, the first by name."""
+    found: dict[str, BenchmarkFigure] = {}
+    figures = db.session.scalars(
+        select(BenchmarkFigure)
+        .where(BenchmarkFigure.period <= period)
+        .order_by(BenchmarkFigure.period.desc(), BenchmarkFigure.source)
+    )
+    for figure in figures:
+        found.setdefault(figure.category.casefold(), figure)
+    return found
+
+
+def theme_results(
+    definition: Questionnaire,
+    survey_round: Round,
+    shares: Collection[ThemeScore],
+    language: str,
+) -> tuple[ThemeScore, ...]:
+    """Every theme of the file in its order: share positive, mean on its scale with a 95 %
+    interval (suppressed below 5 respondents) and a published figure beside it."""
+    by_theme = {score.theme: score for score in shares}
+    groups = mean_groups(definition)
+    sums = theme_sums(
+        survey_round.id, {t: (codes, valid) for t, (codes, valid, _) in groups.items()}
+    )
+    figures = benchmark_figures(period_label(survey_round))
+    results = []
+    for theme in definition.theme_order():
+        share = by_theme.get(theme.key)
+        group = groups.get(theme.key)
+        if share is None and group is None:
+            continue
+        score = share or ThemeScore(theme.key, None, ())
+        if group is None:
+            results.append(replace(score, title=pick_text(theme.title, language)))
+            continue
+        codes, _valid, bounds = group
+        mean = theme_mean(sums.get(theme.key, {}))
+        figure = figures.get(pick_text(theme.title, "da").casefold()) or figures.get(theme.key)
+        results.append(
+            replace(
+                score,
+                title=pick_text(theme.title, language),
+                mean=mean.mean,
+                ci=mean.ci,
+                n=mean.n,
+                scale=bounds,
+                mean_items=tuple(codes),
+                method=METHOD,
+                benchmark=benchmark_beside(
+                    mean,
+                    figure.source,
+                    figure.period,
+                    figure.category,
+                    figure.mean,
+                    figure.n,
+                    figure.sd,
+                )
+                if figure is not None
+                else None,
+            )
+        )
+    if LOCAL_THEME in by_theme:
+        results.append(replace(by_theme[LOCAL_THEME], title=_("Local questions")))
+    return tuple(results)

@@ -20,6 +20,7 @@ def type_label(item_type: str) -> str:
     return {
         "likert5": _("Agree–disagree scale"),
         "yesno": _("Yes / no"),
+        "scale": _("Scale"),
         "single": _("One choice"),
         "multi": _("Several choices"),
         "text": _("Free text"),

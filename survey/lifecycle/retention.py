@@ -9,7 +9,7 @@ from sqlalchemy import CursorResult, Delete, delete, select, update
 
 from analysis.compare import ItemInfo, side_for
 from survey.comparison.query import pooled_counts
-from survey.comparison.service import code_to_key, period_label, round_period
+from survey.comparison.service import code_to_key, period_label, round_period, scale_fields
 from survey.core import audit
 from survey.core.extensions import db
 from survey.models import (
@@ -28,7 +28,7 @@ from survey.models import (
 from survey.models.base import today
 from survey.rounds.definition import round_definition
 
-SCORED = ("likert5", "yesno")
+SCORED = ("likert5", "yesno", "scale")
 
 
 def _delete(statement: Delete) -> int:
@@ -58,7 +58,7 @@ def keep_aggregates(survey_round: Round) -> int:
         if item.type not in SCORED or item.compare_key not in counts:
             continue
         side = side_for(
-            ItemInfo(key=item.compare_key, text="", theme="", type=item.type),
+            ItemInfo(key=item.compare_key, text="", theme="", type=item.type, **scale_fields(item)),
             counts[item.compare_key],
         )
         if side.positive is None:  # fewer than 5 valid answers: nothing that may be kept

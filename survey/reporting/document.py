@@ -52,7 +52,7 @@ def _theme(document, section: ThemeSection, with_previous: bool) -> None:
     header += [_("Other municipalities")]
     rows = []
     for item in section.items:
-        scored = item.type in ("likert5", "yesno")
+        scored = item.type in ("likert5", "yesno", "scale")
         lines = [(item.text, item.current, item.previous, item.change, item.benchmark)]
         lines += [
             (

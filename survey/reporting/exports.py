@@ -139,7 +139,9 @@ def export_xlsx(survey_round: Round) -> bytes:
     sheet.freeze_panes = "B2"
     sheet.append(columns(definition, plan))
     numeric = {
-        item.code for item in definition.items if item.type in ("likert5", "yesno", "single")
+        item.code
+        for item in definition.items
+        if item.type in ("likert5", "yesno", "scale", "single")
     }
     header = columns(definition, plan)
     for row in rows(survey_round.id, definition, plan):
@@ -178,7 +180,9 @@ def export_sav(survey_round: Round, path: str) -> None:
     plan = background_plan(survey_round.id)
     header = columns(definition, plan)
     numeric = {
-        item.code for item in definition.items if item.type in ("likert5", "yesno", "single")
+        item.code
+        for item in definition.items
+        if item.type in ("likert5", "yesno", "scale", "single")
     }
     # Text cells neutralised as in the CSV and XLSX: a .sav is often saved on as a spreadsheet.
     data = [
