@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from analysis.compare import MIN_N
-from analysis.results import Comparison, ItemResult
+from analysis.results import Comparison, ItemResult, ThemeScore
 from analysis.targets import TargetRow
 from survey.comparison.service import build_comparison, period_label
 from survey.comparison.targets import THEME_PREFIX, indicators_with_targets, target_table
@@ -29,6 +29,7 @@ class ThemeSection:
     items: list[ItemResult]
     chart_svg: str | None
     score: float | None
+    theme_score: ThemeScore | None = None  # share, mean on its scale, benchmark
 
 
 @dataclass
@@ -60,7 +61,7 @@ def build_report(
     from survey.reporting.summary import summary_sentences
 
     comparison = build_comparison(survey_round, against, by, language)
-    scores = {score.theme: score.score for score in comparison.themes}
+    scores = {score.theme: score for score in comparison.themes}
     sections, local = [], None
     for group in group_by_theme(comparison, round_definition(survey_round), language):
         # Local questions are one section of their own, whatever page they were placed on.
@@ -70,7 +71,8 @@ def build_report(
             title,
             group.items,
             theme_chart(group.theme, title, group.items, comparison),
-            scores.get(group.theme),
+            score.score if (score := scores.get(group.theme)) else None,
+            score,
         )
         if group.theme == LOCAL:
             local = section

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from survey.core.labels import variable_label, verdict_label
 from survey.core.security import CONTROL_CHARACTERS
 from survey.reporting.builder import ReportData, ThemeSection
-from survey.reporting.format import p_value, pct, points, side_text
+from survey.reporting.format import benchmark_text, p_value, pct, points, side_text, theme_mean_text
 
 
 def _text(value) -> str:
@@ -46,6 +46,9 @@ def _theme(document, section: ThemeSection, with_previous: bool) -> None:
                 score=pct(section.score),
             )
         )
+    for line in (theme_mean_text(section.theme_score), benchmark_text(section.theme_score)):
+        if line:
+            document.add_paragraph(line)
     header = [_("Question"), "n", _("Share positive (95 %(pct)s interval)", pct="%")]
     if with_previous:
         header += [_("Before"), pgettext("between rounds", "Change"), _("Adjusted p")]

@@ -33,6 +33,52 @@ def safe_cell(value):
     return value
 
 
+def _theme_means(workbook: Workbook, report: ReportData) -> None:
+    """One row per theme: share positive, the mean on its scale and a published figure."""
+    sheet = _sheet(
+        workbook,
+        _("Theme means"),
+        [
+            _("Theme"),
+            _("Share positive"),
+            _("Mean"),
+            _("Interval, low"),
+            _("Interval, high"),
+            _("Respondents"),
+            _("Scale"),
+            _("Published figure"),
+            _("Published mean"),
+            _("Published n"),
+            _("Published SD"),
+            _("Difference"),
+            _("p (Welch)"),
+        ],
+        [40, 12, 10, 12, 12, 12, 10, 40, 12, 12, 12, 12, 12],
+    )
+    for section in report.themes:
+        score = section.theme_score
+        if score is None:
+            continue
+        bench = score.benchmark
+        sheet.append(
+            [
+                safe_cell(section.title),
+                score.score,
+                score.mean,
+                score.ci[0] if score.ci else None,
+                score.ci[1] if score.ci else None,
+                score.n if score.scale else None,
+                f"{score.scale[0]}–{score.scale[1]}" if score.scale else None,
+                safe_cell(f"{bench.source} {bench.period}: {bench.category}") if bench else None,
+                bench.mean if bench else None,
+                bench.n if bench else None,
+                bench.sd if bench else None,
+                bench.diff if bench else None,
+                bench.p_value if bench else None,
+            ]
+        )
+
+
 def _sheet(workbook: Workbook, title: str, header: list[str], widths: list[int]):
     # A worksheet's name may not hold []:*?/\ (openpyxl refuses the whole file).
     sheet = workbook.create_sheet(title=SHEET_NAME_FORBIDDEN.sub(" ", title)[:31] or "-")
@@ -157,6 +203,8 @@ def _render(report: ReportData) -> bytes:
     for section in [*report.themes, *([report.local] if report.local else [])]:
         sheet = _sheet(workbook, section.title, header, widths)
         _theme_rows(sheet, section, c.against is not None)
+
+    _theme_means(workbook, report)
 
     targets = _sheet(
         workbook,

@@ -2,6 +2,15 @@
 
 from flask import Blueprint
 
+from survey.reporting.format import benchmark_text, theme_mean_text
+
 bp = Blueprint("results", __name__, url_prefix="/results", template_folder="templates")
+
+
+@bp.context_processor
+def theme_texts() -> dict:
+    """The theme mean and the published figure beside it, worded as in the report."""
+    return {"theme_mean_text": theme_mean_text, "benchmark_text": benchmark_text}
+
 
 from survey.web.results import views  # noqa: E402, F401
