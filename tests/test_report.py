@@ -995,9 +995,18 @@ def test_xlsx_has_a_sheet_per_section_real_numbers_and_percentage_formats(built)
         "Forside",
         "Metode og datagrundlag",
         *titles,
+        "Temagennemsnit",
         "Ambitionsniveauer",
         "Bilag",
     ]
+    # the theme means sheet holds the JSON's figures, theme by theme
+    means = {row[0]: row for row in book["Temagennemsnit"].iter_rows(min_row=2, values_only=True)}
+    for theme in built.data["themes"]:
+        if theme["key"] == "local":
+            continue
+        row = means[theme["title"]]
+        assert same(row[2], theme["mean"]) if theme["mean"] is not None else row[2] is None
+        assert row[5] == theme["n"]
     for name in book.sheetnames[1:]:
         assert book[name].freeze_panes == "B2", name
     for _theme, title, items in sections(built, built.data):
