@@ -353,6 +353,7 @@ def test_demo_json_has_the_exact_shape_and_working_links(app, cli):
         "open_link",
         "users",
         "admin_round_url",
+        "employer_round_id",
     }
     assert demo["municipality"] == 461
     assert isinstance(demo["round_id"], int)
@@ -393,6 +394,13 @@ def test_demo_json_has_the_exact_shape_and_working_links(app, cli):
         assert "Jobcenter Odense" in landing
         assert ">Start</button>" in landing  # unused: nothing to continue
     assert_link_enters(app.test_client(), demo["open_link"])
+    # the second questionnaire is demoed too: a closed employer round with results
+    with app.app_context():
+        employer = db.session.get(Round, demo["employer_round_id"])
+        assert (employer.questionnaire_key, employer.state) == ("virksomheder", "closed")
+    book = json.loads(cli("results", "compare", str(demo["employer_round_id"]), "--json").stdout)
+    assert [t["key"] for t in book["themes"]] == ["contact", "recruitment", "retention", "overall"]
+    assert all(t["mean"] is not None for t in book["themes"])
 
 
 def test_demo_is_idempotent_and_lists_only_unused_links(app, cli):

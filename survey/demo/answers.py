@@ -83,6 +83,13 @@ def seed_responses(
                 value = _likert(rng, share)
             elif item.type == "yesno":
                 value = "1" if rng.random() < 0.3 else "2"
+            elif item.type == "scale" and item.answer_scale is not None:
+                scale = item.answer_scale
+                if rng.random() < share:
+                    value = str(rng.choice(scale.positive))
+                else:
+                    others = [v for v in scale.valid if v not in scale.positive]
+                    value = str(rng.choice(others or list(scale.valid)))
             elif item.type == "text":
                 if rng.random() > 0.1:
                     continue

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from questionnaires import find_questionnaire
+from questionnaires import Questionnaire, find_questionnaire
 from survey.accounts.service import create_user, hash_password
 from survey.core.extensions import db
 from survey.delivery.queue import queue_send
@@ -256,12 +256,33 @@ def ensure_demo_history(current: Round) -> None:
             )
 
 
+EMPLOYER_TITLE = "Virksomhedsundersøgelse efterår 2025"
+
+
+def ensure_demo_employer_round() -> Round:
+    """A closed round of the employer survey (a second questionnaire) with invented answers."""
+    survey_round = _ensure_round(
+        DEMO_MUNICIPALITY,
+        EMPLOYER_TITLE,
+        opens_on=date(2025, 9, 1),
+        closes_on=date(2025, 9, 30),
+        questionnaire=find_questionnaire("virksomheder", 1),
+    )
+    seed_responses(survey_round, 70, seed=2509, positive_share=0.6, first_day=date(2025, 9, 2))
+    survey_round.state = "closed"
+    return survey_round
+
+
 def _ensure_round(
-    code: int, title: str, opens_on: date | None = None, closes_on: date | None = None
+    code: int,
+    title: str,
+    opens_on: date | None = None,
+    closes_on: date | None = None,
+    questionnaire: Questionnaire | None = None,
 ) -> Round:
     survey_round = _find_round(code, title)
     if survey_round is None:
-        survey_round = _new_round(code, title, opens_on, closes_on)
+        survey_round = _new_round(code, title, opens_on, closes_on, questionnaire)
         db.session.refresh(survey_round)
         # Frozen directly, not through open_round: the earlier demo round's dates are past.
         freeze(survey_round)
@@ -276,12 +297,16 @@ def _find_round(code: int, title: str) -> Round | None:
 
 
 def _new_round(
-    code: int, title: str, opens_on: date | None = None, closes_on: date | None = None
+    code: int,
+    title: str,
+    opens_on: date | None = None,
+    closes_on: date | None = None,
+    questionnaire: Questionnaire | None = None,
 ) -> Round:
     return create_round(
         code,
         title,
-        find_questionnaire("kl-beskaeftigelse", 1),
+        questionnaire or find_questionnaire("kl-beskaeftigelse", 1),
         opens_on=opens_on,
         closes_on=closes_on,
         languages=("da", "en"),
@@ -310,8 +335,10 @@ def ensure_demo() -> dict:
     users = ensure_demo_users()
     ensure_background_values()
     ensure_demo_history(survey_round)
+    employer = ensure_demo_employer_round()
     ensure_demo_messages(survey_round)
     return {
+        "employer_round_id": employer.id,
         "municipality": DEMO_MUNICIPALITY,
         "round_id": survey_round.id,
         "title": survey_round.title,
