@@ -165,6 +165,205 @@ def test_snapshot_round_trip_keeps_everything(kl):
     assert Questionnaire.from_dict(mini.to_dict()) == mini
 
 
+# A file with its own scales: satisfaction for the overall item, 0-10 as a scale item.
+SCALED = changed(
+    "pages:\n",
+    """scales:
+  - key: satisfaction5
+    mean: true
+    values:
+      - {value: 5, label: {da: "Meget tilfreds", en: "Very satisfied"}, positive: true}
+      - {value: 4, label: {da: "Tilfreds", en: "Satisfied"}, positive: true}
+      - {value: 3, label: {da: "Hverken eller", en: "Neither"}}
+      - {value: 2, label: {da: "Utilfreds", en: "Dissatisfied"}}
+      - {value: 1, label: {da: "Meget utilfreds", en: "Very dissatisfied"}}
+      - {value: 0, label: {da: "Ved ikke", en: "Don't know"}, valid: false}
+  - key: zero_ten
+    mean: true
+    values:
+      - {value: 10, label: {da: "10", en: "10"}, positive: true}
+      - {value: 9, label: {da: "9", en: "9"}, positive: true}
+      - {value: 5, label: {da: "5", en: "5"}}
+      - {value: 0, label: {da: "0", en: "0"}}
+pages:
+""",
+).replace(
+    """      - code: mini.comment""",
+    """      - code: mini.happy
+        type: likert5
+        scale: satisfaction5
+        text: {da: "Tilfreds?", en: "Satisfied?"}
+      - code: mini.recommend
+        type: scale
+        scale: zero_ten
+        text: {da: "Anbefale?", en: "Recommend?"}
+      - code: mini.comment""",
+)
+
+
+def test_themes_and_scales_come_from_the_file_in_file_order():
+    questionnaire = parse_questionnaire(SCALED, "mini.yaml")
+    assert [(t.key, t.title["da"]) for t in questionnaire.themes] == [
+        ("meeting", "Mødet"),
+        ("overall", "Alt i alt"),
+    ]
+    happy = questionnaire.item("mini.happy")
+    assert happy.answer_scale is not None and happy.answer_scale.key == "satisfaction5"
+    assert [o.label["da"] for o in happy.options][:2] == ["Meget tilfreds", "Tilfreds"]
+    assert happy.answer_scale.positive == (4, 5) and happy.answer_scale.not_valid == (0,)
+    recommend = questionnaire.item("mini.recommend")
+    assert recommend.answer_scale is not None and recommend.answer_scale.valid == (0, 5, 9, 10)
+    assert recommend.answer_scale.positive == (9, 10) and recommend.answer_scale.mean
+    # a likert5 item without a scale keeps the fixed agreement scale
+    second = questionnaire.item("mini.second")
+    assert second.answer_scale is not None and second.answer_scale.key == "agreement5"
+    assert Questionnaire.from_dict(questionnaire.to_dict()) == questionnaire
+
+
+SCALE_BROKEN = {
+    "page theme not declared": (
+        changed("    theme: overall\n", "    theme: results\n", SCALED),
+        "theme: results",
+        ["theme 'results'", "the file's themes are meeting, overall"],
+    ),
+    "theme declared twice": (
+        changed(
+            '  - {key: overall, title: {da: "Alt i alt", en: "Overall"}}',
+            '  - {key: meeting, title: {da: "Alt i alt", en: "Overall"}}',
+            SCALED,
+        ),
+        ('{key: meeting, title: {da: "Alt i alt"', 1),
+        ["the theme 'meeting' is declared twice"],
+    ),
+    "theme called local": (
+        changed("  - {key: overall, title", "  - {key: local, title", SCALED),
+        "{key: local, title",
+        ["not 'local'"],
+    ),
+    "theme without a Danish title": (
+        changed(
+            '{key: overall, title: {da: "Alt i alt", en: "Overall"}}',
+            '{key: overall, title: {en: "Overall"}}',
+            SCALED,
+        ),
+        '{key: overall, title: {en: "Overall"}}',
+        ["theme 'overall'", "no text in 'da'"],
+    ),
+    "scale without a positive value": (
+        changed(
+            '{value: 10, label: {da: "10", en: "10"}, positive: true}',
+            '{value: 10, label: {da: "10", en: "10"}}',
+            changed(
+                '{value: 9, label: {da: "9", en: "9"}, positive: true}',
+                '{value: 9, label: {da: "9", en: "9"}}',
+                SCALED,
+            ),
+        ),
+        ("    values:", 2),
+        ["scale 'zero_ten'", "positive: true"],
+    ),
+    "value not valid and positive": (
+        changed(
+            '{value: 0, label: {da: "Ved ikke", en: "Don\'t know"}, valid: false}',
+            '{value: 0, label: {da: "Ved ikke", en: "Don\'t know"}, valid: false, positive: true}',
+            SCALED,
+        ),
+        "valid: false, positive: true",
+        ["cannot count as positive"],
+    ),
+    "scale value twice": (
+        changed(
+            '{value: 5, label: {da: "5", en: "5"}}', '{value: 9, label: {da: "5", en: "5"}}', SCALED
+        ),
+        '{value: 9, label: {da: "5"',
+        ["the value 9 is used twice"],
+    ),
+    "item names an undeclared scale": (
+        changed("        scale: zero_ten\n", "        scale: one_to_seven\n", SCALED),
+        "scale: one_to_seven",
+        ["the scale 'one_to_seven', which is not declared"],
+    ),
+    "scale item without a scale": (
+        changed("        type: scale\n        scale: zero_ten\n", "        type: scale\n", SCALED),
+        "type: scale",
+        ["needs 'scale: KEY'"],
+    ),
+    "likert5 item on a 0-10 scale": (
+        changed("        scale: satisfaction5\n", "        scale: zero_ten\n", SCALED),
+        ("scale: zero_ten", 1),
+        ["a likert5 item needs a scale with the values of likert5"],
+    ),
+    "compare key shared by items on different scales": (
+        changed(
+            '        text: {da: "Anbefale?", en: "Recommend?"}\n',
+            '        text: {da: "Anbefale?", en: "Recommend?"}\n        compare_key: mini.happy\n',
+            SCALED,
+        ),
+        "compare_key: mini.happy",
+        ["shares the compare key 'mini.happy' with 'mini.happy'", "another scale"],
+    ),
+    "unknown placeholder": (
+        changed(
+            'text: {da: "Tilfreds?", en: "Satisfied?"}',
+            'text: {da: "Tilfreds med {kommune}?", en: "Satisfied?"}',
+            SCALED,
+        ),
+        "Tilfreds med {kommune}",
+        ["'{kommune}'", "{organisation}"],
+    ),
+    "background on a scale item": (
+        changed(
+            "        scale: zero_ten\n",
+            "        scale: zero_ten\n        background: {variable: benefit_group, codes: {9: x}}\n",
+            SCALED,
+        ),
+        "background: {variable",
+        ["background is for single choice items"],
+    ),
+    "background code for a value that is no option": (
+        changed(
+            '          - {value: 2, label: {da: "To", en: "Two"}}\n',
+            '          - {value: 2, label: {da: "To", en: "Two"}}\n'
+            "        background: {variable: benefit_group, codes: {3: dagpenge}}\n",
+            SCALED,
+        ),
+        "background: {variable",
+        ["background code for 3, which is not an option"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SCALE_BROKEN))
+def test_broken_themes_and_scales_are_refused_with_file_line_and_plain_message(case):
+    text, where, fragments = SCALE_BROKEN[case]
+    line, message = refusal(text)
+    assert line == line_of(text, where), message
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+def test_a_compare_key_shared_across_files_on_another_scale_is_refused():
+    from questionnaires.loader import check_shared_compare_keys
+
+    first = parse_questionnaire(SCALED, "first.yaml")
+    second = parse_questionnaire(
+        SCALED.replace("key: mini\n", "key: other\n", 1).replace(
+            "        scale: satisfaction5\n", ""
+        ),
+        "second.yaml",
+    )
+    check_shared_compare_keys([first, first])  # the same scale: fine
+    with pytest.raises(QuestionnaireError) as caught:
+        check_shared_compare_keys([first, second])
+    assert "second.yaml:1: item 'mini.happy' shares the compare key 'mini.happy'" in str(
+        caught.value
+    )
+    # the shipped files agree with one another
+    from questionnaires import available_questionnaires
+
+    check_shared_compare_keys(list(available_questionnaires().values()))
+
+
 # --- broken files -----------------------------------------------------------------------
 
 BROKEN = {
