@@ -426,3 +426,27 @@ def test_the_employer_survey_runs_through_rounds_results_and_reports(app, cli, t
         cli("report", str(round_id), "--format", fmt, "--output", str(tmp_path / f"v.{fmt}"))
     html = (tmp_path / "v.html").read_text(encoding="utf-8")
     assert "Rekruttering" in html and "Samlet vurdering" in html
+
+
+def test_nothing_in_the_app_or_the_statistics_names_a_theme():
+    """Themes are data of the questionnaire files: no theme key is written in survey/ or
+    analysis/ (as a quoted name), so a sixth theme or another questionnaire needs no code."""
+    import re
+    from pathlib import Path
+
+    from questionnaires import available_questionnaires
+
+    keys = {t.key for q in available_questionnaires().values() for t in q.theme_order()}
+    assert {"meeting", "goals", "overall", "contact"} <= keys
+    names = "|".join(sorted(keys))
+    pattern = re.compile(rf"""["']({names})["']""")
+    root = Path(__file__).resolve().parent.parent
+    found = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for folder in ("survey", "analysis")
+        for path in sorted((root / folder).rglob("*"))
+        if path.suffix in (".py", ".html") and "translations" not in path.parts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert found == []
