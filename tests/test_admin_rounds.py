@@ -138,7 +138,8 @@ def test_local_questions_are_added_reordered_moved_and_removed(app, admin):
 
     assert admin.post(f"{base}/{first}/place", {"placement": "goals"}).status_code == 302
     goals = page_texts(app, round_id, "goals")
-    core_goals = [i.text["da"] for i in find_questionnaire("kl-beskaeftigelse").page("goals").items]
+    core = find_questionnaire("kl-beskaeftigelse", 1)
+    core_goals = [i.text["da"] for i in core.page("goals").items]
     assert goals == [*core_goals, FIRST]
     assert page_texts(app, round_id, "local") == [SECOND]
     assert admin.post(f"{base}/{first}/place", {"placement": "nowhere"}).status_code == 400
@@ -372,3 +373,20 @@ def test_every_round_action_is_in_the_audit_trail_of_its_municipality_only(app, 
     assert "admin@odense.dk" not in other_trail
     make_user(app, "analytiker@odense.dk", "analyst", 461)
     assert logged_in(app, "analytiker@odense.dk").get("/admin/audit").status_code == 403
+
+
+def test_placements_follow_the_themes_of_the_rounds_questionnaire(app, admin):
+    """An employer-survey round offers its own themes, in file order, and no other."""
+    round_id = create_round(admin, questionnaire="virksomheder:1")
+    question = bank_question(app, 461, FIRST)
+    page = admin.get(f"/admin/rounds/{round_id}").get_data(as_text=True)
+    offered = re.findall(r'<option value="([a-z_]+)"[^>]*>Efter temaet: ([^<]+)</option>', page)
+    employer = find_questionnaire("virksomheder", 1)
+    assert list(dict(offered).items()) == [(t.key, t.title["da"]) for t in employer.themes]
+    add = f"/admin/rounds/{round_id}/questions"
+    admin.post(add, {"question_id": question, "placement": "meeting"})  # not a theme of it
+    assert links(app, round_id) == []
+    assert admin.post(add, {"question_id": question, "placement": "recruitment"}).status_code == 302
+    assert links(app, round_id) == [(FIRST, "recruitment", 0)]
+    recruitment = page_texts(app, round_id, "recruitment")
+    assert recruitment[-1] == FIRST
