@@ -115,6 +115,18 @@ def check_shared_compare_keys(questionnaires: list[Questionnaire]) -> None:
                     f"'{item.compare_key}' with '{earlier[1]}' of {earlier[0].key} version "
                     f"{earlier[0].version}, which is asked on another scale"
                 )
+            other = earlier[0]
+            # versions of one questionnaire: comparable only where the wording agrees
+            if (
+                other.key == questionnaire.key
+                and other is not questionnaire
+                and dict(other.item(earlier[1]).text) != dict(item.text)
+            ):
+                raise QuestionnaireError(
+                    f"{questionnaire.source_path}:1: item '{item.code}' keeps the compare "
+                    f"key '{item.compare_key}' of version {other.version} with other "
+                    "wording; give it a compare key of its own"
+                )
 
 
 def find_questionnaire(key: str, version: int | None = None) -> Questionnaire:

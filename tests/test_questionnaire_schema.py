@@ -353,6 +353,16 @@ def test_a_compare_key_shared_across_files_on_another_scale_is_refused():
         "second.yaml",
     )
     check_shared_compare_keys([first, first])  # the same scale: fine
+    # a later version that keeps a compare key must keep its wording too
+    reworded = parse_questionnaire(
+        SCALED.replace("version: 1\n", "version: 2\n", 1).replace("Tilfreds?", "Glad?"),
+        "v2.yaml",
+    )
+    with pytest.raises(QuestionnaireError) as caught:
+        check_shared_compare_keys([first, reworded])
+    assert "v2.yaml:1: item 'mini.happy' keeps the compare key 'mini.happy' of version 1" in str(
+        caught.value
+    )
     with pytest.raises(QuestionnaireError) as caught:
         check_shared_compare_keys([first, second])
     assert "second.yaml:1: item 'mini.happy' shares the compare key 'mini.happy'" in str(
