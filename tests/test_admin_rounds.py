@@ -388,5 +388,5 @@ def test_placements_follow_the_themes_of_the_rounds_questionnaire(app, admin):
     assert links(app, round_id) == []
     assert admin.post(add, {"question_id": question, "placement": "recruitment"}).status_code == 302
     assert links(app, round_id) == [(FIRST, "recruitment", 0)]
-    recruitment = page_texts(app, round_id, "recruitment")
+    recruitment = page_texts(app, round_id, "recruitment_help")  # the theme's last page
     assert recruitment[-1] == FIRST

@@ -394,8 +394,9 @@ def test_the_employer_survey_runs_through_rounds_results_and_reports(app, cli, t
     cli("round", "open", str(round_id))
     with app.app_context():
         definition = round_definition(db.session.get(Round, round_id))
-        recruitment = definition.page("recruitment")
-        assert recruitment.items[-1].source == "local"  # placed after the file's theme
+        # placed after the file's theme: on the theme's last page
+        recruitment = definition.page("recruitment_help")
+        assert recruitment.items[-1].source == "local"
         items = list(definition.items)
     sheets = random_sheets(items, 40, seed=11)
     insert_sheets(app, round_id, sheets)
@@ -450,3 +451,81 @@ def test_nothing_in_the_app_or_the_statistics_names_a_theme():
         if pattern.search(line)
     ]
     assert found == []
+
+
+def test_a_company_answers_the_employer_survey_on_its_phone_including_the_0_to_10_scale(
+    app, citizen
+):
+    round_id = make_round(app, "virksomheder", 1)
+    with app.app_context():
+        code = db.session.get(Round, round_id).open_code
+    answers = {
+        "employer.contact.reach": "5",
+        "employer.contact.response": "4",
+        "employer.contact.knows_us": "0",
+        "employer.contact.satisfaction": "4",
+        "employer.recruitment.asked": "1",
+        "employer.recruitment.suitable": "4",
+        "employer.recruitment.fast": "2",
+        "employer.recruitment.channels": ["2", "4"],
+        "employer.retention.helped": "5",
+        "employer.retention.rules": "3",
+        "employer.overall.satisfaction": "5",
+        "employer.overall.recommend": "10",
+        "employer.overall.size": "2",
+    }
+    citizen.open(f"/o/{code}")
+    citizen.start()
+    pages = []
+    for _ in range(8):
+        page = citizen.get().get_data(as_text=True)
+        pages.append(page)
+        shown = {c: v for c, v in answers.items() if f'name="{c}"' in page}
+        response = citizen.post_page(shown)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        if citizen.location.endswith("/svar/tak"):
+            break
+    else:
+        raise AssertionError("never reached the thank-you page")
+    everything = "".join(pages)
+    assert "Hvor sandsynligt er det, at I vil anbefale Odense Kommune" in everything
+    assert "0 – Slet ikke" in everything and "10 – I meget høj grad" in everything
+    with app.app_context():
+        saved = dict(
+            db.session.execute(
+                select(Answer.item_code, Answer.value)
+                .join(Response, Response.id == Answer.response_id)
+                .where(Response.round_id == round_id, Response.completed.is_(True))
+            ).all()
+        )
+    assert saved["employer.overall.recommend"] == "10"
+    assert saved["employer.recruitment.channels"] == "2;4"
+
+
+def test_the_results_page_shows_each_themes_mean_and_the_published_figure(app, cli, tmp_path):
+    from staff import logged_in, make_user
+
+    round_id = make_round(app, "kl-beskaeftigelse", 2)
+    with app.app_context():
+        items = list(round_definition(db.session.get(Round, round_id)).items)
+    sheets = random_sheets(items, 25, seed=9)
+    insert_sheets(app, round_id, sheets)
+    close(app, round_id)
+    (tmp_path / "kl.csv").write_text(KL_CSV, encoding="utf-8")
+    cli("benchmark", "import", "--source", "KL", "--period", "2025H2", str(tmp_path / "kl.csv"))
+    make_user(app, "analytiker@odense.dk", "analyst", ODENSE)
+    analyst = logged_in(app, "analytiker@odense.dk")
+    page = analyst.get(f"/results/?round={round_id}").get_data(as_text=True)
+    mean, (low, high), n = expected_theme_mean(items, sheets, "conversation")
+
+    def comma(value: float) -> str:
+        return f"{value:.2f}".replace(".", ",")
+
+    assert (
+        f"Gennemsnit {comma(mean)} (95 %-interval {comma(low)}–{comma(high)}) på skalaen 1–5, "
+        f"{n} besvarelser"
+    ) in page
+    assert "KL 2025H2, “Samtalen”: gennemsnit 3,95 (n = 20247)" in page
+    # themes in the file's order
+    order = [page.index(f">{title}</h2>") for title in ("Mødet med jobcentret", "Samtalen")]
+    assert order == sorted(order)
