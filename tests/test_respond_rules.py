@@ -275,7 +275,7 @@ def test_a_danish_only_round_offers_no_english(citizen, make_round, invite):
 
 
 def test_every_choice_question_is_its_own_fieldset_and_nothing_is_preselected(app, started):
-    definition = find_questionnaire("kl-beskaeftigelse")
+    definition = find_questionnaire("kl-beskaeftigelse", 1)  # the rounds of these tests
     texts = {item.code: item.text["da"] for item in definition.items}
     texts.update(
         {
