@@ -150,6 +150,7 @@ class _Choices:
     is_scale: bool = False
     mean: bool = False
     row: Row | None = None
+    codes: dict[int, str] = field(default_factory=dict)  # background codes by position
 
 
 def _language(spec: str, sheet: str, row: int, column: int, header: str) -> str:
@@ -321,6 +322,8 @@ def _read_choices(workbook: Workbook, languages: list[str], default: str) -> dic
             choices.not_valid.append(len(choices.labels) - 1)
         if row.get("mean"):
             choices.mean = choices.mean or _flag(row, "mean")
+        if row.get("background_code"):
+            choices.codes[len(choices.labels) - 1] = row.get("background_code")
     for choices in lists.values():
         names = list(choices.by_name)
         lowest = 0 if choices.is_scale else 1
@@ -331,6 +334,7 @@ def _read_choices(workbook: Workbook, languages: list[str], default: str) -> dic
             values = list(range(1, len(names) + 1))  # names become 1, 2, ... in list order
         choices.values = values
         choices.by_name = dict(zip(names, values, strict=True))
+        choices.codes = {values[i]: code for i, code in choices.codes.items()}
         choices.positive = [values[i] for i in choices.positive]
         choices.not_valid = [values[i] for i in choices.not_valid]
     return lists
@@ -407,7 +411,6 @@ class _Reader:
         self.choices = _read_choices(workbook, self.languages, self.default)
         self.declared_themes = _themes_sheet(workbook, self.languages, self.default)
         self.themes: list[dict] = list(self.declared_themes)
-        self.scales: dict[str, dict] = {}
         self.pages: list[dict] = []
         self.items: dict[str, tuple[dict, _Choices | None, Row]] = {}
         self.page: dict | None = None
@@ -488,7 +491,6 @@ class _Reader:
         if choices is not None and choices.is_scale:
             item["type"] = _scale_type(choices)
             item["scale"] = _scale_key(choices)
-            self.scales.setdefault(item["scale"], _scale_entry(choices))
         else:
             item["type"] = kind
         item["text"] = _texts(row, "label", self.languages, required=True)
@@ -510,6 +512,12 @@ class _Reader:
             item["show_if"] = self._condition(row)
         if row.get("theme") and row.get("theme") != page["theme"]:
             item["theme"] = self._theme(row, row.get("theme"), page["title"])
+        if row.get("background"):
+            if choices is None or not choices.codes:
+                raise row.refuse(
+                    "background", "a background question needs background_code on its choices"
+                )
+            item["background"] = {"variable": row.get("background"), "codes": dict(choices.codes)}
         compare_key = row.get("compare_key")
         if compare_key:
             if not CODE_PATTERN.match(compare_key):
@@ -596,12 +604,16 @@ class _Reader:
         minutes = self.settings.get("estimated_minutes")
         if minutes and minutes.isdigit():
             data["estimated_minutes"] = int(minutes)
+        if self.settings.get("provenance"):
+            data["provenance"] = self.settings["provenance"]
         used = {page["theme"] for page in self.pages} | {
             item.get("theme") for page in self.pages for item in page["items"]
         }
         data["themes"] = [theme for theme in self.themes if theme["key"] in used]
-        if self.scales:
-            data["scales"] = list(self.scales.values())
+        # every scale of the choices sheet, in its order (a file may declare unused ones)
+        scales = [_scale_entry(choices) for choices in self.choices.values() if choices.is_scale]
+        if scales:
+            data["scales"] = scales
         data["pages"] = self.pages
         return data
 
@@ -728,11 +740,20 @@ def write_xlsform(questionnaire: Questionnaire) -> Workbook:
             "constraint",
             "theme",
             "compare_key",
+            "background",
         ]
     )
     choices = workbook.create_sheet("choices")
     choices.append(
-        ["list_name", "name", *_label_headers("label", languages), "positive", "valid", "mean"]
+        [
+            "list_name",
+            "name",
+            *_label_headers("label", languages),
+            "positive",
+            "valid",
+            "mean",
+            "background_code",
+        ]
     )
     written: set[str] = set()
     items = {item.code: item for item in questionnaire.items}
@@ -740,13 +761,37 @@ def write_xlsform(questionnaire: Questionnaire) -> Workbook:
     def langs(texts: Mapping[str, str] | None) -> list[str]:
         return [(texts or {}).get(lang, "") for lang in languages]
 
+    def write_scale(scale: Scale) -> None:
+        written.add(scale.key)
+        for option in scale.options:
+            flags = [
+                "yes" if option.value in scale.positive else "no",
+                "no" if option.value in scale.not_valid else "yes",
+                "yes" if scale.mean else "no",
+            ]
+            choices.append([scale.key, str(option.value), *langs(option.label), *flags, ""])
+
+    for declared in questionnaire.scales:  # the file's scales first, in the file's order
+        write_scale(declared)
+
     for page in questionnaire.pages:
         survey.append(
-            ["begin_group", page.key, *langs(page.title), *langs(None), "", "", "", page.theme, ""]
+            [
+                "begin_group",
+                page.key,
+                *langs(page.title),
+                *langs(None),
+                "",
+                "",
+                "",
+                page.theme,
+                "",
+                "",
+            ]
         )
         if page.intro:
             survey.append(
-                ["note", f"{page.key}_intro", *langs(page.intro), *langs(None), "", "", "", "", ""]
+                ["note", f"{page.key}_intro", *langs(page.intro), *langs(None), *[""] * 6]
             )
         for item in page.items:
             scale = item.answer_scale if item.type in ("likert5", "yesno", "scale") else None
@@ -776,21 +821,21 @@ def write_xlsform(questionnaire: Questionnaire) -> Workbook:
                     f"string-length(.) <= {item.max_length}" if item.type == "text" else "",
                     item.theme,
                     item.compare_key if item.compare_key != item.code else "",
+                    item.background.variable if item.background else "",
                 ]
             )
             if item.type == "text" or list_name in written:
                 continue
+            if scale is not None:
+                write_scale(scale)
+                continue
             written.add(list_name)
             for option in item.options:
-                flags = ["", "", ""]
-                if scale is not None:
-                    flags = [
-                        "yes" if option.value in scale.positive else "no",
-                        "no" if option.value in scale.not_valid else "yes",
-                        "yes" if scale.mean else "no",
-                    ]
-                choices.append([list_name, str(option.value), *langs(option.label), *flags])
-        survey.append(["end_group", "", *langs(None), *langs(None), "", "", "", "", ""])
+                code = item.background.codes.get(option.value, "") if item.background else ""
+                choices.append(
+                    [list_name, str(option.value), *langs(option.label), "", "", "", code]
+                )
+        survey.append(["end_group", "", *langs(None), *langs(None), *[""] * 6])
     settings = workbook.create_sheet("settings")
     settings.append(
         [
@@ -803,6 +848,7 @@ def write_xlsform(questionnaire: Questionnaire) -> Workbook:
                 for lang in languages
             ],
             "estimated_minutes",
+            "provenance",
         ]
     )
     settings.append(
@@ -813,6 +859,7 @@ def write_xlsform(questionnaire: Questionnaire) -> Workbook:
             "Dansk (da)",
             *langs(questionnaire.title),
             str(questionnaire.estimated_minutes),
+            questionnaire.provenance or "",
         ]
     )
     themes = workbook.create_sheet("themes")

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from openpyxl import Workbook, load_workbook
 
-from questionnaires import available_questionnaires, load_questionnaire
+from questionnaires import available_questionnaires, find_questionnaire, load_questionnaire
 from questionnaires.xlsform import XLSFormError, import_xlsform
 
 
@@ -393,6 +393,11 @@ def test_export_and_import_again_gives_the_same_codebook(cli, tmp_path, key_vers
 
         assert codebook(again, language) == json.loads(original.stdout)
     assert yaml.safe_load(yaml_path.read_text(encoding="utf-8"))["key"] == key
+    # beyond the codebook: pages, intros, help, conditions, scales, background questions
+    original = find_questionnaire(key, version)
+    again = load_questionnaire(yaml_path)
+    assert again == original
+    assert again.provenance == original.provenance
 
 
 def test_import_refusal_is_an_error_of_the_command(cli, tmp_path):
