@@ -307,10 +307,29 @@ def test_option_group_theme_and_item_as_json():
         "change": None,
     }
     assert ThemeScore("Mødet", 2 / 3, ("kl.a", "kl.b")).to_dict() == {
+        "key": "Mødet",
+        "title": "",
+        "mean": None,
+        "ci": None,
+        "n": 0,
+        "scale": None,
+        "mean_items": [],
+        "method": "",
+        "share": 0.666667,
+        "benchmark": None,
         "theme": "Mødet",
         "score": 0.666667,
         "items": ["kl.a", "kl.b"],
     }
+    with_mean = ThemeScore(
+        "meeting", 0.5, ("kl.a",), title="Mødet", mean=3.5, ci=(3.1, 3.9), n=40, scale=(1, 5)
+    ).to_dict()
+    assert (with_mean["mean"], with_mean["ci"], with_mean["n"], with_mean["scale"]) == (
+        3.5,
+        [3.1, 3.9],
+        40,
+        {"min": 1, "max": 5},
+    )
     item = ItemResult("odense.q", "Tekst", "Mødet", "likert5", SuppressedSide(2), None, None)
     assert item.to_dict()["compare_key"] == "odense.q"
     keyed = ItemResult(
