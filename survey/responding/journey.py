@@ -198,9 +198,7 @@ def _open_round(code: str) -> Entry:
     # Only a code of the form rounds are given reaches the database (a NUL byte made
     # PostgreSQL fail with a 500); any other code is a miss like an unknown one.
     well_formed = OPEN_CODE.fullmatch(code) is not None
-    survey_round = (
-        db.session.scalar(ROUND_BY_CODE, {"code": code}) if well_formed else None
-    )
+    survey_round = db.session.scalar(ROUND_BY_CODE, {"code": code}) if well_formed else None
     if survey_round is None:
         return Entry("unknown")
     status = availability(survey_round)
