@@ -101,7 +101,7 @@ def test_edit_after_an_opened_round_makes_a_new_version(app, admin, make_round, 
     question = new_question(admin, app, text_da=TEXT, text_en="I was treated well")
     opened = make_round(local=False, state="draft", title="Forår")
     add_to_round(app, opened, question.id)
-    assert admin.post(f"/admin/rounds/{opened}/open").status_code == 302
+    assert admin.post(f"/admin/rounds/{opened}/open", {"understood": "y"}).status_code == 302
     draft = make_round(local=False, state="draft", title="Efterår")
     add_to_round(app, draft, question.id)
     form = admin.get(f"/admin/questions/{question.id}/edit").get_data(as_text=True)
@@ -149,7 +149,7 @@ def test_retired_questions_leave_the_add_list_and_rounds_that_used_them_are_list
     spring = make_round(local=False, state="draft", title="Forår 2026")
     autumn = make_round(local=False, state="draft", title="Efterår 2026")
     add_to_round(app, spring, retired.id)
-    admin.post(f"/admin/rounds/{spring}/open")
+    admin.post(f"/admin/rounds/{spring}/open", {"understood": "y"})
     # Edited after use: version 2 is used by the autumn round, version 1 by the spring round.
     save(admin, f"/admin/questions/{retired.id}/edit", text_da="Jeg blev godt behandlet")
     version_two = questions(app)[-1]
@@ -268,7 +268,7 @@ def test_markup_in_question_texts_is_shown_as_text_everywhere(
     for language in ("da", "en"):
         frame = admin.get(f"/admin/rounds/{round_id}/preview/meeting/frame?preview_lang={language}")
         assert_escaped(frame.get_data(as_text=True), f"preview {language}")
-    admin.post(f"/admin/rounds/{round_id}/open")
+    admin.post(f"/admin/rounds/{round_id}/open", {"understood": "y"})
     (token,) = invite(round_id)
     citizen.open(f"/s/{token}")
     citizen.start()

@@ -376,8 +376,13 @@ def test_qr_codes_are_valid_svg_and_png_encoding_the_open_link(app, admin, make_
     assert root.find("{http://www.w3.org/2000/svg}title").text
     assert _svg_matrix(root) in candidates
 
+    # A draft's QR code can be printed before it opens (issue 17): the code is made then,
+    # and the link says the questionnaire has not opened instead of being unknown.
     draft = make_round(local=False, state="draft")
-    assert admin.get(f"/admin/rounds/{draft}/qr.svg").status_code == 404
+    assert admin.get(f"/admin/rounds/{draft}/qr.svg").status_code == 200
+    with app.app_context():
+        code = db.session.get(Round, draft).open_code
+    assert code and app.test_client().get(f"/o/{code}").status_code == 403
 
 
 def _png_matrix(image) -> list[list[bool]]:

@@ -316,7 +316,7 @@ def test_operator_manages_users_and_reads_the_audit_trail_of_every_municipality(
     Staff(app).login("nobody@example.dk", "forkert kodeord her")  # a failed login, no municipality
     odense = logged_in(app, "admin@odense.dk")
     draft = world[461].ids["round_id"][1]
-    assert odense.post(f"/admin/rounds/{draft}/open").status_code == 302
+    assert odense.post(f"/admin/rounds/{draft}/open", {"understood": "y"}).status_code == 302
     operator = logged_in(app, "drift@kl.dk")
     page = operator.get("/admin/users").get_data(as_text=True)
     for email in ("admin@odense.dk", "analytiker@odense.dk", "admin@rodovre.dk", "drift@kl.dk"):
@@ -348,7 +348,7 @@ def test_admins_read_only_their_municipalitys_audit_trail(app, world):
     odense = logged_in(app, "admin@odense.dk")
     rodovre = logged_in(app, "admin@rodovre.dk")
     draft = world[461].ids["round_id"][1]
-    assert odense.post(f"/admin/rounds/{draft}/open").status_code == 302
+    assert odense.post(f"/admin/rounds/{draft}/open", {"understood": "y"}).status_code == 302
     assert odense.post(f"/admin/users/{world[461].ids['user_id']}/disable").status_code == 302
     odense_trail = odense.get("/admin/audit").get_data(as_text=True)
     rodovre_trail = rodovre.get("/admin/audit").get_data(as_text=True)

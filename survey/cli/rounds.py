@@ -24,6 +24,7 @@ from survey.delivery.queue import SendError, queue_send
 from survey.delivery.texts import texts_for
 from survey.ingest.importer import ImportError_, import_history, import_round
 from survey.invitations.issuing import LinksNotAllowed, hand_out_links, open_link
+from survey.invitations.poster import LINK_KINDS, SIZES, poster_pdf
 from survey.invitations.sendlist import links_csv, parse_send_list
 from survey.models import LocalQuestion, Round
 from survey.models.background import BACKGROUND_VARIABLES
@@ -248,3 +249,25 @@ def import_history_command(municipality_code, file):
     except ImportError_ as error:
         fail_with_problems(error.problems, f"nothing was imported: {len(error.problems)} problems")
     click.echo(f"{count} results imported.")
+
+
+@round_group.command("poster")
+@click.argument("round_id", type=int)
+@click.option("--size", type=click.Choice(SIZES), required=True, help="Paper size.")
+@click.option(
+    "--link",
+    type=click.Choice(LINK_KINDS),
+    default="open",
+    show_default=True,
+    help="open: answered on one's own phone; kiosk: a shared tablet.",
+)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@command_transaction
+def poster_command(round_id: int, size: str, link: str, output: str):
+    """Write a printable poster (PDF) of the round's open or kiosk link; works before the
+    round opens (the link then says when it opens)."""
+    survey_round = get_round(round_id)
+    pdf = poster_pdf(survey_round, size, link)
+    with open(output, "wb") as file:
+        file.write(pdf)
+    click.echo(f"Wrote the {size} poster of the {link} link of round {round_id} to {output}")

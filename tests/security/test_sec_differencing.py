@@ -56,7 +56,7 @@ def test_close_export_reopen_export_gives_no_second_set(
     round_id = make_round(461, local=False)
     seed_responses(app, round_id, [{"answers": {SATISFIED: "4"}} for _ in range(6)])
     admin = sign_in(people.odense_admin)
-    assert admin.post(f"/admin/rounds/{round_id}/close").status_code == 302
+    assert admin.post(f"/admin/rounds/{round_id}/close", {"understood": "y"}).status_code == 302
     first = admin.get(f"/results/export.csv?round={round_id}")
     assert first.status_code == 200
     first.get_data()
@@ -122,7 +122,7 @@ def test_padding_a_group_with_handed_out_links_reveals_nothing(
         holder.open("/s/" + link.rsplit("/s/", 1)[1])
         holder.start()
         walk(holder, value="1" if link != links[-1] else "5")
-    assert admin.post(f"/admin/rounds/{round_id}/close").status_code == 302
+    assert admin.post(f"/admin/rounds/{round_id}/close", {"understood": "y"}).status_code == 302
     analyst = sign_in(people.odense_analyst)
     split = analyst.get(f"/results/?round={round_id}&by=benefit_group", follow_redirects=True)
     text = split.get_data(as_text=True)

@@ -220,6 +220,15 @@ class EmptyForm(FlaskForm):
     """A form with only its CSRF token, for buttons that change something."""
 
 
+class ConfirmForm(FlaskForm):
+    """An irreversible step is taken only with this box ticked on its confirmation page."""
+
+    understood = BooleanField(
+        _l("I understand that this cannot be undone"),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+
+
 class SendListForm(FlaskForm):
     file = FileField(_l("Send list (CSV)"), validators=[FileRequired(_l("Choose a CSV file."))])
 

@@ -10,8 +10,10 @@ from flask_babel import gettext as _
 
 from survey.core.tenancy import get_or_404, requires
 from survey.invitations.issuing import hand_out_links, kiosk_link, open_link
+from survey.invitations.poster import poster_pdf
 from survey.invitations.sendlist import UPLOAD_LIMIT, links_csv, parse_send_list
 from survey.models import Round
+from survey.rounds.lifecycle import ensure_open_code
 from survey.web.admin import bp
 from survey.web.admin.forms import SendListForm
 
@@ -46,13 +48,7 @@ def round_qr(round_id: int, link: str, kind: str):
     """The QR code of the open link (a poster, answered on one's own phone) or of its kiosk
     variant (a shared tablet in the waiting room)."""
     survey_round = get_or_404(Round, round_id)
-    if not survey_round.open_code:
-        return render_template(
-            "error.html",
-            title=_("No open link yet"),
-            text=_("The open link exists once the round is opened."),
-            status=404,
-        ), 404
+    ensure_open_code(survey_round)  # before opening too: the link then says when it opens
     buffer = io.BytesIO()
     qr = segno.make((kiosk_link if link == "kiosk" else open_link)(survey_round), error="m")
     if kind == "svg":
@@ -67,6 +63,15 @@ def round_qr(round_id: int, link: str, kind: str):
     )
 
 
-def _attachment(body: str, mimetype: str, filename: str, headers: dict | None = None) -> Response:
+@bp.get("/rounds/<int:round_id>/poster-<any(open, kiosk):link>-<any(A4, A3):size>.pdf")
+@requires("admin", "analyst")
+def round_poster(round_id: int, link: str, size: str):
+    """A printable poster; possible before the round opens (the link then says when)."""
+    survey_round = get_or_404(Round, round_id)
+    filename = f"plakat-{link}-{size}-runde-{survey_round.id}.pdf"
+    return _attachment(poster_pdf(survey_round, size, link), "application/pdf", filename)
+
+
+def _attachment(body: str | bytes, mimetype: str, filename: str, headers: dict | None = None) -> Response:
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
     return Response(body, mimetype=mimetype, headers={**disposition, **(headers or {})})
