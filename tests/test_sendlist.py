@@ -13,7 +13,7 @@ import pytest
 import segno
 from PIL import Image
 from sqlalchemy import select
-from staff import answer_all, audit_actions, logged_in, make_user
+from staff import answer_all, audit_actions, links_download, logged_in, make_user
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -95,7 +95,7 @@ def rejected(app, admin, round_id: int, content: bytes) -> list[str]:
 
 
 def read_links(response) -> list[dict]:
-    body = response.get_data(as_text=True)
+    body = links_download(response)[0]
     assert body.startswith(BOM)
     rows = list(csv.reader(io.StringIO(body[1:]), delimiter=";"))
     assert rows[0] == HEADER
@@ -120,11 +120,8 @@ def test_a_clean_file_gives_links_once_and_keeps_only_hashes(
     assert invitations(app) == []
 
     response = upload(admin, round_id, content)
-    assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert response.headers["Content-Disposition"] == (
-        f'attachment; filename="links-round-{round_id}-1-3.csv"'
-    )
-    assert response.headers["Cache-Control"] == "no-store"
+    assert "3 links blev oprettet" in response.get_data(as_text=True)  # the confirmation
+    assert links_download(response)[1] == f"links-round-{round_id}-1-3.csv"
     rows = read_links(response)
     assert [(r["number"], r["reference"]) for r in rows] == [
         ("1", "A-1"),

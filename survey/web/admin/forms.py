@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -230,7 +231,21 @@ class ConfirmForm(FlaskForm):
 
 
 class SendListForm(FlaskForm):
-    file = FileField(_l("Send list (CSV)"), validators=[FileRequired(_l("Choose a CSV file."))])
+    """A send list: a newly chosen file, or the one kept from the last check (`upload`)."""
+
+    file = FileField(_l("Send list (CSV or Excel)"))
+    upload = HiddenField()
+    confirm_repeats = BooleanField(
+        _l("Create new links also for the references that already have one")
+    )
+    action = HiddenField()  # the pressed button: "check" or "create"
+
+    def validate_file(self, field) -> None:
+        if not field.data and not self.upload.data:
+            raise ValidationError(_("Choose a CSV or Excel file."))
+
+    def file_bytes(self) -> bytes | None:
+        return self.file.data.read() if self.file.data else None
 
 
 class UserForm(FlaskForm):

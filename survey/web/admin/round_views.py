@@ -31,7 +31,6 @@ from survey.rounds.placement import (
     remove_local_question,
 )
 from survey.web.admin import bp
-from survey.web.admin.start_page import admin_rounds, analyst_rounds
 from survey.web.admin.forms import (
     AddQuestionForm,
     ConfirmForm,
@@ -40,6 +39,7 @@ from survey.web.admin.forms import (
     RoundForm,
     placement_choices,
 )
+from survey.web.admin.start_page import admin_rounds, analyst_rounds
 
 STAFF = ("admin", "analyst")
 STATE_CHANGES = {"open": open_round, "close": close_and_erase, "reopen": reopen_round}

@@ -48,9 +48,7 @@ def analyst_rounds() -> list[tuple[Round, Round | None]]:
     closed = db.session.scalars(
         scoped(Round).where(Round.state == "closed").order_by(Round.id.desc())
     ).all()
-    return [
-        (r, _previous_closed(r, closed)) for r in closed[: LATEST_CLOSED * 2]
-    ]
+    return [(r, _previous_closed(r, closed)) for r in closed[: LATEST_CLOSED * 2]]
 
 
 def summarise(survey_round: Round) -> RoundSummary:
