@@ -364,11 +364,11 @@ def test_every_round_action_is_in_the_audit_trail_of_its_municipality_only(app, 
     assert [a for a in audit_actions(app, 461) if a.startswith("round.")] == expected
     trail = admin.get("/admin/audit").get_data(as_text=True)
     for action in set(expected):
-        assert f"<code>{action}</code>" in trail
+        assert f'data-action="{action}"' in trail
     assert trail.count("admin@odense.dk") >= len(expected)
     rodovre = logged_in(app, "admin@rodovre.dk")
     other_trail = rodovre.get("/admin/audit").get_data(as_text=True)
-    assert not any(f"<code>{action}</code>" in other_trail for action in expected)
+    assert not any(f'data-action="{action}"' in other_trail for action in expected)
     assert "admin@odense.dk" not in other_trail
     make_user(app, "analytiker@odense.dk", "analyst", 461)
     assert logged_in(app, "analytiker@odense.dk").get("/admin/audit").status_code == 403
