@@ -207,13 +207,19 @@ def test_editor_shows_the_lix_score_and_warns_above_40(app, admin):
     easy = save(admin, text_da="Jeg blev godt behandlet.", action="check")
     assert easy.status_code == 200
     box = _lix_box(easy.get_data(as_text=True))
-    assert "Læsbarhed (LIX): 29.0." in box and "alert-info" in box
+    assert (
+        "Læsbarhed (LIX) af det danske spørgsmål og hjælpeteksten tilsammen: 29,0." in box
+        and "alert-info" in box
+    )
     assert "Over 40 er svært at læse" not in box
     hard = save(
         admin, text_da="Formålet med mit virksomhedspraktikforløb blev opfyldt.", action="check"
     )
     box = _lix_box(hard.get_data(as_text=True))
-    assert "Læsbarhed (LIX): 56.0." in box and "alert-warning" in box
+    assert (
+        "Læsbarhed (LIX) af det danske spørgsmål og hjælpeteksten tilsammen: 56,0." in box
+        and "alert-warning" in box
+    )
     assert "Over 40 er svært at læse" in box
     assert questions(app) == []  # checking saves nothing
     new_question(admin, app, text_da="Formålet med mit virksomhedspraktikforløb blev opfyldt.")
@@ -221,8 +227,23 @@ def test_editor_shows_the_lix_score_and_warns_above_40(app, admin):
     listing = admin.get("/admin/questions").get_data(as_text=True)
     hard_row = _row(listing, "Formålet med mit")
     easy_row = _row(listing, "Jeg blev godt behandlet.")
-    assert ">56.0 <strong" in hard_row and "svær at læse" in hard_row
-    assert ">29.0<" in easy_row and "svær at læse" not in easy_row
+    assert ">56,0 <strong" in hard_row and "svær at læse" in hard_row
+    assert ">29,0<" in easy_row and "svær at læse" not in easy_row
+
+
+def test_the_editor_and_the_list_give_one_score_for_question_and_help(app, admin):
+    """Issue 17: the check said 22.7 where the list said 35.6 for the same question (the
+    check counted the help text, the list did not). Both now score question and help."""
+    text = "Hvordan var samtalen"  # no question mark: still its own sentence
+    help_text = "Tænk på den seneste samtale med din sagsbehandler. Svar ærligt."
+    checked = save(admin, text_da=text, help_da=help_text, action="check")
+    box = _lix_box(checked.get_data(as_text=True))
+    score = re.search(r"tilsammen: (\d+,\d)\.", box).group(1)
+    # By hand: 3 + 8 + 2 = 13 words in 3 sentences; 5 long words (Hvordan, samtalen,
+    # seneste, samtale, sagsbehandler): 13 / 3 + 100 * 5 / 13 = 42.8 (the text alone: 69.7)
+    assert score == "42,8"
+    new_question(admin, app, text_da=text, help_da=help_text)
+    assert f">{score} <strong" in _row(admin.get("/admin/questions").get_data(as_text=True), text)
 
 
 def _lix_box(page: str) -> str:

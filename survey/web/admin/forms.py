@@ -25,6 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from questionnaires import available_questionnaires
 from questionnaires.model import pick_text
+from survey.bank.lix import question_lix
 from survey.bank.questions import QuestionDraft, condition_choices, draft_from
 from survey.core.extensions import db
 from survey.core.i18n import LANGUAGE_NAMES, ui_languages
@@ -168,8 +169,8 @@ class QuestionForm(FlaskForm):
         )
 
     @property
-    def readability_text(self) -> str:
-        return " ".join(filter(None, [self.text_da.data, self.help_da.data]))
+    def readability(self) -> float | None:
+        return question_lix(self.text_da.data, self.help_da.data)
 
 
 def _lines(text: str | None) -> list[str]:

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from survey.bank.lix import WARN_ABOVE, lix
+from survey.bank.lix import WARN_ABOVE, question_lix
 from survey.bank.questions import (
     BankError,
     create_question,
@@ -33,7 +33,7 @@ def questions():
     return render_template(
         "admin/questions.html",
         questions=bank,
-        lix=lix,
+        question_lix=question_lix,
         warn_above=WARN_ABOVE,
         rounds_using=rounds_using,
         button_form=EmptyForm(),
@@ -99,7 +99,7 @@ def _editor(form: QuestionForm, **context):
     return render_template(
         "admin/question_edit.html",
         form=form,
-        readability=lix(form.readability_text),
+        readability=form.readability,
         warn_above=WARN_ABOVE,
         **context,
     ), status
