@@ -146,3 +146,18 @@ def test_templates_list_the_columns_and_the_allowed_values(app, admin):
     values = {tuple(row[:3]) for row in workbook.worksheets[1].iter_rows(values_only=True)}
     assert ("benefit_group", "kontanthjaelp", "Kontanthjælp") in values
     assert not any(row[1] == "uddannelseshjaelp" for row in values)  # retired: not offered
+
+
+def test_one_problem_is_named_in_the_singular(app, admin, make_round):
+    """The send page said "Ret disse 1 fejl"."""
+    round_id = make_round(local=False)
+    response = admin.post(
+        f"/admin/rounds/{round_id}/send",
+        {"file": (io.BytesIO(b"reference;mobile\nr1;123\n"), "l.csv"), "action": "preview"},
+        content_type="multipart/form-data",
+    )
+    page = text_of(response.get_data(as_text=True))
+    assert "Der er 1 fejl. Ret den, og upload filen igen:" in page
+    assert "Ret disse 1" not in page
+    links = post(admin, round_id, "check", b"reference\n=1\n=2\n")
+    assert "Der er 2 fejl: ret dem" in text_of(links.get_data(as_text=True))
