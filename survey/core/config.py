@@ -101,6 +101,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_ATTEMPTS_PER_ADDRESS": "20 per 10 minutes",
         "LOGIN_ATTEMPTS_PER_ACCOUNT": "5 per 10 minutes",
+        "RESET_REQUESTS_PER_ADDRESS": "10 per hour",
+        "RESET_REQUESTS_PER_ACCOUNT": "3 per hour",
+        "PASSWORD_RESET_MINUTES": 30,
         # Sheets sent through one round's open links from one address: a waiting room
         # behind one address stays well within it, a script sending sheet after sheet not.
         "OPEN_LINK_COMPLETIONS_PER_ADDRESS": os.environ.get(
