@@ -9,11 +9,11 @@ import io
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from staff import audit_actions, links_download, logged_in, make_user, text_of
 
 from survey.core.extensions import db
-from survey.models import BackgroundValue, Invitation, PendingUpload
+from survey.models import BackgroundValue, Invitation, Municipality, PendingUpload
 
 pytestmark = pytest.mark.usefixtures("links_allowed")
 
@@ -161,3 +161,61 @@ def test_one_problem_is_named_in_the_singular(app, admin, make_round):
     assert "Ret disse 1" not in page
     links = post(admin, round_id, "check", b"reference\n=1\n=2\n")
     assert "Der er 2 fejl: ret dem" in text_of(links.get_data(as_text=True))
+
+
+def test_the_send_page_keeps_the_file_and_asks_before_inviting_again(app, admin, make_round):
+    round_id = make_round(local=False)
+    content = b"reference;mobile\nr1;20123456\nr2;20123457\n"
+
+    def send_page(action, content=None, **fields):
+        data = {"action": action, **fields}
+        if content is not None:
+            data["file"] = (io.BytesIO(content), "l.csv")
+        return admin.post(
+            f"/admin/rounds/{round_id}/send", data, content_type="multipart/form-data"
+        )
+
+    checked = send_page("check", content)
+    assert checked.status_code == 200
+    sent = send_page("send", upload=kept_id(checked.get_data(as_text=True)))
+    assert sent.status_code == 302 and invitation_count(app) == 2
+    again = send_page("send", content)
+    assert "2 referencer har allerede et link" in text_of(again.get_data(as_text=True))
+    assert invitation_count(app) == 2
+    confirmed = send_page("send", upload=kept_id(again.get_data(as_text=True)), confirm_repeats="y")
+    assert confirmed.status_code == 302 and invitation_count(app) == 4
+
+
+def test_the_command_line_refuses_repeated_references_too(app, cli, make_round, tmp_path):
+    round_id = make_round(local=False)
+    with app.app_context():
+        db.session.execute(
+            update(Municipality).where(Municipality.code == 461).values(may_download_links=True)
+        )
+        db.session.commit()
+    path = tmp_path / "liste.csv"
+    path.write_text("reference\nr1\n")
+    cli("round", "invite", str(round_id), "--send-list", str(path), "--output", str(tmp_path / "a"))
+    refused = cli(
+        "round",
+        "invite",
+        str(round_id),
+        "--send-list",
+        str(path),
+        "--output",
+        str(tmp_path / "b"),
+        ok=False,
+    )
+    assert refused.exit_code == 1 and "--repeat-references" in refused.output
+    assert invitation_count(app) == 1
+    cli(
+        "round",
+        "invite",
+        str(round_id),
+        "--send-list",
+        str(path),
+        "--repeat-references",
+        "--output",
+        str(tmp_path / "c"),
+    )
+    assert invitation_count(app) == 2

@@ -119,3 +119,10 @@ def confirm_repeats(survey_round: Round, upload: CheckedUpload, confirmed: bool)
         audit.record(
             "invitations.repeats_confirmed", survey_round, details={"count": len(upload.repeated)}
         )
+
+
+def confirm_list_repeats(survey_round: Round, checked: SendList, confirmed: bool) -> None:
+    """The command line's check of a clean send list against earlier uploads, as the web's."""
+    references = [row.get("reference", "") for row in checked.rows]
+    upload = CheckedUpload(checked, None, repeated_references(survey_round, references))
+    confirm_repeats(survey_round, upload, confirmed)
