@@ -103,7 +103,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_ATTEMPTS_PER_ACCOUNT": "5 per 10 minutes",
         "RESET_REQUESTS_PER_ADDRESS": "10 per hour",
         "RESET_REQUESTS_PER_ACCOUNT": "3 per hour",
-        "PASSWORD_RESET_MINUTES": 30,
+        "PASSWORD_RESET_MINUTES": int(os.environ.get("PASSWORD_RESET_MINUTES") or 30),
         # Single sign-on (OpenID Connect): e.g. https://login.microsoftonline.com/TENANT/v2.0
         "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", ""),
         "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", ""),
