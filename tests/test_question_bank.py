@@ -160,7 +160,12 @@ def test_retired_questions_leave_the_add_list_and_rounds_that_used_them_are_list
     assert f'href="/admin/rounds/{spring}"' in row and f'href="/admin/rounds/{autumn}"' in row
     assert "Forår" not in _row(listing, "Jeg forstod brevet")
 
-    assert admin.post(f"/admin/questions/{version_two.id}/retire").status_code == 302
+    refused = admin.post(f"/admin/questions/{version_two.id}/retire")  # not confirmed
+    assert refused.headers["Location"] == f"/admin/questions/{version_two.id}/retire/confirm"
+    assert "question.retire" not in audit_actions(app, 461)
+    retire = f"/admin/questions/{version_two.id}/retire"
+    assert "kan ikke fortrydes" in admin.get(retire + "/confirm").get_data(as_text=True)
+    assert admin.post(retire, {"understood": "y"}).status_code == 302
     assert "question.retire" in audit_actions(app, 461)
     fresh = make_round(local=False, state="draft", title="Vinter")
     page = admin.get(f"/admin/rounds/{fresh}").get_data(as_text=True)

@@ -52,6 +52,7 @@ ACCESS: dict[str, dict[str, set[str]]] = {
     "admin.new_question": {"GET": {ADMIN}, "POST": {ADMIN}},
     "admin.edit_question_view": {"GET": {ADMIN}, "POST": {ADMIN}},
     "admin.retire_question_view": {"POST": {ADMIN}},
+    "admin.retire_question_confirm": {"GET": {ADMIN}},
     "admin.users": {"GET": {ADMIN, OPERATOR}, "POST": {ADMIN, OPERATOR}},
     "admin.user_active": {"POST": {ADMIN, OPERATOR}},
     "admin.audit_trail": {"GET": {ADMIN, OPERATOR}},

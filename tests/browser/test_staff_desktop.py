@@ -694,5 +694,5 @@ def test_the_login_form_works_from_the_keyboard(desktop, staff_user):
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     loaded(page, lambda: page.keyboard.press("Enter"))
-    expect(h1(page)).to_have_text("Undersøgelsesrunder")
-    assert urlsplit(page.url).path == "/admin/rounds"
+    expect(h1(page)).to_have_text("Dine runder")  # the administrator's start page
+    assert urlsplit(page.url).path == "/admin/"
