@@ -62,6 +62,7 @@ def test_events_rounds_people_and_times_are_named(app, trail):
     assert opened.startswith("1.7.2026 10:00 kollega@odense.dk")
     assert changed.startswith("15.1.2026 00:30 admin@odense.dk")
     assert "Forår 2027" in opened and f"Round {round_id}" not in page
+    assert changed.endswith("titel: Forår 2027")  # details named in Danish too
     assert "round.settings" not in text_of(page.split("<tbody>", 1)[1])
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 
 from survey.core.extensions import db
-from survey.core.labels import audit_action_label
+from survey.core.labels import audit_action_label, audit_detail_label
 from survey.core.tenancy import scoped
 from survey.models import AuditEvent, LocalQuestion, Municipality, Round, User
 
@@ -82,7 +82,10 @@ def describe(events: Iterable[AuditEvent]) -> list[TrailRow]:
             action=event.action,
             event=audit_action_label(event.action),
             target=names.get((event.object_type, event.object_id), _fallback(event)),
-            details="; ".join(f"{key}: {value}" for key, value in (event.details or {}).items()),
+            details="; ".join(
+                f"{audit_detail_label(key)}: {value}"
+                for key, value in (event.details or {}).items()
+            ),
         )
         for event in events
     ]

@@ -94,3 +94,37 @@ def audit_action_label(action: str) -> str:
         "report.export": _("Report downloaded"),
         "answers.export": _("Answers exported"),
     }.get(action, action)
+
+
+def audit_detail_label(key: str) -> str:
+    """The name of a detail recorded with an audit event; an unknown key shows itself."""
+    return {
+        "against": _("compared with"),
+        "allowed": _("allowed"),
+        "ambition": _("ambition level"),
+        "by": _("split by"),
+        "code": _("code"),
+        "count": _("number"),
+        "email": _("e-mail"),
+        "format": _("format"),
+        "indicator": _("indicator"),
+        "invitations": _("invitations"),
+        "languages": _("languages"),
+        "link": _("link"),
+        "municipality": _("municipality"),
+        "placement": _("placement"),
+        "question": _("question"),
+        "reason": _("reason"),
+        "replaced_by": _("replaced by"),
+        "responses": _("responses"),
+        "results": _("results"),
+        "role": _("role"),
+        "size": _("size"),
+        "title": _("title"),
+        "variable": _("variable"),
+        "version": _("version"),
+        "year": _("year"),
+        "sms": _("SMS"),
+        "service_name": _("sender name"),
+        "accessibility_url": _("accessibility statement"),
+    }.get(key, key)
