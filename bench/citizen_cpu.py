@@ -204,10 +204,15 @@ def main(argv=None) -> int:
             stats.sort_stats("tottime").print_stats(30)
             stats.print_callees("preprocess_request|process_response|do_teardown")
             return 0
+        # The bare page first and last, its figure the lower: a figure taken after the
+        # survey's requests can carry their garbage collection and cache misses.
+        first = measure(bare, args.requests, None)
         figures = {
             kind: measure(send, args.requests, None if kind == "bare" else counter)
             for kind, send in sends.items()
         }
+        print(f"bare first {first['cpu_ms']} last {figures['bare']['cpu_ms']}", file=sys.stderr)
+        figures["bare"] = min(first, figures["bare"], key=lambda f: f["cpu_ms"])
         version = db.version()
     finally:
         db.drop()

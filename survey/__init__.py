@@ -69,9 +69,10 @@ def create_app(config: dict | None = None) -> Flask:
     from survey.web import register_web
 
     register_web(app)
-    from survey.core.limits import hooks_only_where_limited
+    from survey.core.limits import hooks_only_where_limited, login_hook_only_for_staff
 
     hooks_only_where_limited(app, limiter)
+    login_hook_only_for_staff(app, login_manager)
 
     from survey.cli import register_commands
 

@@ -258,3 +258,18 @@ def close_rounds(app, *round_ids: int) -> None:
         for round_id in round_ids:
             db.session.get(Round, round_id).state = "closed"
         db.session.commit()
+
+
+LINKS_DOWNLOAD = re.compile(r'href="data:text/csv;charset=utf-8;base64,([^"]+)" download="([^"]+)"')
+
+
+def links_download(response) -> tuple[str, str]:
+    """The links file and its name from the page that confirms their creation (issue 17):
+    the page carries the file itself, so the links are never kept to be fetched again."""
+    import base64
+
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert response.headers["Cache-Control"] == "no-store"
+    match = LINKS_DOWNLOAD.search(response.get_data(as_text=True))
+    assert match, response.get_data(as_text=True)[:2000]
+    return base64.b64decode(match.group(1)).decode(), html.unescape(match.group(2))

@@ -13,8 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SURVEY = ROOT / "survey"
 VIEW_DECORATORS = {"route", "get", "post"}
 MAX_VIEW_LINES = 25
-# The login rate limit counts attempts per account before the view (and its form) runs.
-ALLOWED_FORM_READS = {("views.py", "email")}
+# The login and password-reset rate limits count attempts per account before the view (and
+# its form) runs.
+ALLOWED_FORM_READS = {("views.py", "email"), ("reset_views.py", "email")}
 
 
 def modules(folder: Path) -> list[Path]:

@@ -66,7 +66,7 @@ def test_the_web_and_the_command_line_leave_the_same_trail(app, tmp_path):
         ).status_code
         == 302
     )
-    assert admin.post(f"{base}/open").status_code == 302
+    assert admin.post(f"{base}/open", {"understood": "y"}).status_code == 302
     upload = {"file": (io.BytesIO(SEND_LIST), "liste.csv"), "action": "create"}
     assert (
         admin.post(f"{base}/invitations", upload, content_type="multipart/form-data").status_code
@@ -82,7 +82,7 @@ def test_the_web_and_the_command_line_leave_the_same_trail(app, tmp_path):
     assert (
         admin.post(f"{base}/send", sending, content_type="multipart/form-data").status_code == 302
     )
-    assert admin.post(f"{base}/close").status_code == 302
+    assert admin.post(f"{base}/close", {"understood": "y"}).status_code == 302
     assert (
         admin.post("/admin/users", {"email": "ny@odense.dk", "role": "analyst"}).status_code == 200
     )

@@ -257,3 +257,38 @@ def test_a_connection_lost_after_the_last_query_does_not_fail_the_page(productio
     assert landing.status_code == 200
     assert CSRF.search(landing.get_data(as_text=True))
     assert outage.rollbacks == 0  # the failing rollback did happen
+
+
+def test_the_delivery_service_outlives_a_database_restart(app, caplog):
+    """Without a pre-ping, the running outbox worker meets a dead pooled connection once
+    after PostgreSQL restarted: it rolls back, waits and carries on, instead of exiting."""
+    from survey.core.extensions import db
+    from survey.delivery.worker import work
+
+    class Stop(Exception):
+        pass
+
+    failures, sleeps = [], []
+
+    def dead_once(_conn, _cursor, statement, *_args):
+        if not failures:
+            failures.append(statement)
+            error = OperationalError(statement, {}, Exception("server closed the connection"))
+            error.connection_invalidated = True
+            raise error
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        if len(sleeps) == 2:
+            raise Stop
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", dead_once)
+        try:
+            with pytest.raises(Stop):
+                work(once=False, sleep=sleep, poll_seconds=0.01)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", dead_once)
+            db.session.rollback()
+    assert len(failures) == 1 and len(sleeps) == 2
+    assert "database connection lost" in caplog.text

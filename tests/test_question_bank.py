@@ -101,7 +101,7 @@ def test_edit_after_an_opened_round_makes_a_new_version(app, admin, make_round, 
     question = new_question(admin, app, text_da=TEXT, text_en="I was treated well")
     opened = make_round(local=False, state="draft", title="Forår")
     add_to_round(app, opened, question.id)
-    assert admin.post(f"/admin/rounds/{opened}/open").status_code == 302
+    assert admin.post(f"/admin/rounds/{opened}/open", {"understood": "y"}).status_code == 302
     draft = make_round(local=False, state="draft", title="Efterår")
     add_to_round(app, draft, question.id)
     form = admin.get(f"/admin/questions/{question.id}/edit").get_data(as_text=True)
@@ -149,7 +149,7 @@ def test_retired_questions_leave_the_add_list_and_rounds_that_used_them_are_list
     spring = make_round(local=False, state="draft", title="Forår 2026")
     autumn = make_round(local=False, state="draft", title="Efterår 2026")
     add_to_round(app, spring, retired.id)
-    admin.post(f"/admin/rounds/{spring}/open")
+    admin.post(f"/admin/rounds/{spring}/open", {"understood": "y"})
     # Edited after use: version 2 is used by the autumn round, version 1 by the spring round.
     save(admin, f"/admin/questions/{retired.id}/edit", text_da="Jeg blev godt behandlet")
     version_two = questions(app)[-1]
@@ -160,7 +160,12 @@ def test_retired_questions_leave_the_add_list_and_rounds_that_used_them_are_list
     assert f'href="/admin/rounds/{spring}"' in row and f'href="/admin/rounds/{autumn}"' in row
     assert "Forår" not in _row(listing, "Jeg forstod brevet")
 
-    assert admin.post(f"/admin/questions/{version_two.id}/retire").status_code == 302
+    refused = admin.post(f"/admin/questions/{version_two.id}/retire")  # not confirmed
+    assert refused.headers["Location"] == f"/admin/questions/{version_two.id}/retire/confirm"
+    assert "question.retire" not in audit_actions(app, 461)
+    retire = f"/admin/questions/{version_two.id}/retire"
+    assert "kan ikke fortrydes" in admin.get(retire + "/confirm").get_data(as_text=True)
+    assert admin.post(retire, {"understood": "y"}).status_code == 302
     assert "question.retire" in audit_actions(app, 461)
     fresh = make_round(local=False, state="draft", title="Vinter")
     page = admin.get(f"/admin/rounds/{fresh}").get_data(as_text=True)
@@ -207,13 +212,19 @@ def test_editor_shows_the_lix_score_and_warns_above_40(app, admin):
     easy = save(admin, text_da="Jeg blev godt behandlet.", action="check")
     assert easy.status_code == 200
     box = _lix_box(easy.get_data(as_text=True))
-    assert "Læsbarhed (LIX): 29.0." in box and "alert-info" in box
+    assert (
+        "Læsbarhed (LIX) af det danske spørgsmål og hjælpeteksten tilsammen: 29,0." in box
+        and "alert-info" in box
+    )
     assert "Over 40 er svært at læse" not in box
     hard = save(
         admin, text_da="Formålet med mit virksomhedspraktikforløb blev opfyldt.", action="check"
     )
     box = _lix_box(hard.get_data(as_text=True))
-    assert "Læsbarhed (LIX): 56.0." in box and "alert-warning" in box
+    assert (
+        "Læsbarhed (LIX) af det danske spørgsmål og hjælpeteksten tilsammen: 56,0." in box
+        and "alert-warning" in box
+    )
     assert "Over 40 er svært at læse" in box
     assert questions(app) == []  # checking saves nothing
     new_question(admin, app, text_da="Formålet med mit virksomhedspraktikforløb blev opfyldt.")
@@ -221,8 +232,23 @@ def test_editor_shows_the_lix_score_and_warns_above_40(app, admin):
     listing = admin.get("/admin/questions").get_data(as_text=True)
     hard_row = _row(listing, "Formålet med mit")
     easy_row = _row(listing, "Jeg blev godt behandlet.")
-    assert ">56.0 <strong" in hard_row and "svær at læse" in hard_row
-    assert ">29.0<" in easy_row and "svær at læse" not in easy_row
+    assert ">56,0 <strong" in hard_row and "svær at læse" in hard_row
+    assert ">29,0<" in easy_row and "svær at læse" not in easy_row
+
+
+def test_the_editor_and_the_list_give_one_score_for_question_and_help(app, admin):
+    """Issue 17: the check said 22.7 where the list said 35.6 for the same question (the
+    check counted the help text, the list did not). Both now score question and help."""
+    text = "Hvordan var samtalen"  # no question mark: still its own sentence
+    help_text = "Tænk på den seneste samtale med din sagsbehandler. Svar ærligt."
+    checked = save(admin, text_da=text, help_da=help_text, action="check")
+    box = _lix_box(checked.get_data(as_text=True))
+    score = re.search(r"tilsammen: (\d+,\d)\.", box).group(1)
+    # By hand: 3 + 8 + 2 = 13 words in 3 sentences; 5 long words (Hvordan, samtalen,
+    # seneste, samtale, sagsbehandler): 13 / 3 + 100 * 5 / 13 = 42.8 (the text alone: 69.7)
+    assert score == "42,8"
+    new_question(admin, app, text_da=text, help_da=help_text)
+    assert f">{score} <strong" in _row(admin.get("/admin/questions").get_data(as_text=True), text)
 
 
 def _lix_box(page: str) -> str:
@@ -268,7 +294,7 @@ def test_markup_in_question_texts_is_shown_as_text_everywhere(
     for language in ("da", "en"):
         frame = admin.get(f"/admin/rounds/{round_id}/preview/meeting/frame?preview_lang={language}")
         assert_escaped(frame.get_data(as_text=True), f"preview {language}")
-    admin.post(f"/admin/rounds/{round_id}/open")
+    admin.post(f"/admin/rounds/{round_id}/open", {"understood": "y"})
     (token,) = invite(round_id)
     citizen.open(f"/s/{token}")
     citizen.start()

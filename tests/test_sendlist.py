@@ -13,7 +13,7 @@ import pytest
 import segno
 from PIL import Image
 from sqlalchemy import select
-from staff import answer_all, audit_actions, logged_in, make_user
+from staff import answer_all, audit_actions, links_download, logged_in, make_user
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -95,7 +95,7 @@ def rejected(app, admin, round_id: int, content: bytes) -> list[str]:
 
 
 def read_links(response) -> list[dict]:
-    body = response.get_data(as_text=True)
+    body = links_download(response)[0]
     assert body.startswith(BOM)
     rows = list(csv.reader(io.StringIO(body[1:]), delimiter=";"))
     assert rows[0] == HEADER
@@ -120,11 +120,8 @@ def test_a_clean_file_gives_links_once_and_keeps_only_hashes(
     assert invitations(app) == []
 
     response = upload(admin, round_id, content)
-    assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert response.headers["Content-Disposition"] == (
-        f'attachment; filename="links-round-{round_id}-1-3.csv"'
-    )
-    assert response.headers["Cache-Control"] == "no-store"
+    assert "3 links blev oprettet" in response.get_data(as_text=True)  # the confirmation
+    assert links_download(response)[1] == f"links-round-{round_id}-1-3.csv"
     rows = read_links(response)
     assert [(r["number"], r["reference"]) for r in rows] == [
         ("1", "A-1"),
@@ -376,8 +373,13 @@ def test_qr_codes_are_valid_svg_and_png_encoding_the_open_link(app, admin, make_
     assert root.find("{http://www.w3.org/2000/svg}title").text
     assert _svg_matrix(root) in candidates
 
+    # A draft's QR code can be printed before it opens (issue 17): the code is made then,
+    # and the link says the questionnaire has not opened instead of being unknown.
     draft = make_round(local=False, state="draft")
-    assert admin.get(f"/admin/rounds/{draft}/qr.svg").status_code == 404
+    assert admin.get(f"/admin/rounds/{draft}/qr.svg").status_code == 200
+    with app.app_context():
+        code = db.session.get(Round, draft).open_code
+    assert code and app.test_client().get(f"/o/{code}").status_code == 403
 
 
 def _png_matrix(image) -> list[list[bool]]:

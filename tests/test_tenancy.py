@@ -37,6 +37,9 @@ ACCESS: dict[str, dict[str, set[str]]] = {
     "admin.round_detail": {"GET": STAFF},
     "admin.round_settings": {"POST": {ADMIN}},
     "admin.round_state": {"POST": {ADMIN}},
+    "admin.round_state_confirm": {"GET": {ADMIN}},
+    "admin.round_poster": {"GET": STAFF},
+    "admin.send_list_template": {"GET": {ADMIN}},
     "admin.round_add_question": {"POST": {ADMIN}},
     "admin.round_question_action": {"POST": {ADMIN}},
     "admin.round_preview": {"GET": STAFF},
@@ -49,9 +52,11 @@ ACCESS: dict[str, dict[str, set[str]]] = {
     "admin.new_question": {"GET": {ADMIN}, "POST": {ADMIN}},
     "admin.edit_question_view": {"GET": {ADMIN}, "POST": {ADMIN}},
     "admin.retire_question_view": {"POST": {ADMIN}},
+    "admin.retire_question_confirm": {"GET": {ADMIN}},
     "admin.users": {"GET": {ADMIN, OPERATOR}, "POST": {ADMIN, OPERATOR}},
     "admin.user_active": {"POST": {ADMIN, OPERATOR}},
     "admin.audit_trail": {"GET": {ADMIN, OPERATOR}},
+    "admin.audit_export": {"GET": {ADMIN, OPERATOR}},
     "admin.municipality_settings": {"GET": {ADMIN}, "POST": {ADMIN}},
     "admin.background_values": {"GET": {OPERATOR}, "POST": {OPERATOR}},
     "admin.background_value_replace": {"POST": {OPERATOR}},
@@ -253,7 +258,7 @@ def own_objects_answer(app, world, side):
             continue
         for url in urls(app, rule, own_single):
             response = staff.get(url)
-            expected = 302 if rule.endpoint == "admin.home" else 200
+            expected = 200  # the start page is a page of its own (issue 17)
             assert response.status_code == expected, (url, response.status_code)
     # Every mutating route accepts the admin's own ids (they are refused, redirected or
     # rejected as bad input, never "not found"); removal last, so the others still find it.
@@ -316,7 +321,7 @@ def test_operator_manages_users_and_reads_the_audit_trail_of_every_municipality(
     Staff(app).login("nobody@example.dk", "forkert kodeord her")  # a failed login, no municipality
     odense = logged_in(app, "admin@odense.dk")
     draft = world[461].ids["round_id"][1]
-    assert odense.post(f"/admin/rounds/{draft}/open").status_code == 302
+    assert odense.post(f"/admin/rounds/{draft}/open", {"understood": "y"}).status_code == 302
     operator = logged_in(app, "drift@kl.dk")
     page = operator.get("/admin/users").get_data(as_text=True)
     for email in ("admin@odense.dk", "analytiker@odense.dk", "admin@rodovre.dk", "drift@kl.dk"):
@@ -334,7 +339,7 @@ def test_operator_manages_users_and_reads_the_audit_trail_of_every_municipality(
         assert db.session.get(User, analyst_id).active is False
     trail = operator.get("/admin/audit").get_data(as_text=True)
     for action in ("round.open", "user.create", "user.disable", "login.failed"):
-        assert f"<code>{action}</code>" in trail
+        assert f'data-action="{action}"' in trail
     assert "nobody@example.dk" in trail
     assert operator.get("/admin/background-values").status_code == 200
     # Operators see no rounds, questions or answers.
@@ -348,16 +353,16 @@ def test_admins_read_only_their_municipalitys_audit_trail(app, world):
     odense = logged_in(app, "admin@odense.dk")
     rodovre = logged_in(app, "admin@rodovre.dk")
     draft = world[461].ids["round_id"][1]
-    assert odense.post(f"/admin/rounds/{draft}/open").status_code == 302
+    assert odense.post(f"/admin/rounds/{draft}/open", {"understood": "y"}).status_code == 302
     assert odense.post(f"/admin/users/{world[461].ids['user_id']}/disable").status_code == 302
     odense_trail = odense.get("/admin/audit").get_data(as_text=True)
     rodovre_trail = rodovre.get("/admin/audit").get_data(as_text=True)
-    assert "<code>round.open</code>" in odense_trail
-    assert "<code>user.disable</code>" in odense_trail
-    assert "<code>round.open</code>" not in rodovre_trail
-    assert "<code>user.disable</code>" not in rodovre_trail
+    assert 'data-action="round.open"' in odense_trail
+    assert 'data-action="user.disable"' in odense_trail
+    assert 'data-action="round.open"' not in rodovre_trail
+    assert 'data-action="user.disable"' not in rodovre_trail
     assert "admin@odense.dk" not in rodovre_trail and "nobody@example.dk" not in rodovre_trail
-    assert "<code>login</code>" in rodovre_trail and "admin@rodovre.dk" in rodovre_trail
+    assert 'data-action="login"' in rodovre_trail and "admin@rodovre.dk" in rodovre_trail
     with app.app_context():
         codes = set(db.session.scalars(select(AuditEvent.municipality_code)))
     assert {None, 461, 175} <= codes

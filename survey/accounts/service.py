@@ -173,3 +173,23 @@ def load_user(user_id: str) -> User | None:
     if user is None or not user.active or user.session_version != version:
         return None
     return user
+
+
+def single_sign_on_user(claims: dict, email_claim: str = "email") -> User | None:
+    """The existing, active staff account whose address the identity provider vouches for,
+    or None: a provider never creates an account, and role and municipality stay as set in
+    Borgerblik. An address the provider says it has not verified is refused. Audited."""
+    raw = claims.get(email_claim)
+    address = normalise_email(raw)[:254] if isinstance(raw, str) else ""
+    user = db.session.scalar(select(User).where(User.email == address)) if address else None
+    if user is None or not user.active or claims.get("email_verified") is False:
+        audit.record(
+            "login.sso_refused",
+            actor=address or "?",
+            municipality_code=user.municipality_code if user else None,
+        )
+        transaction.keep_when_refused()
+        return None
+    user.last_login_at = utcnow()
+    audit.record("login.sso", user, user_id=user.id, actor=user.email)
+    return user

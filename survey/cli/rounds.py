@@ -24,7 +24,9 @@ from survey.delivery.queue import SendError, queue_send
 from survey.delivery.texts import texts_for
 from survey.ingest.importer import ImportError_, import_history, import_round
 from survey.invitations.issuing import LinksNotAllowed, hand_out_links, open_link
+from survey.invitations.poster import LINK_KINDS, SIZES, poster_pdf
 from survey.invitations.sendlist import links_csv, parse_send_list
+from survey.invitations.uploads import RepeatsNotConfirmed, confirm_list_repeats
 from survey.models import LocalQuestion, Round
 from survey.models.background import BACKGROUND_VARIABLES
 from survey.models.base import utcnow
@@ -113,8 +115,13 @@ def _change_state(change, survey_round: Round) -> None:
     help="Send list (CSV or XLSX): a reference column and optional background columns,"
     " checked exactly as on the web page.",
 )
+@click.option(
+    "--repeat-references",
+    is_flag=True,
+    help="Give a new link also to references that already have one in this round.",
+)
 @click.option("--output", type=click.File("w", encoding="utf-8"), default="-", show_default=True)
-def invite(round_id: int, count: int | None, send_list, output):
+def invite(round_id: int, count: int | None, send_list, repeat_references: bool, output):
     """Issue invitation links and write them as CSV, shown this once (only keyed hashes of the
     tokens are stored): number;link;background... for --count, and for a send list the same
     file the web page gives, number;reference;link;background..."""
@@ -126,6 +133,7 @@ def invite(round_id: int, count: int | None, send_list, output):
             checked = parse_send_list(send_list.read())
             if not checked.ok:
                 fail_with_problems(checked.errors, "nothing was issued: fix the send list first")
+            _check_repeats(survey_round, checked, repeat_references)
             rows = checked.rows
         else:
             rows = [{} for _ in range(count)]
@@ -141,6 +149,15 @@ def invite(round_id: int, count: int | None, send_list, output):
     output.write(text.lstrip("\ufeff").replace("\r\n", "\n"))
     if output is not sys.stdout:
         click.echo(f"{len(links)} links written.", err=True)
+
+
+def _check_repeats(survey_round: Round, checked, confirmed: bool) -> None:
+    try:
+        confirm_list_repeats(survey_round, checked, confirmed)
+    except RepeatsNotConfirmed as refusal:
+        raise click.ClickException(
+            f"{refusal} (nothing was done; --repeat-references confirms)"
+        ) from None
 
 
 def count_links_csv(links) -> str:
@@ -170,7 +187,18 @@ def count_links_csv(links) -> str:
     multiple=True,
     help="A reminder this many days after the first message (repeat, at most 3).",
 )
-def send_command(round_id: int, send_list, send_at: str | None, reminder_days: tuple[int, ...]):
+@click.option(
+    "--repeat-references",
+    is_flag=True,
+    help="Give a new link also to references that already have one in this round.",
+)
+def send_command(
+    round_id: int,
+    send_list,
+    send_at: str | None,
+    reminder_days: tuple[int, ...],
+    repeat_references: bool,
+):
     """Invite by SMS or e-mail from Borgerblik itself; no link is shown to anyone.
 
     The last line is `queued S sms, E e-mail`; with a bad list, the row-by-row errors and
@@ -182,6 +210,7 @@ def send_command(round_id: int, send_list, send_at: str | None, reminder_days: t
         checked = parse_send_list(send_list.read(), for_sending=True)
         if not checked.ok:
             fail_with_problems(checked.errors, "nothing was queued: fix the send list first")
+        _check_repeats(survey_round, checked, repeat_references)
         texts = texts_for(survey_round.message_texts, list(survey_round.languages))
         try:
             queued = queue_send(survey_round, checked.rows, texts, when, reminder_days)
@@ -248,3 +277,25 @@ def import_history_command(municipality_code, file):
     except ImportError_ as error:
         fail_with_problems(error.problems, f"nothing was imported: {len(error.problems)} problems")
     click.echo(f"{count} results imported.")
+
+
+@round_group.command("poster")
+@click.argument("round_id", type=int)
+@click.option("--size", type=click.Choice(SIZES), required=True, help="Paper size.")
+@click.option(
+    "--link",
+    type=click.Choice(LINK_KINDS),
+    default="open",
+    show_default=True,
+    help="open: answered on one's own phone; kiosk: a shared tablet.",
+)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@command_transaction
+def poster_command(round_id: int, size: str, link: str, output: str):
+    """Write a printable poster (PDF) of the round's open or kiosk link; works before the
+    round opens (the link then says when it opens)."""
+    survey_round = get_round(round_id)
+    pdf = poster_pdf(survey_round, size, link)
+    with open(output, "wb") as file:
+        file.write(pdf)
+    click.echo(f"Wrote the {size} poster of the {link} link of round {round_id} to {output}")

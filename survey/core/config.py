@@ -110,6 +110,15 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_ATTEMPTS_PER_ADDRESS": "20 per 10 minutes",
         "LOGIN_ATTEMPTS_PER_ACCOUNT": "5 per 10 minutes",
+        "RESET_REQUESTS_PER_ADDRESS": "10 per hour",
+        "RESET_REQUESTS_PER_ACCOUNT": "3 per hour",
+        "PASSWORD_RESET_MINUTES": int(os.environ.get("PASSWORD_RESET_MINUTES") or 30),
+        # Single sign-on (OpenID Connect): e.g. https://login.microsoftonline.com/TENANT/v2.0
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", ""),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", ""),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
+        "OIDC_NAME": os.environ.get("OIDC_NAME", ""),
+        "OIDC_EMAIL_CLAIM": os.environ.get("OIDC_EMAIL_CLAIM", "email"),
         # Sheets sent through one round's open links from one address: a waiting room
         # behind one address stays well within it, a script sending sheet after sheet not.
         "OPEN_LINK_COMPLETIONS_PER_ADDRESS": os.environ.get(

@@ -1,4 +1,5 @@
-"""Flask-Limiter's request hooks only on the views that have limits.
+"""Extensions' request hooks only where they are needed: Flask-Limiter's on the views that
+have limits, Flask-Login's remember-cookie hook off the citizen's pages.
 
 Flask-Limiter runs a hook before and after every request and at its teardown, to apply
 default and application-wide limits. Borgerblik has neither: only views decorated with
@@ -65,3 +66,20 @@ def hooks_only_where_limited(app: Flask, limiter: Limiter) -> frozenset[str]:
         hooks = registry.get(None, [])
         registry[None] = [wrap(h) if is_limiter_hook(h) else h for h in hooks]
     return limited
+
+
+CITIZEN_BLUEPRINTS = frozenset({"respond"})
+
+
+def login_hook_only_for_staff(app: Flask, login_manager: Any) -> None:
+    """Flask-Login refreshes or clears its remember-me cookie after every request; only a
+    staff page can have one (a citizen never signs in), so citizen pages skip the hook."""
+    hook = login_manager._update_remember_cookie
+
+    def for_staff(response: Any) -> Any:
+        if request.blueprint in CITIZEN_BLUEPRINTS:
+            return response
+        return hook(response)
+
+    hooks = cast(dict[Any, list[Any]], app.after_request_funcs).get(None, [])
+    app.after_request_funcs[None] = [for_staff if h == hook else h for h in hooks]

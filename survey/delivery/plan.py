@@ -62,7 +62,16 @@ def texts_preview(survey_round: Round, texts: dict | None = None) -> list[TextPr
 def preview_send(
     survey_round: Round, data: bytes, send_at: datetime, reminder_days: list[int]
 ) -> SendPreview:
-    preview = SendPreview(parse_send_list(data, for_sending=True))
+    return preview_checked(
+        survey_round, parse_send_list(data, for_sending=True), send_at, reminder_days
+    )
+
+
+def preview_checked(
+    survey_round: Round, checked: SendList, send_at: datetime, reminder_days: list[int]
+) -> SendPreview:
+    """The preview of a send list already read (e.g. the one kept from the last check)."""
+    preview = SendPreview(checked)
     try:
         preview.reminder_days = check_plan(survey_round, send_at, reminder_days)
         check_texts(

@@ -20,6 +20,7 @@ from survey.core.extensions import db
 from survey.delivery.schedule import MAX_REMINDER_DAYS, MAX_REMINDERS, reminder_times
 from survey.delivery.texts import KINDS, TextError, check_text
 from survey.invitations.contacts import Contact, seal
+from survey.invitations.references import reference_hash
 from survey.invitations.sendlist import EMAIL, MOBILE
 from survey.invitations.tokens import invitation_hash, new_token
 from survey.models import Invitation, OutboxMessage, Round, SendBatch
@@ -132,6 +133,9 @@ def queue_send(
                     "created_on": today(),
                     "send_batch_id": batch.id,
                     "sealed": seal(Contact(token, row.get(MOBILE), row.get(EMAIL))),
+                    "reference_hash": reference_hash(survey_round.id, row["reference"])
+                    if row.get("reference")
+                    else None,
                     **{name: row.get(name) or None for name in BACKGROUND_VARIABLES},
                 }
             )

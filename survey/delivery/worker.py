@@ -22,11 +22,12 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
 from survey.core import audit
 from survey.core.database import dialect_name
 from survey.core.extensions import db
-from survey.core.transaction import unit_of_work
+from survey.core.transaction import roll_back, unit_of_work
 from survey.delivery.schedule import sms_allowed_from
 from survey.delivery.texts import render
 from survey.delivery.transports import (
@@ -85,11 +86,22 @@ def work(
     via = via or transports(current_app.config, _receipt_url())
     while True:
         moment = now or utcnow()
-        _erase_closed_rounds(moment, tally)
-        claimed, lease = _claim(moment)
-        for message_id in claimed:
-            _deliver(message_id, moment, via, tally, Claim(lease, real_time=now is None))
-        _audit_erasures(tally)
+        try:
+            _erase_closed_rounds(moment, tally)
+            claimed, lease = _claim(moment)
+            for message_id in claimed:
+                _deliver(message_id, moment, via, tally, Claim(lease, real_time=now is None))
+            _audit_erasures(tally)
+        except DBAPIError as error:
+            # The database restarted under a running service: its pooled connection was
+            # found dead (there is no pre-ping). Nothing of this batch was committed after
+            # the failure and claims run out with their lease, so wait and go on.
+            if once or not error.connection_invalidated:
+                raise
+            roll_back()
+            current_app.logger.warning("outbox: database connection lost; trying again")
+            sleep(poll_seconds)
+            continue
         if not claimed:
             if once:
                 break

@@ -37,6 +37,7 @@ from survey.rounds.placement import add_local_question
 DEMO_MUNICIPALITY = 461
 DEMO_TITLE = "Borgerundersøgelse, demo"
 DEMO_INVITATIONS = 10
+DEMO_ANSWER_DAYS = 21  # the invented answers of the demo round fall in the last three weeks
 INTERNSHIP_YES = {"item": "kl.progress.internship", "in": [1]}
 ODENSE_QUESTIONS = (
     {
@@ -98,6 +99,11 @@ def ensure_demo_round() -> Round:
     survey_round = _find_round(DEMO_MUNICIPALITY, DEMO_TITLE) or _new_round(
         DEMO_MUNICIPALITY, DEMO_TITLE
     )
+    if survey_round.opens_on is None and survey_round.closes_on is None:
+        # A period staff can read on the start page: the three weeks of invented answers
+        # behind it, four more weeks ahead.
+        survey_round.opens_on = today() - timedelta(days=DEMO_ANSWER_DAYS)
+        survey_round.closes_on = today() + timedelta(days=28)
     if survey_round.snapshot is None:
         for question in ensure_odense_questions():
             add_local_question(survey_round, question, placement="end")
@@ -207,7 +213,11 @@ def ensure_demo_history(current: Round) -> None:
     if earlier.state != "closed":
         earlier.state = "closed"
     seed_responses(
-        current, 150, seed=2026, positive_share=0.7, first_day=today() - timedelta(days=21)
+        current,
+        150,
+        seed=2026,
+        positive_share=0.7,
+        first_day=today() - timedelta(days=DEMO_ANSWER_DAYS),
     )
     # Other municipalities' closed rounds of the same half-year: the earlier round's benchmark
     # (results, and so benchmarks, exist only for closed rounds).

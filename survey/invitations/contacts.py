@@ -67,3 +67,15 @@ def unseal(sealed: str) -> Contact:
             "sealed contact data could not be opened (was CONTACT_KEY changed?)"
         ) from None
     return Contact(token=data["t"], mobile=data["m"], email=data["e"])
+
+
+def seal_bytes(data: bytes) -> str:
+    """Encrypt a kept upload (it may hold contact data) under CONTACT_KEY."""
+    return _fernet().encrypt(data).decode()
+
+
+def unseal_bytes(sealed: str) -> bytes:
+    try:
+        return _fernet().decrypt(sealed.encode())
+    except InvalidToken:
+        raise SealError("a kept upload could not be opened (was CONTACT_KEY changed?)") from None

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from survey.core import audit
 from survey.core.extensions import db
+from survey.invitations.references import reference_hash
 from survey.invitations.tokens import invitation_hash, new_token
 from survey.models import Invitation, Round
 from survey.models.background import BACKGROUND_VARIABLES
@@ -37,6 +38,9 @@ def issue_invitations(
         for name in BACKGROUND_VARIABLES:
             value = background.get(name)
             setattr(invitation, name, value or None)
+        reference = background.get("reference")
+        if reference:
+            invitation.reference_hash = reference_hash(survey_round.id, reference)
         db.session.add(invitation)
         issued.append((number, token))
     db.session.flush()

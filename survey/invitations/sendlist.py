@@ -19,7 +19,7 @@ from survey.ingest.cpr import contains_cpr
 from survey.ingest.table import FORMULA_START, TableError, read_table
 from survey.invitations.contacts import normalise_email, normalise_mobile
 from survey.models.background import BACKGROUND_VARIABLES
-from survey.settings.background import CODE_PATTERN, permitted_values
+from survey.settings.background import CODE_PATTERN, accepted_values, fold
 
 MAX_BYTES = 5 * 1024 * 1024
 UPLOAD_LIMIT = MAX_BYTES * 3  # read oversized files to say how large they are, within reason
@@ -87,7 +87,7 @@ def parse_send_list(data: bytes, for_sending: bool = False) -> SendList:
         )
     if result.errors:
         return result
-    permitted = permitted_values()
+    permitted = accepted_values()
     seen_references: dict[str, int] = {}
     for line_number, cells in table.numbered():
         if len(result.rows) >= MAX_ROWS:
@@ -176,8 +176,9 @@ def _check_row(line_number, cells, header, permitted, seen_references, result) -
         code = value.lower()
         allowed = permitted.get(name)
         if allowed is not None:
-            if code not in allowed:
-                known = ", ".join(sorted(set(allowed.values())))
+            accepted = allowed.get(fold(value))
+            if accepted is None:
+                known = ", ".join(sorted({entry.code for entry in allowed.values()}))
                 result.errors.append(
                     where
                     + ": "
@@ -188,10 +189,10 @@ def _check_row(line_number, cells, header, permitted, seen_references, result) -
                     )
                 )
                 continue
-            if allowed[code] != code:
-                key = f"{name}: {code} → {allowed[code]}"
+            if accepted.replaced is not None:
+                key = f"{name}: {accepted.replaced} → {accepted.code}"
                 result.remapped[key] = result.remapped.get(key, 0) + 1
-            code = allowed[code]
+            code = accepted.code
         elif not CODE_PATTERN.match(code):
             result.errors.append(
                 where + ": " + _("use a short code of letters a-z, digits, _ or - (at most 40).")

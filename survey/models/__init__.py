@@ -10,7 +10,8 @@ from survey.models.question import LocalQuestion
 from survey.models.response import Answer, OpenLinkHour, Response
 from survey.models.results import BenchmarkFigure, HistoricalResult, Target
 from survey.models.round import Round, RoundQuestion
-from survey.models.user import ROLES, User
+from survey.models.upload import PendingUpload
+from survey.models.user import ROLES, PasswordReset, User
 
 __all__ = [
     "ROLES",
@@ -25,6 +26,8 @@ __all__ = [
     "Municipality",
     "OpenLinkHour",
     "OutboxMessage",
+    "PasswordReset",
+    "PendingUpload",
     "Response",
     "Round",
     "RoundQuestion",

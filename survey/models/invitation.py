@@ -36,3 +36,6 @@ class Invitation(BackgroundColumns, Base):
         ForeignKey("send_batch.id", ondelete="SET NULL"), index=True
     )
     contact_erased_on: Mapped[date | None]
+    # Keyed hash of the send list's reference with the round: a second upload of the same
+    # list is noticed without keeping the municipality's ids.
+    reference_hash: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -95,8 +95,15 @@ def freeze(survey_round: Round) -> None:
     """Store what the round asks as its snapshot and give it an open-link code."""
     if survey_round.snapshot is None:
         survey_round.snapshot = round_definition(survey_round).to_dict()
+    ensure_open_code(survey_round)
+
+
+def ensure_open_code(survey_round: Round) -> str:
+    """The round's open-link code, made now if it has none: posters are printed before a
+    round opens, and until then the link tells citizens when it opens."""
     if survey_round.open_code is None:
         survey_round.open_code = secrets.token_urlsafe(9)
+    return survey_round.open_code
 
 
 def close_round(survey_round: Round) -> None:

@@ -7,6 +7,8 @@ mapped to its successor. Every change is audited.
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -30,6 +32,42 @@ def permitted_values() -> dict[str, dict[str, str]]:
         if target:
             values.setdefault(value.variable, {})[value.code] = target
     return values
+
+
+# Danish letters that no Unicode decomposition splits: a file written "kontanthjaelp"
+# and one written "Kontanthjælp" mean the same benefit group.
+DANISH_FOLDS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+
+
+def fold(text: str) -> str:
+    """Compare values case- and accent-insensitively: lower case, æ/ø/å spelt out, accents
+    dropped, runs of spaces as one."""
+    lowered = " ".join(text.strip().lower().split()).translate(DANISH_FOLDS)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@dataclass(frozen=True)
+class Accepted:
+    code: str  # the code to store
+    replaced: str | None  # the retired code the file used, when it was mapped
+
+
+def accepted_values() -> dict[str, dict[str, Accepted]]:
+    """For each variable with a maintained list: every way a file may write a value (its code
+    or its Danish or English label, folded) -> the code to store."""
+    accepted: dict[str, dict[str, Accepted]] = {}
+    for value in db.session.scalars(select(BackgroundValue).order_by(BackgroundValue.id)):
+        target = value.code if value.active else value.replaced_by
+        if not target:
+            continue
+        entry = Accepted(target, None if value.active else value.code)
+        names = accepted.setdefault(value.variable, {})
+        for label in (value.label or {}).values():
+            if label and value.active:
+                names.setdefault(fold(label), entry)
+        names[fold(value.code)] = entry  # a code always wins over a label spelt the same
+    return accepted
 
 
 def add_value(variable: str, code: str, label_da: str, label_en: str) -> BackgroundValue:

@@ -14,6 +14,7 @@ from survey.delivery.schedule import to_local
 from survey.models import Round
 from survey.reporting.format import points, side_text
 from survey.responding.state import load_state
+from survey.rounds.status import period_text, round_status_of
 from survey.web.fragments import item_html
 from survey.web.ids import field_id
 
@@ -93,6 +94,8 @@ def init_app(app: Flask) -> None:
 
         return {
             "state_label": state_label,
+            "round_status_of": round_status_of,
+            "period_text": period_text,
             "role_label": role_label,
             "type_label": type_label,
             "variable_label": variable_label,

@@ -123,7 +123,7 @@ def flash(page):
 
 
 def upload(page, content: str, name: str = "udsendelsesliste.csv") -> None:
-    page.get_by_label("Udsendelsesliste (CSV)").set_input_files(
+    page.get_by_label("Udsendelsesliste (CSV eller Excel)").set_input_files(
         {"name": name, "mimeType": "text/csv", "buffer": content.encode("utf-8")}
     )
 
@@ -191,6 +191,9 @@ def admin_builds_a_round(desktop, new_phone, app, visit: Callable) -> int:
     expect(h1(page)).to_have_text("Log ind for medarbejdere")
     visit("login", page)
     log_in(page, ADMIN)
+    expect(h1(page)).to_have_text("Dine runder")  # the start page (issue 17)
+    visit("start", page)
+    follow(page, "Alle runder")
     expect(h1(page)).to_have_text("Undersøgelsesrunder")
     visit("rounds", page)
 
@@ -217,7 +220,10 @@ def admin_builds_a_round(desktop, new_phone, app, visit: Callable) -> int:
     page.get_by_label("Spørgsmål på engelsk (valgfrit)").fill(HARD_EN)
     press(page, "Tjek læsbarhed")
     readability = page.locator("#lix-result")
-    expect(readability).to_contain_text(f"Læsbarhed (LIX): {lix(HARD_DA)}.")
+    danish_score = f"{lix(HARD_DA):.1f}".replace(".", ",")  # Danish decimal comma
+    expect(readability).to_contain_text(
+        f"Læsbarhed (LIX) af det danske spørgsmål og hjælpeteksten tilsammen: {danish_score}."
+    )
     expect(readability).to_contain_text("Over 40 er svært at læse.")
     expect(readability).to_have_class(re.compile(r"\balert-warning\b"))
     visit("question-lix", page)
@@ -274,6 +280,10 @@ def admin_builds_a_round(desktop, new_phone, app, visit: Callable) -> int:
 
     # Open the round; upload a send list; check it, then create and download the links.
     follow(page, "Tilbage til runden")
+    follow(page, "Åbn runden")  # a confirmation page says what cannot be undone (issue 17)
+    expect(page.get_by_role("note")).to_contain_text("Det kan ikke fortrydes")
+    visit("round-open-confirm", page)
+    page.get_by_label("Jeg forstår, at det ikke kan fortrydes").check()
     press(page, "Åbn runden")
     expect(flash(page)).to_contain_text("Runden er åben. Dens spørgsmål er nu låst.")
     visit("round-open", page)
@@ -288,9 +298,12 @@ def admin_builds_a_round(desktop, new_phone, app, visit: Callable) -> int:
     visit("invitations-checked", page)
     with app.app_context():
         assert db.session.scalar(select(func.count(Invitation.id))) == 0  # only checked
-    upload(page, SEND_LIST)
+    # The checked file is kept: no need to choose it again.
+    press(page, "Opret links og download")
+    expect(h1(page)).to_have_text("3 links blev oprettet")
+    visit("links-created", page)
     with page.expect_download() as info:
-        page.get_by_role("button", name="Opret links og download", exact=True).click()
+        page.get_by_role("link", name="Hent linkene (CSV)", exact=True).click()
     download = info.value
     assert re.fullmatch(r"links-round-\d+-1-3\.csv", download.suggested_filename)
     rows = list(
@@ -339,8 +352,7 @@ def admin_builds_a_round(desktop, new_phone, app, visit: Callable) -> int:
     expect(page.locator("#send-preview")).to_contain_text("2 borgere bliver inviteret")
     expect(page.locator("#send-preview")).to_contain_text("1 på SMS og 1 på e-mail")
     visit("send-checked", page)
-    page.get_by_label("Udsendelsesliste (CSV eller Excel)").set_input_files(file)
-    press(page, "Send")
+    press(page, "Send")  # the checked file is kept
     expect(flash(page)).to_contain_text("4 beskeder planlagt.")
     expect(page.locator("#delivery + table")).to_contain_text("Venter")
     visit("round-delivery", page)
@@ -381,7 +393,7 @@ def test_a_send_list_with_errors_lists_them_all_and_creates_nothing(
         press(page, button)
         errors = page.locator("#sendlist-errors")
         expect(errors.get_by_role("heading")).to_have_text("Filen blev ikke indlæst")
-        expect(errors).to_contain_text("Der er ikke oprettet noget. Ret disse 2 fejl")
+        expect(errors).to_contain_text("Der er ikke oprettet noget. Der er 2 fejl: ret dem")
         expect(errors.locator("li")).to_have_text(expected)
     assert downloads == []
     with app.app_context():
@@ -517,6 +529,9 @@ def describe(name: str, violations: list[dict]) -> str:
 
 
 EVERY_STAFF_PAGE = {
+    "start",
+    "round-open-confirm",
+    "links-created",
     "login",
     "login-error",
     "password",
@@ -679,5 +694,5 @@ def test_the_login_form_works_from_the_keyboard(desktop, staff_user):
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     loaded(page, lambda: page.keyboard.press("Enter"))
-    expect(h1(page)).to_have_text("Undersøgelsesrunder")
-    assert urlsplit(page.url).path == "/admin/rounds"
+    expect(h1(page)).to_have_text("Dine runder")  # the administrator's start page
+    assert urlsplit(page.url).path == "/admin/"

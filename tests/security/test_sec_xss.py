@@ -102,7 +102,7 @@ def hostile(app, people, sign_in):
         f"/admin/rounds/{round_id}/questions", {"question_id": question_id, "placement": "meeting"}
     )
     assert response.status_code == 302
-    assert admin.post(f"/admin/rounds/{round_id}/open").status_code == 302
+    assert admin.post(f"/admin/rounds/{round_id}/open", {"understood": "y"}).status_code == 302
     return {"admin": admin, "operator": operator, "round_id": round_id, "question_id": question_id}
 
 
@@ -128,7 +128,7 @@ def test_staff_texts_are_shown_as_text_on_every_staff_page(app, hostile):
         assert response.status_code == 200, (where, response.status_code)
         assert_shown_inert(response.get_data(as_text=True), where, *texts)
     # The results picker lists closed rounds (results exist once a round has closed).
-    assert admin.post(f"/admin/rounds/{round_id}/close").status_code == 302
+    assert admin.post(f"/admin/rounds/{round_id}/close", {"understood": "y"}).status_code == 302
     picker = admin.get("/results/")
     assert picker.status_code == 200
     assert_shown_inert(picker.get_data(as_text=True), "results picker", TITLE)
@@ -239,7 +239,7 @@ def test_citizen_and_staff_texts_are_text_for_citizens_results_reports_and_expor
     assert response.status_code == 422
     assert_shown_inert(response.get_data(as_text=True), "422 page", COMMENT)
 
-    assert admin.post(f"/admin/rounds/{round_id}/close").status_code == 302
+    assert admin.post(f"/admin/rounds/{round_id}/close", {"understood": "y"}).status_code == 302
     for path in (f"/results/?round={round_id}", f"/results/?round={round_id}&by=benefit_group"):
         page = admin.get(path).get_data(as_text=True)
         assert_shown_inert(page, path, TITLE, QUESTION_DA)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, IntegerField, TextAreaField, TimeField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, TextAreaField, TimeField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from survey.core.i18n import LANGUAGE_NAMES
@@ -55,10 +56,12 @@ def _valid_text(form, field) -> None:
 class SendForm(FlaskForm):
     """A send list, when the first message goes out (Danish time) and up to three reminders."""
 
-    file = FileField(
-        _l("Send list (CSV or Excel)"),
-        validators=[FileRequired(_l("Choose a CSV or Excel file."))],
+    file = FileField(_l("Send list (CSV or Excel)"))
+    upload = HiddenField()  # the file kept from the last check
+    confirm_repeats = BooleanField(
+        _l("Invite also the references that already have an invitation in this round")
     )
+    action = HiddenField()  # the pressed button: "check" or "send"
     send_on = DateField(_l("Send on (date)"), validators=[Optional()])
     send_time = TimeField(_l("at (Danish time)"), validators=[Optional()])
     reminder_1 = IntegerField(
@@ -71,6 +74,13 @@ class SendForm(FlaskForm):
     reminder_3 = IntegerField(
         _l("Third reminder, days after"), validators=[Optional(), NumberRange(1, MAX_REMINDER_DAYS)]
     )
+
+    def validate_file(self, field) -> None:
+        if not field.data and not self.upload.data:
+            raise ValidationError(_("Choose a CSV or Excel file."))
+
+    def file_bytes(self) -> bytes | None:
+        return self.file.data.read() if self.file.data else None
 
     def send_at(self) -> datetime:
         """UTC: now when neither date nor time is given; a date alone means 09:00 that day,

@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -24,6 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from questionnaires import available_questionnaires
 from questionnaires.model import pick_text
+from survey.bank.lix import question_lix
 from survey.bank.questions import QuestionDraft, condition_choices, draft_from
 from survey.core.extensions import db
 from survey.core.i18n import LANGUAGE_NAMES, current_language, ui_languages
@@ -168,8 +170,8 @@ class QuestionForm(FlaskForm):
         )
 
     @property
-    def readability_text(self) -> str:
-        return " ".join(filter(None, [self.text_da.data, self.help_da.data]))
+    def readability(self) -> float | None:
+        return question_lix(self.text_da.data, self.help_da.data)
 
 
 def _lines(text: str | None) -> list[str]:
@@ -220,8 +222,31 @@ class EmptyForm(FlaskForm):
     """A form with only its CSRF token, for buttons that change something."""
 
 
+class ConfirmForm(FlaskForm):
+    """An irreversible step is taken only with this box ticked on its confirmation page."""
+
+    understood = BooleanField(
+        _l("I understand that this cannot be undone"),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+
+
 class SendListForm(FlaskForm):
-    file = FileField(_l("Send list (CSV)"), validators=[FileRequired(_l("Choose a CSV file."))])
+    """A send list: a newly chosen file, or the one kept from the last check (`upload`)."""
+
+    file = FileField(_l("Send list (CSV or Excel)"))
+    upload = HiddenField()
+    confirm_repeats = BooleanField(
+        _l("Create new links also for the references that already have one")
+    )
+    action = HiddenField()  # the pressed button: "check" or "create"
+
+    def validate_file(self, field) -> None:
+        if not field.data and not self.upload.data:
+            raise ValidationError(_("Choose a CSV or Excel file."))
+
+    def file_bytes(self) -> bytes | None:
+        return self.file.data.read() if self.file.data else None
 
 
 class UserForm(FlaskForm):

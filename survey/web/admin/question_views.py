@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from survey.bank.lix import WARN_ABOVE, lix
+from survey.bank.lix import WARN_ABOVE, question_lix
 from survey.bank.questions import (
     BankError,
     create_question,
@@ -19,7 +19,7 @@ from survey.core.extensions import db
 from survey.core.tenancy import get_or_404, requires, scoped
 from survey.models import LocalQuestion
 from survey.web.admin import bp
-from survey.web.admin.forms import EmptyForm, QuestionForm
+from survey.web.admin.forms import ConfirmForm, EmptyForm, QuestionForm
 
 
 @bp.get("/questions")
@@ -33,7 +33,7 @@ def questions():
     return render_template(
         "admin/questions.html",
         questions=bank,
-        lix=lix,
+        question_lix=question_lix,
         warn_above=WARN_ABOVE,
         rounds_using=rounds_using,
         button_form=EmptyForm(),
@@ -81,10 +81,22 @@ def edit_question_view(question_id: int):
     return _editor(form, question=question, frozen=frozen)
 
 
+@bp.get("/questions/<int:question_id>/retire/confirm")
+@requires("admin")
+def retire_question_confirm(question_id: int):
+    """Say what cannot be undone before a question leaves the bank for good."""
+    question = get_or_404(LocalQuestion, question_id)
+    return render_template("admin/question_retire.html", question=question, form=ConfirmForm())
+
+
 @bp.post("/questions/<int:question_id>/retire")
 @requires("admin")
 def retire_question_view(question_id: int):
-    retire_question(get_or_404(LocalQuestion, question_id))
+    question = get_or_404(LocalQuestion, question_id)
+    if not ConfirmForm().validate_on_submit():
+        flash(_("Tick the box to confirm."), "error")
+        return redirect(url_for("admin.retire_question_confirm", question_id=question_id))
+    retire_question(question)
     flash(_("The question was retired. Rounds that used it keep it."), "success")
     return redirect(url_for("admin.questions"))
 
@@ -99,7 +111,7 @@ def _editor(form: QuestionForm, **context):
     return render_template(
         "admin/question_edit.html",
         form=form,
-        readability=lix(form.readability_text),
+        readability=form.readability,
         warn_above=WARN_ABOVE,
         **context,
     ), status

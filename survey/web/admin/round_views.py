@@ -33,11 +33,13 @@ from survey.rounds.placement import (
 from survey.web.admin import bp
 from survey.web.admin.forms import (
     AddQuestionForm,
+    ConfirmForm,
     EmptyForm,
     PlacementForm,
     RoundForm,
     placement_choices,
 )
+from survey.web.admin.start_page import admin_rounds, analyst_rounds
 
 STAFF = ("admin", "analyst")
 STATE_CHANGES = {"open": open_round, "close": close_and_erase, "reopen": reopen_round}
@@ -57,7 +59,9 @@ def home():
         return redirect(url_for("auth.password"))
     if current_user.role == "operator":
         return redirect(url_for("admin.users"))
-    return redirect(url_for("admin.rounds"))
+    if current_user.role == "analyst":
+        return render_template("admin/start_analyst.html", rounds=analyst_rounds())
+    return render_template("admin/start_admin.html", summaries=admin_rounds())
 
 
 @bp.get("/rounds")
@@ -111,10 +115,24 @@ def round_settings(round_id: int):
     return redirect(url_for("admin.round_detail", round_id=round_id))
 
 
+@bp.get("/rounds/<int:round_id>/<any(open, close):action>/confirm")
+@requires("admin")
+def round_state_confirm(round_id: int, action: str):
+    """Say what cannot be undone before a round is opened (questions frozen) or closed
+    (unsent messages cancelled, contact data erased)."""
+    survey_round = get_or_404(Round, round_id)
+    return render_template(
+        "admin/round_confirm.html", survey_round=survey_round, action=action, form=ConfirmForm()
+    )
+
+
 @bp.post("/rounds/<int:round_id>/<any(open, close, reopen):action>")
 @requires("admin")
 def round_state(round_id: int, action: str):
     survey_round = get_or_404(Round, round_id)
+    if needs_confirmation(survey_round, action) and not ConfirmForm().validate_on_submit():
+        flash(_("Tick the box to confirm."), "error")
+        return redirect(url_for("admin.round_state_confirm", round_id=round_id, action=action))
     try:
         STATE_CHANGES[action](survey_round)
     except RoundStateError as error:
@@ -127,6 +145,11 @@ def round_state(round_id: int, action: str):
     }
     flash(messages[action], "success")
     return redirect(url_for("admin.round_detail", round_id=round_id))
+
+
+def needs_confirmation(survey_round: Round, action: str) -> bool:
+    """Opening a draft freezes its questions; closing cancels messages and erases contacts."""
+    return action == "close" or (action == "open" and survey_round.snapshot is None)
 
 
 @bp.post("/rounds/<int:round_id>/questions")

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
-from survey.web.auth import views  # noqa: E402, F401
+from survey.web.auth import reset_views, sso_views, views  # noqa: E402, F401

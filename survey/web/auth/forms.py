@@ -25,3 +25,19 @@ class PasswordForm(FlaskForm):
         _l("Repeat the new password"),
         validators=[DataRequired(_l("Repeat the new password.")), Length(max=200)],
     )
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=254)]
+    )
+
+
+class ResetForm(FlaskForm):
+    new = PasswordField(
+        _l("New password"), validators=[DataRequired(_l("Enter a new password.")), Length(max=200)]
+    )
+    repeated = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(_l("Repeat the new password.")), Length(max=200)],
+    )

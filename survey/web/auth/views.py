@@ -10,6 +10,7 @@ from survey.accounts import service as accounts
 from survey.core.extensions import limiter
 from survey.web.auth import bp
 from survey.web.auth.forms import LoginForm, PasswordForm
+from survey.web.auth.sso import sso_configured
 from survey.web.navigation import safe_next
 
 
@@ -38,7 +39,7 @@ def login():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
             form.password.errors.append(_("The e-mail address or the password is not correct."))
-            return render_template("auth/login.html", form=form), 401
+            return render_template("auth/login.html", form=form, sso_name=_sso_name()), 401
         target = safe_next(request.args.get("next"))
         session.clear()  # a fresh session at login: nothing planted before survives
         login_user(user)
@@ -46,7 +47,14 @@ def login():
             return redirect(url_for("auth.password"))
         return redirect(target or url_for("admin.home"))
     status = 400 if form.errors else 200
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form, sso_name=_sso_name()), status
+
+
+def _sso_name() -> str | None:
+    """What the single sign-on button names, e.g. "Microsoft Entra ID"; None without one."""
+    return (
+        (current_app.config.get("OIDC_NAME") or _("single sign-on")) if sso_configured() else None
+    )
 
 
 @bp.post("/logout")
