@@ -50,7 +50,7 @@ def test_check_accepts_the_kl_file(cli):
     kl = find_questionnaire("kl-beskaeftigelse", 1)
     assert result.stdout == (
         f"{KL_FILE}: OK: kl-beskaeftigelse version 1, "
-        f"{len(kl.pages)} pages, {len(kl.items)} items\n"
+        f"{len(kl.pages)} pages, {len(kl.items)} items, 5 themes, 2 scales\n"
     )
     assert result.stderr == ""
 

@@ -29,7 +29,8 @@ def check(path: str):
         raise click.ClickException(str(error)) from None
     click.echo(
         f"{path}: OK: {questionnaire.key} version {questionnaire.version}, "
-        f"{len(questionnaire.pages)} pages, {len(questionnaire.items)} items"
+        f"{len(questionnaire.pages)} pages, {len(questionnaire.items)} items, "
+        f"{len(questionnaire.themes)} themes, {len(questionnaire.scales)} scales"
     )
 
 
