@@ -252,6 +252,9 @@ class Questionnaire:
     themes: tuple[Theme, ...] = ()
     scales: tuple[Scale, ...] = ()
     provenance: str | None = field(default=None, compare=False)
+    # The item that asks for overall satisfaction (KL's headline figure), for key drivers
+    # and trends: named in the file, never in the code.
+    headline: str | None = None
 
     def scale(self, key: str) -> Scale:
         for scale in self.scales:
@@ -299,6 +302,7 @@ class Questionnaire:
             "estimated_minutes": self.estimated_minutes,
             "themes": [theme.to_dict() for theme in self.themes],
             "scales": [scale.to_dict() for scale in self.scales],
+            **({"headline": self.headline} if self.headline else {}),
             "pages": [page.to_dict() for page in self.pages],
         }
 
@@ -315,6 +319,7 @@ class Questionnaire:
             estimated_minutes=int(data.get("estimated_minutes", 5)),
             themes=tuple(Theme.from_dict(theme) for theme in data.get("themes", ())),
             scales=scales,
+            headline=data.get("headline"),
         )
 
 

@@ -106,6 +106,7 @@ def build_questionnaire(data, source_path: str | None = None) -> Questionnaire:
             "languages",
             "estimated_minutes",
             "provenance",
+            "headline",
             "themes",
             "scales",
             "pages",
@@ -155,6 +156,15 @@ def build_questionnaire(data, source_path: str | None = None) -> Questionnaire:
         seen_pages.add(page.key)
         pages.append(page)
     _check_compare_keys(pages_node, pages)
+    headline = data.get("headline")
+    if headline is not None:
+        items = {item.code: item for page in pages for item in page.items}
+        target = items.get(headline) if isinstance(headline, str) else None
+        if target is None or target.type not in ("likert5", "scale"):
+            raise SchemaError(
+                "headline must name a scale item of the file (the overall satisfaction item)",
+                _line(data, "headline"),
+            )
     return Questionnaire(
         key=key,
         version=version,
@@ -166,6 +176,7 @@ def build_questionnaire(data, source_path: str | None = None) -> Questionnaire:
         themes=themes,
         scales=tuple(scales.values()),
         provenance=provenance.strip() if provenance else None,
+        headline=headline,
     )
 
 

@@ -606,6 +606,8 @@ class _Reader:
             data["estimated_minutes"] = int(minutes)
         if self.settings.get("provenance"):
             data["provenance"] = self.settings["provenance"]
+        if self.settings.get("headline"):
+            data["headline"] = self.settings["headline"]
         used = {page["theme"] for page in self.pages} | {
             item.get("theme") for page in self.pages for item in page["items"]
         }
@@ -849,6 +851,7 @@ def write_xlsform(questionnaire: Questionnaire) -> Workbook:
             ],
             "estimated_minutes",
             "provenance",
+            "headline",
         ]
     )
     settings.append(
@@ -860,6 +863,7 @@ def write_xlsform(questionnaire: Questionnaire) -> Workbook:
             *langs(questionnaire.title),
             str(questionnaire.estimated_minutes),
             questionnaire.provenance or "",
+            questionnaire.headline or "",
         ]
     )
     themes = workbook.create_sheet("themes")

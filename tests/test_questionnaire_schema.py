@@ -14,6 +14,7 @@ from questionnaires import (
     QUESTIONNAIRE_DIR,
     Questionnaire,
     QuestionnaireError,
+    available_questionnaires,
     find_questionnaire,
     load_questionnaire,
 )
@@ -218,6 +219,18 @@ def test_themes_and_scales_come_from_the_file_in_file_order():
     second = questionnaire.item("mini.second")
     assert second.answer_scale is not None and second.answer_scale.key == "agreement5"
     assert Questionnaire.from_dict(questionnaire.to_dict()) == questionnaire
+    assert questionnaire.headline is None
+    headlined = parse_questionnaire(
+        changed("themes:\n", "headline: mini.happy\nthemes:\n", SCALED), "mini.yaml"
+    )
+    assert headlined.headline == "mini.happy"
+    assert Questionnaire.from_dict(headlined.to_dict()) == headlined
+    shipped = {(q.key, q.version): q.headline for q in available_questionnaires().values()}
+    assert shipped == {
+        ("kl-beskaeftigelse", 1): "kl.overall.satisfied",
+        ("kl-beskaeftigelse", 2): "kl.overall.satisfaction",
+        ("virksomheder", 1): "employer.overall.satisfaction",
+    }
 
 
 SCALE_BROKEN = {
@@ -301,6 +314,11 @@ SCALE_BROKEN = {
         ),
         "compare_key: mini.happy",
         ["shares the compare key 'mini.happy' with 'mini.happy'", "another scale"],
+    ),
+    "headline that is not a scale item": (
+        changed("themes:\n", "headline: mini.pick\nthemes:\n", SCALED),
+        "headline: mini.pick",
+        ["headline must name a scale item"],
     ),
     "unknown placeholder": (
         changed(
