@@ -168,7 +168,8 @@ def build_comparison(
         by=by,
         benchmark=benchmark,
     )
-    themes = theme_results(definition, survey_round, comparison.themes, language)
+    shown = {item.code for item in comparison.items if not item.current.suppressed}
+    themes = theme_results(definition, survey_round, comparison.themes, language, shown)
     return replace(comparison, themes=themes)
 
 
@@ -213,11 +214,19 @@ def theme_results(
     survey_round: Round,
     shares: Collection[ThemeScore],
     language: str,
+    shown: Collection[str] | None = None,
 ) -> tuple[ThemeScore, ...]:
     """Every theme of the file in its order: share positive, mean on its scale with a 95 %
-    interval (suppressed below 5 respondents) and a published figure beside it."""
+    interval (suppressed below 5 respondents) and a published figure beside it.
+
+    Only items whose own figure is shown (`shown`: codes; 5 valid answers or more) count,
+    as for the share: otherwise the theme mean beside the other items' figures would tell
+    something of the few answers to a hidden item."""
     by_theme = {score.theme: score for score in shares}
-    groups = mean_groups(definition)
+    groups = {
+        theme: ([c for c in codes if shown is None or c in shown], valid, bounds)
+        for theme, (codes, valid, bounds) in mean_groups(definition).items()
+    }
     sums = theme_sums(
         survey_round.id, {t: (codes, valid) for t, (codes, valid, _) in groups.items()}
     )
