@@ -26,8 +26,13 @@ def group_by_theme(
     """The questionnaire's themes in file order, each with its items; local questions last,
     as one group."""
     order = [(theme.key, pick_text(theme.title, language)) for theme in definition.theme_order()]
+    # local questions: the title of their page at the end ("Spørgsmål fra Odense Kommune")
+    local_title = next(
+        (pick_text(page.title, language) for page in definition.pages if page.theme == LOCAL),
+        _("Local questions"),
+    )
     groups = []
-    for theme, title in [*order, (LOCAL, _("Local questions"))]:
+    for theme, title in [*order, (LOCAL, local_title)]:
         items = [item for item in comparison.items if item.theme == theme]
         if items:
             groups.append(ThemeGroup(theme, title, items))
