@@ -68,7 +68,8 @@ def answers_download(survey_round: Round, fmt: str, delimiter: str = ",") -> Dow
     if fmt == "sav":
         return Download(_sav_bytes(survey_round), "application/x-spss-sav", f"{name}.sav")
     if fmt == "codebook":
-        lines = exports.codebook_rows(round_definition(survey_round))
+        plan = exports.background_plan(survey_round.id)
+        lines = exports.codebook_rows(round_definition(survey_round), plan)
         # Excel reads UTF-8 only with a byte order mark.
         body = "\ufeff" + "".join(exports.csv_line(line, ",") for line in lines)
         return Download(body, "text/csv; charset=utf-8", f"{name}-kodebog.csv")
