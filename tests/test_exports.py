@@ -432,15 +432,13 @@ def test_codebook_lists_every_item_and_option_as_text(app, rounds, tmp_path):
     want.append(["department", "", "", "", "2", "Nord (Nord)", "", ""])
     for item in definition.items:
         measure = "ordinal" if item.type == "likert5" else "nominal"
-        want.append(
-            [item.code, item.type, item.theme, neutralised(pick_text(item.text, "da")), "", ""]
-            + [measure, ""]
-        )
-        want += [
-            [item.code, "", "", "", str(o.value), pick_text(o.label, "da"), ""]
-            + ["ja" if o.value == 0 and item.type == "likert5" else ""]
-            for o in item.options
-        ]
+        text = neutralised(pick_text(item.text, "da"))
+        want.append([item.code, item.type, item.theme, text, "", "", measure, ""])
+        for o in item.options:
+            missing = "ja" if o.value == 0 and item.type == "likert5" else ""
+            want.append(
+                [item.code, "", "", "", str(o.value), pick_text(o.label, "da"), "", missing]
+            )
         if item.type in ("likert5", "yesno", "single"):
             want.append([item.code, "", "", "", "9", "Ikke spurgt", "", "ja"])
     assert table == want

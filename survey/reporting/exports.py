@@ -170,7 +170,7 @@ def codebook_rows(definition: Questionnaire, plan: dict | None = None) -> list[l
     lines: list[list[str | int | None]] = [
         ["code", "type", "theme", "text", "value", "label", "measure", "missing"]
     ]
-    for variable, (numbers, meta) in _background_variables(plan or {}).items():
+    for variable, (numbers, background_meta) in _background_variables(plan or {}).items():
         lines.append(
             [
                 variable,
@@ -179,12 +179,12 @@ def codebook_rows(definition: Questionnaire, plan: dict | None = None) -> list[l
                 spss.background_title(variable),
                 None,
                 None,
-                meta.measure,
+                background_meta.measure,
                 None,
             ]
         )
         for code, number in numbers.items():
-            label = safe_cell(f"{meta.labels[number]} ({code})")
+            label = safe_cell(f"{background_meta.labels[number]} ({code})")
             lines.append([variable, None, None, None, number, label, None, None])
     variables = spss.item_variables(definition)
     for item in definition.items:
@@ -254,7 +254,10 @@ def export_sav(survey_round: Round, path: str) -> None:
         frame,
         path,
         column_labels=labels,
-        variable_value_labels={names[code]: dict(meta.labels) for code, meta in metas.items()},
+        variable_value_labels={
+            names[code]: {float(k): v for k, v in meta.labels.items()}
+            for code, meta in metas.items()
+        },
         missing_ranges={
             names[code]: list(meta.missing) for code, meta in metas.items() if meta.missing
         },
