@@ -364,12 +364,13 @@ def test_session_cookie_is_httponly_and_samesite_lax_and_secure_in_production(
     for name in ("FLASK_DEBUG", "BORGERBLIK_DEMO", "INSECURE_COOKIES"):
         monkeypatch.delenv(name, raising=False)
     production = load_config(
-        str(tmp_path), {
+        str(tmp_path),
+        {
             "SECRET_KEY": "k" * 32,
             "TOKEN_KEY": "t" * 32,
             "CONTACT_KEY": "c" * 32,
             "PUBLIC_BASE_URL": "https://borgerblik.example",
-        }
+        },
     )
     assert production["SESSION_COOKIE_SECURE"] is True
     assert production["SESSION_COOKIE_HTTPONLY"] is True

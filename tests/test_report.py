@@ -907,6 +907,58 @@ def test_pdf_is_a4_with_numbered_pages_and_the_json_figures(built):
     assert squeeze(MARKUP) in raw and squeeze(FORMULA) in raw
 
 
+def structure(pdf) -> list:
+    """Every structure element of a tagged PDF, depth first."""
+    import pikepdf
+
+    found, stack = [], [pdf.Root.StructTreeRoot]
+    while stack:
+        element = stack.pop()
+        if not isinstance(element, pikepdf.Dictionary):
+            continue
+        if "/S" in element:
+            found.append(element)
+        kids = element.get("/K")
+        if isinstance(kids, pikepdf.Array):
+            stack.extend(reversed(list(kids)))
+        elif isinstance(kids, pikepdf.Dictionary):
+            stack.append(kids)
+    return found
+
+
+def test_pdf_is_tagged_pdf_ua_in_danish_with_alt_text_and_table_headers(built):
+    """What a screen reader needs of a published PDF (pdfinfo and pikepdf read it)."""
+    import pikepdf
+
+    info = subprocess.run(
+        ["pdfinfo", str(built.files["pdf"])], capture_output=True, text=True, check=True
+    ).stdout
+    assert re.search(r"^Tagged:\s+yes", info, re.M), info
+    with pikepdf.open(built.files["pdf"]) as pdf:
+        assert str(pdf.Root.Lang) == "da"
+        assert pdf.Root.MarkInfo.Marked
+        with pdf.open_metadata() as meta:
+            assert meta.get("pdfuaid:part") == "1"
+        elements = structure(pdf)
+        tags = [str(e.S) for e in elements]
+        assert "/H1" in tags and tags.count("/H2") >= len(sections(built, built.data))
+        figures = [str(e.get("/Alt", "")) for e in elements if e.S == "/Figure"]
+        charted = [
+            (t, items) for _th, t, items in sections(built, built.data) if any(map(scored, items))
+        ]
+        assert len(figures) == len(charted)
+        for alt, (title, items) in zip(figures, charted, strict=True):
+            assert title in alt
+            for item in items:
+                if scored(item) and item["current"]["share"] is not None:
+                    assert f"(n={item['current']['n']})" in alt and item["text"] in alt, alt
+        headers = [e for e in elements if e.S == "/TH"]
+        cells = [e for e in elements if e.S == "/TD"]
+        assert headers and cells
+        assert all("/ID" in h for h in headers)
+        assert all(len(c.A.Headers) >= 1 for c in cells)
+
+
 def test_pdf_pages_render_the_charts_in_their_colours(built, tmp_path):
     """pdftoppm to PNG: the dark and light blue bars are drawn (not grey, not black)."""
     import numpy as np

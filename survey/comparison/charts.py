@@ -62,6 +62,7 @@ def theme_chart(
         previous_label=comparison.against.title if comparison.against else None,
         benchmark_label=_("Other municipalities"),
         suppressed_label=_("under 5 answers"),
+        not_asked_label=_("not asked"),
     )
     return figure_svg(
         figure,
