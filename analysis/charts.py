@@ -194,6 +194,14 @@ def _presentation_attributes(match: re.Match) -> str:
     return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
 
 
+def figure_png(figure: Figure, dpi: int = 200) -> bytes:
+    """PNG at print resolution (200 dpi) for documents that cannot hold SVG."""
+    buffer = io.BytesIO()
+    with plt.rc_context(STYLE):
+        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
 def figure_svg(figure: Figure, title: str, description: str, element_id: str) -> str:
     """Inline SVG with <title> and <desc>, no XML prolog and no inline styles.
 

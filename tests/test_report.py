@@ -260,7 +260,7 @@ def html_rows(data: dict, items: list[dict]) -> list[list[str]]:
 
 
 def docx_rows(data: dict, items: list[dict]) -> list[list[str]]:
-    """The same table in the DOCX: no mean column, "(signifikant)" after a change."""
+    """The same table in the DOCX, "(signifikant)" after a change."""
     rows = []
     for item in items:
         lines = [
@@ -271,6 +271,7 @@ def docx_rows(data: dict, items: list[dict]) -> list[list[str]]:
         ]
         for label, current, previous, change, benchmark in lines:
             row = [label, str(current["n"]), side_text(current) if scored(item) else "–"]
+            row.append(decimal(current["mean"]))
             if data["against"] is not None:
                 marker = " (signifikant)" if change and change["significant"] else ""
                 row += [
@@ -1023,7 +1024,7 @@ def xlsx_expected(data: dict, items: list[dict]) -> list[list]:
             row = [label, current["n"], *side(current), current["mean"]]
             row += [previous["n"] if previous else None, *side(previous)]
             row += [
-                change["diff"] if change else None,
+                change["diff"] * 100 if change else None,  # percentage points
                 change["p_adjusted"] if change else None,
                 ("ja" if change["significant"] else "nej") if change else None,
             ]
@@ -1034,7 +1035,8 @@ def xlsx_expected(data: dict, items: list[dict]) -> list[list]:
 
 def same(shown, wanted) -> bool:
     if isinstance(wanted, float):
-        return isinstance(shown, (int, float)) and abs(shown - wanted) < 1e-6
+        # The JSON rounds to 6 decimals; a change in points is that times 100.
+        return isinstance(shown, (int, float)) and abs(shown - wanted) < 1e-4
     return shown == wanted
 
 
@@ -1068,8 +1070,11 @@ def test_xlsx_has_a_sheet_per_section_real_numbers_and_percentage_formats(built)
                 values,
                 expected,
             )
-            for column in (3, 4, 5, 8, 9, 10, 11, 14):
+            for column in (3, 4, 5, 8, 9, 10, 14):
                 assert "%" in cells[column - 1].number_format, (title, column)
+            # "Ændring" is in percentage points: no "%" (which would multiply by 100).
+            assert "%" not in cells[10].number_format
+            assert cells[10].number_format.startswith('+0" pct.-point"'), cells[10].number_format
             assert cells[5].number_format == "0.0" and cells[11].number_format == "0.000"
             assert all(c.data_type == "n" for c in cells[1:12] if c.value is not None)
 
@@ -1167,6 +1172,7 @@ def test_docx_has_real_headings_and_tables_with_the_json_figures(built):
             "Spørgsmål",
             "n",
             "Andel positive (95 %-interval)",
+            "Gennemsnit (1–5)",
             "Før",
             "Ændring",
             "Justeret p",
@@ -1186,6 +1192,76 @@ def test_docx_has_real_headings_and_tables_with_the_json_figures(built):
     assert bullets == expected_summary(built.data)
     texts = [cell for rows in captioned.values() for table in rows for row in table for cell in row]
     assert MARKUP in texts and FORMULA in texts
+
+
+def test_docx_is_a4_with_house_styles_header_page_numbers_and_contents(built):
+    import docx
+    from docx.shared import Mm
+
+    document = docx.Document(str(built.files["docx"]))
+    section = document.sections[0]
+    assert abs(section.page_width - Mm(210)) < Mm(0.5)
+    assert abs(section.page_height - Mm(297)) < Mm(0.5)
+    heading = document.styles["Heading 1"]
+    assert heading.font.name == "Arial" and str(heading.font.color.rgb) == "08306B"
+    assert document.styles["Normal"].font.name == "Arial"
+    assert section.header.paragraphs[0].text.startswith("Odense Kommune – Forår 2026")
+    footer = section.footer.paragraphs[0]._p.xml
+    assert " PAGE " in footer and " NUMPAGES " in footer and "Side" in footer
+    body = document.element.body.xml
+    assert "TOC \\o" in body and "Indhold" in body
+    assert 'w:updateFields w:val="true"' in document.settings.element.xml
+
+
+def test_docx_has_the_pdf_charts_as_print_pictures_with_the_same_alt_text(built):
+    import docx
+    from docx.shared import Mm
+
+    document = docx.Document(str(built.files["docx"]))
+    charted = [
+        (title, items)
+        for _t, title, items in sections(built, built.data)
+        if any(map(scored, items))
+    ]
+    shapes = list(document.inline_shapes)
+    assert len(shapes) == len(charted)
+    for shape, (title, items) in zip(shapes, charted, strict=True):
+        alt = shape._inline.docPr.get("descr")
+        assert alt.startswith(f"Andel positive: {title}. ")
+        for item in items:
+            if scored(item) and item["current"]["share"] is not None:
+                assert f"{item['text']}: {pct(item['current']['share'])} positive" in alt
+        assert abs(shape.width - Mm(180)) < Mm(1)
+        blip = shape._inline.graphic.graphicData.pic.blipFill.blip.embed
+        png = document.part.related_parts[blip].blob
+        from io import BytesIO
+
+        from matplotlib import image
+
+        pixels = image.imread(BytesIO(png))
+        # At least 200 dots per inch at the printed width.
+        assert pixels.shape[1] / shape.width.inches >= 195
+
+
+def test_docx_table_columns_fit_their_figures_and_the_text_width(built):
+    """A number is never broken ("14/5"): each figure column is wider than its longest cell
+    at 8 pt plus Word's cell padding; the first column takes the rest of the A4 width."""
+    import docx
+    from docx.shared import Mm
+
+    document = docx.Document(str(built.files["docx"]))
+    assert len(document.tables) > 5
+    for table in document.tables:
+        widths = [column.width for column in table.columns]
+        assert sum(widths) <= Mm(181), widths
+        for index, width in enumerate(widths[1:], start=1):
+            # A figure may wrap before its parenthesis ("(55–69 %)"), never inside it.
+            parts = [p for row in table.rows[1:] for p in row.cells[index].text.split(" (")]
+            longest = max(map(len, parts), default=1)
+            # Arial 7.5 pt: at most 1.5 mm a character (digits 1.4), Word pads 3.8 mm.
+            assert width >= Mm(longest * 1.5 + 3.8), (table.rows[0].cells[index].text, longest)
+            for row in table.rows:
+                assert row.cells[index].width == width
 
 
 def test_docx_escapes_markup_in_its_xml(built):
