@@ -491,7 +491,8 @@ def test_an_analyst_downloads_the_same_exports_and_each_is_audited(app, rounds, 
     for query, delimiter in (("", ","), ("&sep=semicolon", ";")):
         response = analyst.get(f"/results/export.csv?round={closed}{query}")
         assert response.status_code == 200 and response.mimetype == "text/csv"
-        assert f'filename="svar-runde-{closed}.csv"' in response.headers["Content-Disposition"]
+        name = f"svar_odense_foraar-2026-runde{closed}_{date.today().isoformat()}.csv"
+        assert f'filename="{name}"' in response.headers["Content-Disposition"]
         raw = response.get_data()
         cli = export(app, closed, "csv", tmp_path / "cli.csv", *(("--semicolon",) if query else ()))
         assert raw == cli.read_bytes()
@@ -506,13 +507,16 @@ def test_an_analyst_downloads_the_same_exports_and_each_is_audited(app, rounds, 
 
     response = analyst.get(f"/results/export.sav?round={closed}")
     assert response.status_code == 200
-    assert f'filename="svar-runde-{closed}.sav"' in response.headers["Content-Disposition"]
+    name = f"svar_odense_foraar-2026-runde{closed}_{date.today().isoformat()}.sav"
+    assert f'filename="{name}"' in response.headers["Content-Disposition"]
     (tmp_path / "web.sav").write_bytes(response.get_data())
     frame, meta = pyreadstat.read_sav(str(tmp_path / "web.sav"))
     assert len(frame) == sum(want_rows.values()) and meta.variable_value_labels
 
     response = analyst.get(f"/results/export.codebook?round={closed}")
     assert response.status_code == 200
+    name = f"kodebog_odense_foraar-2026-runde{closed}_{date.today().isoformat()}.csv"
+    assert f'filename="{name}"' in response.headers["Content-Disposition"]
     assert response.get_data() == export(app, closed, "codebook", tmp_path / "kb.csv").read_bytes()
 
     with app.app_context():

@@ -849,7 +849,7 @@ def test_suppressed_figures_appear_in_no_format(built, tree):
         assert row[1] == side["n"], row
         assert row[2:6] == [None] * 4 and row[10:13] == [None] * 3, row
 
-    # DOCX: "under 5 svar" in the share column, no change, no p.
+    # DOCX: "under 5 svar" in the share column, no mean, no change, no p.
     document = docx.Document(str(built.files["docx"]))
     docx_found = by_item(
         [[c.text.strip() for c in r.cells] for t in document.tables for r in t.rows], texts
@@ -857,7 +857,7 @@ def test_suppressed_figures_appear_in_no_format(built, tree):
     for item_text, label, side in suppressed:
         (row,) = docx_found[(item_text, label)]
         assert row[1] == str(side["n"]) and row[2] == SUPPRESSED, row
-        assert row[4] == "–" and row[5] == "–", row
+        assert row[3] == "–" and row[5] == "–" and row[6] == "–", row
 
     # Nowhere does the tiny group carry a percentage, in this round or the one before.
     tiny = [
@@ -1361,7 +1361,10 @@ def test_an_analyst_downloads_each_format_the_same_as_the_cli_writes_it(app, two
         response = analyst.get(f"/results/report.{fmt}?{query}")
         assert response.status_code == 200, fmt
         assert response.mimetype == mimetype
-        assert f'filename="rapport-runde-{now}.{fmt}"' in response.headers["Content-Disposition"]
+        # Municipality, round, comparison, split and date: files told apart in a folder.
+        name = f"rapport_odense_foraar-2026-runde{now}_mod_foraar-2025-runde{before}"
+        name += f"_efter_aldersgruppe_{date.today().isoformat()}.{fmt}"
+        assert f'filename="{name}"' in response.headers["Content-Disposition"]
         bodies[fmt] = response.get_data()
     csp = analyst.get(f"/results/report.html?{query}").headers["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "script-src" not in csp

@@ -8,12 +8,14 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import gettext as _
 
 from survey.core import audit
 from survey.models import Round
 from survey.reporting import exports
+from survey.reporting.filenames import answers_filename, report_filename
 from survey.reporting.render import FORMATS, render_report
 from survey.rounds.definition import round_definition
 from survey.rounds.lifecycle import release_results
@@ -51,7 +53,8 @@ def report_download(
         details={"format": fmt, "against": against.id if against else None, "by": by},
     )
     mimetype, extension = FORMATS[fmt]
-    return Download(body, mimetype, f"rapport-runde-{survey_round.id}.{extension}")
+    name = report_filename(survey_round, against, by, extension, report.generated_on)
+    return Download(body, mimetype, name)
 
 
 def answers_download(survey_round: Round, fmt: str, delimiter: str = ",") -> Download:
@@ -60,19 +63,23 @@ def answers_download(survey_round: Round, fmt: str, delimiter: str = ",") -> Dow
         raise ExportRefused(_("Answers can be exported once the round is closed."))
     release_results(survey_round)
     audit.record("answers.export", survey_round, details={"format": fmt})
-    name = f"svar-runde-{survey_round.id}"
+    today = date.today()
+
+    def name(extension: str, kind: str = "svar") -> str:
+        return answers_filename(survey_round, kind, extension, today)
+
     if fmt == "csv":
-        return Download(exports.export_csv(survey_round, delimiter), "text/csv", f"{name}.csv")
+        return Download(exports.export_csv(survey_round, delimiter), "text/csv", name("csv"))
     if fmt == "xlsx":
-        return Download(exports.export_xlsx(survey_round), XLSX, f"{name}.xlsx")
+        return Download(exports.export_xlsx(survey_round), XLSX, name("xlsx"))
     if fmt == "sav":
-        return Download(_sav_bytes(survey_round), "application/x-spss-sav", f"{name}.sav")
+        return Download(_sav_bytes(survey_round), "application/x-spss-sav", name("sav"))
     if fmt == "codebook":
         plan = exports.background_plan(survey_round.id)
         lines = exports.codebook_rows(round_definition(survey_round), plan)
         # Excel reads UTF-8 only with a byte order mark.
         body = "\ufeff" + "".join(exports.csv_line(line, ",") for line in lines)
-        return Download(body, "text/csv; charset=utf-8", f"{name}-kodebog.csv")
+        return Download(body, "text/csv; charset=utf-8", name("csv", "kodebog"))
     raise ValueError(f"unknown export format: {fmt}")
 
 
