@@ -1,0 +1,106 @@
+"""The HTML report on a phone (375 px) and the results table at a desk (1280 px).
+
+The page never scrolls sideways: a wide table scrolls in its own region, labelled by its
+caption and reachable from the keyboard; axe-core finds no WCAG 2.1 A/AA violation; and a
+results table never breaks a number across lines ("145" drawn as "14 / 5").
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from staff import PASSWORD, make_user
+
+from survey.core.extensions import db
+from survey.models import Round
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+SCROLL_WIDTH = "() => document.documentElement.scrollWidth"
+REGIONS = """() => [...document.querySelectorAll('table')].map(t => {
+  const region = t.closest('[role=region]');
+  return {
+    caption: t.caption ? t.caption.id : null,
+    region: region ? region.getAttribute('aria-labelledby') : null,
+    focusable: region ? region.tabIndex === 0 : false,
+    scrolls: region ? getComputedStyle(region).overflowX : null,
+  };
+})"""
+# Every figure cell drawn on one line: its height is that of one line of its text.
+BROKEN_NUMBERS = """() => [...document.querySelectorAll('td.num:not(.change)')].filter(td => {
+  const range = document.createRange();
+  range.selectNodeContents(td);
+  const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+  return lines.size > 1;
+}).map(td => td.textContent.trim())"""
+
+
+@pytest.fixture
+def report_rounds(app, make_round) -> tuple[int, int]:
+    from survey.demo.answers import seed_responses
+
+    earlier = make_round(title="Forår 2025", state="closed", opens_on=date(2025, 3, 1))
+    current = make_round(title="Forår 2026", state="closed", opens_on=date(2026, 3, 1))
+    with app.app_context():
+        for round_id, seed, count in ((earlier, 2025, 60), (current, 2026, 150)):
+            seed_responses(
+                db.session.get(Round, round_id),
+                count,
+                seed=seed,
+                positive_share=0.6,
+                first_day=date(2026, 3, 3),
+            )
+        db.session.commit()
+    return current, earlier
+
+
+def html_report(app, current: int, earlier: int, tmp_path) -> str:
+    target = tmp_path / "rapport.html"
+    with app.app_context():
+        result = app.test_cli_runner().invoke(
+            args=[
+                *("report", str(current), "--against", str(earlier), "--by", "benefit_group"),
+                *("--format", "html", "--output", str(target)),
+            ]
+        )
+        db.session.remove()
+    assert result.exit_code == 0, result.output
+    return target.read_text(encoding="utf-8")
+
+
+def test_the_html_report_reads_on_a_phone_without_sideways_scroll(
+    app, report_rounds, new_phone, axe_source, tmp_path
+):
+    html = html_report(app, *report_rounds, tmp_path)
+    page = new_phone().new_page()
+    page.set_content(html)
+    assert page.evaluate(SCROLL_WIDTH) <= 375
+    regions = page.evaluate(REGIONS)
+    assert len(regions) > 10
+    for region in regions:
+        assert region["caption"] and region["region"] == region["caption"], region
+        assert region["focusable"] and region["scrolls"] == "auto", region
+    assert not page.evaluate(BROKEN_NUMBERS)
+    page.evaluate(axe_source)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    assert not result["violations"], [v["id"] for v in result["violations"]]
+
+
+def test_results_tables_never_break_a_number_at_a_desk(app, report_rounds, new_phone):
+    current, earlier = report_rounds
+    make_user(app, "analytiker@odense.dk", "analyst", 461)
+    context = new_phone(viewport={"width": 1280, "height": 900}, is_mobile=False, has_touch=False)
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("E-mail").fill("analytiker@odense.dk")
+    page.get_by_label("Adgangskode", exact=True).fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log ind", exact=True).click()
+    page.goto(f"/results/?round={current}&against={earlier}&by=benefit_group")
+    assert page.locator("table.results-table").count() >= 5
+    assert not page.evaluate(BROKEN_NUMBERS)
+    assert page.evaluate(SCROLL_WIDTH) <= 1280
