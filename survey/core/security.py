@@ -45,7 +45,11 @@ def init_app(app: Flask) -> None:
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
+        # Only a published results page names sites that may frame it (frame-ancestors);
+        # X-Frame-Options cannot list sites, so such a page goes without it.
+        policy = headers.get("Content-Security-Policy", "")
+        if "frame-ancestors" not in policy or "frame-ancestors 'none'" in policy:
+            headers.setdefault("X-Frame-Options", "DENY")
         # Invitation links carry a token in the path: never send it on as a referrer.
         headers.setdefault("Referrer-Policy", "no-referrer")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")

@@ -1,11 +1,13 @@
 """SQLAlchemy models, one module per aggregate."""
 
+from survey.models.api_token import ApiToken
 from survey.models.audit import AuditEvent
 from survey.models.background import BackgroundValue
 from survey.models.base import Base
 from survey.models.delivery import OutboxMessage, SendBatch
 from survey.models.invitation import Invitation
 from survey.models.municipality import Municipality
+from survey.models.publication import Publication
 from survey.models.question import LocalQuestion
 from survey.models.response import Answer, OpenLinkHour, Response
 from survey.models.results import HistoricalResult, Target
@@ -15,6 +17,7 @@ from survey.models.user import ROLES, User
 __all__ = [
     "ROLES",
     "Answer",
+    "ApiToken",
     "AuditEvent",
     "BackgroundValue",
     "Base",
@@ -24,6 +27,7 @@ __all__ = [
     "Municipality",
     "OpenLinkHour",
     "OutboxMessage",
+    "Publication",
     "Response",
     "Round",
     "RoundQuestion",
