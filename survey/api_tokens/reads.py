@@ -49,8 +49,8 @@ class Page:
 
 
 def paging(page: int | None, per_page: int | None) -> tuple[int, int]:
-    page = page or 1
-    per_page = per_page or 50
+    page = 1 if page is None else page
+    per_page = 50 if per_page is None else per_page
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
         raise BadRequest(f"page >= 1 and 1 <= per_page <= {MAX_PER_PAGE}")
     return page, per_page
