@@ -154,3 +154,32 @@ def test_requests_beyond_the_rate_limit_are_refused(app, client, rounds):
     finally:
         app.config.pop("API_RATE_LIMIT")
     assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
+
+
+def test_an_administrator_creates_and_revokes_a_token_on_the_web(app, client, rounds):
+    import re
+
+    from staff import logged_in, make_user
+
+    make_user(app, "admin@odense.dk", "admin", ODENSE)
+    make_user(app, "analytiker@odense.dk", "analyst", ODENSE)
+    make_user(app, "admin@rk.dk", "admin", RODOVRE)
+    admin = logged_in(app, "admin@odense.dk")
+    assert admin.post("/admin/api-tokens", {"name": "Power BI"}, csrf=False).status_code == 400
+    page = admin.post("/admin/api-tokens", {"name": "Power BI"}).get_data(as_text=True)
+    (token,) = re.findall(r'<code class="api-token">([^<]+)</code>', page)
+    assert get(client, "/api/v1/rounds", token).status_code == 200
+    listing = admin.get("/admin/api-tokens").get_data(as_text=True)
+    assert "Power BI" in listing and token not in listing  # shown once only
+    with app.app_context():
+        token_id = db.session.scalar(select(ApiToken.id))
+        db.session.remove()
+    # Another municipality's administrator and an analyst cannot revoke it.
+    assert (
+        logged_in(app, "admin@rk.dk").post(f"/admin/api-tokens/{token_id}/revoke").status_code
+        == 404
+    )
+    assert logged_in(app, "analytiker@odense.dk").get("/admin/api-tokens").status_code == 403
+    assert get(client, "/api/v1/rounds", token).status_code == 200
+    assert admin.post(f"/admin/api-tokens/{token_id}/revoke").status_code == 302
+    assert get(client, "/api/v1/rounds", token).status_code == 401

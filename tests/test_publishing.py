@@ -84,3 +84,26 @@ def test_an_open_round_is_not_published(app, rounds):
     result = cli(app, "round", "publish", rounds["open"], ok=False)
     assert result.exit_code != 0 and "closed" in result.output
     assert app.test_client().get(f"/offentlig/{ODENSE}/{rounds['open']}").status_code == 404
+
+
+def test_an_analyst_publishes_and_unpublishes_on_the_results_page(app, rounds):
+    from staff import logged_in, make_user
+
+    current, earlier = rounds["current"], rounds["earlier"]
+    make_user(app, "analytiker@odense.dk", "analyst", ODENSE)
+    make_user(app, "analytiker@rk.dk", "analyst", 175)
+    analyst = logged_in(app, "analytiker@odense.dk")
+    page = analyst.get(f"/results/?round={current}&against={earlier}").get_data(as_text=True)
+    assert "Offentliggør, sammenlignet med Forår 2025" in page
+    path = f"/offentlig/{ODENSE}/{current}"
+    other = logged_in(app, "analytiker@rk.dk")
+    assert other.post("/results/publish", {"round": current}).status_code == 404
+    assert analyst.post("/results/publish", {"round": current}, csrf=False).status_code == 400
+    assert app.test_client().get(path).status_code == 404
+    response = analyst.post("/results/publish", {"round": current, "against": earlier})
+    assert response.status_code == 302
+    assert app.test_client().get(path).status_code == 200
+    page = analyst.get(f"/results/?round={current}").get_data(as_text=True)
+    assert path in page
+    analyst.post("/results/unpublish", {"round": current})
+    assert app.test_client().get(path).status_code == 404

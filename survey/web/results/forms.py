@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import FloatField, HiddenField, IntegerField, StringField
-from wtforms.validators import DataRequired, InputRequired, NumberRange
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 
 class TargetForm(FlaskForm):
@@ -17,3 +17,10 @@ class TargetForm(FlaskForm):
 
     def is_valid_for(self, known_indicators: set[str]) -> bool:
         return self.validate_on_submit() and self.indicator.data.strip() in known_indicators
+
+
+class PublishForm(FlaskForm):
+    """Publish a round (beside an earlier one, or alone), or take it down."""
+
+    round = IntegerField(validators=[InputRequired()])
+    against = IntegerField(validators=[Optional()])
