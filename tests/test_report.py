@@ -427,10 +427,11 @@ def _tiny_group(survey_round: Round, count: int, skip=()) -> dict[str, tuple[int
 
 def build_data(app) -> dict:
     """Both Odense rounds and the benchmark; returns ids, titles and facts checked later."""
+    from survey.comments.flags import redact
     from survey.comparison.targets import set_target
     from survey.demo.answers import seed_responses
     from survey.invitations.issuing import issue_invitations
-    from survey.models import Invitation
+    from survey.models import CommentReview, Invitation
     from survey.rounds.definition import round_definition
 
     with app.app_context():
@@ -486,13 +487,23 @@ def build_data(app) -> dict:
         for survey_round in db.session.scalars(select(Round)):
             survey_round.state = "closed"  # results exist once a round has closed
         titles = {page.theme: page.title["da"] for page in round_definition(now).pages}
-        comments = sorted(
-            db.session.scalars(
-                select(Answer.value)
-                .join(Response, Response.id == Answer.response_id)
-                .where(Response.round_id == now.id, Answer.item_code == COMMENT_ITEM)
+        # Reports quote only comments an analyst reviewed, redacted and chose: all of them here.
+        written = db.session.execute(
+            select(Answer.response_id, Answer.value)
+            .join(Response, Response.id == Answer.response_id)
+            .where(Response.round_id == now.id, Answer.item_code == COMMENT_ITEM)
+        ).all()
+        for response_id, value in written:
+            db.session.add(
+                CommentReview(
+                    round_id=now.id,
+                    response_id=response_id,
+                    item_code=COMMENT_ITEM,
+                    redacted=redact(value),
+                    quote=True,
+                )
             )
-        )
+        comments = sorted(redact(value) for _id, value in written)
         db.session.commit()
         facts = {
             "ids": {"now": now.id, "before": before.id},

@@ -4,6 +4,7 @@ from survey.models.api_token import ApiToken
 from survey.models.audit import AuditEvent
 from survey.models.background import BackgroundValue
 from survey.models.base import Base
+from survey.models.comment import CommentReview, CommentTheme
 from survey.models.delivery import OutboxMessage, SendBatch
 from survey.models.invitation import Invitation
 from survey.models.municipality import Municipality
@@ -21,6 +22,8 @@ __all__ = [
     "AuditEvent",
     "BackgroundValue",
     "Base",
+    "CommentReview",
+    "CommentTheme",
     "HistoricalResult",
     "Invitation",
     "LocalQuestion",

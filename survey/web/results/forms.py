@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import FloatField, HiddenField, IntegerField, StringField
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
 class TargetForm(FlaskForm):
@@ -24,3 +32,22 @@ class PublishForm(FlaskForm):
 
     round = IntegerField(validators=[InputRequired()])
     against = IntegerField(validators=[Optional()])
+
+
+class CommentReviewForm(FlaskForm):
+    """One comment's redaction, themes and whether it may be quoted in a report."""
+
+    round = IntegerField(validators=[InputRequired()])
+    key = StringField(validators=[DataRequired(), Length(max=200)])
+    redacted = TextAreaField(validators=[DataRequired(), Length(max=5000)])
+    themes = SelectMultipleField(coerce=int, validate_choice=False)
+    quote = BooleanField()
+    page = IntegerField(validators=[Optional()])
+
+
+class CommentThemeForm(FlaskForm):
+    """A theme of the codebook, with keywords that suggest it (comma-separated)."""
+
+    round = IntegerField(validators=[InputRequired()])
+    name = StringField(validators=[DataRequired(), Length(max=80)])
+    keywords = StringField(validators=[Optional(), Length(max=500)])
