@@ -220,8 +220,8 @@ def theme_counts(survey_round: Round, by: str | None = None) -> list[ThemeCount]
     ]
 
 
-def report_quotes(survey_round: Round) -> list[tuple[str, list[str]]]:
-    """The quotes an analyst chose, redacted, per question; nothing unreviewed."""
+def report_quotes(survey_round: Round) -> list[tuple[str, str, list[str]]]:
+    """(item code, question, quotes): the quotes an analyst chose, redacted; nothing unreviewed."""
     questions = _text_items(survey_round)
     quotes: dict[str, list[str]] = {}
     rows = db.session.scalars(
@@ -230,5 +230,5 @@ def report_quotes(survey_round: Round) -> list[tuple[str, list[str]]]:
         )
     )
     for row in sorted(rows, key=lambda r: _shuffled_key(survey_round, r.response_id, r.item_code)):
-        quotes.setdefault(questions.get(row.item_code, row.item_code), []).append(row.redacted)
-    return list(quotes.items())
+        quotes.setdefault(row.item_code, []).append(row.redacted)
+    return [(code, questions.get(code, code), lines) for code, lines in quotes.items()]

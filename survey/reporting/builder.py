@@ -8,6 +8,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from analysis.compare import MIN_N
 from analysis.results import Comparison, ItemResult
 from analysis.targets import TargetRow
 from survey.comments.service import report_quotes
@@ -102,7 +103,15 @@ def free_text_answers(
 ) -> list[tuple[str, Sequence[str]]]:
     """Only the comments an analyst reviewed, redacted and chose as quotes, per question: a
     raw comment (a name, a phone number) never reaches a report (survey/comments)."""
-    return [(question, quotes) for question, quotes in report_quotes(survey_round)]
+    # Only where at least 5 people wrote a comment: a quote from one of 3 is all but signed.
+    allowed = {
+        item.code for item in comparison.items if item.type == "text" and item.current.n >= MIN_N
+    }
+    return [
+        (question, quotes)
+        for code, question, quotes in report_quotes(survey_round)
+        if code in allowed
+    ]
 
 
 def _handed_out_notice(survey_round: Round, against: Round | None) -> list[str]:

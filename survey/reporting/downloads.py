@@ -17,7 +17,6 @@ from survey.models import Round
 from survey.reporting import exports
 from survey.reporting.filenames import answers_filename, report_filename
 from survey.reporting.render import FORMATS, render_report
-from survey.rounds.definition import round_definition
 from survey.rounds.lifecycle import release_results
 
 EXPORT_FORMATS = ("csv", "xlsx", "sav", "codebook")
@@ -57,38 +56,50 @@ def report_download(
     return Download(body, mimetype, name)
 
 
-def answers_download(survey_round: Round, fmt: str, delimiter: str = ",") -> Download:
-    """A closed round's answers, one row per respondent (never tokens or times)."""
+def answers_download(
+    survey_round: Round, fmt: str, delimiter: str = ",", with_free_text: bool = True
+) -> Download:
+    """A closed round's answers, one row per respondent (never tokens or times); free-text
+    answers only for analysts (and the command line)."""
     if survey_round.state != "closed":
         raise ExportRefused(_("Answers can be exported once the round is closed."))
     release_results(survey_round)
-    audit.record("answers.export", survey_round, details={"format": fmt})
+    audit.record(
+        "answers.export",
+        survey_round,
+        details={"format": fmt, **({} if with_free_text else {"free_text": False})},
+    )
     today = date.today()
 
     def name(extension: str, kind: str = "svar") -> str:
         return answers_filename(survey_round, kind, extension, today)
 
     if fmt == "csv":
-        return Download(exports.export_csv(survey_round, delimiter), "text/csv", name("csv"))
+        return Download(
+            exports.export_csv(survey_round, delimiter, with_free_text), "text/csv", name("csv")
+        )
     if fmt == "xlsx":
-        return Download(exports.export_xlsx(survey_round), XLSX, name("xlsx"))
+        return Download(exports.export_xlsx(survey_round, with_free_text), XLSX, name("xlsx"))
     if fmt == "sav":
-        return Download(_sav_bytes(survey_round), "application/x-spss-sav", name("sav"))
+        return Download(
+            _sav_bytes(survey_round, with_free_text), "application/x-spss-sav", name("sav")
+        )
     if fmt == "codebook":
         plan = exports.background_plan(survey_round.id)
-        lines = exports.codebook_rows(round_definition(survey_round), plan)
+        definition = exports.shared_definition(survey_round, with_free_text)
+        lines = exports.codebook_rows(definition, plan)
         # Excel reads UTF-8 only with a byte order mark.
         body = "\ufeff" + "".join(exports.csv_line(line, ",") for line in lines)
         return Download(body, "text/csv; charset=utf-8", name("csv", "kodebog"))
     raise ValueError(f"unknown export format: {fmt}")
 
 
-def _sav_bytes(survey_round: Round) -> bytes:
+def _sav_bytes(survey_round: Round, with_free_text: bool) -> bytes:
     # pyreadstat writes only to a path.
     handle, path = tempfile.mkstemp(suffix=".sav")
     os.close(handle)
     try:
-        exports.export_sav(survey_round, path)
+        exports.export_sav(survey_round, path, with_free_text)
         with open(path, "rb") as saved:
             return saved.read()
     finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -60,6 +61,19 @@ def background_plan(round_id: int) -> dict[str, dict[str | None, str | None]]:
     return plan
 
 
+def shared_definition(survey_round: Round, with_free_text: bool = True) -> Questionnaire:
+    """The round's questions as exported: without free-text items for anyone but an analyst
+    (a raw comment may hold a name or a phone number; analysts read them with care)."""
+    definition = round_definition(survey_round)
+    if with_free_text:
+        return definition
+    pages = tuple(
+        replace(page, items=tuple(item for item in page.items if item.type != "text"))
+        for page in definition.pages
+    )
+    return replace(definition, pages=pages)
+
+
 def columns(definition: Questionnaire, plan: dict) -> list[str]:
     return ["respondent", *plan, *(item.code for item in definition.items)]
 
@@ -98,13 +112,15 @@ def rows(round_id: int, definition: Questionnaire, plan: dict) -> Iterator[list]
         last_id = ids[-1]
 
 
-def export_csv(survey_round: Round, delimiter: str = ",") -> Iterator[str]:
+def export_csv(
+    survey_round: Round, delimiter: str = ",", with_free_text: bool = True
+) -> Iterator[str]:
     """Streamed UTF-8 CSV with a byte order mark, so Excel reads æøå.
 
     What the rows need is read now; the rows themselves are read while streaming, after the
     request's session has ended (so the round itself is not touched then).
     """
-    definition = round_definition(survey_round)
+    definition = shared_definition(survey_round, with_free_text)
     plan = background_plan(survey_round.id)
     return _csv_chunks(survey_round.id, definition, plan, delimiter)
 
@@ -132,10 +148,10 @@ def _csv_chunks(
         yield csv_line(row, delimiter)
 
 
-def export_xlsx(survey_round: Round) -> bytes:
+def export_xlsx(survey_round: Round, with_free_text: bool = True) -> bytes:
     from openpyxl import Workbook
 
-    definition = round_definition(survey_round)
+    definition = shared_definition(survey_round, with_free_text)
     plan = background_plan(survey_round.id)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("data")
@@ -207,13 +223,13 @@ def _background_variables(plan: dict) -> dict[str, tuple[dict, spss.Variable]]:
     }
 
 
-def export_sav(survey_round: Round, path: str) -> None:
+def export_sav(survey_round: Round, path: str, with_free_text: bool = True) -> None:
     """SPSS .sav with Danish variable and value labels, user-missing values, measurement
     levels and integer formats (pyreadstat)."""
     import pandas as pd
     import pyreadstat
 
-    definition = round_definition(survey_round)
+    definition = shared_definition(survey_round, with_free_text)
     plan = background_plan(survey_round.id)
     header = columns(definition, plan)
     variables = spss.item_variables(definition)

@@ -96,3 +96,24 @@ def test_an_unreviewed_comment_never_reaches_a_report(app, sign_in, people, comm
     assert result.exit_code == 0, result.output
     report = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "12 34 56 78" not in report and "Lone" not in report
+
+
+def test_an_administrators_exports_hold_no_raw_comment(app, sign_in, people, commented):
+    import io
+
+    import openpyxl
+
+    closed, _ = commented
+    admin, analyst = sign_in(people.odense_admin), sign_in(people.odense_analyst)
+    for fmt in ("csv", "xlsx", "sav", "codebook"):
+        response = admin.get(f"/results/export.{fmt}?round={closed}")
+        assert response.status_code == 200, fmt
+        body = response.get_data()
+        if fmt == "xlsx":
+            book = openpyxl.load_workbook(io.BytesIO(body))
+            body = "\n".join(
+                str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row
+            ).encode()
+        assert SECRET.encode() not in body and COMMENT.encode() not in body, fmt
+    # The analyst's export keeps them: the analyst reads comments with care.
+    assert SECRET.encode() in analyst.get(f"/results/export.csv?round={closed}").get_data()
