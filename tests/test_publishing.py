@@ -67,6 +67,8 @@ def test_publish_prints_the_address_and_the_page_needs_no_login(app, client, rou
         )
     )
     assert table[0][:4] == ["theme", "code", "question", "n"]
+    disposition = anonymous.get(path + ".csv").headers["Content-Disposition"]
+    assert f'filename="resultater_odense_foraar-2026-runde{current}.csv"' in disposition
     records = anonymous.get(path + ".json").get_json()
     assert len(records) == len(table) - 1
     assert records[0]["question"] == table[1][2]

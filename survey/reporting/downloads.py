@@ -64,11 +64,7 @@ def answers_download(
     if survey_round.state != "closed":
         raise ExportRefused(_("Answers can be exported once the round is closed."))
     release_results(survey_round)
-    audit.record(
-        "answers.export",
-        survey_round,
-        details={"format": fmt, **({} if with_free_text else {"free_text": False})},
-    )
+    audit.record("answers.export", survey_round, details={"format": fmt})
     today = date.today()
 
     def name(extension: str, kind: str = "svar") -> str:

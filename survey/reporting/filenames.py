@@ -51,3 +51,9 @@ def answers_filename(survey_round: Round, kind: str, extension: str, made: date)
     """svar_odense_foraar-2026-runde12_2026-06-01.sav (kind: "svar" or "kodebog")."""
     parts = [kind, slug(survey_round.municipality.name), _round_part(survey_round)]
     return "_".join([*parts, made.isoformat()]) + f".{extension}"
+
+
+def published_filename(survey_round: Round, extension: str) -> str:
+    """resultater_odense_foraar-2026-runde12.csv: the tables of a published page."""
+    parts = ["resultater", slug(survey_round.municipality.name), _round_part(survey_round)]
+    return "_".join(parts) + f".{extension}"

@@ -8,6 +8,7 @@ from survey.core.security import CONTENT_SECURITY_POLICY
 from survey.publishing.page import public_page
 from survey.publishing.service import frame_ancestors, published, published_comparison
 from survey.publishing.tables import table_csv, table_records
+from survey.reporting.filenames import published_filename
 from survey.web.public import bp
 
 
@@ -39,8 +40,9 @@ def page(code: int, round_id: int):
 
 @bp.get("/<int:code>/<int:round_id>.csv")
 def tables_csv(code: int, round_id: int):
-    body = table_csv(published_comparison(_publication(code, round_id)))
-    name = f"resultater-{code}-{round_id}.csv"
+    publication = _publication(code, round_id)
+    body = table_csv(published_comparison(publication))
+    name = published_filename(publication.round, "csv")
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(body, mimetype="text/csv", headers=headers)
 
