@@ -141,3 +141,45 @@ def test_the_published_page_reads_on_a_phone_and_passes_axe(
     assert not result["violations"], [
         (v["id"], v["nodes"][0]["html"]) for v in result["violations"]
     ]
+
+
+def _axe(page, axe_source) -> list:
+    page.evaluate(axe_source)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    return [(v["id"], v["nodes"][0]["html"]) for v in result["violations"]]
+
+
+def _log_in(new_phone, email: str):
+    context = new_phone(viewport={"width": 1280, "height": 900}, is_mobile=False, has_touch=False)
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Adgangskode", exact=True).fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log ind", exact=True).click()
+    return page
+
+
+def test_the_comments_and_api_token_pages_pass_axe(app, report_rounds, new_phone, axe_source):
+    current, _earlier = report_rounds
+    make_user(app, "analytiker@odense.dk", "analyst", 461)
+    make_user(app, "admin@odense.dk", "admin", 461)
+    analyst = _log_in(new_phone, "analytiker@odense.dk")
+    analyst.goto(f"/results/comments?round={current}")
+    analyst.get_by_label("Tema", exact=True).fill("Ventetid")
+    analyst.get_by_label("Nøgleord, der foreslår det (adskilt med komma)").fill("vente, tid")
+    with analyst.expect_navigation():
+        analyst.get_by_role("button", name="Tilføj temaet").click()
+    assert analyst.locator("blockquote").count() > 0
+    assert not _axe(analyst, axe_source)
+    admin = _log_in(new_phone, "admin@odense.dk")
+    admin.goto("/admin/api-tokens")
+    admin.get_by_label("Hvad nøglen bruges til").fill("Power BI")
+    with admin.expect_navigation():
+        admin.get_by_role("button", name="Opret nøglen").click()
+    assert admin.locator("code.api-token").text_content().startswith("bb_")
+    assert not _axe(admin, axe_source)
