@@ -133,6 +133,13 @@ def _render(report: ReportData) -> bytes:
     )
     document.add_paragraph(
         _(
+            "Answers through the open link (QR poster): %(n)d. Groups with fewer than 5 "
+            "invitations are not shown on their own.",
+            n=report.rate.open_link_completed,
+        )
+    )
+    document.add_paragraph(
+        _(
             "Share positive is the share answering 4 or 5 on the scale from 1 to 5 among valid answers, with a 95 %(pct)s Wilson interval. Changes are tested with Fisher's exact test for small numbers, otherwise chi-square, and adjusted by Holm's method; significant means adjusted p below 0.05. No figure from fewer than 5 answers is shown.",
             pct="%",
         )
