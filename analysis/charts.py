@@ -63,6 +63,7 @@ def plot_shares(
     previous_label: str | None = None,
     benchmark_label: str | None = None,
     suppressed_label: str = "under 5 svar",
+    not_asked_label: str = "ikke spurgt",
 ) -> Axes:
     """Horizontal bars of share positive per item, intervals drawn, n on every bar."""
     height = 0.38 if previous_label else 0.6
@@ -80,6 +81,8 @@ def plot_shares(
             suppressed_label,
         )
         if previous_label:
+            # A question the earlier round did not ask has no n at all: it is not a
+            # suppressed figure, and calling it "under 5 answers" misled the reader.
             _bar(
                 ax,
                 position - height / 2,
@@ -89,7 +92,7 @@ def plot_shares(
                 height,
                 PREVIOUS_COLOUR,
                 "///",
-                suppressed_label,
+                not_asked_label if bar.previous_n is None else suppressed_label,
             )
         if bar.benchmark is not None:
             ax.plot(
@@ -102,7 +105,10 @@ def plot_shares(
             )
     ax.set_yticks(positions)
     ax.set_yticklabels([textwrap.fill(bar.label, 38) for bar in bars])
-    ax.set_xlim(0, 1.12)
+    # Room below the lowest bar for its label (it lay on the x axis) and to the right of a
+    # share near 100 % for "97 %  n=1234".
+    ax.set_ylim(-0.7, len(bars) - 0.3)
+    ax.set_xlim(0, 1.22)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: danish_percent(x) if x <= 1 else ""))
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1])
     ax.grid(axis="x", color="#dddddd", linewidth=0.8)
@@ -142,7 +148,8 @@ def plot_shares(
 
 def _bar(ax, y, share, ci, n, height, colour, hatch, suppressed_label):
     if share is None:
-        ax.text(0.01, y, f"({suppressed_label})", va="center", fontsize=8, color="#4d4d4d")
+        # Clear of the axis line, which ran through the first letter.
+        ax.text(0.03, y, f"({suppressed_label})", va="center", fontsize=8, color="#4d4d4d")
         return
     ax.barh(
         [y],
@@ -185,6 +192,14 @@ def _presentation_attributes(match: re.Match) -> str:
     """style="fill: #fff; stroke: none" -> fill="#fff" stroke="none" (all SVG attributes)."""
     pairs = (part.split(":", 1) for part in match.group(1).split(";") if ":" in part)
     return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
+
+
+def figure_png(figure: Figure, dpi: int = 200) -> bytes:
+    """PNG at print resolution (200 dpi) for documents that cannot hold SVG."""
+    buffer = io.BytesIO()
+    with plt.rc_context(STYLE):
+        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
 
 
 def figure_svg(figure: Figure, title: str, description: str, element_id: str) -> str:

@@ -260,7 +260,7 @@ def html_rows(data: dict, items: list[dict]) -> list[list[str]]:
 
 
 def docx_rows(data: dict, items: list[dict]) -> list[list[str]]:
-    """The same table in the DOCX: no mean column, "(signifikant)" after a change."""
+    """The same table in the DOCX, "(signifikant)" after a change."""
     rows = []
     for item in items:
         lines = [
@@ -271,6 +271,7 @@ def docx_rows(data: dict, items: list[dict]) -> list[list[str]]:
         ]
         for label, current, previous, change, benchmark in lines:
             row = [label, str(current["n"]), side_text(current) if scored(item) else "–"]
+            row.append(decimal(current["mean"]))
             if data["against"] is not None:
                 marker = " (signifikant)" if change and change["significant"] else ""
                 row += [
@@ -426,10 +427,11 @@ def _tiny_group(survey_round: Round, count: int, skip=()) -> dict[str, tuple[int
 
 def build_data(app) -> dict:
     """Both Odense rounds and the benchmark; returns ids, titles and facts checked later."""
+    from survey.comments.flags import redact
     from survey.comparison.targets import set_target
     from survey.demo.answers import seed_responses
     from survey.invitations.issuing import issue_invitations
-    from survey.models import Invitation
+    from survey.models import CommentReview, Invitation
     from survey.rounds.definition import round_definition
 
     with app.app_context():
@@ -485,13 +487,23 @@ def build_data(app) -> dict:
         for survey_round in db.session.scalars(select(Round)):
             survey_round.state = "closed"  # results exist once a round has closed
         titles = {page.theme: page.title["da"] for page in round_definition(now).pages}
-        comments = sorted(
-            db.session.scalars(
-                select(Answer.value)
-                .join(Response, Response.id == Answer.response_id)
-                .where(Response.round_id == now.id, Answer.item_code == COMMENT_ITEM)
+        # Reports quote only comments an analyst reviewed, redacted and chose: all of them here.
+        written = db.session.execute(
+            select(Answer.response_id, Answer.value)
+            .join(Response, Response.id == Answer.response_id)
+            .where(Response.round_id == now.id, Answer.item_code == COMMENT_ITEM)
+        ).all()
+        for response_id, value in written:
+            db.session.add(
+                CommentReview(
+                    round_id=now.id,
+                    response_id=response_id,
+                    item_code=COMMENT_ITEM,
+                    redacted=redact(value),
+                    quote=True,
+                )
             )
-        )
+        comments = sorted(redact(value) for _id, value in written)
         db.session.commit()
         facts = {
             "ids": {"now": now.id, "before": before.id},
@@ -848,7 +860,7 @@ def test_suppressed_figures_appear_in_no_format(built, tree):
         assert row[1] == side["n"], row
         assert row[2:6] == [None] * 4 and row[10:13] == [None] * 3, row
 
-    # DOCX: "under 5 svar" in the share column, no change, no p.
+    # DOCX: "under 5 svar" in the share column, no mean, no change, no p.
     document = docx.Document(str(built.files["docx"]))
     docx_found = by_item(
         [[c.text.strip() for c in r.cells] for t in document.tables for r in t.rows], texts
@@ -856,7 +868,7 @@ def test_suppressed_figures_appear_in_no_format(built, tree):
     for item_text, label, side in suppressed:
         (row,) = docx_found[(item_text, label)]
         assert row[1] == str(side["n"]) and row[2] == SUPPRESSED, row
-        assert row[4] == "–" and row[5] == "–", row
+        assert row[3] == "–" and row[5] == "–" and row[6] == "–", row
 
     # Nowhere does the tiny group carry a percentage, in this round or the one before.
     tiny = [
@@ -905,6 +917,58 @@ def test_pdf_is_a4_with_numbered_pages_and_the_json_figures(built):
         for row in distribution_rows(item):
             assert squeeze(" ".join(row)) in raw, (item["code"], row)
     assert squeeze(MARKUP) in raw and squeeze(FORMULA) in raw
+
+
+def structure(pdf) -> list:
+    """Every structure element of a tagged PDF, depth first."""
+    import pikepdf
+
+    found, stack = [], [pdf.Root.StructTreeRoot]
+    while stack:
+        element = stack.pop()
+        if not isinstance(element, pikepdf.Dictionary):
+            continue
+        if "/S" in element:
+            found.append(element)
+        kids = element.get("/K")
+        if isinstance(kids, pikepdf.Array):
+            stack.extend(reversed(list(kids)))
+        elif isinstance(kids, pikepdf.Dictionary):
+            stack.append(kids)
+    return found
+
+
+def test_pdf_is_tagged_pdf_ua_in_danish_with_alt_text_and_table_headers(built):
+    """What a screen reader needs of a published PDF (pdfinfo and pikepdf read it)."""
+    import pikepdf
+
+    info = subprocess.run(
+        ["pdfinfo", str(built.files["pdf"])], capture_output=True, text=True, check=True
+    ).stdout
+    assert re.search(r"^Tagged:\s+yes", info, re.M), info
+    with pikepdf.open(built.files["pdf"]) as pdf:
+        assert str(pdf.Root.Lang) == "da"
+        assert pdf.Root.MarkInfo.Marked
+        with pdf.open_metadata() as meta:
+            assert meta.get("pdfuaid:part") == "1"
+        elements = structure(pdf)
+        tags = [str(e.S) for e in elements]
+        assert "/H1" in tags and tags.count("/H2") >= len(sections(built, built.data))
+        figures = [str(e.get("/Alt", "")) for e in elements if e.S == "/Figure"]
+        charted = [
+            (t, items) for _th, t, items in sections(built, built.data) if any(map(scored, items))
+        ]
+        assert len(figures) == len(charted)
+        for alt, (title, items) in zip(figures, charted, strict=True):
+            assert title in alt
+            for item in items:
+                if scored(item) and item["current"]["share"] is not None:
+                    assert f"(n={item['current']['n']})" in alt and item["text"] in alt, alt
+        headers = [e for e in elements if e.S == "/TH"]
+        cells = [e for e in elements if e.S == "/TD"]
+        assert headers and cells
+        assert all("/ID" in h for h in headers)
+        assert all(len(c.A.Headers) >= 1 for c in cells)
 
 
 def test_pdf_pages_render_the_charts_in_their_colours(built, tmp_path):
@@ -971,7 +1035,7 @@ def xlsx_expected(data: dict, items: list[dict]) -> list[list]:
             row = [label, current["n"], *side(current), current["mean"]]
             row += [previous["n"] if previous else None, *side(previous)]
             row += [
-                change["diff"] if change else None,
+                change["diff"] * 100 if change else None,  # percentage points
                 change["p_adjusted"] if change else None,
                 ("ja" if change["significant"] else "nej") if change else None,
             ]
@@ -982,7 +1046,8 @@ def xlsx_expected(data: dict, items: list[dict]) -> list[list]:
 
 def same(shown, wanted) -> bool:
     if isinstance(wanted, float):
-        return isinstance(shown, (int, float)) and abs(shown - wanted) < 1e-6
+        # The JSON rounds to 6 decimals; a change in points is that times 100.
+        return isinstance(shown, (int, float)) and abs(shown - wanted) < 1e-4
     return shown == wanted
 
 
@@ -1016,8 +1081,11 @@ def test_xlsx_has_a_sheet_per_section_real_numbers_and_percentage_formats(built)
                 values,
                 expected,
             )
-            for column in (3, 4, 5, 8, 9, 10, 11, 14):
+            for column in (3, 4, 5, 8, 9, 10, 14):
                 assert "%" in cells[column - 1].number_format, (title, column)
+            # "Ændring" is in percentage points: no "%" (which would multiply by 100).
+            assert "%" not in cells[10].number_format
+            assert cells[10].number_format.startswith('+0" pct.-point"'), cells[10].number_format
             assert cells[5].number_format == "0.0" and cells[11].number_format == "0.000"
             assert all(c.data_type == "n" for c in cells[1:12] if c.value is not None)
 
@@ -1115,6 +1183,7 @@ def test_docx_has_real_headings_and_tables_with_the_json_figures(built):
             "Spørgsmål",
             "n",
             "Andel positive (95 %-interval)",
+            "Gennemsnit (1–5)",
             "Før",
             "Ændring",
             "Justeret p",
@@ -1134,6 +1203,76 @@ def test_docx_has_real_headings_and_tables_with_the_json_figures(built):
     assert bullets == expected_summary(built.data)
     texts = [cell for rows in captioned.values() for table in rows for row in table for cell in row]
     assert MARKUP in texts and FORMULA in texts
+
+
+def test_docx_is_a4_with_house_styles_header_page_numbers_and_contents(built):
+    import docx
+    from docx.shared import Mm
+
+    document = docx.Document(str(built.files["docx"]))
+    section = document.sections[0]
+    assert abs(section.page_width - Mm(210)) < Mm(0.5)
+    assert abs(section.page_height - Mm(297)) < Mm(0.5)
+    heading = document.styles["Heading 1"]
+    assert heading.font.name == "Arial" and str(heading.font.color.rgb) == "08306B"
+    assert document.styles["Normal"].font.name == "Arial"
+    assert section.header.paragraphs[0].text.startswith("Odense Kommune – Forår 2026")
+    footer = section.footer.paragraphs[0]._p.xml
+    assert " PAGE " in footer and " NUMPAGES " in footer and "Side" in footer
+    body = document.element.body.xml
+    assert "TOC \\o" in body and "Indhold" in body
+    assert 'w:updateFields w:val="true"' in document.settings.element.xml
+
+
+def test_docx_has_the_pdf_charts_as_print_pictures_with_the_same_alt_text(built):
+    import docx
+    from docx.shared import Mm
+
+    document = docx.Document(str(built.files["docx"]))
+    charted = [
+        (title, items)
+        for _t, title, items in sections(built, built.data)
+        if any(map(scored, items))
+    ]
+    shapes = list(document.inline_shapes)
+    assert len(shapes) == len(charted)
+    for shape, (title, items) in zip(shapes, charted, strict=True):
+        alt = shape._inline.docPr.get("descr")
+        assert alt.startswith(f"Andel positive: {title}. ")
+        for item in items:
+            if scored(item) and item["current"]["share"] is not None:
+                assert f"{item['text']}: {pct(item['current']['share'])} positive" in alt
+        assert abs(shape.width - Mm(180)) < Mm(1)
+        blip = shape._inline.graphic.graphicData.pic.blipFill.blip.embed
+        png = document.part.related_parts[blip].blob
+        from io import BytesIO
+
+        from matplotlib import image
+
+        pixels = image.imread(BytesIO(png))
+        # At least 200 dots per inch at the printed width.
+        assert pixels.shape[1] / shape.width.inches >= 195
+
+
+def test_docx_table_columns_fit_their_figures_and_the_text_width(built):
+    """A number is never broken ("14/5"): each figure column is wider than its longest cell
+    at 8 pt plus Word's cell padding; the first column takes the rest of the A4 width."""
+    import docx
+    from docx.shared import Mm
+
+    document = docx.Document(str(built.files["docx"]))
+    assert len(document.tables) > 5
+    for table in document.tables:
+        widths = [column.width for column in table.columns]
+        assert sum(widths) <= Mm(181), widths
+        for index, width in enumerate(widths[1:], start=1):
+            # A figure may wrap before its parenthesis ("(55–69 %)"), never inside it.
+            parts = [p for row in table.rows[1:] for p in row.cells[index].text.split(" (")]
+            longest = max(map(len, parts), default=1)
+            # Arial 7.5 pt: at most 1.5 mm a character (digits 1.4), Word pads 3.8 mm.
+            assert width >= Mm(longest * 1.5 + 3.8), (table.rows[0].cells[index].text, longest)
+            for row in table.rows:
+                assert row.cells[index].width == width
 
 
 def test_docx_escapes_markup_in_its_xml(built):
@@ -1233,7 +1372,10 @@ def test_an_analyst_downloads_each_format_the_same_as_the_cli_writes_it(app, two
         response = analyst.get(f"/results/report.{fmt}?{query}")
         assert response.status_code == 200, fmt
         assert response.mimetype == mimetype
-        assert f'filename="rapport-runde-{now}.{fmt}"' in response.headers["Content-Disposition"]
+        # Municipality, round, comparison, split and date: files told apart in a folder.
+        name = f"rapport_odense_foraar-2026-runde{now}_mod_foraar-2025-runde{before}"
+        name += f"_efter_aldersgruppe_{date.today().isoformat()}.{fmt}"
+        assert f'filename="{name}"' in response.headers["Content-Disposition"]
         bodies[fmt] = response.get_data()
     csp = analyst.get(f"/results/report.html?{query}").headers["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "script-src" not in csp

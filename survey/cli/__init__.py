@@ -4,6 +4,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
+    from survey.cli.api_tokens import api_token_group
     from survey.cli.data import data_group
     from survey.cli.demo import demo_command
     from survey.cli.municipalities import municipality_group
@@ -24,3 +25,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(data_group)
     app.cli.add_command(outbox_group)
     app.cli.add_command(municipality_group)
+    app.cli.add_command(api_token_group)

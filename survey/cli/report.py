@@ -25,9 +25,7 @@ from survey.reporting.render import FORMATS
 @click.option("--by", type=click.Choice(BACKGROUND_VARIABLES), default=None)
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), required=True)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
-@click.option(
-    "--free-text", is_flag=True, help="Include comments (check them for names before publishing)."
-)
+@click.option("--free-text", is_flag=True, help="Include the quotes an analyst chose and redacted.")
 @command_transaction
 def report_command(round_id, against_id, by, fmt, output, free_text):
     """Write the report of a round (the June report) in one format."""

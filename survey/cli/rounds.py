@@ -299,3 +299,33 @@ def poster_command(round_id: int, size: str, link: str, output: str):
     with open(output, "wb") as file:
         file.write(pdf)
     click.echo(f"Wrote the {size} poster of the {link} link of round {round_id} to {output}")
+
+
+@round_group.command("publish")
+@click.argument("round_id", type=int)
+@click.option("--against", "against_id", type=int, default=None, help="An earlier round beside it.")
+@english_command_transaction
+def publish_command(round_id: int, against_id: int | None):
+    """Publish a closed round's results on a public page; prints its address on the last line."""
+    from survey.comparison.service import ResultsError
+    from survey.publishing.service import PublishError, public_address, publish
+
+    survey_round = get_round(round_id)
+    against = get_round(against_id) if against_id is not None else None
+    try:
+        publish(survey_round, against)
+    except (PublishError, ResultsError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(public_address(survey_round))
+
+
+@round_group.command("unpublish")
+@click.argument("round_id", type=int)
+@english_command_transaction
+def unpublish_command(round_id: int):
+    """Take a round's public results page down."""
+    from survey.publishing.service import unpublish
+
+    survey_round = get_round(round_id)
+    done = unpublish(survey_round)
+    click.echo(f"Round {round_id}: " + ("unpublished." if done else "was not published."))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
 
-from analysis.charts import Bar, figure_svg, share_figure
+from analysis.charts import Bar, figure_png, figure_svg, share_figure
 from analysis.formatting import danish_percent
 from analysis.results import Comparison, ItemResult
 
@@ -50,22 +52,49 @@ def describe(items: list[ItemResult], comparison: Comparison) -> str:
     return "; ".join(parts) + "."
 
 
+def _theme_figure(items: list[ItemResult], comparison: Comparison):
+    return share_figure(
+        theme_bars(items),
+        current_label=comparison.round.title,
+        previous_label=comparison.against.title if comparison.against else None,
+        benchmark_label=_("Other municipalities"),
+        suppressed_label=_("under 5 answers"),
+        not_asked_label=_("not asked"),
+    )
+
+
 def theme_chart(
     theme: str, title: str, items: list[ItemResult], comparison: Comparison
 ) -> str | None:
     scored = [item for item in items if item.type in ("likert5", "yesno")]
     if not scored:
         return None
-    figure = share_figure(
-        theme_bars(scored),
-        current_label=comparison.round.title,
-        previous_label=comparison.against.title if comparison.against else None,
-        benchmark_label=_("Other municipalities"),
-        suppressed_label=_("under 5 answers"),
-    )
     return figure_svg(
-        figure,
+        _theme_figure(scored, comparison),
         title=_("Share positive: %(theme)s", theme=title),
         description=describe(scored, comparison),
         element_id=f"chart-{theme}",
     )
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    """A chart as PNG at print resolution, with the text alternative the SVG carries."""
+
+    png: bytes
+    alt: str
+    width_inches: float
+    height_inches: float
+
+
+def theme_chart_png(
+    title: str, items: list[ItemResult], comparison: Comparison, dpi: int = 200
+) -> ChartImage | None:
+    """The same chart as `theme_chart`, for documents that cannot hold SVG (DOCX)."""
+    scored = [item for item in items if item.type in ("likert5", "yesno")]
+    if not scored:
+        return None
+    figure = _theme_figure(scored, comparison)
+    width, height = figure.get_size_inches()
+    alt = _("Share positive: %(theme)s", theme=title) + ". " + describe(scored, comparison)
+    return ChartImage(figure_png(figure, dpi), alt, float(width), float(height))

@@ -7,18 +7,16 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from analysis.compare import MIN_N
 from analysis.results import Comparison, ItemResult
 from analysis.targets import TargetRow
+from survey.comments.service import report_quotes
 from survey.comparison.service import build_comparison, period_label
 from survey.comparison.targets import THEME_PREFIX, indicators_with_targets, target_table
 from survey.comparison.themes import LOCAL, group_by_theme
-from survey.core.extensions import db
-from survey.ingest.cpr import mask_cpr
 from survey.invitations.response_rate import ResponseRate, response_rate
-from survey.models import Answer, Response, Round
+from survey.models import Round
 from survey.rounds.definition import round_definition
 
 
@@ -103,24 +101,17 @@ def build_report(
 def free_text_answers(
     survey_round: Round, comparison: Comparison
 ) -> list[tuple[str, Sequence[str]]]:
-    """Comments per text item, only where at least 5 people wrote one; names are left to the analyst."""
-    collected: list[tuple[str, Sequence[str]]] = []
-    for item in comparison.items:
-        if item.type != "text" or item.current.n < MIN_N:
-            continue
-        rows = db.session.scalars(
-            select(Answer.value)
-            .join(Response, Response.id == Answer.response_id)
-            .where(
-                Response.round_id == survey_round.id,
-                Response.completed.is_(True),
-                Answer.item_code == item.code,
-            )
-            .order_by(Answer.value)
-        ).all()
-        # A CPR number a citizen wrote in a comment never reaches a report.
-        collected.append((item.text, [mask_cpr(comment) for comment in rows]))
-    return collected
+    """Only the comments an analyst reviewed, redacted and chose as quotes, per question: a
+    raw comment (a name, a phone number) never reaches a report (survey/comments)."""
+    # Only where at least 5 people wrote a comment: a quote from one of 3 is all but signed.
+    allowed = {
+        item.code for item in comparison.items if item.type == "text" and item.current.n >= MIN_N
+    }
+    return [
+        (question, quotes)
+        for code, question, quotes in report_quotes(survey_round)
+        if code in allowed
+    ]
 
 
 def _handed_out_notice(survey_round: Round, against: Round | None) -> list[str]:

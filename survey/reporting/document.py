@@ -3,42 +3,39 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 
 from docx import Document
-from docx.shared import Pt
 from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 
+from analysis.results import Comparison
 from survey.core.labels import variable_label, verdict_label
-from survey.core.security import CONTROL_CHARACTERS
 from survey.reporting.builder import ReportData, ThemeSection
-from survey.reporting.format import p_value, pct, points, side_text
+from survey.reporting.docx_layout import add_picture, set_up, table_of_contents
+from survey.reporting.docx_layout import add_table as _table
+from survey.reporting.docx_layout import text as _text
+from survey.reporting.format import decimal, p_value, pct, points, side_text
 
 
-def _text(value) -> str:
-    """Text Word can hold: python-docx refuses control characters (a stored comment or
-    title with one made the whole report fail)."""
-    return CONTROL_CHARACTERS.sub("", str(value))
+def _chart(document, section: ThemeSection, comparison: Comparison) -> None:
+    """The theme's chart as in the PDF, as a picture at print resolution."""
+    from survey.comparison.charts import theme_chart_png  # matplotlib: loaded on use only
+
+    chart = theme_chart_png(section.title, section.items, comparison)
+    if chart is None:
+        return
+    add_picture(document, chart.png, chart.alt, chart.width_inches, chart.height_inches)
+    document.add_paragraph(
+        _(
+            "Share positive with 95 %(pct)s interval; the table below gives the same figures.",
+            pct="%",
+        )
+    )
 
 
-def _table(document, caption: str, header: list[str], rows: Sequence[Sequence[object]]):
-    document.add_paragraph(_text(caption), style="Caption")
-    table = document.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = text
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
-    for values in rows:
-        cells = table.add_row().cells
-        for cell, value in zip(cells, values, strict=True):
-            cell.text = _text(value)
-    return table
-
-
-def _theme(document, section: ThemeSection, with_previous: bool) -> None:
-    document.add_heading(section.title, level=1)
+def _theme(document, section: ThemeSection, comparison: Comparison) -> None:
+    with_previous = comparison.against is not None
+    document.add_heading(_text(section.title), level=1)
     if section.score is not None:
         document.add_paragraph(
             _(
@@ -46,7 +43,13 @@ def _theme(document, section: ThemeSection, with_previous: bool) -> None:
                 score=pct(section.score),
             )
         )
-    header = [_("Question"), "n", _("Share positive (95 %(pct)s interval)", pct="%")]
+    _chart(document, section, comparison)
+    header = [
+        _("Question"),
+        "n",
+        _("Share positive (95 %(pct)s interval)", pct="%"),
+        _("Mean (1–5)"),
+    ]
     if with_previous:
         header += [_("Before"), pgettext("between rounds", "Change"), _("Adjusted p")]
     header += [_("Other municipalities")]
@@ -65,7 +68,7 @@ def _theme(document, section: ThemeSection, with_previous: bool) -> None:
             for g in item.groups
         ]
         for text, current, previous, change, benchmark in lines:
-            row = [text, current.n, side_text(current) if scored else "–"]
+            row = [text, current.n, side_text(current) if scored else "–", decimal(current.mean)]
             if with_previous:
                 marker = f" ({_('significant')})" if change and change.significant else ""
                 row += [
@@ -86,8 +89,9 @@ def render_report_docx(report: ReportData) -> bytes:
 def _render(report: ReportData) -> bytes:
     c = report.comparison
     document = Document()
-    document.styles["Normal"].font.size = Pt(10)
-    document.add_paragraph(_text(f"{report.municipality} Kommune"))
+    municipality = f"{report.municipality} Kommune"
+    set_up(document, f"{municipality} – {report.title}", _("Page"), _("of"))
+    document.add_paragraph(_text(municipality))
     document.add_heading(_text(report.title), level=0)
     facts = [
         f"{_('Period')}: {report.period}",
@@ -97,6 +101,13 @@ def _render(report: ReportData) -> bytes:
     ]
     for fact in filter(None, facts):
         document.add_paragraph(_text(fact))
+    table_of_contents(
+        document,
+        _("Contents"),
+        _(
+            "Word fills in the table of contents when the document opens (or: right-click, Update field)."
+        ),
+    )
     document.add_heading(_("Summary"), level=1)
     for sentence in report.summary:
         document.add_paragraph(_text(sentence), style="List Bullet")
@@ -122,12 +133,19 @@ def _render(report: ReportData) -> bytes:
     )
     document.add_paragraph(
         _(
+            "Answers through the open link (QR poster): %(n)d. Groups with fewer than 5 "
+            "invitations are not shown on their own.",
+            n=report.rate.open_link_completed,
+        )
+    )
+    document.add_paragraph(
+        _(
             "Share positive is the share answering 4 or 5 on the scale from 1 to 5 among valid answers, with a 95 %(pct)s Wilson interval. Changes are tested with Fisher's exact test for small numbers, otherwise chi-square, and adjusted by Holm's method; significant means adjusted p below 0.05. No figure from fewer than 5 answers is shown.",
             pct="%",
         )
     )
     for section in [*report.themes, *([report.local] if report.local else [])]:
-        _theme(document, section, c.against is not None)
+        _theme(document, section, c)
     document.add_heading(_("Ambition levels"), level=1)
     for text, rows in report.targets:
         _table(

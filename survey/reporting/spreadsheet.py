@@ -20,6 +20,13 @@ DECIMAL = "0.0"
 P_FORMAT = "0.000"
 
 
+def points_format() -> str:
+    """A change is in percentage points, not a percentage: the cell holds points (8, not
+    0.08) and says so, "+8 pct.-point", with Danish signs."""
+    unit = _("pct. points")
+    return f'+0" {unit}";-0" {unit}";0" {unit}"'
+
+
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -70,7 +77,7 @@ def _theme_rows(sheet, section: ThemeSection, with_previous: bool) -> None:
             if with_previous:
                 values += [previous.n if previous else None, *_side_cells(previous)]
                 values += [
-                    change.diff if change else None,
+                    change.diff * 100 if change else None,
                     change.p_adjusted if change else None,
                     ("ja" if change.significant else "nej") if change else None,
                 ]
@@ -81,8 +88,9 @@ def _theme_rows(sheet, section: ThemeSection, with_previous: bool) -> None:
                 sheet.cell(row, column).number_format = PERCENT
             sheet.cell(row, 6).number_format = DECIMAL
             if with_previous:
-                for column in (8, 9, 10, 11):
+                for column in (8, 9, 10):
                     sheet.cell(row, column).number_format = PERCENT
+                sheet.cell(row, 11).number_format = points_format()
                 sheet.cell(row, 12).number_format = P_FORMAT
                 sheet.cell(row, 14).number_format = PERCENT
             else:

@@ -487,7 +487,10 @@ def analyst_reads_results(desktop, rounds: tuple[int, int], visit: Callable) -> 
     with page.expect_download() as info:
         page.locator("section.downloads").get_by_role("link", name="HTML", exact=True).click()
     download = info.value
-    assert download.suggested_filename == f"rapport-runde-{current}.html"
+    # The name says what the file holds: municipality, rounds, split and date.
+    pattern = rf"rapport_odense_[a-z0-9-]+-runde{current}_mod_[a-z0-9-]+-runde{earlier}"
+    pattern += r"_efter_ydelsesgruppe_\d{4}-\d\d-\d\d\.html"
+    assert re.fullmatch(pattern, download.suggested_filename), download.suggested_filename
     html = read_download(download).decode("utf-8")
     assert "<script" not in html.lower()
     report = context.new_page()

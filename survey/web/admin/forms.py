@@ -335,3 +335,10 @@ class LinkDownloadsForm(FlaskForm):
         ]
         form.allowed.choices = [(0, _("Not allowed (Borgerblik sends)")), (1, _("Allowed"))]
         return form
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        _l("What the token is for"),
+        validators=[DataRequired(_l("Give the token a name.")), Length(max=80)],
+    )

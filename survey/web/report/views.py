@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, flash, redirect, request, stream_with_context, url_for
+from flask_login import current_user
 
 from survey.comparison.service import ResultsError
 from survey.core.tenancy import comparison_args, get_or_404, requires
@@ -40,7 +41,8 @@ def download_export(fmt: str):
     survey_round = get_or_404(Round, request.args.get("round", type=int))
     delimiter = ";" if request.args.get("sep") == "semicolon" else ","
     try:
-        download = answers_download(survey_round, fmt, delimiter)
+        with_free_text = current_user.role == "analyst"  # raw comments: analysts only
+        download = answers_download(survey_round, fmt, delimiter, with_free_text)
     except ExportRefused as error:
         flash(str(error), "error")
         return redirect(url_for("results.overview", round=survey_round.id))

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("results", __name__, url_prefix="/results", template_folder="templates")
 
-from survey.web.results import views  # noqa: E402, F401
+from survey.web.results import comment_views, publish_views, views  # noqa: E402, F401
