@@ -169,9 +169,7 @@ class Questionnaire:
 
     @property
     def draft_languages(self) -> tuple[str, ...]:
-        return tuple(
-            lang for lang in self.languages if self.translation_status(lang) == "draft"
-        )
+        return tuple(lang for lang in self.languages if self.translation_status(lang) == "draft")
 
     @property
     def items(self) -> tuple[Item, ...]:

@@ -151,9 +151,7 @@ def _translations(node, languages: tuple[str, ...], line: int) -> dict[str, dict
     for language, entry in node.items():
         where = _line(node, language)
         if language not in languages:
-            raise SchemaError(
-                f"translations names '{language}', which is not in languages", where
-            )
+            raise SchemaError(f"translations names '{language}', which is not in languages", where)
         entry = _require_mapping(entry, f"translations '{language}'", where)
         _allowed_keys(
             entry,

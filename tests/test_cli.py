@@ -322,7 +322,7 @@ def test_opened_round_keeps_its_frozen_questions(app, cli, odense_bank):
         db.session.commit()
         snapshot = db.session.get(Round, round_id).snapshot
         texts = [item["text"]["da"] for page in snapshot["pages"] for item in page["items"]]
-        assert "Formålet med mit virksomhedspraktikforløb blev opfyldt" in texts
+        assert "Min virksomhedspraktik nåede sit mål." in texts
         assert "Ny formulering" not in texts
 
 
@@ -378,8 +378,8 @@ def test_demo_json_has_the_exact_shape_and_working_links(app, cli):
             if item["source"] == "local"
         ]
         assert [item["text"]["da"] for item in local] == [
-            "Formålet med mit virksomhedspraktikforløb blev opfyldt",
-            "Jeg blev godt behandlet i mit virksomhedspraktikforløb",
+            "Min virksomhedspraktik nåede sit mål.",
+            "Jeg blev behandlet godt i min virksomhedspraktik.",
         ]
         assert all(
             item["show_if"] == {"item": "kl.progress.internship", "in": [1]} for item in local

@@ -11,7 +11,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
-from questionnaires import Questionnaire
+from questionnaires import Questionnaire, find_questionnaire
 from survey.core import audit
 from survey.core.extensions import db
 from survey.models import Round
@@ -21,6 +21,10 @@ from survey.rounds.definition import round_definition
 
 class RoundStateError(ValueError):
     """An action that the round's state does not allow (e.g. opening a closed round)."""
+
+
+class RoundSettingsError(ValueError):
+    """Settings a round may not have, e.g. a draft translation nobody accepted."""
 
 
 def offered_languages(languages: Iterable[str]) -> list[str]:
@@ -33,6 +37,34 @@ def offered_languages(languages: Iterable[str]) -> list[str]:
     return chosen
 
 
+def draft_languages_chosen(questionnaire: Questionnaire, languages: Iterable[str]) -> list[str]:
+    """The chosen languages whose translation is a draft (not professionally reviewed)."""
+    drafts = set(questionnaire.draft_languages)
+    return [lang for lang in offered_languages(languages) if lang in drafts]
+
+
+def _accepted_drafts(
+    questionnaire: Questionnaire, languages: Iterable[str], accept_drafts: bool
+) -> list[str]:
+    drafts = draft_languages_chosen(questionnaire, languages)
+    if drafts and not accept_drafts:
+        raise RoundSettingsError(
+            _(
+                "These languages are draft translations, not checked by a professional "
+                "translator: %(languages)s. Accept draft translations to offer them.",
+                languages=", ".join(drafts),
+            )
+        )
+    return drafts
+
+
+def citizen_languages(survey_round: Round) -> tuple[str, ...]:
+    """The languages citizens are offered: the frozen ones once the round has opened."""
+    if survey_round.snapshot is not None:
+        return tuple(survey_round.snapshot.get("languages") or ("da",))
+    return round_definition(survey_round).languages
+
+
 def create_round(
     municipality_code: int,
     title: str,
@@ -41,8 +73,14 @@ def create_round(
     opens_on: date | None = None,
     closes_on: date | None = None,
     languages: Iterable[str] = ("da",),
+    accept_drafts: bool = False,
 ) -> Round:
-    """A new draft round of `questionnaire` for a municipality (audited)."""
+    """A new draft round of `questionnaire` for a municipality (audited).
+
+    A draft translation among `languages` is refused unless `accept_drafts`.
+    """
+    languages = offered_languages(languages)
+    drafts = _accepted_drafts(questionnaire, languages, accept_drafts)
     survey_round = Round(
         municipality_code=municipality_code,
         title=title.strip(),
@@ -50,11 +88,16 @@ def create_round(
         questionnaire_version=questionnaire.version,
         opens_on=opens_on,
         closes_on=closes_on,
-        languages=offered_languages(languages),
+        languages=languages,
+        draft_languages_accepted=drafts,
     )
     db.session.add(survey_round)
     db.session.flush()
-    audit.record("round.create", survey_round, details={"title": survey_round.title})
+    audit.record(
+        "round.create",
+        survey_round,
+        details={"title": survey_round.title, "draft_languages_accepted": drafts},
+    )
     return survey_round
 
 
@@ -64,14 +107,23 @@ def change_settings(
     opens_on: date | None,
     closes_on: date | None,
     languages: Iterable[str],
+    accept_drafts: bool = False,
 ) -> None:
     """Title and dates may change at any time; the languages only until the round is opened."""
+    details: dict = {"title": title.strip()}
+    if survey_round.snapshot is None:
+        chosen = offered_languages(languages)
+        questionnaire = find_questionnaire(
+            survey_round.questionnaire_key, survey_round.questionnaire_version
+        )
+        drafts = _accepted_drafts(questionnaire, chosen, accept_drafts)
+        survey_round.languages = chosen
+        survey_round.draft_languages_accepted = drafts
+        details["draft_languages_accepted"] = drafts
     survey_round.title = title.strip()
     survey_round.opens_on = opens_on
     survey_round.closes_on = closes_on
-    if survey_round.snapshot is None:
-        survey_round.languages = offered_languages(languages)
-    audit.record("round.settings", survey_round, details={"title": survey_round.title})
+    audit.record("round.settings", survey_round, details=details)
 
 
 def open_round(survey_round: Round) -> None:
