@@ -17,7 +17,31 @@ LANGUAGE_NAMES = {
     "so": "Soomaali",
     "fa": "فارسی",
     "pl": "Polski",
+    "ti": "ትግርኛ",
 }
+# Other names a send list may give a language by: Danish and English names, and ISO 639-2.
+LANGUAGE_ALIASES = {
+    "da": ("dansk", "danish", "dan"),
+    "en": ("engelsk", "english", "eng"),
+    "ar": ("arabisk", "arabic", "ara"),
+    "fa": ("persisk", "farsi", "dari", "persian", "fas", "per", "prs"),
+    "so": ("somali", "somalisk", "som"),
+    "tr": ("tyrkisk", "turkish", "tur"),
+    "uk": ("ukrainsk", "ukrainian", "ukr"),
+    "pl": ("polsk", "polish", "pol"),
+    "ti": ("tigrinya", "tigrinja", "tir"),
+}
+
+
+def language_code(value: str | None) -> str | None:
+    """The code of a language named in a send list by code or name, in any case; else None."""
+    wanted = (value or "").strip().casefold().replace("_", "-").split("-")[0]
+    if not wanted:
+        return None
+    for code, aliases in LANGUAGE_ALIASES.items():
+        if wanted == code or wanted in aliases or wanted == LANGUAGE_NAMES[code].casefold():
+            return code
+    return None
 
 
 def ui_languages() -> tuple[str, ...]:

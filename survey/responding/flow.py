@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from questionnaires import Page
 from survey.responding import journey as sheets
 from survey.responding import open_link
-from survey.responding.answers import PageInput, TamperedPost, read_page_post
+from survey.responding.answers import LANGUAGE, PageInput, TamperedPost, read_page_post
 from survey.responding.journey import Journey
 from survey.responding.state import CitizenState, remember_answered
 
@@ -36,6 +36,7 @@ class GoTo:
     step: str
     page_key: str | None = None
     state_changed: bool = False  # the citizen's state must be saved (they are done)
+    language: str | None = None  # the citizen chose another language on the page
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,13 @@ def page(
     posted = read_page_post(current, form, journey.answers)
     if posted.errors:
         return Show(current, _with_posted(journey, posted), posted.errors, status=422)
+    if posted.action == LANGUAGE:
+        # Another language: the page's answers are saved first, then shown again.
+        sheets.save_page_answers(
+            journey.response, journey.definition, current, posted.values, language
+        )
+        journey.response.current_page = current.key
+        return GoTo(PAGE, current.key, language=posted.language)
     step = -1 if posted.action == "back" else 1
     if step > 0 and _refused(journey, state, current, posted, address):
         return Show(current, _with_posted(journey, posted), status=429, notice=BUSY)

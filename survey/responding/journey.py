@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from questionnaires import Page, Questionnaire
 from survey.core.database import dialect_name
 from survey.core.extensions import db
+from survey.core.i18n import language_code
 from survey.invitations.tokens import (
     device_hash,
     invitation_hash,
@@ -27,7 +28,7 @@ from survey.models import Answer, Invitation, Response, Round
 from survey.models.background import BACKGROUND_VARIABLES
 from survey.models.base import random_id, today
 from survey.responding.state import CitizenState, answered_here
-from survey.rounds.lifecycle import availability
+from survey.rounds.lifecycle import availability, citizen_languages
 
 OPEN_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")  # secrets.token_urlsafe, as rounds.open_round makes
 
@@ -59,7 +60,10 @@ def enter_invitation(token: str) -> Entry:
     status = availability(survey_round)
     if status != "open":
         return Entry(status, survey_round)
-    language = invitation.language if invitation.language in survey_round.languages else None
+    # The send list may say "ar", "arabisk", "Arabic" or "العربية": all open in Arabic.
+    language = language_code(invitation.language)
+    if language not in citizen_languages(survey_round):
+        language = None
     return Entry(
         "ok", survey_round, CitizenState.for_invitation(survey_round.id, token_hash), language
     )

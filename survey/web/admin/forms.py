@@ -31,6 +31,7 @@ from survey.core.tenancy import scoped
 from survey.models import LocalQuestion, Municipality, Round
 from survey.models.background import BACKGROUND_VARIABLES
 from survey.models.round import PLACEMENTS
+from survey.rounds.lifecycle import draft_languages_chosen
 
 TYPE_CHOICES = [
     ("likert5", _l("Agree–disagree scale (5 points + don't know)")),
@@ -54,6 +55,30 @@ class RoundForm(FlaskForm):
     opens_on = DateField(_l("Planned opening date"), validators=[Optional()])
     closes_on = DateField(_l("Planned closing date"), validators=[Optional()])
     languages = MultiCheckboxField(_l("Languages offered besides Danish"), choices=[])
+    accept_drafts = BooleanField(
+        _l(
+            "I accept offering draft translations (marked “draft”): they were not checked "
+            "by a professional translator, and the results will say so."
+        )
+    )
+
+    def validate_accept_drafts(self, field):
+        key, _sep, version = (self.questionnaire.data or "").rpartition(":")
+        questionnaire = available_questionnaires().get((key, int(version or 0)))
+        drafts = (
+            draft_languages_chosen(questionnaire, self.languages.data or [])
+            if questionnaire
+            else []
+        )
+        if drafts and not field.data:
+            names = ", ".join(LANGUAGE_NAMES.get(lang, lang) for lang in drafts)
+            raise ValidationError(
+                _(
+                    "These languages are draft translations: %(languages)s. Tick the box to "
+                    "accept offering them, or leave them out.",
+                    languages=names,
+                )
+            )
 
     def validate_closes_on(self, field):
         if field.data and self.opens_on.data and field.data < self.opens_on.data:
@@ -74,8 +99,12 @@ class RoundForm(FlaskForm):
             )
             if request.method != "POST":
                 form.languages.data = [lang for lang in survey_round.languages if lang != "da"]
+                form.accept_drafts.data = bool(survey_round.draft_languages_accepted)
+        drafts = {lang for q in available_questionnaires().values() for lang in q.draft_languages}
         form.languages.choices = [
-            (lang, LANGUAGE_NAMES.get(lang, lang)) for lang in ui_languages() if lang != "da"
+            (lang, LANGUAGE_NAMES.get(lang, lang) + (_(" (draft)") if lang in drafts else ""))
+            for lang in ui_languages()
+            if lang != "da"
         ]
         return form
 
