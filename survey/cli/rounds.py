@@ -28,7 +28,12 @@ from survey.invitations.sendlist import links_csv, parse_send_list
 from survey.models import LocalQuestion, Round
 from survey.models.background import BACKGROUND_VARIABLES
 from survey.models.base import utcnow
-from survey.rounds.lifecycle import RoundStateError, create_round, open_round
+from survey.rounds.lifecycle import (
+    RoundSettingsError,
+    RoundStateError,
+    create_round,
+    open_round,
+)
 from survey.rounds.placement import add_local_question
 
 
