@@ -45,3 +45,18 @@ def verdict_label(verdict: str | None) -> str:
         "cannot_tell": _("Cannot tell (the interval spans the ambition)"),
         "no_data": _("No data"),
     }.get(verdict, verdict)
+
+
+def language_label(language: str) -> str:
+    """A language's name in the reader's language, for staff (citizens see its own name)."""
+    return {
+        "da": _("Danish"),
+        "en": _("English"),
+        "ar": _("Arabic"),
+        "fa": _("Persian (Farsi/Dari)"),
+        "so": _("Somali"),
+        "tr": _("Turkish"),
+        "uk": _("Ukrainian"),
+        "pl": _("Polish"),
+        "ti": _("Tigrinya"),
+    }.get(language, language)

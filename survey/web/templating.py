@@ -9,7 +9,14 @@ from flask_login import current_user
 from questionnaires.model import pick_text
 from survey.core.extensions import db
 from survey.core.i18n import ui_languages
-from survey.core.labels import role_label, state_label, type_label, variable_label, verdict_label
+from survey.core.labels import (
+    language_label,
+    role_label,
+    state_label,
+    type_label,
+    variable_label,
+    verdict_label,
+)
 from survey.delivery.schedule import to_local
 from survey.models import Round
 from survey.reporting.format import points, side_text
@@ -75,6 +82,7 @@ def _configured_statement_url() -> str | None:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["text_in"] = pick_text
+    app.jinja_env.filters["language_name"] = language_label
 
     @app.context_processor
     def helpers():
