@@ -12,10 +12,12 @@ from sqlalchemy import select
 from analysis.compare import MIN_N
 from analysis.results import Comparison, ItemResult
 from analysis.targets import TargetRow
+from survey.comparison.languages import answering_languages
 from survey.comparison.service import build_comparison, period_label
 from survey.comparison.targets import THEME_PREFIX, indicators_with_targets, target_table
 from survey.comparison.themes import LOCAL, group_by_theme
 from survey.core.extensions import db
+from survey.core.labels import language_label
 from survey.ingest.cpr import mask_cpr
 from survey.invitations.response_rate import ResponseRate, response_rate
 from survey.models import Answer, Response, Round
@@ -91,7 +93,11 @@ def build_report(
         generated_on=date.today(),
         comparison=comparison,
         rate=response_rate(survey_round.id),
-        summary=[*_handed_out_notice(survey_round, against), *summary_sentences(comparison)],
+        summary=[
+            *_handed_out_notice(survey_round, against),
+            *_language_notice(survey_round),
+            *summary_sentences(comparison),
+        ],
         themes=sections,
         local=local,
         targets=targets,
@@ -121,6 +127,28 @@ def free_text_answers(
         # A CPR number a citizen wrote in a comment never reaches a report.
         collected.append((item.text, [mask_cpr(comment) for comment in rows]))
     return collected
+
+
+def _language_notice(survey_round: Round) -> list[str]:
+    """Every format of the report names the draft translations offered and the answering
+    languages (a language with fewer than 5 answers only together with others)."""
+    counts = answering_languages(survey_round)
+    parts = [f"{language_label(lang)}: {n}" for lang, n in counts.shown]
+    if counts.grouped:
+        names = ", ".join(language_label(lang) for lang in counts.grouped)
+        size = str(counts.grouped_count) if counts.grouped_count is not None else _("fewer than 5")
+        parts.append(f"{names}: {size}")
+    notices = [_("Completed answers per language: %(counts)s.", counts="; ".join(parts))]
+    if counts.draft_languages:
+        notices.insert(
+            0,
+            _(
+                "Draft translations were offered in this round (not checked by a professional "
+                "translator): %(languages)s.",
+                languages=", ".join(language_label(lang) for lang in counts.draft_languages),
+            ),
+        )
+    return notices
 
 
 def _handed_out_notice(survey_round: Round, against: Round | None) -> list[str]:
