@@ -198,10 +198,8 @@ class Questionnaire:
             "title": dict(self.title),
             "languages": list(self.languages),
             "estimated_minutes": self.estimated_minutes,
-            "translations": {
-                lang: dict(self.translations.get(lang) or {"status": self.translation_status(lang)})
-                for lang in self.languages
-            },
+            # A language without an entry is a draft (translation_status); kept as it was.
+            "translations": {lang: dict(status) for lang, status in self.translations.items()},
             "pages": [page.to_dict() for page in self.pages],
         }
 

@@ -130,25 +130,17 @@ def free_text_answers(
 
 
 def _language_notice(survey_round: Round) -> list[str]:
-    """Every format of the report names the draft translations offered and the answering
-    languages (a language with fewer than 5 answers only together with others)."""
-    counts = answering_languages(survey_round)
-    parts = [f"{language_label(lang)}: {n}" for lang, n in counts.shown]
-    if counts.grouped:
-        names = ", ".join(language_label(lang) for lang in counts.grouped)
-        size = str(counts.grouped_count) if counts.grouped_count is not None else _("fewer than 5")
-        parts.append(f"{names}: {size}")
-    notices = [_("Completed answers per language: %(counts)s.", counts="; ".join(parts))]
-    if counts.draft_languages:
-        notices.insert(
-            0,
-            _(
-                "Draft translations were offered in this round (not checked by a professional "
-                "translator): %(languages)s.",
-                languages=", ".join(language_label(lang) for lang in counts.draft_languages),
-            ),
+    """Every format of the report names the draft translations the round offered."""
+    drafts = answering_languages(survey_round).draft_languages
+    if not drafts:
+        return []
+    return [
+        _(
+            "Draft translations were offered in this round (not checked by a professional "
+            "translator): %(languages)s.",
+            languages=", ".join(language_label(lang) for lang in drafts),
         )
-    return notices
+    ]
 
 
 def _handed_out_notice(survey_round: Round, against: Round | None) -> list[str]:
