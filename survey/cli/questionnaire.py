@@ -30,19 +30,34 @@ def check(path: str):
     )
 
 
-def codebook(questionnaire, language: str = "da") -> dict:
-    """The codebook of a questionnaire: every item with its options, texts in one language."""
+def codebook(questionnaire) -> dict:
+    """The codebook of a questionnaire: every item with its options, texts in every language
+    the questionnaire has (`text` and `label` are objects keyed by language), and the
+    status of each translation (source, draft or reviewed)."""
+    languages = list(questionnaire.languages)
+
+    def in_every_language(texts) -> dict[str, str]:
+        return {lang: pick_text(texts, lang) for lang in languages}
+
     return {
         "key": questionnaire.key,
         "version": questionnaire.version,
+        "languages": languages,
+        "translations": {
+            lang: {
+                **questionnaire.translations.get(lang, {}),
+                "status": questionnaire.translation_status(lang),
+            }
+            for lang in languages
+        },
         "items": [
             {
                 "code": item.code,
                 "type": item.type,
                 "theme": item.theme,
-                "text": pick_text(item.text, language),
+                "text": in_every_language(item.text),
                 "options": [
-                    {"value": option.value, "label": pick_text(option.label, language)}
+                    {"value": option.value, "label": in_every_language(option.label)}
                     for option in item.options
                 ],
             }
@@ -55,18 +70,21 @@ def codebook(questionnaire, language: str = "da") -> dict:
 @click.argument("key")
 @click.option("--version", type=int, default=None, help="Version (default: newest).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--language", default="da", show_default=True)
+@click.option("--language", default="da", show_default=True, help="Language of the plain list.")
 def codebook_command(key: str, version: int | None, as_json: bool, language: str):
     """Print the codebook of a questionnaire (item codes, types, texts and options)."""
     try:
         questionnaire = find_questionnaire(key, version)
     except (LookupError, QuestionnaireError) as error:
         raise click.ClickException(str(error)) from None
-    book = codebook(questionnaire, language)
+    book = codebook(questionnaire)
     if as_json:
         click.echo(json.dumps(book, ensure_ascii=False))
         return
     for item in book["items"]:
-        click.echo(f"{item['code']}  [{item['type']}, {item['theme']}]  {item['text']}")
+        text = item["text"].get(language) or item["text"]["da"]
+        click.echo(f"{item['code']}  [{item['type']}, {item['theme']}]  {text}")
         for option in item["options"]:
-            click.echo(f"    {option['value']}: {option['label']}")
+            click.echo(
+                f"    {option['value']}: {option['label'].get(language) or option['label']['da']}"
+            )
