@@ -237,6 +237,7 @@ def make_round(app):
         languages=("da", "en"),
         opens_on=None,
         closes_on=None,
+        drafts_accepted=None,
     ) -> int:
         with app.app_context():
             survey_round = Round(
@@ -245,6 +246,7 @@ def make_round(app):
                 questionnaire_key="kl-beskaeftigelse",
                 questionnaire_version=1,
                 languages=list(languages),
+                draft_languages_accepted=drafts_accepted,
                 opens_on=opens_on,
                 closes_on=closes_on,
             )

@@ -91,12 +91,14 @@ def page(
     if posted.errors:
         return Show(current, _with_posted(journey, posted), posted.errors, status=422)
     if posted.action == LANGUAGE:
-        # Another language: the page's answers are saved first, then shown again.
+        # Another of the round's languages: the page's answers are saved first (in the
+        # language the citizen now answers in), then the page is shown again.
+        chosen = posted.language if posted.language in journey.definition.languages else None
         sheets.save_page_answers(
-            journey.response, journey.definition, current, posted.values, language
+            journey.response, journey.definition, current, posted.values, chosen or language
         )
         journey.response.current_page = current.key
-        return GoTo(PAGE, current.key, language=posted.language)
+        return GoTo(PAGE, current.key, language=chosen)
     step = -1 if posted.action == "back" else 1
     if step > 0 and _refused(journey, state, current, posted, address):
         return Show(current, _with_posted(journey, posted), status=429, notice=BUSY)

@@ -27,6 +27,7 @@ from questionnaires.model import pick_text
 from survey.bank.questions import QuestionDraft, condition_choices, draft_from
 from survey.core.extensions import db
 from survey.core.i18n import LANGUAGE_NAMES, ui_languages
+from survey.core.labels import language_label
 from survey.core.tenancy import scoped
 from survey.models import LocalQuestion, Municipality, Round
 from survey.models.background import BACKGROUND_VARIABLES
@@ -45,6 +46,13 @@ TYPE_CHOICES = [
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def _language_choice(language: str, draft: bool) -> str:
+    """The language by its own name and the staff's name for it, and whether it is a draft."""
+    own, known = LANGUAGE_NAMES.get(language, language), language_label(language)
+    name = own if own == known else f"{own} – {known}"
+    return name + (_(" (draft)") if draft else "")
 
 
 class RoundForm(FlaskForm):
@@ -71,7 +79,7 @@ class RoundForm(FlaskForm):
             else []
         )
         if drafts and not field.data:
-            names = ", ".join(LANGUAGE_NAMES.get(lang, lang) for lang in drafts)
+            names = ", ".join(language_label(lang) for lang in drafts)
             raise ValidationError(
                 _(
                     "These languages are draft translations: %(languages)s. Tick the box to "
@@ -102,7 +110,7 @@ class RoundForm(FlaskForm):
                 form.accept_drafts.data = bool(survey_round.draft_languages_accepted)
         drafts = {lang for q in available_questionnaires().values() for lang in q.draft_languages}
         form.languages.choices = [
-            (lang, LANGUAGE_NAMES.get(lang, lang) + (_(" (draft)") if lang in drafts else ""))
+            (lang, _language_choice(lang, lang in drafts))
             for lang in ui_languages()
             if lang != "da"
         ]
