@@ -51,8 +51,7 @@
         }
         window.speechSynthesis.cancel();
         var utterance = new SpeechSynthesisUtterance(textOf(question));
-        utterance.lang = voice.lang;
-        utterance.voice = voice;
+        utterance.lang = voice.lang;  // the browser picks its voice for this language
         window.speechSynthesis.speak(utterance);
       });
     }
