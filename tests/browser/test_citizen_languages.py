@@ -30,6 +30,14 @@ TITLES = {
 }
 THANKS = {"ar": "شكرًا لك على إجاباتك", "ti": "ስለ መልስታትኩም የቐንየልና", "uk": "Дякуємо за ваші відповіді"}
 SCROLL = "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+# Elements in Arabic, Persian or Tigrinya (the page, or a language's own name in the
+# switch) whose font stack lacks the bundled font for their script: they would be boxes.
+WITHOUT_FONT = """() => [...document.querySelectorAll('body *')].filter(el => {
+  const text = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('');
+  const family = getComputedStyle(el).fontFamily;
+  return (/[\u0600-\u06FF]/.test(text) && !family.includes('Noto Sans Arabic'))
+      || (/[\u1200-\u137F]/.test(text) && !family.includes('Noto Sans Ethiopic'));
+}).map(el => el.tagName + ': ' + el.textContent.trim().slice(0, 30))"""
 
 
 def danish_question_texts() -> set[str]:
@@ -81,6 +89,9 @@ def test_a_whole_round_in_the_citizens_language(
         scroll, client = page.evaluate(SCROLL)
         if scroll > client:
             problems[f"{name}: scrolls sideways"] = (scroll, client)
+        boxes = page.evaluate(WITHOUT_FONT)
+        if boxes:
+            problems[f"{name}: letters without their font"] = boxes
         shown = page.locator("main").inner_text()
         leaked = [text for text in danish if text in shown]
         if leaked:
