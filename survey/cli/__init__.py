@@ -4,6 +4,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
+    from survey.cli.bank import bank_group
     from survey.cli.data import data_group
     from survey.cli.demo import demo_command
     from survey.cli.municipalities import municipality_group
@@ -15,6 +16,7 @@ def register_commands(app: Flask) -> None:
     from survey.cli.users import user_group
 
     app.cli.add_command(questionnaire_group)
+    app.cli.add_command(bank_group)
     app.cli.add_command(round_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(user_group)

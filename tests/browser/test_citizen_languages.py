@@ -35,8 +35,8 @@ SCROLL = "() => [document.documentElement.scrollWidth, document.documentElement.
 WITHOUT_FONT = """() => [...document.querySelectorAll('body *')].filter(el => {
   const text = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('');
   const family = getComputedStyle(el).fontFamily;
-  return (/[\u0600-\u06FF]/.test(text) && !family.includes('Noto Sans Arabic'))
-      || (/[\u1200-\u137F]/.test(text) && !family.includes('Noto Sans Ethiopic'));
+  return (/[\u0600-\u06ff]/.test(text) && !family.includes('Noto Sans Arabic'))
+      || (/[\u1200-\u137f]/.test(text) && !family.includes('Noto Sans Ethiopic'));
 }).map(el => el.tagName + ': ' + el.textContent.trim().slice(0, 30))"""
 
 
