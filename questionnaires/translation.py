@@ -24,6 +24,22 @@ LENGTH_FACTOR = 3
 LENGTH_SLACK = 30
 
 
+# What check_import says, by kind; the app passes the same texts in the reader's language.
+MESSAGES = {
+    "unknown": "{id}: no such text in this questionnaire",
+    "twice": "{id}: appears twice in the file",
+    "stale": "{id}: the Danish text has changed since the file was made; translate the new "
+    "text (export again)",
+    "missing": "{id}: no translation",
+    "not_in_file": "{id}: not in the file",
+    "placeholders": "{id}: the placeholders must be kept exactly (Danish: {wanted}; "
+    "translation: {found})",
+    "too_long": "{id}: the translation is {length} characters long; at most {limit} fit where "
+    "the Danish text ({source}) goes",
+    "characters": "{id}: the translation contains characters that are not allowed",
+}
+
+
 @dataclass(frozen=True)
 class Unit:
     id: str
@@ -78,29 +94,29 @@ def _unit(unit_id: str, texts: Mapping[str, str], language: str, note: str) -> U
     return Unit(unit_id, texts.get(SOURCE_LANGUAGE, ""), texts.get(language, ""), note)
 
 
-def check_import(current: Iterable[Unit], imported: Iterable[Unit]) -> Checked:
+def check_import(
+    current: Iterable[Unit], imported: Iterable[Unit], messages: Mapping[str, str] = MESSAGES
+) -> Checked:
     """Compare a translator's units with the current ones; say plainly what is wrong."""
+    say = {**MESSAGES, **messages}
     by_id = {unit.id: unit for unit in current}
     checked = Checked(accepted={}, errors=[], stale=[], missing=[])
     seen: set[str] = set()
     for unit in imported:
         known = by_id.get(unit.id)
         if known is None:
-            checked.errors.append(f"{unit.id}: no such text in this questionnaire")
+            checked.errors.append(say["unknown"].format(id=unit.id))
             continue
         if unit.id in seen:
-            checked.errors.append(f"{unit.id}: appears twice in the file")
+            checked.errors.append(say["twice"].format(id=unit.id))
             continue
         seen.add(unit.id)
         target = unit.target.strip()
         if unit.source.strip() != known.source.strip():
-            checked.stale.append(
-                f"{unit.id}: the Danish text has changed since the file was made; "
-                "translate the new text (export again)"
-            )
+            checked.stale.append(say["stale"].format(id=unit.id))
             continue
         if not target:
-            checked.missing.append(f"{unit.id}: no translation")
+            checked.missing.append(say["missing"].format(id=unit.id))
             continue
         wanted, found = (
             sorted(PLACEHOLDER.findall(known.source)),
@@ -108,21 +124,26 @@ def check_import(current: Iterable[Unit], imported: Iterable[Unit]) -> Checked:
         )
         if wanted != found:
             checked.errors.append(
-                f"{unit.id}: the placeholders must be kept exactly "
-                f"(Danish: {', '.join(wanted) or 'none'}; translation: {', '.join(found) or 'none'})"
+                say["placeholders"].format(
+                    id=unit.id, wanted=", ".join(wanted) or "–", found=", ".join(found) or "–"
+                )
             )
             continue
         if len(target) > known.max_length:
             checked.errors.append(
-                f"{unit.id}: the translation is {len(target)} characters long; at most "
-                f"{known.max_length} fit where the Danish text ({len(known.source)}) goes"
+                say["too_long"].format(
+                    id=unit.id,
+                    length=len(target),
+                    limit=known.max_length,
+                    source=len(known.source),
+                )
             )
             continue
         if "\x00" in target or "\n\n\n" in target:
-            checked.errors.append(f"{unit.id}: the translation contains characters not allowed")
+            checked.errors.append(say["characters"].format(id=unit.id))
             continue
         checked.accepted[unit.id] = target
     for unit_id in by_id:
         if unit_id not in seen:
-            checked.missing.append(f"{unit_id}: not in the file")
+            checked.missing.append(say["not_in_file"].format(id=unit_id))
     return checked

@@ -303,3 +303,62 @@ def test_the_local_question_bank_exports_and_imports_translations(app, cli, tmp_
         assert all(text["so"] == "Tababarkaygu wuu fiicnaa." for text in texts)
         actions = db.session.scalars(select(AuditEvent.action)).all()
         assert actions.count("question.translate") == 2
+
+
+def test_the_admin_pages_download_and_upload_the_banks_translations(app):
+    import io
+    from dataclasses import replace
+
+    from survey.demo.setup import ensure_odense_questions
+    from tests.staff import logged_in, make_user
+
+    with app.app_context():
+        ensure_odense_questions()
+        db.session.commit()
+    make_user(app, "admin-oversaet@odense.dk", "admin", 461)
+    make_user(app, "admin-oversaet@rodovre.dk", "admin", 175)
+    admin = logged_in(app, "admin-oversaet@odense.dk")
+    assert "Oversættelser" in admin.get("/admin/translations").get_data(as_text=True)
+    download = admin.get("/admin/translations/download?what=bank&language=ar&fmt=csv")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"] == 'attachment; filename="bank-ar.csv"'
+    language, units = read(download.data)
+    assert language == "ar" and len(units) == 2
+    # Another municipality's administrator gets their own (empty) bank, never Odense's.
+    other = logged_in(app, "admin-oversaet@rodovre.dk")
+    assert (
+        read(other.get("/admin/translations/download?what=bank&language=ar&fmt=csv").data)[1] == []
+    )
+
+    wrong = [replace(units[0], target="x" * 500), units[1]]
+    refused = admin.post(
+        "/admin/translations/bank",
+        data={"file": (io.BytesIO(to_csv(wrong, "ar")), "bank-ar.csv")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Intet blev importeret" in page and "tegn lang" in page
+    better = [replace(unit, target="نص أفضل.") for unit in units]
+    stored = admin.post(
+        "/admin/translations/bank",
+        data={"file": (io.BytesIO(to_xlsx(better, "ar")), "bank-ar.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert stored.status_code == 200
+    assert "2 tekster blev importeret på ar" in stored.get_data(as_text=True)
+    with app.app_context():
+        assert {t["ar"] for t in db.session.scalars(select(LocalQuestion.texts))} == {"نص أفضل."}
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "question.translate")
+        ).all()
+        assert [e.actor for e in events] == ["admin-oversaet@odense.dk"] * 2
+
+
+def test_analysts_cannot_upload_translations(app):
+    from tests.staff import logged_in, make_user
+
+    make_user(app, "analytiker-oversaet@odense.dk", "analyst", 461)
+    analyst = logged_in(app, "analytiker-oversaet@odense.dk")
+    assert analyst.get("/admin/translations").status_code == 403
+    assert analyst.post("/admin/translations/bank", data={}).status_code == 403

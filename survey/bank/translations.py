@@ -6,6 +6,7 @@ current version without a new version; rounds already opened keep their frozen t
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from questionnaires.exchange import ExchangeError, read, write
@@ -14,6 +15,28 @@ from questionnaires.translation import Checked, Unit, check_import, item_units
 from survey.core import audit
 from survey.core.extensions import db
 from survey.models import LocalQuestion
+
+
+def import_messages() -> dict[str, str]:
+    """check_import's messages in the reader's language (English on the command line)."""
+    return {
+        "unknown": _("{id}: there is no such text in the question bank"),
+        "twice": _("{id}: appears twice in the file"),
+        "stale": _(
+            "{id}: the Danish text has changed since the file was made; translate the new "
+            "text (download the file again)"
+        ),
+        "missing": _("{id}: no translation"),
+        "not_in_file": _("{id}: not in the file"),
+        "placeholders": _(
+            "{id}: the placeholders must be kept exactly (Danish: {wanted}; translation: {found})"
+        ),
+        "too_long": _(
+            "{id}: the translation is {length} characters long; at most {limit} fit where the "
+            "Danish text ({source}) goes"
+        ),
+        "characters": _("{id}: the translation contains characters that are not allowed"),
+    }
 
 
 class BankImportError(ValueError):
@@ -67,10 +90,14 @@ def import_bank(municipality_code: int, data: bytes) -> tuple[str, Checked]:
     try:
         language, units = read(data)
     except ExchangeError as error:
-        raise BankImportError([str(error)]) from None
+        raise BankImportError(
+            [_("The file could not be read as XLIFF, CSV or XLSX: %(reason)s", reason=str(error))]
+        ) from None
     if not language or language == "da" or not language.isalpha() or len(language) > 3:
-        raise BankImportError([f"the file names no target language we can use ({language!r})"])
-    checked = check_import(bank_units(municipality_code, language), units)
+        raise BankImportError(
+            [_("The file does not name the language it translates into (e.g. ar).")]
+        )
+    checked = check_import(bank_units(municipality_code, language), units, import_messages())
     if checked.errors:
         raise BankImportError(checked.errors)
     by_code = {question.code: question for question in current_questions(municipality_code)}

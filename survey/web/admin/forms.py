@@ -347,3 +347,37 @@ class LinkDownloadsForm(FlaskForm):
         ]
         form.allowed.choices = [(0, _("Not allowed (Borgerblik sends)")), (1, _("Allowed"))]
         return form
+
+
+TRANSLATION_FORMATS = [("xliff", "XLIFF 2.0"), ("csv", "CSV (Excel)"), ("xlsx", "Excel (.xlsx)")]
+
+
+class TranslationExportForm(FlaskForm):
+    """Which texts to download for a translator; read from the address (a GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    what = SelectField(_l("Texts"), choices=[])
+    language = SelectField(_l("Translate into"), choices=[])
+    fmt = SelectField(_l("File format"), choices=[])
+
+    @classmethod
+    def for_staff(cls) -> TranslationExportForm:
+        form = cls(formdata=request.args or None)
+        form.what.choices = [("bank", _("Your local question bank"))] + [
+            (key, f"{pick_text(q.title, 'da')} ({key})")
+            for (key, _version), q in sorted(available_questionnaires().items())
+        ]
+        form.language.choices = [
+            (lang, _language_choice(lang, False)) for lang in ui_languages() if lang != "da"
+        ]
+        form.fmt.choices = list(TRANSLATION_FORMATS)
+        return form
+
+
+class TranslationImportForm(FlaskForm):
+    file = FileField(
+        _l("Translated file (XLIFF, CSV or XLSX)"),
+        validators=[FileRequired(_l("Choose the file the translator sent back."))],
+    )
