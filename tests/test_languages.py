@@ -415,3 +415,19 @@ def test_the_results_page_names_draft_languages_and_counts_answers_per_language(
     assert re.search(r"Dansk</td><td[^>]*>20<", section)
     assert ">2<" not in section and ">7<" not in section  # 2 alone, or 29 - 20 = 9 - 2
     assert re.search(r"Samlet: Polsk, Somali</td><td[^>]*>9<", section)
+
+
+def test_the_report_counts_answers_per_language_in_every_format(app, make_round):
+    from survey.reporting.builder import build_report
+    from survey.reporting.html import render_report_html
+
+    round_id = make_round(languages=NINE, drafts_accepted=list(TRANSLATED))
+    _answers_in(app, round_id, {"da": 20, "so": 7, "pl": 2})
+    close_rounds(app, round_id)
+    with app.test_request_context():
+        report = build_report(db.session.get(Round, round_id))
+        html = render_report_html(report)
+    expected = "Afsluttede svar pr. sprog: Dansk: 20; Polsk, Somali samlet: 9."
+    assert report.languages == expected
+    assert expected in html
+    assert any("kladdeoversættelser" in sentence for sentence in report.summary)

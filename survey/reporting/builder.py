@@ -49,6 +49,7 @@ class ReportData:
     targets: list[tuple[str, list[TargetRow]]]
     free_text: list[tuple[str, Sequence[str]]] = field(default_factory=list)
     by: str | None = None
+    languages: str = ""  # completed answers per answering language, none under 5
 
 
 def build_report(
@@ -103,6 +104,7 @@ def build_report(
         targets=targets,
         free_text=free_text_answers(survey_round, comparison) if include_free_text else [],
         by=by,
+        languages=language_sentence(survey_round),
     )
 
 
@@ -127,6 +129,19 @@ def free_text_answers(
         # A CPR number a citizen wrote in a comment never reaches a report.
         collected.append((item.text, [mask_cpr(comment) for comment in rows]))
     return collected
+
+
+def language_sentence(survey_round: Round) -> str:
+    """Completed answers per answering language; under 5 only together with others."""
+    counts = answering_languages(survey_round)
+    parts = [f"{language_label(lang)}: {n}" for lang, n in counts.shown]
+    if counts.grouped:
+        names = ", ".join(language_label(lang) for lang in counts.grouped)
+        size = str(counts.grouped_count) if counts.grouped_count is not None else _("fewer than 5")
+        parts.append(_("%(languages)s together: %(n)s", languages=names, n=size))
+    if not parts:
+        return ""
+    return _("Completed answers per language: %(counts)s.", counts="; ".join(parts))
 
 
 def _language_notice(survey_round: Round) -> list[str]:
