@@ -26,6 +26,7 @@ from sqlalchemy import and_, func, or_, select, update
 from survey.core import audit
 from survey.core.database import dialect_name
 from survey.core.extensions import db
+from survey.core.i18n import language_code
 from survey.core.transaction import unit_of_work
 from survey.delivery.schedule import sms_allowed_from
 from survey.delivery.texts import render
@@ -204,8 +205,9 @@ def _prepare(
         tally.failed += 1
         _erase_if_done(invitation.id, now, tally)
         return None
-    language = invitation.language if invitation.language in batch.texts else None
-    language = language or "da"
+    # The send list may name the language ("arabisk"): the message is in that language too.
+    language = language_code(invitation.language)
+    language = language if language in batch.texts else "da"
     kind = "invitation" if message.sequence == 0 else "reminder"
     link = invitation_link(contact.token)
     text = render(batch.texts[language][kind], link, batch.organisation)

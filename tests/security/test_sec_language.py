@@ -70,3 +70,56 @@ def test_a_send_list_language_is_never_used_as_given(client, make_round, invite)
     html = client.get("/svar").get_data(as_text=True)
     assert HTML_LANG.search(html).groups() == ("da", "ltr")
     assert "<script>alert" not in html
+
+
+def test_a_translation_upload_cannot_touch_another_municipalitys_bank(app, people, sign_in):
+    """An Odense administrator's upload names Rødovre's question ids: nothing is stored."""
+    import io
+
+    from questionnaires.exchange import to_csv
+    from questionnaires.translation import Unit
+    from survey.models import LocalQuestion
+
+    with app.app_context():
+        rodovre = LocalQuestion(
+            municipality_code=175,
+            code="rodovre.help.fast",
+            type="likert5",
+            texts={"da": "Jeg fik hurtigt hjælp."},
+            compare_key="rodovre.help.fast",
+        )
+        db.session.add(rodovre)
+        db.session.commit()
+    admin = sign_in(people.odense_admin)
+    forged = [Unit("question/rodovre.help.fast/text", "Jeg fik hurtigt hjælp.", "Hacked.")]
+    response = admin.post(
+        "/admin/translations/bank",
+        data={"file": (io.BytesIO(to_csv(forged, "ar")), "x.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    with app.app_context():
+        texts = db.session.scalar(
+            select(LocalQuestion.texts).where(LocalQuestion.code == "rodovre.help.fast")
+        )
+        assert texts == {"da": "Jeg fik hurtigt hjælp."}
+
+
+def test_an_xliff_entity_bomb_is_refused_before_parsing(app, people, sign_in):
+    import io
+
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+        b'<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="da" '
+        b'trgLang="ar"><file id="f"><unit id="u"><segment><source>&c;</source>'
+        b"</segment></unit></file></xliff>"
+    )
+    admin = sign_in(people.odense_admin)
+    response = admin.post(
+        "/admin/translations/bank",
+        data={"file": (io.BytesIO(bomb), "bomb.xlf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "document type" in response.get_data(as_text=True)

@@ -72,7 +72,8 @@ class RoundForm(FlaskForm):
 
     def validate_accept_drafts(self, field):
         key, _sep, version = (self.questionnaire.data or "").rpartition(":")
-        questionnaire = available_questionnaires().get((key, int(version or 0)))
+        number = int(version) if version.isascii() and version.isdigit() else 0
+        questionnaire = available_questionnaires().get((key, number))
         drafts = (
             draft_languages_chosen(questionnaire, self.languages.data or [])
             if questionnaire
