@@ -431,3 +431,12 @@ def test_the_report_counts_answers_per_language_in_every_format(app, make_round)
     assert report.languages == expected
     assert expected in html
     assert any("kladdeoversættelser" in sentence for sentence in report.summary)
+
+
+def test_staff_pages_stay_danish_or_english_whatever_the_browser_asks(app):
+    make_user(app, "admin-browser@odense.dk", "admin", 461)
+    admin = logged_in(app, "admin-browser@odense.dk")
+    page = admin.get("/admin/rounds", headers={"Accept-Language": "ar, en;q=0.5"})
+    assert html_lang(page) == ("en", "ltr")
+    page = admin.get("/admin/rounds", headers={"Accept-Language": "ti"})
+    assert html_lang(page) == ("da", "ltr")

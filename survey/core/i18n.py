@@ -44,6 +44,12 @@ def language_code(value: str | None) -> str | None:
     return None
 
 
+# Staff pages are written in Danish and English only; the other catalogues hold the
+# citizens' texts, and a staff page half in Arabic and right to left helps no one.
+STAFF_LANGUAGES = ("da", "en")
+STAFF_BLUEPRINTS = frozenset({"admin", "results", "report", "auth"})
+
+
 def ui_languages() -> tuple[str, ...]:
     """Danish plus every language that has a compiled catalogue under translations/."""
     found = {DEFAULT_LANGUAGE}
@@ -56,7 +62,9 @@ def ui_languages() -> tuple[str, ...]:
 def select_locale() -> str:
     if not has_request_context():  # CLI commands and background work: the default language
         return DEFAULT_LANGUAGE
-    allowed = getattr(g, "allowed_languages", None) or ui_languages()
+    allowed = getattr(g, "allowed_languages", None) or (
+        STAFF_LANGUAGES if request.blueprint in STAFF_BLUEPRINTS else ui_languages()
+    )
     chosen = session.get("lang")
     if isinstance(chosen, str) and chosen in allowed:
         return chosen
