@@ -56,6 +56,9 @@ ACCESS: dict[str, dict[str, set[str]]] = {
     "admin.background_values": {"GET": {OPERATOR}, "POST": {OPERATOR}},
     "admin.background_value_replace": {"POST": {OPERATOR}},
     "admin.link_downloads": {"GET": {OPERATOR}, "POST": {OPERATOR}},
+    "admin.translations": {"GET": {ADMIN}},
+    "admin.download_translations": {"GET": {ADMIN}},
+    "admin.import_bank_translations": {"POST": {ADMIN}},
 }
 # URL parts that name a municipality's object: another municipality's id must be a 404.
 TENANT_PARTS = {"round_id", "question_id", "user_id"}

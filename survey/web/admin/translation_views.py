@@ -6,7 +6,7 @@ translations import`): they are part of the code, reviewed and committed like it
 
 from __future__ import annotations
 
-from flask import Response, flash, render_template
+from flask import Response, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -34,8 +34,8 @@ def translations():
 @requires("admin")
 def download_translations():
     form = TranslationExportForm.for_staff()
-    if not form.validate():
-        return _page(TranslationImportForm(), form), 400
+    if not form.validate():  # no choice made yet: the page; a choice not offered: 400
+        return _page(TranslationImportForm(), form), 400 if request.args else 200
     what, language, fmt = form.what.data, form.language.data, form.fmt.data
     if what == "bank":
         data = export_bank(current_user.municipality_code, language, fmt)
