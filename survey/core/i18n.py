@@ -59,12 +59,18 @@ def ui_languages() -> tuple[str, ...]:
     return tuple(sorted(found, key=lambda lang: (lang != "da", lang != "en", lang)))
 
 
+def page_languages() -> tuple[str, ...]:
+    """The languages this page may be shown in: a round's, the staff's, or every one."""
+    allowed = getattr(g, "allowed_languages", None)
+    if allowed:
+        return tuple(allowed)
+    return STAFF_LANGUAGES if request.blueprint in STAFF_BLUEPRINTS else ui_languages()
+
+
 def select_locale() -> str:
     if not has_request_context():  # CLI commands and background work: the default language
         return DEFAULT_LANGUAGE
-    allowed = getattr(g, "allowed_languages", None) or (
-        STAFF_LANGUAGES if request.blueprint in STAFF_BLUEPRINTS else ui_languages()
-    )
+    allowed = page_languages()
     chosen = session.get("lang")
     if isinstance(chosen, str) and chosen in allowed:
         return chosen

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from questionnaires.model import pick_text
 from survey.core.extensions import db
-from survey.core.i18n import ui_languages
+from survey.core.i18n import page_languages, ui_languages
 from survey.core.labels import (
     language_label,
     role_label,
@@ -95,9 +95,8 @@ def init_app(app: Flask) -> None:
             return "Borgerblik"
 
         def offered_languages() -> tuple[str, ...]:
-            available = ui_languages()
-            allowed = getattr(g, "allowed_languages", None)
-            return tuple(lang for lang in available if not allowed or lang in allowed)
+            allowed = page_languages()
+            return tuple(lang for lang in ui_languages() if lang in allowed)
 
         def session_channel() -> str | None:
             state = load_state()
