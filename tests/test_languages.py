@@ -440,3 +440,16 @@ def test_staff_pages_stay_danish_or_english_whatever_the_browser_asks(app):
     assert html_lang(page) == ("en", "ltr")
     page = admin.get("/admin/rounds", headers={"Accept-Language": "ti"})
     assert html_lang(page) == ("da", "ltr")
+
+
+def test_the_language_is_kept_for_the_sheet_when_the_link_is_opened_again(
+    app, citizen, make_round, invite
+):
+    round_id = make_round(languages=NINE, drafts_accepted=list(TRANSLATED))
+    (token,) = invite(round_id, language="uk")
+    citizen.open(f"/s/{token}")
+    citizen.start()
+    citizen.post_page({"kl.meeting.welcoming": 4}, extra={"switch_language": "ti"})
+    later = app.test_client()  # the same link on another phone, days later
+    assert later.get(f"/s/{token}").status_code == 303
+    assert html_lang(later.get("/svar")) == ("ti", "ltr")

@@ -60,13 +60,14 @@ def enter_invitation(token: str) -> Entry:
     status = availability(survey_round)
     if status != "open":
         return Entry(status, survey_round)
-    # The send list may say "ar", "arabisk", "Arabic" or "العربية": all open in Arabic.
-    language = language_code(invitation.language)
+    state = CitizenState.for_invitation(survey_round.id, token_hash)
+    # The language is kept for the sheet: a sheet already started continues in the language
+    # last answered in; else the send list's ("ar", "arabisk", "Arabic" or "العربية").
+    started = find_response(state)
+    language = started.ui_language if started else language_code(invitation.language)
     if language not in citizen_languages(survey_round):
         language = None
-    return Entry(
-        "ok", survey_round, CitizenState.for_invitation(survey_round.id, token_hash), language
-    )
+    return Entry("ok", survey_round, state, language)
 
 
 def enter_open_link(code: str, current: CitizenState | None) -> Entry:
