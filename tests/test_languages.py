@@ -460,3 +460,14 @@ def test_every_catalogue_says_it_is_a_draft(language):
     text = (ROOT / f"survey/translations/{language}/LC_MESSAGES/messages.po").read_text()
     assert "# Translation status: draft." in text
     assert "Last-Translator: Borgerblik's authors (draft, not professionally reviewed)" in text
+
+
+def test_every_catalogue_has_an_honest_status():
+    from survey.core.i18n import CATALOGUE_STATUS, ui_languages
+
+    assert set(CATALOGUE_STATUS) == set(ui_languages()) == set(NINE)
+    assert {lang for lang, s in CATALOGUE_STATUS.items() if s["status"] == "draft"} == set(
+        TRANSLATED
+    )
+    reviewed = [s for s in CATALOGUE_STATUS.values() if s["status"] == "reviewed"]
+    assert all(s["reviewed_by"] and s["reviewed_on"] for s in reviewed)

@@ -19,6 +19,24 @@ LANGUAGE_NAMES = {
     "pl": "Polski",
     "ti": "ትግርኛ",
 }
+# The status of each catalogue of the citizens' texts (the questionnaire files carry their
+# own): `pybabel update` rewrites .po headers, so the status lives here. Danish is the
+# source; the English texts are the message ids themselves, written by the authors.
+CATALOGUE_STATUS = {
+    "da": {"status": "source"},
+    "en": {
+        "status": "reviewed",
+        "reviewed_by": "Borgerblik's authors",
+        "reviewed_on": "2026-11-23",
+    },
+    **{
+        language: {
+            "status": "draft",
+            "translated_by": "Borgerblik's authors, without a professional translator (issue 13)",
+        }
+        for language in ("ar", "fa", "so", "tr", "uk", "pl", "ti")
+    },
+}
 # Other names a send list may give a language by: Danish and English names, and ISO 639-2.
 LANGUAGE_ALIASES = {
     "da": ("dansk", "danish", "dan"),
