@@ -455,13 +455,6 @@ def test_the_language_is_kept_for_the_sheet_when_the_link_is_opened_again(
     assert html_lang(later.get("/svar")) == ("ti", "ltr")
 
 
-@pytest.mark.parametrize("language", TRANSLATED)
-def test_every_catalogue_says_it_is_a_draft(language):
-    text = (ROOT / f"survey/translations/{language}/LC_MESSAGES/messages.po").read_text()
-    assert "# Translation status: draft." in text
-    assert "Last-Translator: Borgerblik's authors (draft, not professionally reviewed)" in text
-
-
 def test_every_catalogue_has_an_honest_status():
     from survey.core.i18n import CATALOGUE_STATUS, ui_languages
 
