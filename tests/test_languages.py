@@ -464,3 +464,28 @@ def test_every_catalogue_has_an_honest_status():
     )
     reviewed = [s for s in CATALOGUE_STATUS.values() if s["status"] == "reviewed"]
     assert all(s["reviewed_by"] and s["reviewed_on"] for s in reviewed)
+
+
+def test_the_round_page_says_which_languages_citizens_are_offered(app, make_round):
+    from survey.models import LocalQuestion
+
+    round_id = make_round(languages=("da", "en", "ar", "uk"), state="draft")
+    make_user(app, "admin-tilbud@odense.dk", "admin", 461)
+    admin = logged_in(app, "admin-tilbud@odense.dk")
+    page = admin.get(f"/admin/rounds/{round_id}").get_data(as_text=True)
+    assert "Borgerne tilbydes: Dansk, Engelsk" in page
+    assert "Tilbydes ikke: Arabisk, Ukrainsk" in page  # drafts not accepted
+    with app.app_context():
+        db.session.get(Round, round_id).draft_languages_accepted = ["ar", "uk"]
+        db.session.commit()
+    page = admin.get(f"/admin/rounds/{round_id}").get_data(as_text=True)
+    assert "Arabisk (kladdeoversættelse), Ukrainsk (kladdeoversættelse)" in page
+    assert "Tilbydes ikke" not in page
+    with app.app_context():  # a local question without Ukrainian: no Ukrainian for anyone
+        question = db.session.scalar(
+            select(LocalQuestion).where(LocalQuestion.code == "odense.internship.purpose")
+        )
+        question.texts = {k: v for k, v in question.texts.items() if k != "uk"}
+        db.session.commit()
+    page = admin.get(f"/admin/rounds/{round_id}").get_data(as_text=True)
+    assert "Tilbydes ikke: Ukrainsk" in page
