@@ -206,8 +206,8 @@ def _prepare(
         _erase_if_done(invitation.id, now, tally)
         return None
     # The send list may name the language ("arabisk"): the message is in that language too.
-    language = language_code(invitation.language)
-    language = language if language in batch.texts else "da"
+    named = language_code(invitation.language)
+    language = named if named is not None and named in batch.texts else "da"
     kind = "invitation" if message.sequence == 0 else "reminder"
     link = invitation_link(contact.token)
     text = render(batch.texts[language][kind], link, batch.organisation)
