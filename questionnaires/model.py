@@ -10,6 +10,17 @@ from questionnaires.scales import LIKERT5, YESNO
 THEMES = ("meeting", "goals", "conversation", "progression", "overall", "local")
 ITEM_TYPES = ("likert5", "yesno", "single", "multi", "text")
 CHOICE_TYPES = ("likert5", "yesno", "single", "multi")
+# Danish is the source text; every other language is a translation that is either a
+# draft (not checked by a professional translator) or reviewed (by whom, when).
+TRANSLATION_STATUSES = ("source", "draft", "reviewed")
+
+
+# Snapshots frozen before statuses existed offered Danish and the authors' own English.
+LEGACY_TRANSLATIONS = {"en": {"status": "reviewed", "reviewed_by": "Borgerblik's authors"}}
+
+
+def draft_status() -> dict[str, str]:
+    return {"status": "draft"}
 
 
 def pick_text(texts: Mapping[str, str] | None, language: str) -> str:
@@ -147,6 +158,18 @@ class Questionnaire:
     pages: tuple[Page, ...]
     estimated_minutes: int = 5
     source_path: str | None = field(default=None, compare=False)
+    # Per language: {"status": "source"|"draft"|"reviewed", "reviewed_by", "reviewed_on"}.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def translation_status(self, language: str) -> str:
+        """'source' for Danish; a language without a status block is an honest 'draft'."""
+        if language == "da":
+            return "source"
+        return str(self.translations.get(language, draft_status()).get("status", "draft"))
+
+    @property
+    def draft_languages(self) -> tuple[str, ...]:
+        return tuple(lang for lang in self.languages if self.translation_status(lang) == "draft")
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -175,6 +198,8 @@ class Questionnaire:
             "title": dict(self.title),
             "languages": list(self.languages),
             "estimated_minutes": self.estimated_minutes,
+            # A language without an entry is a draft (translation_status); kept as it was.
+            "translations": {lang: dict(status) for lang, status in self.translations.items()},
             "pages": [page.to_dict() for page in self.pages],
         }
 
@@ -187,6 +212,11 @@ class Questionnaire:
             languages=tuple(data["languages"]),
             pages=tuple(Page.from_dict(page) for page in data["pages"]),
             estimated_minutes=int(data.get("estimated_minutes", 5)),
+            translations=(
+                {lang: dict(status) for lang, status in data["translations"].items()}
+                if "translations" in data
+                else LEGACY_TRANSLATIONS
+            ),
         )
 
 

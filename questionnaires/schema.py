@@ -13,6 +13,7 @@ from questionnaires.model import (
     CHOICE_TYPES,
     ITEM_TYPES,
     THEMES,
+    TRANSLATION_STATUSES,
     Condition,
     Item,
     Option,
@@ -84,7 +85,7 @@ def build_questionnaire(data, source_path: str | None = None) -> Questionnaire:
     data = _require_mapping(data, "the file", 1)
     _allowed_keys(
         data,
-        {"key", "version", "title", "languages", "estimated_minutes", "pages"},
+        {"key", "version", "title", "languages", "translations", "estimated_minutes", "pages"},
         {"key", "version", "title", "languages", "pages"},
         "the questionnaire",
     )
@@ -109,6 +110,11 @@ def build_questionnaire(data, source_path: str | None = None) -> Questionnaire:
         raise SchemaError(
             "estimated_minutes must be a whole number of minutes", _line(data, "estimated_minutes")
         )
+    translations = (
+        _translations(data["translations"], languages, _line(data, "translations"))
+        if "translations" in data
+        else {}
+    )
     title = _texts(data, "title", languages, "the questionnaire")
     pages_node = data["pages"]
     if not isinstance(pages_node, list) or not pages_node:
@@ -131,7 +137,44 @@ def build_questionnaire(data, source_path: str | None = None) -> Questionnaire:
         pages=tuple(pages),
         estimated_minutes=minutes,
         source_path=source_path,
+        translations=translations,
     )
+
+
+def _translations(node, languages: tuple[str, ...], line: int) -> dict[str, dict[str, str]]:
+    """The status block: per language `status: draft`, or `reviewed` with who and when.
+
+    A language left out is a draft: nothing is called reviewed without saying by whom.
+    """
+    node = _require_mapping(node, "translations", line)
+    found: dict[str, dict[str, str]] = {}
+    for language, entry in node.items():
+        where = _line(node, language)
+        if language not in languages:
+            raise SchemaError(f"translations names '{language}', which is not in languages", where)
+        entry = _require_mapping(entry, f"translations '{language}'", where)
+        _allowed_keys(
+            entry,
+            {"status", "reviewed_by", "reviewed_on", "translated_by", "note"},
+            {"status"},
+            f"translations '{language}'",
+        )
+        status = entry["status"]
+        allowed = ("source",) if language == "da" else TRANSLATION_STATUSES[1:]
+        if status not in allowed:
+            raise SchemaError(
+                f"translations '{language}' has status '{status}'; use {' or '.join(allowed)}",
+                _line(entry, "status"),
+            )
+        if status == "reviewed":
+            for key in ("reviewed_by", "reviewed_on"):
+                if not str(entry.get(key) or "").strip():
+                    raise SchemaError(
+                        f"translations '{language}' is reviewed but does not say {key}",
+                        _line(entry, "status"),
+                    )
+        found[language] = {key: str(value) for key, value in entry.items()}
+    return found
 
 
 def _build_page(node, languages, seen_codes: dict[str, Item], parent_line: int) -> Page:

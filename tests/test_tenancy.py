@@ -63,6 +63,9 @@ ACCESS: dict[str, dict[str, set[str]]] = {
     "admin.link_downloads": {"GET": {OPERATOR}, "POST": {OPERATOR}},
     "admin.api_tokens": {"GET": {ADMIN}, "POST": {ADMIN}},
     "admin.api_token_revoke": {"POST": {ADMIN}},
+    "admin.translations": {"GET": {ADMIN}},
+    "admin.download_translations": {"GET": {ADMIN}},
+    "admin.import_bank_translations": {"POST": {ADMIN}},
 }
 # URL parts that name a municipality's object: another municipality's id must be a 404.
 TENANT_PARTS = {"round_id", "question_id", "user_id", "token_id"}

@@ -5,6 +5,7 @@ from flask import Flask
 
 def register_commands(app: Flask) -> None:
     from survey.cli.api_tokens import api_token_group
+    from survey.cli.bank import bank_group
     from survey.cli.data import data_group
     from survey.cli.demo import demo_command
     from survey.cli.municipalities import municipality_group
@@ -16,6 +17,7 @@ def register_commands(app: Flask) -> None:
     from survey.cli.users import user_group
 
     app.cli.add_command(questionnaire_group)
+    app.cli.add_command(bank_group)
     app.cli.add_command(round_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(user_group)

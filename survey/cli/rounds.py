@@ -30,7 +30,12 @@ from survey.invitations.uploads import RepeatsNotConfirmed, confirm_list_repeats
 from survey.models import LocalQuestion, Round
 from survey.models.background import BACKGROUND_VARIABLES
 from survey.models.base import utcnow
-from survey.rounds.lifecycle import RoundStateError, create_round, open_round
+from survey.rounds.lifecycle import (
+    RoundSettingsError,
+    RoundStateError,
+    create_round,
+    open_round,
+)
 from survey.rounds.placement import add_local_question
 
 
@@ -52,18 +57,30 @@ def round_group():
 @click.option("--opens", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--closes", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--languages", default="da,en", show_default=True)
+@click.option(
+    "--accept-draft-languages",
+    "accept_drafts",
+    is_flag=True,
+    help="Offer the chosen languages whose translation is a draft (not professionally checked).",
+)
 @command_transaction
-def create(municipality_code, title, key, version, local_codes, opens, closes, languages):
+def create(
+    municipality_code, title, key, version, local_codes, opens, closes, languages, accept_drafts
+):
     """Create a draft round; prints its id on the last line."""
     municipality = get_municipality(municipality_code)
-    survey_round = create_round(
-        municipality.code,
-        title,
-        get_questionnaire(key, version),
-        opens_on=opens.date() if opens else None,
-        closes_on=closes.date() if closes else None,
-        languages=languages.split(","),
-    )
+    try:
+        survey_round = create_round(
+            municipality.code,
+            title,
+            get_questionnaire(key, version),
+            opens_on=opens.date() if opens else None,
+            closes_on=closes.date() if closes else None,
+            languages=languages.split(","),
+            accept_drafts=accept_drafts,
+        )
+    except RoundSettingsError as error:
+        raise click.ClickException(str(error)) from None
     for code in local_codes:
         question = db.session.scalar(
             select(LocalQuestion)

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from analysis.results import Comparison, ThemeScore
 from analysis.targets import TargetRow
+from survey.comparison.languages import LanguageCounts, answering_languages
 from survey.comparison.service import build_comparison
 from survey.comparison.targets import THEME_PREFIX, indicators_with_targets, target_table
 from survey.comparison.themes import ThemeGroup, group_by_theme
@@ -23,6 +24,7 @@ class Overview:
     scores: dict[str, ThemeScore]
     targets: dict[str, list[TargetRow]]  # indicator -> its years
     item_texts: dict[str, str]  # compare key or "theme:<theme>" -> text
+    languages: LanguageCounts  # answers per answering language; draft translations offered
 
     def context(self) -> dict:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -49,4 +51,5 @@ def build_overview(
             key: target_table(municipality, key) for key in indicators_with_targets(municipality)
         },
         item_texts=texts,
+        languages=answering_languages(survey_round),
     )

@@ -12,9 +12,11 @@ from analysis.compare import MIN_N
 from analysis.results import Comparison, ItemResult
 from analysis.targets import TargetRow
 from survey.comments.service import report_quotes
+from survey.comparison.languages import answering_languages
 from survey.comparison.service import build_comparison, period_label
 from survey.comparison.targets import THEME_PREFIX, indicators_with_targets, target_table
 from survey.comparison.themes import LOCAL, group_by_theme
+from survey.core.labels import language_label
 from survey.invitations.response_rate import ResponseRate, response_rate
 from survey.models import Round
 from survey.rounds.definition import round_definition
@@ -45,6 +47,7 @@ class ReportData:
     targets: list[tuple[str, list[TargetRow]]]
     free_text: list[tuple[str, Sequence[str]]] = field(default_factory=list)
     by: str | None = None
+    languages: str = ""  # completed answers per answering language, none under 5
 
 
 def build_report(
@@ -89,12 +92,17 @@ def build_report(
         generated_on=date.today(),
         comparison=comparison,
         rate=response_rate(survey_round.id),
-        summary=[*_handed_out_notice(survey_round, against), *summary_sentences(comparison)],
+        summary=[
+            *_handed_out_notice(survey_round, against),
+            *_language_notice(survey_round),
+            *summary_sentences(comparison),
+        ],
         themes=sections,
         local=local,
         targets=targets,
         free_text=free_text_answers(survey_round, comparison) if include_free_text else [],
         by=by,
+        languages=language_sentence(survey_round),
     )
 
 
@@ -111,6 +119,33 @@ def free_text_answers(
         (question, quotes)
         for code, question, quotes in report_quotes(survey_round)
         if code in allowed
+    ]
+
+
+def language_sentence(survey_round: Round) -> str:
+    """Completed answers per answering language; under 5 only together with others."""
+    counts = answering_languages(survey_round)
+    parts = [f"{language_label(lang)}: {n}" for lang, n in counts.shown]
+    if counts.grouped:
+        names = ", ".join(language_label(lang) for lang in counts.grouped)
+        size = str(counts.grouped_count) if counts.grouped_count is not None else _("fewer than 5")
+        parts.append(_("%(languages)s together: %(n)s", languages=names, n=size))
+    if not parts:
+        return ""
+    return _("Completed answers per language: %(counts)s.", counts="; ".join(parts))
+
+
+def _language_notice(survey_round: Round) -> list[str]:
+    """Every format of the report names the draft translations the round offered."""
+    drafts = answering_languages(survey_round).draft_languages
+    if not drafts:
+        return []
+    return [
+        _(
+            "Draft translations were offered in this round (not checked by a professional "
+            "translator): %(languages)s.",
+            languages=", ".join(language_label(lang) for lang in drafts),
+        )
     ]
 
 

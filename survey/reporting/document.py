@@ -112,6 +112,8 @@ def _render(report: ReportData) -> bytes:
     for sentence in report.summary:
         document.add_paragraph(_text(sentence), style="List Bullet")
     document.add_heading(_("Method and sample"), level=1)
+    if report.languages:
+        document.add_paragraph(_text(report.languages))
     rates = [
         [
             _("All invitations"),

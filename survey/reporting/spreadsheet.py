@@ -141,6 +141,9 @@ def _render(report: ReportData) -> bytes:
     for label, rate in rates:
         sample.append([safe_cell(label), rate.invited, rate.completed, rate.share])
         sample.cell(sample.max_row, 4).number_format = PERCENT
+    if report.languages:
+        sample.append([])
+        sample.append([safe_cell(report.languages)])
 
     header = [
         _("Question"),

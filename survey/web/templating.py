@@ -8,8 +8,15 @@ from flask_login import current_user
 
 from questionnaires.model import pick_text
 from survey.core.extensions import db
-from survey.core.i18n import ui_languages
-from survey.core.labels import role_label, state_label, type_label, variable_label, verdict_label
+from survey.core.i18n import page_languages, ui_languages
+from survey.core.labels import (
+    language_label,
+    role_label,
+    state_label,
+    type_label,
+    variable_label,
+    verdict_label,
+)
 from survey.delivery.schedule import to_local
 from survey.models import Round
 from survey.reporting.format import points, side_text
@@ -72,6 +79,7 @@ def _configured_statement_url() -> str | None:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["text_in"] = pick_text
+    app.jinja_env.filters["language_name"] = language_label
 
     @app.context_processor
     def helpers():
@@ -84,9 +92,8 @@ def init_app(app: Flask) -> None:
             return "Borgerblik"
 
         def offered_languages() -> tuple[str, ...]:
-            available = ui_languages()
-            allowed = getattr(g, "allowed_languages", None)
-            return tuple(lang for lang in available if not allowed or lang in allowed)
+            allowed = page_languages()
+            return tuple(lang for lang in ui_languages() if lang in allowed)
 
         def session_channel() -> str | None:
             state = load_state()

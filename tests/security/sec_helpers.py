@@ -48,7 +48,9 @@ class _ActiveMarkup(HTMLParser):
     def handle_starttag(self, tag, attrs):
         source = dict(attrs).get("src") or ""
         own_frame = tag == "iframe" and source.startswith("/") and not source.startswith("//")
-        if tag in ACTIVE_TAGS and not own_frame:  # the preview's phone frame is our own page
+        # Our own static scripts (read aloud, the kiosk timer): files in the app, not input.
+        own_script = tag == "script" and source.startswith("/static/") and ".." not in source
+        if tag in ACTIVE_TAGS and not (own_frame or own_script):  # the preview's frame is ours
             self.problems.append(f"<{tag}>")
         if tag == "img" and not source.startswith(("/", "data:")):
             self.problems.append(f"<img src={source!r}>")

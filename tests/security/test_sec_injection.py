@@ -228,7 +228,13 @@ def post_rules(app):
 
 # Uploads (multipart, tested in test_sec_limits and test_delivery) and the gateway's signed
 # JSON callback (tested in test_delivery) are not HTML forms of fields.
-NOT_FORMS = {"admin.round_invitations", "admin.round_send", "receipts.sms_receipt"}
+# The bank's translation upload is tested in test_translation_files and test_sec_language.
+NOT_FORMS = {
+    "admin.round_invitations",
+    "admin.round_send",
+    "receipts.sms_receipt",
+    "admin.import_bank_translations",
+}
 
 
 def test_every_form_is_in_the_table(app):

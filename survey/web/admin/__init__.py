@@ -27,5 +27,6 @@ from survey.web.admin import (  # noqa: E402, F401
     municipality_views,
     question_views,
     round_views,
+    translation_views,
     user_views,
 )
