@@ -20,7 +20,7 @@ from scipy.stats.contingency import expected_freq
 from sqlalchemy import insert, select
 from staff import ITEM_NAME, add_to_round, bank_question, close_rounds, logged_in, make_user
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from analysis.results import ShownSide, Side, SuppressedSide
 from analysis.targets import CANNOT_TELL, MET, NO_DATA, NOT_MET, assess
@@ -35,13 +35,23 @@ SATISFIED = "kl.overall.satisfied"
 INTERNSHIP = "kl.progress.internship"
 SPRING_2025 = date(2025, 3, 1)
 
-SIDE_KEYS = {"n", "positive", "share", "ci", "mean", "suppressed"}
-CHANGE_KEYS = {"diff", "ci", "p_value", "p_adjusted", "test", "significant"}
+SIDE_KEYS = {
+    "n",
+    "positive",
+    "share",
+    "ci",
+    "mean",
+    "suppressed",
+    "suppressed_reason",
+    "uncertain",
+    "weighted",
+}
+CHANGE_KEYS = {"diff", "ci", "ci_adjusted", "level", "p_value", "p_adjusted", "test", "significant"}
 ROUND_KEYS = {"id", "title", "completed"}
 CONTRACT_ITEM_KEYS = {"code", "text", "theme", "current", "previous", "change", "groups"}
 # Beyond the contract: what the pages and the report also need.
 EXTRA_ITEM_KEYS = {"compare_key", "type", "source", "benchmark", "distribution", "wording_changed"}
-GROUP_KEYS = {"variable", "value", "current", "previous", "change"}
+GROUP_KEYS = {"variable", "value", "current", "previous", "change", "vs_rest"}
 
 
 # --- building rounds ----------------------------------------------------------------------
@@ -197,6 +207,7 @@ def expected_change(now: dict, before: dict) -> dict | None:
         "ci": [d - np.hypot(p1 - l1, u2 - p2), d + np.hypot(u1 - p1, p2 - l2)],
         "p_value": float(p_value),
         "test": test,
+        "counts": ((x1, n1), (x2, n2)),
     }
 
 
@@ -243,6 +254,15 @@ def assert_changes(items: list[dict], expected: dict[str, dict | None]) -> None:
         q, significant = holm[item["code"]]
         assert change["p_adjusted"] == pytest.approx(q, abs=1e-8)
         assert change["significant"] is significant is (q < 0.05)
+        # The adjusted interval: Newcombe's (statsmodels) at Holm's step level for this test.
+        rank = sorted(raw).index(want["p_value"])
+        level = 0.05 / (len(raw) - rank if significant else len(raw) - int(reject.sum()))
+        now, before = want["counts"]
+        low, high = confint_proportions_2indep(
+            now[0], now[1], before[0], before[1], method="newcomb", compare="diff", alpha=level
+        )
+        assert change["ci_adjusted"] == pytest.approx([low, high], abs=1e-6), item["code"]
+        assert change["level"] == pytest.approx(1 - level, abs=1e-8)
 
 
 # --- the command line ---------------------------------------------------------------------
@@ -402,6 +422,9 @@ def test_four_valid_answers_and_many_ved_ikke_stay_hidden(app, compare_json, mak
         "ci": None,
         "mean": None,
         "suppressed": True,
+        "suppressed_reason": "too_few",
+        "uncertain": False,
+        "weighted": None,
     }
     assert all(o["count"] is None and o["share"] is None for o in item["distribution"])
 
@@ -601,8 +624,13 @@ def test_benchmark_needs_three_other_municipalities_of_the_same_period(
         if opens_on is None:
             contributions[code] = answers
 
+    tests: dict[str, dict | None] = {}
+
     def benchmark(code: str):
-        return next(i for i in compare_json(own)["items"] if i["code"] == code)["benchmark"]
+        side = next(i for i in compare_json(own)["items"] if i["code"] == code)["benchmark"]
+        if side is not None:
+            tests[code] = side.pop("vs_benchmark")
+        return side
 
     contribute(101, 9)
     contribute(751, 8)
@@ -618,12 +646,24 @@ def test_benchmark_needs_three_other_municipalities_of_the_same_period(
     pooled = answered([r for answers in contributions.values() for r in answers], SATISFIED)
     assert_side(benchmark(SATISFIED), expected_side("likert5", pooled), "benchmark")
     assert benchmark(SATISFIED)["n"] == sum(1 for v in pooled if v != "0")
+    # Own municipality against the pooled others, tested as a change is (scipy); the only
+    # item both sides show is one family of one test, so its p is its adjusted p.
+    want = expected_change(expected_side("likert5", ["4"] * 6), expected_side("likert5", pooled))
+    assert tests["kl.meeting.respect"] is None  # Odense did not answer it: nothing to test
+    got = tests[SATISFIED]
+    assert set(got) == CHANGE_KEYS
+    assert got["diff"] == pytest.approx(want["diff"], abs=1e-6)
+    assert got["ci"] == pytest.approx(want["ci"], abs=1e-6)
+    assert (got["test"], got["p_value"]) == (want["test"], pytest.approx(want["p_value"]))
+    assert got["p_adjusted"] == pytest.approx(want["p_value"])
+    assert got["significant"] is (want["p_value"] < 0.05)
     # Other municipalities see the pooled benchmark too, never Odense's own figures alone.
     other = compare_json(next(iter(_rounds_of(app, 101))))
     item = next(i for i in other["items"] if i["code"] == SATISFIED)
     pooled_for_101 = [
         r for code, answers in contributions.items() if code != 101 for r in answers
     ] + [({}, {SATISFIED: "4"})] * 6
+    assert item["benchmark"].pop("vs_benchmark") is not None
     assert_side(
         item["benchmark"], expected_side("likert5", answered(pooled_for_101, SATISFIED)), "101"
     )
@@ -922,6 +962,9 @@ def test_a_suppressed_side_cannot_carry_figures():
         "ci": None,
         "mean": None,
         "suppressed": True,
+        "suppressed_reason": "too_few",
+        "uncertain": False,
+        "weighted": None,
     }
     with pytest.raises(TypeError):
         SuppressedSide(3, 2)  # type: ignore[call-arg]
