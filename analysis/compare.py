@@ -26,11 +26,11 @@ from analysis.proportions import (
     z_for_level,
 )
 from analysis.results import (
+    PROTECTS_OTHER,
     Change,
     Comparison,
     GroupResult,
     ItemResult,
-    PROTECTS_OTHER,
     OptionShare,
     RoundInfo,
     ShownSide,
