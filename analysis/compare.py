@@ -61,6 +61,18 @@ class ItemInfo:
     code: str | None = None  # the item's code in the current round (default: the key)
 
 
+def scored_counts(item_type: str, counts: Mapping[str, int]) -> tuple[int, int]:
+    """(valid answers, positive answers) of a scale or yes/no item."""
+    if item_type == "likert5":
+        return (
+            sum(counts.get(v, 0) for v in LIKERT_VALID),
+            sum(counts.get(v, 0) for v in LIKERT_POSITIVE),
+        )
+    if item_type == "yesno":
+        return counts.get(YES, 0) + counts.get(NO, 0), counts.get(YES, 0)
+    raise ValueError(f"{item_type} items have no positive answers")
+
+
 def side_for(item: ItemInfo, counts: Mapping[str, int]) -> Side:
     """The figure for one item in one round (and group), suppressed below MIN_N."""
     if item.type == "likert5":

@@ -113,3 +113,24 @@ def period_time(period: str) -> float:
     if len(period) == 4 and period.isdigit():
         return int(period) + 0.5
     raise ValueError(f"not a period: {period!r}")
+
+
+@dataclass(frozen=True)
+class Trend:
+    """An item's share over every round and imported history point, with its test."""
+
+    item: str  # the compare key
+    points: tuple[TrendPoint, ...]
+    test: TrendTest | None
+
+    def to_dict(self) -> dict:
+        return {
+            "item": self.item,
+            "points": [point.to_dict() for point in self.points],
+            "trend": self.test.to_dict() if self.test else None,
+        }
+
+
+def build_trend(item: str, points: Sequence[TrendPoint]) -> Trend:
+    ordered = tuple(sorted(points, key=lambda p: (p.time, p.round or 0)))
+    return Trend(item, ordered, trend_test(ordered))

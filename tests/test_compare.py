@@ -970,3 +970,63 @@ def test_a_suppressed_side_cannot_carry_figures():
         SuppressedSide(3, 2)  # type: ignore[call-arg]
     with pytest.raises(TypeError):
         SuppressedSide(n=3, share=0.5)  # type: ignore[call-arg]
+
+
+# --- trend ----------------------------------------------------------------------------------
+
+
+def test_trend_over_rounds_and_history_as_json(app, cli, make_round):
+    from statsmodels.stats.contingency_tables import Table
+
+    from survey.models import HistoricalResult
+
+    spring = make_round(ODENSE, local=False, state="closed", opens_on=SPRING_2025, title="F25")
+    autumn = make_round(ODENSE, local=False, state="closed", opens_on=date(2026, 9, 1))
+    insert_responses(app, spring, [({}, {SATISFIED: v}) for v in "5544321" + "0" * 3], SPRING_2025)
+    insert_responses(app, autumn, [({}, {SATISFIED: v}) for v in "55554444321"])
+    with app.app_context():
+        for period, year, n, positive in (("2019", 2019, 40, 14), ("2021H2", 2021, 3, 3)):
+            db.session.add(
+                HistoricalResult(
+                    municipality_code=ODENSE,
+                    compare_key=SATISFIED,
+                    period=period,
+                    year=year,
+                    n=n,
+                    positive=positive,
+                )
+            )
+        db.session.commit()
+    result = cli("results", "trend", "--municipality", "461", "--item", SATISFIED, "--json")
+    trend = json.loads(result.output.strip().splitlines()[-1])
+    assert set(trend) == {"item", "points", "trend"} and trend["item"] == SATISFIED
+    assert [set(p) for p in trend["points"]] == [
+        {"round", "period", "n", "positive", "share", "ci"}
+    ] * 4
+    assert [(p["round"], p["period"], p["n"]) for p in trend["points"]] == [
+        (None, "2019", 40),
+        (None, "2021H2", 3),
+        (spring, "2025H1", 7),
+        (autumn, "2026H2", 11),
+    ]
+    hidden = trend["points"][1]
+    assert (hidden["positive"], hidden["share"], hidden["ci"]) == (None, None, None)
+    shown = [p for p in trend["points"] if p["share"] is not None]
+    for point, (positive, n) in zip(shown, [(14, 40), (4, 7), (8, 11)], strict=True):
+        assert (point["positive"], point["share"]) == (positive, pytest.approx(positive / n))
+        low, high = proportion_confint(positive, n, method="wilson")
+        assert point["ci"] == pytest.approx([low, high], abs=1e-6)
+    # The test over the shown points (statsmodels' linear-by-linear, N - 1 -> N), at the
+    # middle of each period in years.
+    scores = np.array([2019.5, 2025.25, 2026.75])
+    positives, totals = np.array([14, 4, 8]), np.array([40, 7, 11])
+    reference = Table(np.column_stack([totals - positives, positives])).test_ordinal_association(
+        row_scores=scores, col_scores=np.array([0, 1])
+    )
+    z = reference.zscore * np.sqrt(totals.sum() / (totals.sum() - 1))
+    assert trend["trend"]["test"] == "cochran_armitage"
+    assert trend["trend"]["p_value"] == pytest.approx(2 * stats.norm.sf(abs(z)), abs=1e-8)
+    slope = np.polyfit(scores, positives / totals, 1, w=np.sqrt(totals))[0]
+    assert trend["trend"]["slope_per_year"] == pytest.approx(slope, abs=1e-6)
+    refused = cli("results", "trend", "--municipality", "461", "--item", "nope", ok=False)
+    assert refused.exit_code != 0
