@@ -43,6 +43,7 @@ OWN_COMMENTS = (
     '=HYPERLINK("https://example.invalid","klik her")',
 )
 SUPPRESSED = "under 5 svar"
+PROTECTING = "skjult (beskytter en mindre gruppe)"
 THEMES = ("meeting", "goals", "conversation", "progression", "overall")
 FORMATS = ("html", "pdf", "xlsx", "docx")
 SATISFIED = "kl.overall.satisfied"
@@ -60,14 +61,18 @@ def interval(ci) -> str:
     return f"{round(ci[0] * 100)}–{round(ci[1] * 100)} %"
 
 
-def side_text(side: dict | None) -> str:
+def side_text(side: dict | None, yes_no: bool = False) -> str:
     if side is None:
         return "ikke spurgt"
     if side["suppressed"]:
+        if side["suppressed_reason"] == "protects_other":
+            return PROTECTING
         return SUPPRESSED
     if side["share"] is None:
         return "–"
-    return f"{pct(side['share'])} ({interval(side['ci'])})"
+    share = pct(side["share"]) + (" ja" if yes_no else "")
+    uncertain = " usikkert" if side["n"] < 30 else ""
+    return f"{share} ({interval(side['ci'])}){uncertain}"
 
 
 def points(diff: float) -> str:
@@ -80,7 +85,27 @@ def decimal(value: float | None, digits: int = 1) -> str:
 
 
 def p_text(p: float) -> str:
-    return "< 0,001" if p < 0.001 else decimal(p, 3)
+    if p < 0.001:
+        return "p < 0,001 (justeret)"
+    if p > 0.99:
+        return "p > 0,99 (justeret)"
+    return f"p = {decimal(p, 3 if p < 0.01 else 2)} (justeret)"
+
+
+def signed(limit: float) -> str:
+    return f"{round(limit * 100):+d}".replace("-", "−")
+
+
+def change_text(change: dict | None) -> str:
+    """The change with its Holm-level interval and the verdict on one line."""
+    if change is None:
+        return "–"
+    low, high = change["ci_adjusted"]
+    text = f"{points(change['diff'])} ({signed(low)} til {signed(high)}, justeret)"
+    text += " signifikant" if change["significant"] else ""
+    if (low > 0 or high < 0) != change["significant"]:
+        text += " (interval og test er uenige ved grænsen)"
+    return text
 
 
 def squeeze(text: str) -> str:
@@ -224,61 +249,78 @@ def group_label(group: dict) -> str:
     return f"Ydelsesgruppe: {group['value'] if group['value'] is not None else 'ukendt'}"
 
 
+def bench_text(item: dict) -> str:
+    """The benchmark and, where tested, the own municipality against it."""
+    bench = item["benchmark"]
+    if not bench:
+        return "–"
+    text = side_text(bench, item["type"] == "yesno")
+    if bench["vs_benchmark"]:
+        versus = bench["vs_benchmark"]
+        text += f"; forskel {change_text(versus)}, {p_text(versus['p_adjusted'])}"
+    return text
+
+
+def rest_text(group: dict) -> str:
+    versus = group["vs_rest"]
+    return f"{change_text(versus)}, {p_text(versus['p_adjusted'])}" if versus else "–"
+
+
 def html_rows(data: dict, items: list[dict]) -> list[list[str]]:
     """The theme table's body as the HTML report must show it."""
     with_previous = data["against"] is not None
     rows = []
     for item in items:
+        yes_no = item["type"] == "yesno"
         text = item["text"] + (" (formuleret anderledes før)" if item["wording_changed"] else "")
-        lines = [(text, item["current"], item["previous"], item["change"], item["benchmark"])]
+        lines = [(text, item["current"], item["previous"], item["change"], bench_text(item), "")]
         lines += [
-            (group_label(g), g["current"], g["previous"], g["change"], "blank")
+            (group_label(g), g["current"], g["previous"], g["change"], "", rest_text(g))
             for g in item["groups"]
         ]
-        for label, current, previous, change, benchmark in lines:
+        for label, current, previous, change, benchmark, rest in lines:
             row = [
                 label,
                 str(current["n"]),
-                side_text(current) if scored(item) else "–",
+                side_text(current, yes_no) if scored(item) else "–",
                 decimal(current["mean"]),
             ]
             if with_previous:
-                before = side_text(previous) if previous is not None and scored(item) else "–"
-                if change is None:
-                    shown_change = "–"
-                else:
-                    shown_change = points(change["diff"]) + (
-                        " signifikant" if change["significant"] else ""
-                    )
+                before = (
+                    side_text(previous, yes_no) if previous is not None and scored(item) else "–"
+                )
+                shown_change = change_text(change)
                 row += [before, shown_change, p_text(change["p_adjusted"]) if change else "–"]
-            if benchmark == "blank":
-                row.append("")
-            else:
-                row.append(side_text(benchmark) if benchmark else "–")
+            row.append(benchmark)
+            if data["by"]:
+                row.append(rest)
             rows.append(row)
     return rows
 
 
 def docx_rows(data: dict, items: list[dict]) -> list[list[str]]:
-    """The same table in the DOCX: no mean column, "(signifikant)" after a change."""
+    """The same table in the DOCX: no mean column."""
     rows = []
     for item in items:
+        yes_no = item["type"] == "yesno"
         lines = [
-            (item["text"], item["current"], item["previous"], item["change"], item["benchmark"])
+            (item["text"], item["current"], item["previous"], item["change"], bench_text(item), "")
         ]
         lines += [
-            (group_label(g), g["current"], g["previous"], g["change"], None) for g in item["groups"]
+            (group_label(g), g["current"], g["previous"], g["change"], "–", rest_text(g))
+            for g in item["groups"]
         ]
-        for label, current, previous, change, benchmark in lines:
-            row = [label, str(current["n"]), side_text(current) if scored(item) else "–"]
+        for label, current, previous, change, benchmark, rest in lines:
+            row = [label, str(current["n"]), side_text(current, yes_no) if scored(item) else "–"]
             if data["against"] is not None:
-                marker = " (signifikant)" if change and change["significant"] else ""
                 row += [
-                    side_text(previous) if scored(item) and previous else "–",
-                    (points(change["diff"]) + marker) if change else "–",
+                    side_text(previous, yes_no) if scored(item) and previous else "–",
+                    change_text(change),
                     p_text(change["p_adjusted"]) if change else "–",
                 ]
-            row.append(side_text(benchmark) if benchmark else "–")
+            row.append(benchmark)
+            if data["by"]:
+                row.append(rest)
             rows.append(row)
     return rows
 
@@ -578,6 +620,9 @@ def test_the_comparison_has_significant_and_unchanged_items_and_suppressed_figur
         "ci": None,
         "mean": None,
         "suppressed": True,
+        "suppressed_reason": "too_few",
+        "uncertain": False,
+        "weighted": None,
     }
     tiny = [g for i in items.values() for g in i["groups"] if g["value"] == TINY_GROUP]
     assert tiny and all(g["current"]["suppressed"] and g["current"]["share"] is None for g in tiny)
@@ -960,14 +1005,34 @@ def xlsx_expected(data: dict, items: list[dict]) -> list[list]:
             return [None, None, None]
         return [s["share"], *s["ci"]]
 
+    def tested(change):
+        if change is None:
+            return [None] * 5
+        return [
+            change["diff"],
+            *change["ci_adjusted"],
+            change["p_adjusted"],
+            "ja" if change["significant"] else "nej",
+        ]
+
     for item in items:
+        bench = item["benchmark"]
         lines = [
-            (item["text"], item["current"], item["previous"], item["change"], item["benchmark"])
+            (
+                item["text"],
+                item["current"],
+                item["previous"],
+                item["change"],
+                bench,
+                bench["vs_benchmark"] if bench else None,
+                None,
+            )
         ]
         lines += [
-            (group_label(g), g["current"], g["previous"], g["change"], None) for g in item["groups"]
+            (group_label(g), g["current"], g["previous"], g["change"], None, None, g["vs_rest"])
+            for g in item["groups"]
         ]
-        for label, current, previous, change, benchmark in lines:
+        for label, current, previous, change, benchmark, vs_benchmark, vs_rest in lines:
             row = [label, current["n"], *side(current), current["mean"]]
             row += [previous["n"] if previous else None, *side(previous)]
             row += [
@@ -976,6 +1041,16 @@ def xlsx_expected(data: dict, items: list[dict]) -> list[list]:
                 ("ja" if change["significant"] else "nej") if change else None,
             ]
             row += side(benchmark)[:1]
+            row += [*(change["ci_adjusted"] if change else [None, None])]
+            row += [*(change["ci"] if change else [None, None])]
+            row += tested(vs_benchmark)
+            if data["by"]:
+                row += tested(vs_rest)
+            row += [
+                "usikkert"
+                if not current["suppressed"] and current["share"] is not None and current["n"] < 30
+                else None
+            ]
             rows.append(row)
     return rows
 
@@ -1003,7 +1078,8 @@ def test_xlsx_has_a_sheet_per_section_real_numbers_and_percentage_formats(built)
     for _theme, title, items in sections(built, built.data):
         sheet = book[title]
         header = [c.value for c in sheet[1]]
-        assert header[:3] == ["Spørgsmål", "n", "Andel positive"] and header[-1] == "Andre kommuner"
+        assert header[:3] == ["Spørgsmål", "n", "Andel positive"] and header[13] == "Andre kommuner"
+        assert header[-1] == "Usikkert (n under 30)"
         assert all(c.font.bold for c in sheet[1])
         body = list(sheet.iter_rows(min_row=2))
         wanted = xlsx_expected(built.data, items)

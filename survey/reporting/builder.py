@@ -12,14 +12,17 @@ from sqlalchemy import select
 from analysis.compare import MIN_N
 from analysis.results import Comparison, ItemResult
 from analysis.targets import TargetRow
-from survey.comparison.service import build_comparison, period_label
+from survey.comparison.service import build_comparison, round_period
 from survey.comparison.targets import THEME_PREFIX, indicators_with_targets, target_table
 from survey.comparison.themes import LOCAL, group_by_theme
 from survey.core.extensions import db
 from survey.ingest.cpr import mask_cpr
 from survey.invitations.response_rate import ResponseRate, response_rate
 from survey.models import Answer, Response, Round
+from survey.reporting.format import half_year
+from survey.reporting.method import method_definitions
 from survey.rounds.definition import round_definition
+from survey.settings.background import value_labels
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,11 @@ class ReportData:
     targets: list[tuple[str, list[TargetRow]]]
     free_text: list[tuple[str, Sequence[str]]] = field(default_factory=list)
     by: str | None = None
+    group_labels: dict[str | None, str] = field(default_factory=dict)  # code -> maintained label
+    method: list[tuple[str, str]] = field(default_factory=list)  # the method section's terms
+
+    def group_label(self, value: str | None) -> str:
+        return self.group_labels.get(value, value or "")
 
 
 def build_report(
@@ -85,7 +93,7 @@ def build_report(
     return ReportData(
         municipality=survey_round.municipality.name,
         title=survey_round.title,
-        period=period_label(survey_round),
+        period=half_year(*round_period(survey_round)),
         opens_on=survey_round.opens_on,
         closes_on=survey_round.closes_on,
         generated_on=date.today(),
@@ -97,6 +105,8 @@ def build_report(
         targets=targets,
         free_text=free_text_answers(survey_round, comparison) if include_free_text else [],
         by=by,
+        group_labels=value_labels(by, language) if by else {},
+        method=method_definitions(with_split=by is not None),
     )
 
 

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from survey.core.labels import variable_label, verdict_label
 from survey.core.security import CONTROL_CHARACTERS
 from survey.reporting.builder import ReportData, ThemeSection
-from survey.reporting.format import p_value, pct, points, side_text
+from survey.reporting.format import change_text, long_date, p_text, pct, side_text
 
 
 def _text(value) -> str:
@@ -37,7 +37,7 @@ def _table(document, caption: str, header: list[str], rows: Sequence[Sequence[ob
     return table
 
 
-def _theme(document, section: ThemeSection, with_previous: bool) -> None:
+def _theme(document, section: ThemeSection, with_previous: bool, report: ReportData) -> None:
     document.add_heading(section.title, level=1)
     if section.score is not None:
         document.add_paragraph(
@@ -50,30 +50,41 @@ def _theme(document, section: ThemeSection, with_previous: bool) -> None:
     if with_previous:
         header += [_("Before"), pgettext("between rounds", "Change"), _("Adjusted p")]
     header += [_("Other municipalities")]
+    if report.by:
+        header += [_("Group against the rest")]
     rows = []
     for item in section.items:
         scored = item.type in ("likert5", "yesno")
-        lines = [(item.text, item.current, item.previous, item.change, item.benchmark)]
+        yes_no = item.type == "yesno"
+        bench = "–"
+        if item.benchmark:
+            bench = side_text(item.benchmark, yes_no)
+            if item.vs_benchmark:
+                bench += "; " + _("difference") + " " + change_text(item.vs_benchmark)
+                bench += ", " + p_text(item.vs_benchmark.p_adjusted)
+        lines = [(item.text, item.current, item.previous, item.change, bench, None)]
         lines += [
             (
-                f"   {variable_label(g.variable)}: {g.value or _('unknown')}",
+                f"   {variable_label(g.variable)}: {report.group_label(g.value)}",
                 g.current,
                 g.previous,
                 g.change,
-                None,
+                "–",
+                f"{change_text(g.vs_rest)}, {p_text(g.vs_rest.p_adjusted)}" if g.vs_rest else "–",
             )
             for g in item.groups
         ]
-        for text, current, previous, change, benchmark in lines:
-            row = [text, current.n, side_text(current) if scored else "–"]
+        for text, current, previous, change, benchmark, rest in lines:
+            row = [text, current.n, side_text(current, yes_no) if scored else "–"]
             if with_previous:
-                marker = f" ({_('significant')})" if change and change.significant else ""
                 row += [
-                    side_text(previous) if scored and previous else "–",
-                    (points(change.diff) + marker) if change else "–",
-                    p_value(change.p_adjusted) if change else "–",
+                    side_text(previous, yes_no) if scored and previous else "–",
+                    change_text(change),
+                    p_text(change.p_adjusted) if change else "–",
                 ]
-            row += [side_text(benchmark) if benchmark else "–"]
+            row += [benchmark]
+            if report.by:
+                row += [rest or ""]
             rows.append(row)
     _table(document, section.title + ": " + _("share positive per question"), header, rows)
 
@@ -93,7 +104,7 @@ def _render(report: ReportData) -> bytes:
         f"{_('Period')}: {report.period}",
         f"{_('Completed answers')}: {c.round.completed}",
         f"{_('Compared with')}: {c.against.title}" if c.against else None,
-        f"{_('Report made')}: {report.generated_on.isoformat()}",
+        f"{_('Report made')}: {long_date(report.generated_on)}",
     ]
     for fact in filter(None, facts):
         document.add_paragraph(_text(fact))
@@ -120,14 +131,12 @@ def _render(report: ReportData) -> bytes:
         [_("Group"), _("Invited"), _("Completed"), _("Response rate")],
         rates,
     )
-    document.add_paragraph(
-        _(
-            "Share positive is the share answering 4 or 5 on the scale from 1 to 5 among valid answers, with a 95 %(pct)s Wilson interval. Changes are tested with Fisher's exact test for small numbers, otherwise chi-square, and adjusted by Holm's method; significant means adjusted p below 0.05. No figure from fewer than 5 answers is shown.",
-            pct="%",
-        )
-    )
+    for term, definition in report.method:
+        paragraph = document.add_paragraph()
+        paragraph.add_run(_text(term) + ": ").bold = True
+        paragraph.add_run(_text(definition))
     for section in [*report.themes, *([report.local] if report.local else [])]:
-        _theme(document, section, c.against is not None)
+        _theme(document, section, c.against is not None, report)
     document.add_heading(_("Ambition levels"), level=1)
     for text, rows in report.targets:
         _table(

@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from survey.core.labels import variable_label, verdict_label
 from survey.core.security import CONTROL_CHARACTERS
 from survey.reporting.builder import ReportData, ThemeSection
+from survey.reporting.format import long_date
 
 PERCENT = "0%"
 DECIMAL = "0.0"
@@ -52,20 +53,40 @@ def _side_cells(side):
     return [side.share, side.ci[0], side.ci[1]]
 
 
-def _theme_rows(sheet, section: ThemeSection, with_previous: bool) -> None:
+def _change_cells(change) -> list:
+    """diff, its adjusted interval, adjusted p and the verdict; empty where not tested."""
+    if change is None:
+        return [None] * 5
+    low, high = change.ci_adjusted or (None, None)
+    return [change.diff, low, high, change.p_adjusted, _("yes") if change.significant else _("no")]
+
+
+def _theme_rows(sheet, section: ThemeSection, with_previous: bool, by: bool, labels) -> None:
     for item in section.items:
-        rows = [(item.text, item.current, item.previous, item.change, item.benchmark)]
+        rows = [
+            (
+                item.text,
+                item.current,
+                item.previous,
+                item.change,
+                item.benchmark,
+                item.vs_benchmark,
+                None,
+            )
+        ]
         rows += [
             (
-                f"  {variable_label(g.variable)}: {g.value if g.value is not None else _('unknown')}",
+                f"  {variable_label(g.variable)}: {labels(g.value)}",
                 g.current,
                 g.previous,
                 g.change,
                 None,
+                None,
+                g.vs_rest,
             )
             for g in item.groups
         ]
-        for text, current, previous, change, benchmark in rows:
+        for text, current, previous, change, benchmark, vs_benchmark, vs_rest in rows:
             values = [safe_cell(text), current.n, *_side_cells(current), current.mean]
             if with_previous:
                 values += [previous.n if previous else None, *_side_cells(previous)]
@@ -75,6 +96,18 @@ def _theme_rows(sheet, section: ThemeSection, with_previous: bool) -> None:
                     ("ja" if change.significant else "nej") if change else None,
                 ]
             values += _side_cells(benchmark)[:1]
+            # Beyond the table every format shows: the intervals of the change (adjusted, and
+            # the 95 % one without correction), the test against the benchmark or the rest,
+            # and the small-n mark.
+            if with_previous:
+                values += [
+                    *(change.ci_adjusted if change and change.ci_adjusted else (None, None)),
+                    *(change.ci if change else (None, None)),
+                ]
+            values += _change_cells(vs_benchmark)
+            if by:
+                values += _change_cells(vs_rest)
+            values += [_("uncertain") if current.uncertain else None]
             sheet.append(values)
             row = sheet.max_row
             for column in (3, 4, 5):
@@ -84,9 +117,16 @@ def _theme_rows(sheet, section: ThemeSection, with_previous: bool) -> None:
                 for column in (8, 9, 10, 11):
                     sheet.cell(row, column).number_format = PERCENT
                 sheet.cell(row, 12).number_format = P_FORMAT
-                sheet.cell(row, 14).number_format = PERCENT
+                first_extra = 19  # the first column of the test against the benchmark
+                for column in (14, 15, 16, 17, 18):
+                    sheet.cell(row, column).number_format = PERCENT
             else:
                 sheet.cell(row, 7).number_format = PERCENT
+                first_extra = 8
+            for start in (first_extra, first_extra + 5) if by else (first_extra,):
+                for column in (start, start + 1, start + 2):
+                    sheet.cell(row, column).number_format = PERCENT
+                sheet.cell(row, start + 3).number_format = P_FORMAT
 
 
 def render_report_xlsx(report: ReportData) -> bytes:
@@ -105,7 +145,7 @@ def _render(report: ReportData) -> bytes:
         (_("Period"), report.period),
         (_("Completed answers"), c.round.completed),
         (_("Compared with"), c.against.title if c.against else "–"),
-        (_("Report made"), report.generated_on.isoformat()),
+        (_("Report made"), long_date(report.generated_on)),
     ]:
         front.append([label, safe_cell(value)])
     front.append([])
@@ -133,6 +173,9 @@ def _render(report: ReportData) -> bytes:
     for label, rate in rates:
         sample.append([safe_cell(label), rate.invited, rate.completed, rate.share])
         sample.cell(sample.max_row, 4).number_format = PERCENT
+    sample.append([])
+    for term, definition in report.method:
+        sample.append([safe_cell(term), safe_cell(definition)])
 
     header = [
         _("Question"),
@@ -153,10 +196,31 @@ def _render(report: ReportData) -> bytes:
             _("Significant"),
         ]
     header += [_("Other municipalities")]
+    if c.against:
+        header += [
+            _("Change, adjusted interval, low"),
+            _("Change, adjusted interval, high"),
+            _("Change, 95 %(pct)s without correction, low", pct="%"),
+            _("Change, 95 %(pct)s without correction, high", pct="%"),
+        ]
+    for versus in [
+        _("against other municipalities"),
+        *([_("against the rest")] if report.by else []),
+    ]:
+        header += [
+            f"{_('Difference')} {versus}",
+            f"{_('Adjusted interval, low')} {versus}",
+            f"{_('Adjusted interval, high')} {versus}",
+            f"{_('Adjusted p')} {versus}",
+            f"{_('Significant')} {versus}",
+        ]
+    header += [
+        _("Uncertain (n under 30)"),
+    ]
     widths = [55] + [12] * (len(header) - 1)
     for section in [*report.themes, *([report.local] if report.local else [])]:
         sheet = _sheet(workbook, section.title, header, widths)
-        _theme_rows(sheet, section, c.against is not None)
+        _theme_rows(sheet, section, c.against is not None, bool(report.by), report.group_label)
 
     targets = _sheet(
         workbook,
