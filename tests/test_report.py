@@ -659,6 +659,7 @@ def test_html_theme_tables_show_exactly_the_json_figures(built, tree):
             "Ændring",
             "Justeret p",
             "Andre kommuner",
+            "Gruppen mod resten",
         ], theme
         assert table.rows == html_rows(built.data, items), theme
 
@@ -853,6 +854,10 @@ def test_suppressed_figures_appear_in_no_format(built, tree):
 
     suppressed = suppressed_rows(built.data)
     assert len(suppressed) > 10
+    # "under 5 svar" only beside fewer than 5; a group hidden to protect another says so.
+    for _item_text, _label, side in suppressed:
+        assert side_text(side) == (SUPPRESSED if side["n"] < 5 else PROTECTING), side
+    assert any(side["n"] >= 5 for _i, _l, side in suppressed)
     texts = {i["text"] for i in built.data["items"]}
     # The tiny group's real shares (all strongly agree): what must never be shown.
     for code, (n, positive) in built.tiny_truth.items():
@@ -865,14 +870,14 @@ def test_suppressed_figures_appear_in_no_format(built, tree):
     html = by_item([row for t in tables_of(tree) if t.caption in captions for row in t.rows], texts)
     for item_text, label, side in suppressed:
         (row,) = html[(item_text, label)]
-        assert row[1] == str(side["n"]) and row[2] == SUPPRESSED, row
+        assert row[1] == str(side["n"]) and row[2] == side_text(side), row
         assert row[3] == "–" and row[5] == "–" and row[6] == "–", row
 
     # PDF: the same rows, and the tiny group never followed by anything but its n and a dash
     # or "under 5 svar".
     pdf = squeeze(pdf_text(built.files["pdf"], "-raw"))
     for _item_text, label, side in suppressed:
-        assert squeeze(f"{label} {side['n']} {SUPPRESSED} –") in pdf, label
+        assert squeeze(f"{label} {side['n']} {side_text(side)} –") in pdf, label
     label = squeeze(f"Ydelsesgruppe: {TINY_GROUP}")
     shown = re.findall(re.escape(label) + r"(\d+)(under5svar|–)", pdf)
     assert len(shown) == pdf.count(label) > 10
@@ -900,7 +905,7 @@ def test_suppressed_figures_appear_in_no_format(built, tree):
     )
     for item_text, label, side in suppressed:
         (row,) = docx_found[(item_text, label)]
-        assert row[1] == str(side["n"]) and row[2] == SUPPRESSED, row
+        assert row[1] == str(side["n"]) and row[2] == side_text(side), row
         assert row[4] == "–" and row[5] == "–", row
 
     # Nowhere does the tiny group carry a percentage, in this round or the one before.
@@ -1195,6 +1200,7 @@ def test_docx_has_real_headings_and_tables_with_the_json_figures(built):
             "Ændring",
             "Justeret p",
             "Andre kommuner",
+            "Gruppen mod resten",
         ]
         shown = [[cell.strip() for cell in row] for row in rows[1:]]
         assert shown == docx_rows(built.data, items), title

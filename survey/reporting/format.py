@@ -52,7 +52,8 @@ def p_text(value: float | None) -> str:
         return "–"
     shown = p_value(value)
     relation = "" if shown[0] in "<>" else "= "
-    return f"p {relation}{shown} ({_('adjusted')})"
+    adjusted = _("adjusted")
+    return f"p {relation}{shown} ({adjusted})"
 
 
 def interval_points(interval) -> str:
@@ -73,7 +74,8 @@ def change_text(change) -> str:
     interval and the test differ at the edge, the line says so)."""
     if change is None:
         return "–"
-    text = f"{points(change.diff)} ({interval_points(change.ci_adjusted)}, {_('adjusted')})"
+    adjusted = _("adjusted")
+    text = f"{points(change.diff)} ({interval_points(change.ci_adjusted)}, {adjusted})"
     if change.significant:
         text += " " + _("significant")
     if change.disagrees:

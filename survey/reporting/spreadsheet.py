@@ -208,11 +208,11 @@ def _render(report: ReportData) -> bytes:
         *([_("against the rest")] if report.by else []),
     ]:
         header += [
-            f"{_('Difference')} {versus}",
-            f"{_('Adjusted interval, low')} {versus}",
-            f"{_('Adjusted interval, high')} {versus}",
-            f"{_('Adjusted p')} {versus}",
-            f"{_('Significant')} {versus}",
+            _("Difference %(versus)s", versus=versus),
+            _("Adjusted interval, low, %(versus)s", versus=versus),
+            _("Adjusted interval, high, %(versus)s", versus=versus),
+            _("Adjusted p %(versus)s", versus=versus),
+            _("Significant %(versus)s", versus=versus),
         ]
     header += [
         _("Uncertain (n under 30)"),
