@@ -721,13 +721,17 @@ def tables_of(page: str) -> list[dict]:
     return parser.tables
 
 
-SHARE_CI = re.compile(r"^(\d+)\s?%\s\((\d+)–(\d+)\s?%\)")
+SHARE_CI = re.compile(r"^(\d+)\s?%(?: yes)?\s\((\d+)–(\d+)\s?%\)")
 
 
 def assert_share_cell(cell: str, side: dict) -> None:
     """The page shows the JSON's share and interval, rounded to whole per cents."""
     if side["suppressed"]:
-        assert "5" in cell and "%" not in cell, cell  # "under 5 answers"
+        assert "%" not in cell, cell
+        if side["suppressed_reason"] == "protects_other":  # never "under 5" beside n >= 5
+            assert cell == "hidden (protects a smaller group)", cell
+        else:
+            assert cell == "under 5 answers" and side["n"] < 5, cell
         return
     if side["share"] is None:  # free text: counts only
         assert cell.split(" | ")[0].split(" n=")[0] == "–", cell
@@ -735,9 +739,37 @@ def assert_share_cell(cell: str, side: dict) -> None:
     match = SHARE_CI.match(cell)
     assert match, cell
     share, low, high = (int(g) for g in match.groups())
+    assert ("uncertain" in cell) is (side["n"] < 30), cell
     assert abs(share - side["share"] * 100) <= 0.5 + 1e-9, (cell, side)
     assert abs(low - side["ci"][0] * 100) <= 0.5 + 1e-9, (cell, side)
     assert abs(high - side["ci"][1] * 100) <= 0.5 + 1e-9, (cell, side)
+
+
+def assert_change_cell(cell: str, change: dict | None) -> None:
+    """One line: the change, its interval at Holm's level and the verdict never disagree;
+    the adjusted p reads "p = 0,18 (adjusted)", never "p=1,000"."""
+    if change is None:
+        assert cell == "–", cell
+        return
+    match = re.match(r"^([+-]?\d+) pct\. points \(([+−]\d+) to ([+−]\d+), adjusted\)", cell)
+    assert match, cell
+    points, low, high = (int(g.replace("−", "-")) for g in match.groups())
+    assert abs(points - change["diff"] * 100) <= 0.5 + 1e-9
+    assert abs(low - change["ci_adjusted"][0] * 100) <= 0.5 + 1e-9, cell
+    assert abs(high - change["ci_adjusted"][1] * 100) <= 0.5 + 1e-9, cell
+    first_line = cell.split(" | ")[0]
+    assert (" significant" in first_line) is change["significant"], cell
+    excludes_zero = change["ci_adjusted"][0] > 0 or change["ci_adjusted"][1] < 0
+    assert ("differ at the edge" in first_line) is (excludes_zero != change["significant"])
+    p = change["p_adjusted"]
+    if p < 0.001:
+        assert "p < 0,001 (adjusted)" in cell, cell
+    elif p > 0.99:
+        assert "p > 0,99 (adjusted)" in cell, cell
+    else:
+        shown = float(re.search(r"p = (\d+,\d+) \(adjusted\)", cell).group(1).replace(",", "."))
+        assert shown == pytest.approx(p, abs=0.005 + 1e-9)
+    assert "p=" not in cell
 
 
 def odense_analyst(app):
@@ -767,32 +799,29 @@ def test_analyst_page_shows_the_same_figures_as_the_json(app, compare_json, two_
     items.sort(key=lambda i: shown_themes.index(i["theme"]))
     assert [cells[0].split(" | ")[0] for cells in item_rows] == [i["text"] for i in items]
     for cells, item in zip(item_rows, items, strict=True):
-        _question, n, share, mean, before, change, bench = cells
+        _question, n, share, mean, before, change, bench, rest = cells
+        assert rest == ""
         assert int(n) == item["current"]["n"]
         assert_share_cell(share, item["current"])
+        if item["current"]["share"] is not None:  # a yes/no item's share is the share yes
+            assert ("% yes (" in share) is (item["type"] == "yesno"), share
         if item["current"]["mean"] is None:
             assert mean == "–"
         else:
             assert float(mean) == pytest.approx(item["current"]["mean"], abs=0.05 + 1e-9)
         assert_share_cell(before, item["previous"])
         assert f"n={item['previous']['n']}" in before
-        if item["change"] is None:
-            assert change == "–"
-        else:
-            points = int(re.match(r"^([+-]?\d+) ", change).group(1))
-            assert abs(points - item["change"]["diff"] * 100) <= 0.5 + 1e-9
-            assert f"({item['change']['test']})" in change
-            assert ("significant" in change) is item["change"]["significant"]
-            p_shown = float(re.search(r"p=([\d.]+)", change).group(1))
-            assert p_shown == pytest.approx(item["change"]["p_adjusted"], abs=0.0005 + 1e-9)
+        assert_change_cell(change, item["change"])
         assert bench == "–"
     expected_groups = [g for item in items for g in item["groups"]]
     assert len(group_rows) == len(expected_groups)
     for cells, group in zip(group_rows, expected_groups, strict=True):
-        label, n, share, _mean, _before, _change, _bench = cells
+        label, n, share, _mean, _before, change, _bench, rest = cells
         assert label.endswith(group["value"] or "unknown")
         assert int(n) == group["current"]["n"]
         assert_share_cell(share, group["current"])
+        assert_change_cell(change, group["change"])
+        assert_change_cell(rest, group["vs_rest"])
 
     # Every chart is inline SVG with a title and a description stating its figures.
     charts = re.findall(r"<svg\b.*?</svg>", page, flags=re.S)

@@ -8,11 +8,13 @@ from flask_babel import gettext as _
 
 from analysis.results import Comparison, ThemeScore
 from analysis.targets import TargetRow
+from survey.comparison.method import method_definitions
 from survey.comparison.service import build_comparison
 from survey.comparison.targets import THEME_PREFIX, indicators_with_targets, target_table
 from survey.comparison.themes import ThemeGroup, group_by_theme
 from survey.models import Round
 from survey.rounds.definition import round_definition
+from survey.settings.background import value_labels
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class Overview:
     scores: dict[str, ThemeScore]
     targets: dict[str, list[TargetRow]]  # indicator -> its years
     item_texts: dict[str, str]  # compare key or "theme:<theme>" -> text
+    group_labels: dict[str | None, str]  # the split's codes -> their maintained labels
+    method: list[tuple[str, str]]  # how to read the figures: the report's method terms
 
     def context(self) -> dict:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -49,4 +53,6 @@ def build_overview(
             key: target_table(municipality, key) for key in indicators_with_targets(municipality)
         },
         item_texts=texts,
+        group_labels=value_labels(by, language) if by else {},
+        method=method_definitions(with_split=by is not None),
     )

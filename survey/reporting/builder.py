@@ -12,6 +12,7 @@ from sqlalchemy import select
 from analysis.compare import MIN_N
 from analysis.results import Comparison, ItemResult
 from analysis.targets import TargetRow
+from survey.comparison.method import method_definitions
 from survey.comparison.service import build_comparison, round_period
 from survey.comparison.targets import THEME_PREFIX, indicators_with_targets, target_table
 from survey.comparison.themes import LOCAL, group_by_theme
@@ -20,7 +21,6 @@ from survey.ingest.cpr import mask_cpr
 from survey.invitations.response_rate import ResponseRate, response_rate
 from survey.models import Answer, Response, Round
 from survey.reporting.format import half_year
-from survey.reporting.method import method_definitions
 from survey.rounds.definition import round_definition
 from survey.settings.background import value_labels
 

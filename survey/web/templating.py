@@ -12,7 +12,15 @@ from survey.core.i18n import ui_languages
 from survey.core.labels import role_label, state_label, type_label, variable_label, verdict_label
 from survey.delivery.schedule import to_local
 from survey.models import Round
-from survey.reporting.format import points, side_text
+from survey.reporting.format import (
+    change_text,
+    long_date,
+    p_text,
+    period_text,
+    points,
+    side_text,
+    unadjusted_text,
+)
 from survey.responding.state import load_state
 
 
@@ -42,9 +50,9 @@ def signed_percent(share: float) -> str:
     return points(share)
 
 
-def share_with_ci(side) -> str:
-    """62 % (55–69 %), or a note that fewer than 5 answered."""
-    return "–" if side is None else side_text(side)
+def share_with_ci(side, yes_no: bool = False) -> str:
+    """62 % (55–69 %), or why it is not shown; "ja" for a yes/no item, "usikkert" under 30."""
+    return "–" if side is None else side_text(side, yes_no)
 
 
 def local_time(moment) -> str:
@@ -104,6 +112,11 @@ def init_app(app: Flask) -> None:
             "number": number,
             "signed_percent": signed_percent,
             "share_with_ci": share_with_ci,
+            "change_text": change_text,
+            "unadjusted_text": unadjusted_text,
+            "p_text": p_text,
+            "period_text": period_text,
+            "long_date": long_date,
             "verdict_label": verdict_label,
             "sender_name": sender_name,
             "statement_url": statement_url,
