@@ -222,6 +222,7 @@ def test_a_target_row_as_json():
         "ci": [0.47, 0.76],
         "ambition": 0.6,
         "verdict": "cannot_tell",
+        "items": None,
     }
     empty = TargetRow(2024, None, None, None, 0.6, None)
     assert empty.to_dict() == {
@@ -231,7 +232,10 @@ def test_a_target_row_as_json():
         "ci": None,
         "ambition": 0.6,
         "verdict": None,
+        "items": None,
     }
+    theme_year = TargetRow(2019, 40, 0.5, (0.35, 0.65), None, None, items_used=1, items_total=4)
+    assert theme_year.to_dict()["items"] == [1, 4]
 
 
 @pytest.mark.parametrize("ambition", [-0.01, 1.01])

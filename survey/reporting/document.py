@@ -13,7 +13,14 @@ from flask_babel import gettext as _
 from survey.core.labels import variable_label, verdict_label
 from survey.core.security import CONTROL_CHARACTERS
 from survey.reporting.builder import ReportData, ThemeSection
-from survey.reporting.format import change_text, long_date, p_text, pct, side_text
+from survey.reporting.format import (
+    change_text,
+    items_basis,
+    long_date,
+    p_text,
+    pct,
+    side_text,
+)
 
 
 def _text(value) -> str:
@@ -147,7 +154,7 @@ def _render(report: ReportData) -> bytes:
                 [
                     r.year,
                     r.n if r.n is not None else "–",
-                    pct(r.share),
+                    pct(r.share) + (f" ({items_basis(r)})" if items_basis(r) else ""),
                     pct(r.ambition),
                     verdict_label(r.verdict),
                 ]

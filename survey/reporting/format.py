@@ -110,6 +110,13 @@ def side_text(side, yes_no: bool = False) -> str:
     return text
 
 
+def items_basis(row) -> str:
+    """What a theme's year rests on: "1 af 4 spørgsmål"; empty for a single question."""
+    if not getattr(row, "items_total", None):
+        return ""
+    return _("%(used)d of %(total)d questions", used=row.items_used, total=row.items_total)
+
+
 def half_year(year: int, half: int) -> str:
     """ "2. halvår 2026"."""
     return _("%(half)d. half %(year)d", half=half, year=year)
@@ -139,4 +146,5 @@ FILTERS = {
     "side_text": side_text,
     "period_text": period_text,
     "long_date": long_date,
+    "items_basis": items_basis,
 }

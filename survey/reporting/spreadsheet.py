@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 from survey.core.labels import variable_label, verdict_label
 from survey.core.security import CONTROL_CHARACTERS
 from survey.reporting.builder import ReportData, ThemeSection
-from survey.reporting.format import long_date
+from survey.reporting.format import items_basis, long_date
 
 PERCENT = "0%"
 DECIMAL = "0.0"
@@ -225,8 +225,16 @@ def _render(report: ReportData) -> bytes:
     targets = _sheet(
         workbook,
         _("Ambition levels"),
-        [_("Question"), _("Year"), "n", _("Share positive"), _("Ambition"), _("Met?")],
-        [55, 8, 8, 14, 12, 30],
+        [
+            _("Question"),
+            _("Year"),
+            "n",
+            _("Share positive"),
+            _("Ambition"),
+            _("Met?"),
+            _("Rests on"),
+        ],
+        [55, 8, 8, 14, 12, 30, 20],
     )
     for text, rows in report.targets:
         for row in rows:
@@ -238,6 +246,7 @@ def _render(report: ReportData) -> bytes:
                     row.share,
                     row.ambition,
                     verdict_label(row.verdict),
+                    items_basis(row) or None,
                 ]
             )
             targets.cell(targets.max_row, 4).number_format = PERCENT
