@@ -219,3 +219,62 @@ def figure_svg(figure: Figure, title: str, description: str, element_id: str) ->
         + f'<desc id="{element_id}-desc">{escape(description)}</desc>'
         + svg[len(opening) :]
     )
+
+
+@dataclass(frozen=True)
+class TrendMark:
+    """One point of a trend chart: a shown share with its interval and n (hidden points are
+    left out by the caller: no figure from fewer than 5 answers is drawn)."""
+
+    time: float
+    label: str
+    share: float
+    ci: tuple[float, float]
+    n: int
+
+
+def plot_trend(ax: Axes, marks: Sequence[TrendMark]) -> Axes:
+    """A line through the shares over time, each point with its interval and n."""
+    times = [mark.time for mark in marks]
+    shares = [mark.share for mark in marks]
+    ax.plot(times, shares, color=CURRENT_COLOUR, marker="o", linewidth=1.5)
+    ax.errorbar(
+        times,
+        shares,
+        yerr=[
+            [mark.share - mark.ci[0] for mark in marks],
+            [mark.ci[1] - mark.share for mark in marks],
+        ],
+        fmt="none",
+        ecolor="#000000",
+        elinewidth=1,
+        capsize=3,
+    )
+    for mark in marks:
+        ax.annotate(
+            f"{danish_percent(mark.share)}\nn={mark.n}",
+            (mark.time, mark.ci[1]),
+            textcoords="offset points",
+            xytext=(0, 4),
+            ha="center",
+            fontsize=7,
+        )
+    ax.set_xticks(times)
+    ax.set_xticklabels([textwrap.fill(mark.label, 10) for mark in marks], fontsize=8)
+    ax.set_ylim(0, 1.15)
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1])
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: danish_percent(y) if y <= 1 else ""))
+    ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def trend_figure(marks: Sequence[TrendMark]) -> Figure:
+    with plt.rc_context(STYLE):
+        figure = Figure(figsize=(8, 3.2), dpi=100)
+        ax = figure.add_subplot()
+        plot_trend(ax, marks)
+        figure.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.2)
+    return figure

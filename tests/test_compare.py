@@ -824,9 +824,23 @@ def test_analyst_page_shows_the_same_figures_as_the_json(app, compare_json, two_
         assert_change_cell(rest, group["vs_rest"])
 
     # Every chart is inline SVG with a title and a description stating its figures.
-    charts = re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
+    every_chart = re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
+    charts = [c for c in every_chart if 'aria-labelledby="trend-' not in c]
     themes_with_scores = {i["theme"] for i in items if i["type"] in ("likert5", "yesno")}
     assert len(charts) == len(themes_with_scores) >= 5
+    # A trend chart for each overall question shown in both rounds (line with intervals).
+    overall = [
+        i
+        for i in items
+        if i["theme"] == "overall"
+        and i["type"] in ("likert5", "yesno")
+        and i["current"]["share"] is not None
+        and i["previous"]["share"] is not None
+    ]
+    trends = [c for c in every_chart if 'aria-labelledby="trend-' in c]
+    assert len(trends) == len(overall) >= 1
+    for item in overall:
+        assert f"(n={item['current']['n']})" in " ".join(trends)
     for chart in charts:
         assert re.search(r'<svg[^>]*role="img"[^>]*aria-labelledby="[^"]+"', chart)
         title = re.search(r"<title[^>]*>(.+?)</title>", chart, flags=re.S)

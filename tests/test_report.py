@@ -667,7 +667,7 @@ def test_html_theme_tables_show_exactly_the_json_figures(built, tree):
 def test_html_charts_are_inline_svg_with_the_json_figures_in_labels_title_and_description(
     built, tree
 ):
-    svgs = list(tree.iter("svg"))
+    svgs = [s for s in tree.iter("svg") if not s.attrs["aria-labelledby"].startswith("trend-")]
     assert len(svgs) == len(sections(built, built.data))
     for svg, (theme, title, items) in zip(svgs, sections(built, built.data), strict=True):
         assert svg.attrs["role"] == "img"
@@ -682,7 +682,8 @@ def test_html_charts_are_inline_svg_with_the_json_figures_in_labels_title_and_de
                 parts.append(f"{item['text']}: færre end 5 svar, vises ikke")
                 labels.append("(under 5 svar)")
             else:
-                text = f"{item['text']}: {pct(current['share'])} positive (n={current['n']})"
+                word = "ja" if item["type"] == "yesno" else "positive"
+                text = f"{item['text']}: {pct(current['share'])} {word} (n={current['n']})"
                 labels.append(f"{pct(current['share'])} n={current['n']}")
                 if previous and previous["share"] is not None:
                     text += f", før {pct(previous['share'])} (n={previous['n']})"
@@ -695,6 +696,43 @@ def test_html_charts_are_inline_svg_with_the_json_figures_in_labels_title_and_de
         drawn = [norm(t.text()) for t in svg.iter("text")]
         bar_labels = [t for t in drawn if re.fullmatch(r"\d+ % n=\d+|\(under 5 svar\)", t)]
         assert sorted(bar_labels) == sorted(labels), theme
+
+
+def test_html_trend_charts_draw_every_round_of_the_overall_questions(built, tree):
+    """A line chart with intervals per overall question over both rounds, its table and the
+    test in words, checked against statsmodels (Cochran–Armitage = linear-by-linear test
+    x N / (N - 1)), with time at the middle of each half-year."""
+    import numpy as np
+    from scipy import stats
+    from statsmodels.stats.contingency_tables import Table
+
+    overall = [i for i in built.data["items"] if i["theme"] == "overall" and scored(i)]
+    assert overall
+    charts = {s.attrs["aria-labelledby"].split()[0]: s for s in tree.iter("svg")}
+    tables = tables_of(tree)
+    for item in overall:
+        before, now = item["previous"], item["current"]
+        svg = charts["trend-" + item["code"].replace(".", "-") + "-title"]
+        desc = norm(svg.first("desc").text())
+        assert f"1. halvår 2025: {pct(before['share'])} (n={before['n']})" in desc, desc
+        assert f"1. halvår 2026: {pct(now['share'])} (n={now['n']})" in desc, desc
+        (table,) = [t for t in tables if t.caption == f"Udvikling: {item['text']}"]
+        assert table.rows == [
+            ["1. halvår 2025", str(before["n"]), side_text(before)],
+            ["1. halvår 2026", str(now["n"]), side_text(now)],
+        ]
+        positives = np.array([before["positive"], now["positive"]])
+        totals = np.array([before["n"], now["n"]])
+        reference = Table(
+            np.column_stack([totals - positives, positives])
+        ).test_ordinal_association(
+            row_scores=np.array([2025.25, 2026.25]), col_scores=np.array([0, 1])
+        )
+        z = reference.zscore * np.sqrt(totals.sum() / (totals.sum() - 1))
+        p = 2 * stats.norm.sf(abs(z))
+        assert f"{p_text(p).removesuffix(' (justeret)')} (Cochran–Armitage)" in desc, (desc, p)
+        slope = positives[1] / totals[1] - positives[0] / totals[0]  # two points a year apart
+        assert f"Udvikling {points(slope)} pr. år" in desc, desc
 
 
 def test_html_appendix_targets_and_sample_match_the_json_and_the_database(built, tree):
@@ -1076,6 +1114,7 @@ def test_xlsx_has_a_sheet_per_section_real_numbers_and_percentage_formats(built)
         "Metode og datagrundlag",
         *titles,
         "Ambitionsniveauer",
+        "Udvikling over tid",
         "Bilag",
     ]
     for name in book.sheetnames[1:]:
@@ -1180,6 +1219,7 @@ def test_docx_has_real_headings_and_tables_with_the_json_figures(built):
         "Sammenfatning",
         "Metode og datagrundlag",
         *titles,
+        "Udvikling over tid",
         "Ambitionsniveauer",
         "Bilag: svarfordelinger",
     ]

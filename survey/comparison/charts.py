@@ -12,7 +12,8 @@ from analysis.results import Comparison, ItemResult
 def theme_bars(items: list[ItemResult]) -> list[Bar]:
     return [
         Bar(
-            label=item.text,
+            # A yes/no item's bar is the share answering yes, not a share satisfied.
+            label=_("%(item)s (share yes)", item=item.text) if item.type == "yesno" else item.text,
             current=item.current.share,
             current_ci=item.current.ci,
             current_n=item.current.n,
@@ -34,12 +35,11 @@ def describe(items: list[ItemResult], comparison: Comparison) -> str:
         if item.current.share is None:
             parts.append(_("%(item)s: fewer than 5 answers, not shown", item=item.text))
             continue
-        text = _(
-            "%(item)s: %(share)s positive (n=%(n)d)",
-            item=item.text,
-            share=danish_percent(item.current.share),
-            n=item.current.n,
-        )
+        share, n = danish_percent(item.current.share), item.current.n
+        if item.type == "yesno":
+            text = _("%(item)s: %(share)s yes (n=%(n)d)", item=item.text, share=share, n=n)
+        else:
+            text = _("%(item)s: %(share)s positive (n=%(n)d)", item=item.text, share=share, n=n)
         if item.previous and item.previous.share is not None:
             text += ", " + _(
                 "before %(share)s (n=%(n)d)",

@@ -21,6 +21,7 @@ from survey.ingest.cpr import mask_cpr
 from survey.invitations.response_rate import ResponseRate, response_rate
 from survey.models import Answer, Response, Round
 from survey.reporting.format import half_year
+from survey.reporting.trends import TrendSection, trend_sections
 from survey.rounds.definition import round_definition
 from survey.settings.background import value_labels
 
@@ -52,6 +53,7 @@ class ReportData:
     by: str | None = None
     group_labels: dict[str | None, str] = field(default_factory=dict)  # code -> maintained label
     method: list[tuple[str, str]] = field(default_factory=list)  # the method section's terms
+    trends: list[TrendSection] = field(default_factory=list)  # the overall items over time
 
     def group_label(self, value: str | None) -> str:
         return self.group_labels.get(value, value or "")
@@ -107,6 +109,7 @@ def build_report(
         by=by,
         group_labels=value_labels(by, language) if by else {},
         method=method_definitions(with_split=by is not None),
+        trends=trend_sections(survey_round.municipality_code, list(comparison.items)),
     )
 
 

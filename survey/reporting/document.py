@@ -10,15 +10,18 @@ from docx.shared import Pt
 from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 
+from analysis.results import UNCERTAIN_BELOW
 from survey.core.labels import variable_label, verdict_label
 from survey.core.security import CONTROL_CHARACTERS
 from survey.reporting.builder import ReportData, ThemeSection
 from survey.reporting.format import (
     change_text,
+    ci,
     items_basis,
     long_date,
     p_text,
     pct,
+    period_text,
     side_text,
 )
 
@@ -96,6 +99,13 @@ def _theme(document, section: ThemeSection, with_previous: bool, report: ReportD
     _table(document, section.title + ": " + _("share positive per question"), header, rows)
 
 
+def _point_text(point) -> str:
+    if point.share is None:
+        return _("under 5 answers")
+    text = f"{pct(point.share)} ({ci(point.ci)})"
+    return text + (" " + _("uncertain") if point.n < UNCERTAIN_BELOW else "")
+
+
 def render_report_docx(report: ReportData) -> bytes:
     with force_locale("da"):
         return _render(report)
@@ -144,6 +154,16 @@ def _render(report: ReportData) -> bytes:
         paragraph.add_run(_text(definition))
     for section in [*report.themes, *([report.local] if report.local else [])]:
         _theme(document, section, c.against is not None, report)
+    if report.trends:
+        document.add_heading(_("Trend over time"), level=1)
+        for trend in report.trends:
+            _table(
+                document,
+                _("Trend: %(item)s", item=trend.text),
+                [_("Period"), "n", _("Share positive (95 %(pct)s interval)", pct="%")],
+                [[period_text(p.period), p.n, _point_text(p)] for p in trend.trend.points],
+            )
+            document.add_paragraph(_text(trend.sentence))
     document.add_heading(_("Ambition levels"), level=1)
     for text, rows in report.targets:
         _table(

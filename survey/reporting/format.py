@@ -46,14 +46,21 @@ def p_value(value: float | None) -> str:
     return decimal(value, 2)
 
 
-def p_text(value: float | None) -> str:
-    """The adjusted p-value as a line reads it: "p < 0,001 (justeret)", "p = 0,18 (justeret)"."""
+def p_plain(value: float | None) -> str:
+    """ "p < 0,001", "p = 0,18": a p-value as a line reads it."""
     if value is None:
         return "–"
     shown = p_value(value)
     relation = "" if shown[0] in "<>" else "= "
+    return f"p {relation}{shown}"
+
+
+def p_text(value: float | None) -> str:
+    """The adjusted p-value as a line reads it: "p < 0,001 (justeret)", "p = 0,18 (justeret)"."""
+    if value is None:
+        return "–"
     adjusted = _("adjusted")
-    return f"p {relation}{shown} ({adjusted})"
+    return f"{p_plain(value)} ({adjusted})"
 
 
 def interval_points(interval) -> str:

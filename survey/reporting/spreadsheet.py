@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 from survey.core.labels import variable_label, verdict_label
 from survey.core.security import CONTROL_CHARACTERS
 from survey.reporting.builder import ReportData, ThemeSection
-from survey.reporting.format import items_basis, long_date
+from survey.reporting.format import items_basis, long_date, period_text
 
 PERCENT = "0%"
 DECIMAL = "0.0"
@@ -251,6 +251,39 @@ def _render(report: ReportData) -> bytes:
             )
             targets.cell(targets.max_row, 4).number_format = PERCENT
             targets.cell(targets.max_row, 5).number_format = PERCENT
+
+    if report.trends:
+        trends = _sheet(
+            workbook,
+            _("Trend over time"),
+            [
+                _("Question"),
+                _("Period"),
+                "n",
+                _("Share positive"),
+                _("Interval, low"),
+                _("Interval, high"),
+                _("Uncertain (n under 30)"),
+            ],
+            [55, 16, 8, 14, 12, 12, 14],
+        )
+        for trend in report.trends:
+            for point in trend.trend.points:
+                low, high = point.ci or (None, None)
+                trends.append(
+                    [
+                        safe_cell(trend.text),
+                        period_text(point.period),
+                        point.n,
+                        point.share,
+                        low,
+                        high,
+                        _("uncertain") if point.share is not None and point.n < 30 else None,
+                    ]
+                )
+                for column in (4, 5, 6):
+                    trends.cell(trends.max_row, column).number_format = PERCENT
+            trends.append([safe_cell(trend.text), safe_cell(trend.sentence)])
 
     appendix = _sheet(
         workbook,

@@ -14,6 +14,7 @@ from survey.core.i18n import current_language
 from survey.core.tenancy import comparison_args, requires, scoped
 from survey.models import Round
 from survey.models.background import BACKGROUND_VARIABLES
+from survey.reporting.trends import trend_sections
 from survey.web.navigation import safe_next
 from survey.web.results import bp
 from survey.web.results.forms import TargetForm
@@ -42,6 +43,7 @@ def overview():
         chosen={"round": survey_round.id, "against": against.id if against else None, "by": by},
         current_round_closed=survey_round.state == "closed",
         links_handed_out=survey_round.links_handed_out,
+        trends=trend_sections(survey_round.municipality_code, list(shown.comparison.items)),
         **shown.context(),
     )
 
