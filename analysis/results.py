@@ -253,6 +253,9 @@ class Comparison:
     by: str | None
     items: tuple[ItemResult, ...]
     themes: tuple[ThemeScore, ...] = field(default=())
+    # With --weighted: per round ("current", "previous") the weighting variables and the
+    # open-link answers left out; None when not asked for.
+    weighting: dict | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -261,4 +264,5 @@ class Comparison:
             "by": self.by,
             "items": [item.to_dict() for item in self.items],
             "themes": [theme.to_dict() for theme in self.themes],
+            "weighting": self.weighting,
         }

@@ -353,7 +353,8 @@ def two_rounds(app, make_round, invite, citizen):
 def test_the_json_contract_and_every_figure(app, compare_json, two_rounds):
     data = compare_json(two_rounds["current"], "--against", str(two_rounds["previous"]))
 
-    assert set(data) == {"round", "against", "by", "items", "themes"}
+    assert set(data) == {"round", "against", "by", "items", "themes", "weighting"}
+    assert data["weighting"] is None  # only with --weighted
     assert data["round"] == {"id": two_rounds["current"], "title": "Efterår 2026", "completed": 43}
     assert data["against"] == {"id": two_rounds["previous"], "title": "Forår 2025", "completed": 60}
     assert set(data["round"]) == set(data["against"]) == ROUND_KEYS
@@ -1073,3 +1074,71 @@ def test_trend_over_rounds_and_history_as_json(app, cli, make_round):
     assert trend["trend"]["slope_per_year"] == pytest.approx(slope, abs=1e-6)
     refused = cli("results", "trend", "--municipality", "461", "--item", "nope", ok=False)
     assert refused.exit_code != 0
+
+
+# --- weighting for non-response --------------------------------------------------------------
+
+
+def test_weighted_shares_are_post_stratified_to_the_invited(app, compare_json, make_round):
+    """Benefit group weights (age band dropped: one invited cell has no answers), cells
+    under 5 answers pooled and joined to the largest, open-link answers left out; checked
+    with per-answer weights in statsmodels (weighted mean, Wilson at Kish's n_eff)."""
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    from survey.models import Invitation
+
+    round_id = make_round(ODENSE, local=False, state="closed")
+    invited = [("kontanthjaelp", "18-29")] * 60 + [("kontanthjaelp", "30-49")] * 40
+    invited += [("dagpenge", "30-49")] * 100 + [("sygedagpenge", "30-49")] * 20
+    with app.app_context():
+        db.session.execute(
+            insert(Invitation),
+            [
+                {
+                    "round_id": round_id,
+                    "number": number,
+                    "token_hash": f"{round_id:04d}{number:060d}",
+                    "state": "issued",
+                    "benefit_group": group,
+                    "age_band": age,
+                }
+                for number, (group, age) in enumerate(invited, start=1)
+            ],
+        )
+        db.session.commit()
+
+    def answers(group: str, age: str, values: str):
+        background = {"channel": "invitation", "benefit_group": group, "age_band": age}
+        return [(background, {SATISFIED: v}) for v in values]
+
+    insert_responses(
+        app,
+        round_id,
+        answers("kontanthjaelp", "18-29", "5552222221")  # 3 of 10 positive; none aged 30-49
+        + answers("dagpenge", "30-49", "4" * 30 + "2" * 10)  # 30 of 40
+        + answers("sygedagpenge", "30-49", "552")  # 2 of 3: pooled into dagpenge
+        + [({}, {SATISFIED: "5"})] * 7,  # open link: left out
+    )
+    plain = compare_json(round_id)
+    assert plain["weighting"] is None
+    assert next(i for i in plain["items"] if i["code"] == SATISFIED)["current"]["weighted"] is None
+    data = compare_json(round_id, "--weighted")
+    assert data["weighting"] == {
+        "current": {"variables": ["benefit_group"], "left_out": 7}
+    }
+    item = next(i for i in data["items"] if i["code"] == SATISFIED)
+    assert item["current"]["n"] == 60  # the unweighted share keeps every answer
+    # Per answer: kontanthjælp's 10 answers stand for 100 invited, dagpenge + sygedagpenge's
+    # 43 for 120.
+    values = np.array([1] * 3 + [0] * 7 + [1] * 32 + [0] * 11, dtype=float)
+    weights = np.array([100 / 10] * 10 + [120 / 43] * 43)
+    share = DescrStatsW(values, weights=weights).mean
+    n_eff = weights.sum() ** 2 / (weights**2).sum()
+    low, high = proportion_confint(share * n_eff, n_eff, method="wilson")
+    weighted = item["current"]["weighted"]
+    assert weighted["share"] == pytest.approx(share, abs=1e-6)
+    assert weighted["n_eff"] == pytest.approx(n_eff, abs=0.01)
+    assert weighted["ci"] == pytest.approx([low, high], abs=1e-6)
+    # Kish: unequal weights cost precision, so the interval is wider than the plain one
+    # would be at the same share.
+    assert n_eff < 53

@@ -36,15 +36,25 @@ def results_group():
     help="Print one JSON object (the contract every consumer uses).",
 )
 @click.option("--language", default="da", show_default=True)
+@click.option(
+    "--weighted",
+    is_flag=True,
+    help="Also give each round's shares post-stratified to the invited population.",
+)
 @english_command_transaction  # showing results releases them (audited): one commit
 def compare_command(
-    round_id: int, against_id: int | None, by: str | None, as_json: bool, language: str
+    round_id: int,
+    against_id: int | None,
+    by: str | None,
+    as_json: bool,
+    language: str,
+    weighted: bool,
 ):
     """Compare a round with an earlier one; figures from fewer than 5 answers are suppressed."""
     survey_round = get_round(round_id)
     against = get_round(against_id) if against_id is not None else None
     try:
-        comparison = build_comparison(survey_round, against, by, language)
+        comparison = build_comparison(survey_round, against, by, language, weighted=weighted)
     except ResultsError as error:
         raise click.ClickException(str(error)) from None
     if as_json:

@@ -10,7 +10,7 @@ from docx.shared import Pt
 from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 
-from analysis.results import UNCERTAIN_BELOW
+from analysis.results import UNCERTAIN_BELOW, Change, Side
 from survey.core.labels import variable_label, verdict_label
 from survey.core.security import CONTROL_CHARACTERS
 from survey.reporting.builder import ReportData, ThemeSection
@@ -72,7 +72,9 @@ def _theme(document, section: ThemeSection, with_previous: bool, report: ReportD
             if item.vs_benchmark:
                 bench += "; " + _("difference") + " " + change_text(item.vs_benchmark)
                 bench += ", " + p_text(item.vs_benchmark.p_adjusted)
-        lines = [(item.text, item.current, item.previous, item.change, bench, None)]
+        lines: list[tuple[str, Side, Side | None, Change | None, str, str | None]] = [
+            (item.text, item.current, item.previous, item.change, bench, None)
+        ]
         lines += [
             (
                 f"   {variable_label(g.variable)}: {report.group_label(g.value)}",

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from analysis.results import Change, Side
 from survey.core.labels import variable_label, verdict_label
 from survey.core.security import CONTROL_CHARACTERS
 from survey.reporting.builder import ReportData, ThemeSection
@@ -63,7 +64,9 @@ def _change_cells(change) -> list:
 
 def _theme_rows(sheet, section: ThemeSection, with_previous: bool, by: bool, labels) -> None:
     for item in section.items:
-        rows = [
+        rows: list[
+            tuple[str, Side, Side | None, Change | None, Side | None, Change | None, Change | None]
+        ] = [
             (
                 item.text,
                 item.current,
