@@ -1079,7 +1079,9 @@ def test_trend_over_rounds_and_history_as_json(app, cli, make_round):
 # --- weighting for non-response --------------------------------------------------------------
 
 
-def test_weighted_shares_are_post_stratified_to_the_invited(app, compare_json, make_round):
+def test_weighted_shares_are_post_stratified_to_the_invited(
+    app, cli, compare_json, make_round, tmp_path
+):
     """Benefit group weights (age band dropped: one invited cell has no answers), cells
     under 5 answers pooled and joined to the largest, open-link answers left out; checked
     with per-answer weights in statsmodels (weighted mean, Wilson at Kish's n_eff)."""
@@ -1123,9 +1125,7 @@ def test_weighted_shares_are_post_stratified_to_the_invited(app, compare_json, m
     assert plain["weighting"] is None
     assert next(i for i in plain["items"] if i["code"] == SATISFIED)["current"]["weighted"] is None
     data = compare_json(round_id, "--weighted")
-    assert data["weighting"] == {
-        "current": {"variables": ["benefit_group"], "left_out": 7}
-    }
+    assert data["weighting"] == {"current": {"variables": ["benefit_group"], "left_out": 7}}
     item = next(i for i in data["items"] if i["code"] == SATISFIED)
     assert item["current"]["n"] == 60  # the unweighted share keeps every answer
     # Per answer: kontanthjælp's 10 answers stand for 100 invited, dagpenge + sygedagpenge's
@@ -1142,3 +1142,24 @@ def test_weighted_shares_are_post_stratified_to_the_invited(app, compare_json, m
     # Kish: unequal weights cost precision, so the interval is wider than the plain one
     # would be at the same share.
     assert n_eff < 53
+    # The report says the same, and shows who answered against who was invited.
+    with app.app_context():
+        from survey.models import Invitation
+
+        for group, answered in (("kontanthjaelp", 10), ("dagpenge", 40), ("sygedagpenge", 3)):
+            ids = db.session.scalars(
+                select(Invitation.id)
+                .where(Invitation.round_id == round_id, Invitation.benefit_group == group)
+                .order_by(Invitation.id)
+                .limit(answered)
+            ).all()
+            for invitation in ids:
+                db.session.get(Invitation, invitation).state = "completed"
+        db.session.commit()
+    path = tmp_path / "weighted.html"
+    cli("report", str(round_id), "--format", "html", "--output", str(path), "--weighted")
+    html = " ".join(path.read_text(encoding="utf-8").replace("\xa0", " ").split())
+    assert f"vægtet {round(share * 100)} % ({round(low * 100)}–{round(high * 100)} %" in html
+    assert "7 svar via det åbne link" in html
+    # kontanthjælp: 100 of 220 invited (45 %), 10 of 53 answers (19 %)
+    assert '<td class="num">45 %</td><td class="num">19 %</td>' in html

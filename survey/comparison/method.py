@@ -73,6 +73,22 @@ def method_definitions(with_split: bool = False) -> list[tuple[str, str]]:
             ),
         ),
     ]
+    definitions.append(
+        (
+            _("Weighting"),
+            _(
+                "Optional. Weighted shares count each benefit group (and age band, where every cell has answers) as it is among the invited: post-stratification. Cells under 5 answers are pooled. The effective number of answers (Kish) is smaller than the real one when the weights differ, and the interval is widened accordingly. Answers through the open link have no known group and are left out of the weighted figures. Tests and verdicts are on the unweighted answers."
+            ),
+        )
+    )
+    definitions.append(
+        (
+            _("Representativeness"),
+            _(
+                "The share of the invited and the share of the answers in each group: where they differ, the groups that answered less count for less in the unweighted figures."
+            ),
+        )
+    )
     if with_split:
         definitions.append(
             (

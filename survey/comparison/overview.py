@@ -33,12 +33,16 @@ class Overview:
 
 
 def build_overview(
-    survey_round: Round, against: Round | None, by: str | None, language: str
+    survey_round: Round,
+    against: Round | None,
+    by: str | None,
+    language: str,
+    weighted: bool = False,
 ) -> Overview:
     """Raises comparison.service.ResultsError when the comparison cannot be made."""
     from survey.comparison.charts import theme_chart  # matplotlib: loaded on first use only
 
-    comparison = build_comparison(survey_round, against, by, language)
+    comparison = build_comparison(survey_round, against, by, language, weighted=weighted)
     themes = group_by_theme(comparison, round_definition(survey_round), language)
     municipality = survey_round.municipality_code
     # compare() gives every item its compare key; the code stands in as in ItemResult.to_dict

@@ -18,7 +18,7 @@ from survey.comparison.targets import THEME_PREFIX, indicators_with_targets, tar
 from survey.comparison.themes import LOCAL, group_by_theme
 from survey.core.extensions import db
 from survey.ingest.cpr import mask_cpr
-from survey.invitations.response_rate import ResponseRate, response_rate
+from survey.invitations.response_rate import OTHER, ResponseRate, response_rate
 from survey.models import Answer, Response, Round
 from survey.reporting.format import half_year
 from survey.reporting.trends import TrendSection, trend_sections
@@ -55,8 +55,28 @@ class ReportData:
     method: list[tuple[str, str]] = field(default_factory=list)  # the method section's terms
     trends: list[TrendSection] = field(default_factory=list)  # the overall items over time
 
+    benefit_labels: dict[str | None, str] = field(default_factory=dict)
+
     def group_label(self, value: str | None) -> str:
         return self.group_labels.get(value, value or "")
+
+    def representativeness(self) -> list[tuple[str, float, float]]:
+        """Per benefit group (groups under 5 invitations pooled, as in the response rates):
+        its share of the invited and its share of the answers through an invitation."""
+        overall = self.rate.overall
+        groups = self.rate.groups.get("benefit_group", [])
+        if not overall.invited or not overall.completed:
+            return []
+        return [
+            (
+                _("other small groups")
+                if g.label == OTHER
+                else self.benefit_labels.get(g.label, g.label),
+                g.invited / overall.invited,
+                g.completed / overall.completed,
+            )
+            for g in groups
+        ]
 
 
 def build_report(
@@ -65,11 +85,12 @@ def build_report(
     by: str | None = None,
     include_free_text: bool = False,
     language: str = "da",
+    weighted: bool = False,
 ) -> ReportData:
     from survey.comparison.charts import theme_chart  # matplotlib: loaded on first use only
     from survey.reporting.summary import summary_sentences
 
-    comparison = build_comparison(survey_round, against, by, language)
+    comparison = build_comparison(survey_round, against, by, language, weighted=weighted)
     scores = {score.theme: score.score for score in comparison.themes}
     sections, local = [], None
     for group in group_by_theme(comparison, round_definition(survey_round), language):
@@ -108,6 +129,7 @@ def build_report(
         free_text=free_text_answers(survey_round, comparison) if include_free_text else [],
         by=by,
         group_labels=value_labels(by, language) if by else {},
+        benefit_labels=value_labels("benefit_group", language),
         method=method_definitions(with_split=by is not None),
         trends=trend_sections(survey_round.municipality_code, list(comparison.items)),
     )

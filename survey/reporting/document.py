@@ -23,6 +23,7 @@ from survey.reporting.format import (
     pct,
     period_text,
     side_text,
+    weighting_text,
 )
 
 
@@ -150,6 +151,15 @@ def _render(report: ReportData) -> bytes:
         [_("Group"), _("Invited"), _("Completed"), _("Response rate")],
         rates,
     )
+    if report.representativeness():
+        _table(
+            document,
+            _("Representativeness: invited and answered per benefit group"),
+            [_("Group"), _("Share of the invited"), _("Share of the answers")],
+            [[label, pct(i), pct(a)] for label, i, a in report.representativeness()],
+        )
+    if c.weighting:
+        document.add_paragraph(_text(weighting_text(c.weighting)))
     for term, definition in report.method:
         paragraph = document.add_paragraph()
         paragraph.add_run(_text(term) + ": ").bold = True

@@ -9,6 +9,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from analysis.results import PROTECTS_OTHER
+from survey.core.labels import variable_label
 
 
 def pct(share: float | None) -> str:
@@ -114,7 +115,37 @@ def side_text(side, yes_no: bool = False) -> str:
     text = f"{share} ({ci(side.ci)})"
     if side.uncertain:
         text += " " + _("uncertain")
+    if side.weighted is not None:
+        text += "; " + _(
+            "weighted %(share)s (%(interval)s, effective n %(n_eff)s)",
+            share=pct(side.weighted.share),
+            interval=ci(side.weighted.ci),
+            n_eff=decimal(side.weighted.n_eff, 0),
+        )
     return text
+
+
+def weighting_text(weighting: dict | None) -> str:
+    """What the weighted figures rest on, and what they leave out."""
+    if not weighting:
+        return ""
+    sentences = []
+    for role, used in weighting.items():
+        label = _("This round") if role == "current" else _("The earlier round")
+        if used is None:
+            sentences.append(
+                _("%(round)s: no invitations to weight to; not weighted.", round=label)
+            )
+            continue
+        sentences.append(
+            _(
+                "%(round)s: weighted to the invited by %(variables)s; %(left_out)d answers through the open link, whose groups are unknown, are left out of the weighted figures.",
+                round=label,
+                variables=" × ".join(variable_label(v) for v in used["variables"]),
+                left_out=used["left_out"],
+            )
+        )
+    return " ".join(sentences)
 
 
 def items_basis(row) -> str:
@@ -154,4 +185,5 @@ FILTERS = {
     "period_text": period_text,
     "long_date": long_date,
     "items_basis": items_basis,
+    "weighting_text": weighting_text,
 }

@@ -15,7 +15,7 @@ from analysis.results import Change, Side
 from survey.core.labels import variable_label, verdict_label
 from survey.core.security import CONTROL_CHARACTERS
 from survey.reporting.builder import ReportData, ThemeSection
-from survey.reporting.format import items_basis, long_date, period_text
+from survey.reporting.format import items_basis, long_date, period_text, weighting_text
 
 PERCENT = "0%"
 DECIMAL = "0.0"
@@ -62,7 +62,9 @@ def _change_cells(change) -> list:
     return [change.diff, low, high, change.p_adjusted, _("yes") if change.significant else _("no")]
 
 
-def _theme_rows(sheet, section: ThemeSection, with_previous: bool, by: bool, labels) -> None:
+def _theme_rows(
+    sheet, section: ThemeSection, with_previous: bool, by: bool, labels, weighted: bool = False
+) -> None:
     for item in section.items:
         rows: list[
             tuple[str, Side, Side | None, Change | None, Side | None, Change | None, Change | None]
@@ -111,8 +113,14 @@ def _theme_rows(sheet, section: ThemeSection, with_previous: bool, by: bool, lab
             if by:
                 values += _change_cells(vs_rest)
             values += [_("uncertain") if current.uncertain else None]
+            if weighted:
+                share = current.weighted
+                values += [share.share, *share.ci, share.n_eff] if share else [None] * 4
             sheet.append(values)
             row = sheet.max_row
+            if weighted:  # the weighted share and its limits are the last but one three
+                for column in range(len(values) - 3, len(values)):
+                    sheet.cell(row, column).number_format = PERCENT
             for column in (3, 4, 5):
                 sheet.cell(row, column).number_format = PERCENT
             sheet.cell(row, 6).number_format = DECIMAL
@@ -176,6 +184,21 @@ def _render(report: ReportData) -> bytes:
     for label, rate in rates:
         sample.append([safe_cell(label), rate.invited, rate.completed, rate.share])
         sample.cell(sample.max_row, 4).number_format = PERCENT
+    if report.representativeness():
+        sample.append([])
+        sample.append(
+            [
+                _("Representativeness: invited and answered per benefit group"),
+                _("Share of the invited"),
+                _("Share of the answers"),
+            ]
+        )
+        for label, invited, answered in report.representativeness():
+            sample.append([safe_cell(label), invited, answered])
+            sample.cell(sample.max_row, 2).number_format = PERCENT
+            sample.cell(sample.max_row, 3).number_format = PERCENT
+    if c.weighting:
+        sample.append([safe_cell(weighting_text(c.weighting))])
     sample.append([])
     for term, definition in report.method:
         sample.append([safe_cell(term), safe_cell(definition)])
@@ -220,10 +243,24 @@ def _render(report: ReportData) -> bytes:
     header += [
         _("Uncertain (n under 30)"),
     ]
+    if c.weighting:
+        header += [
+            _("Weighted share"),
+            _("Weighted, low"),
+            _("Weighted, high"),
+            _("Effective n (Kish)"),
+        ]
     widths = [55] + [12] * (len(header) - 1)
     for section in [*report.themes, *([report.local] if report.local else [])]:
         sheet = _sheet(workbook, section.title, header, widths)
-        _theme_rows(sheet, section, c.against is not None, bool(report.by), report.group_label)
+        _theme_rows(
+            sheet,
+            section,
+            c.against is not None,
+            bool(report.by),
+            report.group_label,
+            weighted=c.weighting is not None,
+        )
 
     targets = _sheet(
         workbook,
