@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from analysis.drivers import Driver
 
 
 def _round(value: float | None, digits: int = 6) -> float | None:
@@ -256,6 +259,8 @@ class Comparison:
     # With --weighted: per round ("current", "previous") the weighting variables and the
     # open-link answers left out; None when not asked for.
     weighting: dict | None = None
+    # Each scale item's rank correlation with overall satisfaction (analysis.drivers).
+    drivers: tuple[Driver, ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -265,4 +270,5 @@ class Comparison:
             "items": [item.to_dict() for item in self.items],
             "themes": [theme.to_dict() for theme in self.themes],
             "weighting": self.weighting,
+            "drivers": [driver.to_dict() for driver in self.drivers],
         }

@@ -353,7 +353,7 @@ def two_rounds(app, make_round, invite, citizen):
 def test_the_json_contract_and_every_figure(app, compare_json, two_rounds):
     data = compare_json(two_rounds["current"], "--against", str(two_rounds["previous"]))
 
-    assert set(data) == {"round", "against", "by", "items", "themes", "weighting"}
+    assert set(data) == {"round", "against", "by", "items", "themes", "weighting", "drivers"}
     assert data["weighting"] is None  # only with --weighted
     assert data["round"] == {"id": two_rounds["current"], "title": "Efterår 2026", "completed": 43}
     assert data["against"] == {"id": two_rounds["previous"], "title": "Forår 2025", "completed": 60}
@@ -1163,3 +1163,59 @@ def test_weighted_shares_are_post_stratified_to_the_invited(
     assert "7 svar via det åbne link" in html
     # kontanthjælp: 100 of 220 invited (45 %), 10 of 53 answers (19 %)
     assert '<td class="num">45 %</td><td class="num">19 %</td>' in html
+
+
+# --- key drivers ----------------------------------------------------------------------------
+
+
+def test_key_drivers_are_spearman_correlations_with_overall_satisfaction(
+    app, compare_json, make_round
+):
+    """Each scale item against kl.overall.satisfied, "ved ikke" left out pairwise: scipy's
+    spearmanr on the answers themselves, the interval by Fisher's z with Bonett and
+    Wright's standard error; under 5 pairs nothing."""
+    round_id = make_round(ODENSE, local=False, state="closed")
+    rng = random.Random(11)
+    respondents = []
+    for _ in range(80):
+        overall = rng.choice("123455")
+        respect = str(min(5, max(1, int(overall) + rng.choice((-1, 0, 0, 1)))))
+        respondents.append(
+            (
+                {},
+                {
+                    SATISFIED: overall if rng.random() > 0.1 else "0",
+                    "kl.meeting.respect": respect if rng.random() > 0.1 else "0",
+                    "kl.goals.clear": rng.choice("123450"),
+                },
+            )
+        )
+    respondents += [({}, {SATISFIED: "4", "kl.meeting.welcoming": v}) for v in "5432"]
+    insert_responses(app, round_id, respondents)
+    drivers = {d["code"]: d for d in compare_json(round_id)["drivers"]}
+    for code in ("kl.meeting.respect", "kl.goals.clear"):
+        pairs = [
+            (int(a[code]), int(a[SATISFIED]))
+            for _b, a in respondents
+            if a.get(code, "0") != "0" and a.get(SATISFIED, "0") != "0"
+        ]
+        x, y = np.array(pairs).T
+        rho = stats.spearmanr(x, y).statistic
+        n = len(pairs)
+        half = 1.959963984540054 * np.sqrt((1 + rho**2 / 2) / (n - 3))
+        want = [np.tanh(np.arctanh(rho) - half), np.tanh(np.arctanh(rho) + half)]
+        got = drivers[code]
+        assert got["n"] == n
+        assert got["r"] == pytest.approx(rho, abs=1e-6)
+        assert got["ci"] == pytest.approx(want, abs=1e-6)
+    assert drivers["kl.meeting.respect"]["r"] > 0.5  # built to go together
+    # Four pairs: no figure at all.
+    assert drivers["kl.meeting.welcoming"] == {
+        "code": "kl.meeting.welcoming",
+        "n": 4,
+        "r": None,
+        "ci": None,
+    }
+    assert SATISFIED not in drivers
+    ordered = [d["r"] for d in compare_json(round_id)["drivers"] if d["r"] is not None]
+    assert ordered == sorted(ordered, reverse=True)

@@ -13,6 +13,7 @@ from analysis.frequency import FrequencyTable
 from analysis.results import Comparison, RoundInfo
 from questionnaires import Questionnaire
 from questionnaires.model import pick_text
+from survey.comparison.drivers import key_drivers
 from survey.comparison.query import completed_count, frequency_rows, pooled_counts
 from survey.comparison.weighting import weight_round_sides
 from survey.core.extensions import db
@@ -155,6 +156,7 @@ def build_comparison(
         by=by,
         benchmark=benchmark,
     )
+    comparison = replace(comparison, drivers=tuple(key_drivers(survey_round.id, comparison)))
     if not weighted:
         return comparison
     keyed = {r: {key: code for code, key in codes.items()} for r, codes in mapping.items()}
