@@ -278,3 +278,50 @@ def trend_figure(marks: Sequence[TrendMark]) -> Figure:
         plot_trend(ax, marks)
         figure.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.2)
     return figure
+
+
+@dataclass(frozen=True)
+class DriverMark:
+    """One item's rank correlation with overall satisfaction, with its interval."""
+
+    label: str
+    r: float
+    ci: tuple[float, float] | None
+    n: int
+
+
+def plot_drivers(ax: Axes, marks: Sequence[DriverMark]) -> Axes:
+    """A dot per item at its correlation, the interval as a line; strongest at the top."""
+    positions = list(range(len(marks)))[::-1]
+    for position, mark in zip(positions, marks, strict=True):
+        if mark.ci is not None:
+            ax.plot(list(mark.ci), [position, position], color="#000000", linewidth=1)
+        ax.plot([mark.r], [position], marker="o", color=CURRENT_COLOUR, markersize=6)
+        right = mark.ci[1] if mark.ci else mark.r
+        label = f"{mark.r:.2f}".replace(".", ",").replace("-", "−")
+        ax.text(right + 0.03, position, f"{label}  n={mark.n}", va="center", fontsize=8)
+    ax.axvline(0, color="#4d4d4d", linewidth=0.8)
+    ax.set_yticks(positions)
+    ax.set_yticklabels([textwrap.fill(mark.label, 38) for mark in marks])
+    ax.set_xlim(-1, 1.3)
+    ax.set_xticks([-1, -0.5, 0, 0.5, 1])
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(
+            lambda x, _pos: f"{x:g}".replace(".", ",").replace("-", "−") if x <= 1 else ""
+        )
+    )
+    ax.grid(axis="x", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def driver_figure(marks: Sequence[DriverMark]) -> Figure:
+    with plt.rc_context(STYLE):
+        rows = max(1, len(marks))
+        figure = Figure(figsize=(8, 0.5 * rows + 1), dpi=100)
+        ax = figure.add_subplot()
+        plot_drivers(ax, marks)
+        figure.subplots_adjust(left=0.38, right=0.97, top=0.97, bottom=0.6 / (0.5 * rows + 1))
+    return figure

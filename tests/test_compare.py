@@ -826,7 +826,16 @@ def test_analyst_page_shows_the_same_figures_as_the_json(app, compare_json, two_
 
     # Every chart is inline SVG with a title and a description stating its figures.
     every_chart = re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
-    charts = [c for c in every_chart if 'aria-labelledby="trend-' not in c]
+    charts = [
+        c
+        for c in every_chart
+        if 'aria-labelledby="trend-' not in c and 'aria-labelledby="chart-drivers' not in c
+    ]
+    # One key-driver chart, stating every shown correlation of the JSON.
+    (drivers_chart,) = [c for c in every_chart if 'aria-labelledby="chart-drivers' in c]
+    for driver in data["drivers"]:
+        if driver["r"] is not None:
+            assert f"n={driver['n']})" in drivers_chart
     themes_with_scores = {i["theme"] for i in items if i["type"] in ("likert5", "yesno")}
     assert len(charts) == len(themes_with_scores) >= 5
     # A trend chart for each overall question shown in both rounds (line with intervals).

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from analysis.charts import Bar, figure_svg, share_figure
+from analysis.charts import Bar, DriverMark, driver_figure, figure_svg, share_figure
+from analysis.drivers import Driver
 from analysis.formatting import danish_percent
 from analysis.results import Comparison, ItemResult
 
@@ -68,4 +69,42 @@ def theme_chart(
         title=_("Share positive: %(theme)s", theme=title),
         description=describe(scored, comparison),
         element_id=f"chart-{theme}",
+    )
+
+
+def correlation(r: float) -> str:
+    """0,45 (Danish decimal comma, a true minus)."""
+    return f"{r:.2f}".replace(".", ",").replace("-", "−")
+
+
+def describe_drivers(drivers: list[Driver]) -> str:
+    parts = []
+    for d in drivers:
+        if d.r is None:
+            parts.append(_("%(item)s: fewer than 5 answers, not shown", item=d.text))
+        else:
+            low, high = d.ci if d.ci else (d.r, d.r)
+            parts.append(
+                _(
+                    "%(item)s: %(r)s (%(low)s to %(high)s, n=%(n)d)",
+                    item=d.text,
+                    r=correlation(d.r),
+                    low=correlation(low),
+                    high=correlation(high),
+                    n=d.n,
+                )
+            )
+    return "; ".join(parts) + "."
+
+
+def drivers_chart(drivers: list[Driver]) -> str | None:
+    """One chart of every shown item's rank correlation with overall satisfaction."""
+    marks = [DriverMark(d.text, d.r, d.ci, d.n) for d in drivers if d.r is not None]
+    if not marks:
+        return None
+    return figure_svg(
+        driver_figure(marks),
+        title=_("What goes with overall satisfaction (rank correlation)"),
+        description=describe_drivers(drivers),
+        element_id="chart-drivers",
     )

@@ -89,6 +89,15 @@ def method_definitions(with_split: bool = False) -> list[tuple[str, str]]:
             ),
         )
     )
+    definitions.append(
+        (
+            _("What goes with overall satisfaction"),
+            _(
+                "Each question's rank correlation (Spearman, ties given mid-ranks) with the overall satisfaction question, among those who answered both; the 95 %(pct)s interval by Fisher's z with Bonett and Wright's standard error. This is association, not cause: it does not show that changing one thing would change satisfaction. No correlation from fewer than 5 answers is shown.",
+                pct=pct,
+            ),
+        )
+    )
     if with_split:
         definitions.append(
             (

@@ -27,6 +27,7 @@ class Overview:
     item_texts: dict[str, str]  # compare key or "theme:<theme>" -> text
     group_labels: dict[str | None, str]  # the split's codes -> their maintained labels
     method: list[tuple[str, str]]  # how to read the figures: the report's method terms
+    drivers_svg: str | None  # key drivers: rank correlations with overall satisfaction
 
     def context(self) -> dict:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -40,7 +41,8 @@ def build_overview(
     weighted: bool = False,
 ) -> Overview:
     """Raises comparison.service.ResultsError when the comparison cannot be made."""
-    from survey.comparison.charts import theme_chart  # matplotlib: loaded on first use only
+    # matplotlib: loaded on first use only
+    from survey.comparison.charts import drivers_chart, theme_chart
 
     comparison = build_comparison(survey_round, against, by, language, weighted=weighted)
     themes = group_by_theme(comparison, round_definition(survey_round), language)
@@ -59,4 +61,5 @@ def build_overview(
         item_texts=texts,
         group_labels=value_labels(by, language) if by else {},
         method=method_definitions(with_split=by is not None),
+        drivers_svg=drivers_chart(list(comparison.drivers)),
     )

@@ -54,6 +54,7 @@ class ReportData:
     group_labels: dict[str | None, str] = field(default_factory=dict)  # code -> maintained label
     method: list[tuple[str, str]] = field(default_factory=list)  # the method section's terms
     trends: list[TrendSection] = field(default_factory=list)  # the overall items over time
+    drivers_svg: str | None = None  # key drivers: rank correlations with overall satisfaction
 
     benefit_labels: dict[str | None, str] = field(default_factory=dict)
 
@@ -87,7 +88,8 @@ def build_report(
     language: str = "da",
     weighted: bool = False,
 ) -> ReportData:
-    from survey.comparison.charts import theme_chart  # matplotlib: loaded on first use only
+    # matplotlib: loaded on first use only
+    from survey.comparison.charts import drivers_chart, theme_chart
     from survey.reporting.summary import summary_sentences
 
     comparison = build_comparison(survey_round, against, by, language, weighted=weighted)
@@ -132,6 +134,7 @@ def build_report(
         benefit_labels=value_labels("benefit_group", language),
         method=method_definitions(with_split=by is not None),
         trends=trend_sections(survey_round.municipality_code, list(comparison.items)),
+        drivers_svg=drivers_chart(list(comparison.drivers)),
     )
 
 

@@ -17,6 +17,7 @@ from survey.reporting.builder import ReportData, ThemeSection
 from survey.reporting.format import (
     change_text,
     ci,
+    driver_text,
     items_basis,
     long_date,
     p_text,
@@ -166,6 +167,20 @@ def _render(report: ReportData) -> bytes:
         paragraph.add_run(_text(definition))
     for section in [*report.themes, *([report.local] if report.local else [])]:
         _theme(document, section, c.against is not None, report)
+    if c.drivers:
+        document.add_heading(_("What goes with overall satisfaction"), level=1)
+        document.add_paragraph(
+            _(
+                "For each question, the rank correlation (Spearman) between its answers and the answers to the overall satisfaction question, with a 95 %(pct)s interval. It shows association, not cause: a question high on the list goes together with satisfaction, which does not prove that improving it would raise satisfaction.",
+                pct="%",
+            )
+        )
+        _table(
+            document,
+            _("Rank correlation with overall satisfaction"),
+            [_("Question"), "n", _("Rank correlation (95 %(pct)s interval)", pct="%")],
+            [[d.text, d.n, driver_text(d)] for d in c.drivers],
+        )
     if report.trends:
         document.add_heading(_("Trend over time"), level=1)
         for trend in report.trends:

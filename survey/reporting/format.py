@@ -155,6 +155,18 @@ def items_basis(row) -> str:
     return _("%(used)d of %(total)d questions", used=row.items_used, total=row.items_total)
 
 
+def driver_text(driver) -> str:
+    """ "0,45 (0,30 til 0,58)", or why there is no figure."""
+    if driver.r is None:
+        return _("under 5 answers") if driver.n < 5 else "–"
+    r = f"{driver.r:.2f}".replace(".", ",").replace("-", "−")
+    if driver.ci is None:
+        return r
+    low, high = (f"{x:.2f}".replace(".", ",").replace("-", "−") for x in driver.ci)
+    interval = _("%(low)s to %(high)s", low=low, high=high)
+    return f"{r} ({interval})"
+
+
 def half_year(year: int, half: int) -> str:
     """ "2. halvår 2026"."""
     return _("%(half)d. half %(year)d", half=half, year=year)
@@ -186,4 +198,5 @@ FILTERS = {
     "long_date": long_date,
     "items_basis": items_basis,
     "weighting_text": weighting_text,
+    "driver_text": driver_text,
 }

@@ -292,6 +292,18 @@ def _render(report: ReportData) -> bytes:
             targets.cell(targets.max_row, 4).number_format = PERCENT
             targets.cell(targets.max_row, 5).number_format = PERCENT
 
+    if c.drivers:
+        drivers = _sheet(
+            workbook,
+            _("What goes with overall satisfaction"),
+            [_("Question"), "n", _("Rank correlation"), _("Interval, low"), _("Interval, high")],
+            [55, 8, 14, 12, 12],
+        )
+        for d in c.drivers:
+            low, high = d.ci or (None, None)
+            drivers.append([safe_cell(d.text), d.n, d.r, low, high])
+        drivers.append([_("Association, not cause.")])
+
     if report.trends:
         trends = _sheet(
             workbook,

@@ -14,6 +14,7 @@ from survey.delivery.schedule import to_local
 from survey.models import Round
 from survey.reporting.format import (
     change_text,
+    driver_text,
     items_basis,
     long_date,
     p_text,
@@ -119,6 +120,7 @@ def init_app(app: Flask) -> None:
             "period_text": period_text,
             "long_date": long_date,
             "items_basis": items_basis,
+            "driver_text": driver_text,
             "verdict_label": verdict_label,
             "sender_name": sender_name,
             "statement_url": statement_url,
