@@ -1228,3 +1228,41 @@ def test_key_drivers_are_spearman_correlations_with_overall_satisfaction(
     assert SATISFIED not in drivers
     ordered = [d["r"] for d in compare_json(round_id)["drivers"] if d["r"] is not None]
     assert ordered == sorted(ordered, reverse=True)
+
+
+def test_groups_periods_and_dates_read_as_words_not_codes(app, two_rounds):
+    """Background codes by their maintained labels, half-years and dates in Danish."""
+    from survey.models import BackgroundValue
+
+    current, previous = two_rounds["current"], two_rounds["previous"]
+    with app.app_context():
+        db.session.add_all(
+            [
+                BackgroundValue(
+                    variable="benefit_group",
+                    code="kontanthjaelp",
+                    label={"da": "Kontanthjælp", "en": "Cash benefit"},
+                ),
+                BackgroundValue(
+                    variable="benefit_group",
+                    code="dagpenge",
+                    label={"da": "Dagpenge", "en": "Unemployment benefit"},
+                ),
+            ]
+        )
+        survey_round = db.session.get(Round, previous)
+        survey_round.closes_on = date(2025, 4, 30)
+        db.session.commit()
+    analyst = odense_analyst(app)
+    page = analyst.get(f"/results/?round={current}&by=benefit_group").get_data(as_text=True)
+    assert "Ydelsesgruppe: Kontanthjælp" in page and "Ydelsesgruppe: Dagpenge" in page
+    assert "Ydelsesgruppe: kontanthjaelp" not in page
+    report = analyst.get(f"/results/report.html?round={previous}&by=benefit_group").get_data(
+        as_text=True
+    )
+    report = " ".join(report.replace("\xa0", " ").split())
+    assert "Ydelsesgruppe: Kontanthjælp" in report and "Ydelsesgruppe: kontanthjaelp" not in report
+    assert "1. marts 2025 – 30. april 2025 (1. halvår 2025)" in report
+    assert "2025H1" not in report and "2025-03-01" not in report
+    months = "januar februar marts april maj juni juli august september oktober november december"
+    assert re.search(rf"\d{{1,2}}\. ({months.replace(' ', '|')}) \d{{4}}", report)

@@ -56,10 +56,17 @@ class ReportData:
     trends: list[TrendSection] = field(default_factory=list)  # the overall items over time
     drivers_svg: str | None = None  # key drivers: rank correlations with overall satisfaction
 
-    benefit_labels: dict[str | None, str] = field(default_factory=dict)
+    # variable -> code -> maintained label, for the response rates' groups
+    rate_labels: dict[str, dict[str | None, str]] = field(default_factory=dict)
 
     def group_label(self, value: str | None) -> str:
         return self.group_labels.get(value, value or "")
+
+    def rate_label(self, variable: str, code: str) -> str:
+        """A response-rate group by its maintained label; small groups pooled say so."""
+        if code == OTHER:
+            return _("other small groups")
+        return self.rate_labels.get(variable, {}).get(code, code)
 
     def representativeness(self) -> list[tuple[str, float, float]]:
         """Per benefit group (groups under 5 invitations pooled, as in the response rates):
@@ -70,9 +77,7 @@ class ReportData:
             return []
         return [
             (
-                _("other small groups")
-                if g.label == OTHER
-                else self.benefit_labels.get(g.label, g.label),
+                self.rate_label("benefit_group", g.label),
                 g.invited / overall.invited,
                 g.completed / overall.completed,
             )
@@ -115,6 +120,7 @@ def build_report(
         (texts.get(key, key), target_table(survey_round.municipality_code, key))
         for key in indicators_with_targets(survey_round.municipality_code)
     ]
+    rate = response_rate(survey_round.id)
     return ReportData(
         municipality=survey_round.municipality.name,
         title=survey_round.title,
@@ -123,7 +129,7 @@ def build_report(
         closes_on=survey_round.closes_on,
         generated_on=date.today(),
         comparison=comparison,
-        rate=response_rate(survey_round.id),
+        rate=rate,
         summary=[*_handed_out_notice(survey_round, against), *summary_sentences(comparison)],
         themes=sections,
         local=local,
@@ -131,7 +137,7 @@ def build_report(
         free_text=free_text_answers(survey_round, comparison) if include_free_text else [],
         by=by,
         group_labels=value_labels(by, language) if by else {},
-        benefit_labels=value_labels("benefit_group", language),
+        rate_labels={variable: value_labels(variable, language) for variable in rate.groups},
         method=method_definitions(with_split=by is not None),
         trends=trend_sections(survey_round.municipality_code, list(comparison.items)),
         drivers_svg=drivers_chart(list(comparison.drivers)),

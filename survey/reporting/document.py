@@ -143,7 +143,12 @@ def _render(report: ReportData) -> bytes:
     ]
     for variable, group_rates in report.rate.groups.items():
         rates += [
-            [f"{variable_label(variable)}: {g.label}", g.invited, g.completed, pct(g.share)]
+            [
+                f"{variable_label(variable)}: {report.rate_label(variable, g.label)}",
+                g.invited,
+                g.completed,
+                pct(g.share),
+            ]
             for g in group_rates
         ]
     _table(

@@ -176,7 +176,7 @@ def _render(report: ReportData) -> bytes:
     for variable, group_rates in report.rate.groups.items():
         rates += [
             (
-                f"{variable_label(variable)}: {_('other small groups') if g.label == '__other__' else g.label}",
+                f"{variable_label(variable)}: {report.rate_label(variable, g.label)}",
                 g,
             )
             for g in group_rates
