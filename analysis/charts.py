@@ -291,12 +291,20 @@ class DriverMark:
 
 
 def plot_drivers(ax: Axes, marks: Sequence[DriverMark]) -> Axes:
-    """A dot per item at its correlation, the interval as a line; strongest at the top."""
+    """A bar per item from 0 to its correlation, the interval drawn; strongest at the top."""
     positions = list(range(len(marks)))[::-1]
     for position, mark in zip(positions, marks, strict=True):
+        ax.barh([position], [mark.r], height=0.6, color=CURRENT_COLOUR)
         if mark.ci is not None:
-            ax.plot(list(mark.ci), [position, position], color="#000000", linewidth=1)
-        ax.plot([mark.r], [position], marker="o", color=CURRENT_COLOUR, markersize=6)
+            ax.errorbar(
+                [mark.r],
+                [position],
+                xerr=[[mark.r - mark.ci[0]], [mark.ci[1] - mark.r]],
+                fmt="none",
+                ecolor="#000000",
+                elinewidth=1,
+                capsize=3,
+            )
         right = mark.ci[1] if mark.ci else mark.r
         label = f"{mark.r:.2f}".replace(".", ",").replace("-", "−")
         ax.text(right + 0.03, position, f"{label}  n={mark.n}", va="center", fontsize=8)
