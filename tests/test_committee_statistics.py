@@ -170,3 +170,28 @@ def test_trend_leaves_out_points_under_five_answers():
     assert (period_time("2026H1"), period_time("2026H2")) == (2026.25, 2026.75)
     with pytest.raises(ValueError):
         period_time("2026Q1")
+
+
+def test_where_interval_and_test_differ_at_the_edge_the_line_says_so(app):
+    """0 of 10 against 4 of 10: Fisher's exact p is 0.087 (scipy), yet Newcombe's 95 %
+    interval (statsmodels) excludes zero. The verdict follows the test; the line says the
+    two differ."""
+    from flask_babel import force_locale
+
+    from analysis.compare import _adjusted, change_between
+    from analysis.results import ShownSide
+    from survey.reporting.format import change_text
+
+    def side(positive: int, n: int) -> ShownSide:
+        return ShownSide(n, positive, positive / n, (0.0, 1.0), None, None)
+
+    p_value = stats.fisher_exact([[0, 10], [4, 6]]).pvalue
+    low, high = confint_proportions_2indep(0, 10, 4, 10, method="newcomb", compare="diff")
+    assert p_value > 0.05 and high < 0  # the references disagree, as built
+    (change,) = _adjusted([change_between(side(0, 10), side(4, 10))])
+    assert change.ci_adjusted == pytest.approx((low, high))  # one test: the 95 % level
+    assert change.significant is False and change.disagrees is True
+    with app.test_request_context(), force_locale("da"):
+        text = change_text(change)
+    assert text == "-40 pct.-point (-69 til -4, justeret) (interval og test er uenige ved grænsen)"
+    assert "signifikant" not in text

@@ -752,9 +752,9 @@ def assert_change_cell(cell: str, change: dict | None) -> None:
     if change is None:
         assert cell == "–", cell
         return
-    match = re.match(r"^([+-]?\d+) pct\. points \(([+−]\d+) to ([+−]\d+), adjusted\)", cell)
+    match = re.match(r"^([+-]?\d+) pct\. points \(([+-]\d+) to ([+-]\d+), adjusted\)", cell)
     assert match, cell
-    points, low, high = (int(g.replace("−", "-")) for g in match.groups())
+    points, low, high = (int(g) for g in match.groups())
     assert abs(points - change["diff"] * 100) <= 0.5 + 1e-9
     assert abs(low - change["ci_adjusted"][0] * 100) <= 0.5 + 1e-9, cell
     assert abs(high - change["ci_adjusted"][1] * 100) <= 0.5 + 1e-9, cell

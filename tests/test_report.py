@@ -93,7 +93,7 @@ def p_text(p: float) -> str:
 
 
 def signed(limit: float) -> str:
-    return f"{round(limit * 100):+d}".replace("-", "−")
+    return f"{round(limit * 100):+d}"
 
 
 def change_text(change: dict | None) -> str:

@@ -65,15 +65,11 @@ def p_text(value: float | None) -> str:
 
 
 def interval_points(interval) -> str:
-    """A change's interval in percentage points: "−1 til +29"."""
+    """A change's interval in percentage points: "-1 til +29" (signed as the change is)."""
     if not interval:
         return "–"
     low, high = (round(limit * 100) for limit in interval)
-    return _(
-        "%(low)s to %(high)s",
-        low=f"{low:+d}".replace("-", "−"),
-        high=f"{high:+d}".replace("-", "−"),
-    )
+    return _("%(low)s to %(high)s", low=f"{low:+d}", high=f"{high:+d}")
 
 
 def change_text(change) -> str:
