@@ -1103,6 +1103,7 @@ def xlsx_expected(data: dict, items: list[dict]) -> list[list]:
                 if not current["suppressed"] and current["share"] is not None and current["n"] < 30
                 else None
             ]
+            row += [{"likert5": "positive", "yesno": "ja"}.get(item["type"])]
             rows.append(row)
     return rows
 
@@ -1133,7 +1134,7 @@ def test_xlsx_has_a_sheet_per_section_real_numbers_and_percentage_formats(built)
         sheet = book[title]
         header = [c.value for c in sheet[1]]
         assert header[:3] == ["Spørgsmål", "n", "Andel positive"] and header[13] == "Andre kommuner"
-        assert header[-1] == "Usikkert (n under 30)"
+        assert header[-2:] == ["Usikkert (n under 30)", "Andel af"]
         assert all(c.font.bold for c in sheet[1])
         body = list(sheet.iter_rows(min_row=2))
         wanted = xlsx_expected(built.data, items)

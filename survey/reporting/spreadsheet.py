@@ -66,6 +66,7 @@ def _theme_rows(
     sheet, section: ThemeSection, with_previous: bool, by: bool, labels, weighted: bool = False
 ) -> None:
     for item in section.items:
+        measure = {"likert5": _("positive"), "yesno": _("yes")}.get(item.type)
         rows: list[
             tuple[str, Side, Side | None, Change | None, Side | None, Change | None, Change | None]
         ] = [
@@ -113,6 +114,8 @@ def _theme_rows(
             if by:
                 values += _change_cells(vs_rest)
             values += [_("uncertain") if current.uncertain else None]
+            # What the share is a share of: a yes/no item's share is the share answering yes.
+            values += [measure]
             if weighted:
                 share = current.weighted
                 values += [share.share, *share.ci, share.n_eff] if share else [None] * 4
@@ -242,6 +245,7 @@ def _render(report: ReportData) -> bytes:
         ]
     header += [
         _("Uncertain (n under 30)"),
+        _("Share of"),
     ]
     if c.weighting:
         header += [
