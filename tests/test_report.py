@@ -1103,7 +1103,8 @@ def xlsx_expected(data: dict, items: list[dict]) -> list[list]:
                 if not current["suppressed"] and current["share"] is not None and current["n"] < 30
                 else None
             ]
-            row += [{"likert5": "positive", "yesno": "ja"}.get(item["type"])]
+            shown = current["share"] is not None
+            row += [{"likert5": "positive", "yesno": "ja"}.get(item["type"]) if shown else None]
             rows.append(row)
     return rows
 

@@ -115,7 +115,7 @@ def _theme_rows(
                 values += _change_cells(vs_rest)
             values += [_("uncertain") if current.uncertain else None]
             # What the share is a share of: a yes/no item's share is the share answering yes.
-            values += [measure]
+            values += [measure if current.share is not None else None]
             if weighted:
                 share = current.weighted
                 values += [share.share, *share.ci, share.n_eff] if share else [None] * 4
