@@ -1172,6 +1172,11 @@ def test_weighted_shares_are_post_stratified_to_the_invited(
     assert "7 svar via det åbne link" in html
     # kontanthjælp: 100 of 220 invited (45 %), 10 of 53 answers (19 %)
     assert '<td class="num">45 %</td><td class="num">19 %</td>' in html
+    # The page, asked for weights, shows the same weighted share beside the plain one.
+    page = odense_analyst(app).get(f"/results/?round={round_id}&weighted=1&lang=da")
+    text = " ".join(page.get_data(as_text=True).replace("\xa0", " ").split())
+    assert f"vægtet {round(share * 100)} % ({round(low * 100)}–{round(high * 100)} %" in text
+    assert 'id="pick-weighted" name="weighted" value="1" checked' in text
 
 
 # --- key drivers ----------------------------------------------------------------------------
