@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from analysis.charts import Bar, figure_png, figure_svg, share_figure
+from analysis.charts import Bar, DriverMark, driver_figure, figure_png, figure_svg, share_figure
+from analysis.drivers import Driver
 from analysis.formatting import danish_percent
 from analysis.results import Comparison, ItemResult
 
@@ -14,7 +15,8 @@ from analysis.results import Comparison, ItemResult
 def theme_bars(items: list[ItemResult]) -> list[Bar]:
     return [
         Bar(
-            label=item.text,
+            # A yes/no item's bar is the share answering yes, not a share satisfied.
+            label=_("%(item)s (share yes)", item=item.text) if item.type == "yesno" else item.text,
             current=item.current.share,
             current_ci=item.current.ci,
             current_n=item.current.n,
@@ -36,12 +38,11 @@ def describe(items: list[ItemResult], comparison: Comparison) -> str:
         if item.current.share is None:
             parts.append(_("%(item)s: fewer than 5 answers, not shown", item=item.text))
             continue
-        text = _(
-            "%(item)s: %(share)s positive (n=%(n)d)",
-            item=item.text,
-            share=danish_percent(item.current.share),
-            n=item.current.n,
-        )
+        share, n = danish_percent(item.current.share), item.current.n
+        if item.type == "yesno":
+            text = _("%(item)s: %(share)s yes (n=%(n)d)", item=item.text, share=share, n=n)
+        else:
+            text = _("%(item)s: %(share)s positive (n=%(n)d)", item=item.text, share=share, n=n)
         if item.previous and item.previous.share is not None:
             text += ", " + _(
                 "before %(share)s (n=%(n)d)",
@@ -98,3 +99,41 @@ def theme_chart_png(
     width, height = figure.get_size_inches()
     alt = _("Share positive: %(theme)s", theme=title) + ". " + describe(scored, comparison)
     return ChartImage(figure_png(figure, dpi), alt, float(width), float(height))
+
+
+def correlation(r: float) -> str:
+    """0,45 (Danish decimal comma, a true minus)."""
+    return f"{r:.2f}".replace(".", ",").replace("-", "−")
+
+
+def describe_drivers(drivers: list[Driver]) -> str:
+    parts = []
+    for d in drivers:
+        if d.r is None:
+            parts.append(_("%(item)s: fewer than 5 answers, not shown", item=d.text))
+        else:
+            low, high = d.ci if d.ci else (d.r, d.r)
+            parts.append(
+                _(
+                    "%(item)s: %(r)s (%(low)s to %(high)s, n=%(n)d)",
+                    item=d.text,
+                    r=correlation(d.r),
+                    low=correlation(low),
+                    high=correlation(high),
+                    n=d.n,
+                )
+            )
+    return "; ".join(parts) + "."
+
+
+def drivers_chart(drivers: list[Driver]) -> str | None:
+    """One chart of every shown item's rank correlation with overall satisfaction."""
+    marks = [DriverMark(d.text, d.r, d.ci, d.n) for d in drivers if d.r is not None]
+    if not marks:
+        return None
+    return figure_svg(
+        driver_figure(marks),
+        title=_("What goes with overall satisfaction (rank correlation)"),
+        description=describe_drivers(drivers),
+        element_id="chart-drivers",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from flask_babel import gettext as _
@@ -12,7 +13,9 @@ from analysis.frequency import FrequencyTable
 from analysis.results import Comparison, RoundInfo
 from questionnaires import Questionnaire
 from questionnaires.model import pick_text
+from survey.comparison.drivers import key_drivers
 from survey.comparison.query import completed_count, frequency_rows, pooled_counts
+from survey.comparison.weighting import weight_round_sides
 from survey.core.extensions import db
 from survey.models import Round
 from survey.rounds.definition import round_definition
@@ -103,6 +106,7 @@ def build_comparison(
     by: str | None = None,
     language: str = "da",
     with_benchmark: bool = True,
+    weighted: bool = False,
 ) -> Comparison:
     """The one comparison function behind the pages, the JSON contract and the report.
 
@@ -141,7 +145,7 @@ def build_comparison(
             for key, counts in pooled.items()
             if len(contributors.get(key, ())) >= MIN_BENCHMARK_MUNICIPALITIES
         }
-    return compare(
+    comparison = compare(
         table,
         current=RoundInfo(survey_round.id, survey_round.title, completed_count(survey_round.id)),
         items=item_infos(definition, previous_definition, language),
@@ -151,4 +155,16 @@ def build_comparison(
         previous_keys=set(mapping[against.id].values()) if against is not None else None,
         by=by,
         benchmark=benchmark,
+    )
+    comparison = replace(comparison, drivers=tuple(key_drivers(survey_round.id, comparison)))
+    if not weighted:
+        return comparison
+    keyed = {r: {key: code for code, key in codes.items()} for r, codes in mapping.items()}
+    comparison, used = weight_round_sides(
+        comparison,
+        (survey_round.id, keyed[survey_round.id]),
+        (against.id, keyed[against.id]) if against is not None else None,
+    )
+    return replace(
+        comparison, weighting={role: w.to_dict() if w else None for role, w in used.items()}
     )

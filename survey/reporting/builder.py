@@ -13,13 +13,17 @@ from analysis.results import Comparison, ItemResult
 from analysis.targets import TargetRow
 from survey.comments.service import report_quotes
 from survey.comparison.languages import answering_languages
-from survey.comparison.service import build_comparison, period_label
+from survey.comparison.method import method_definitions
+from survey.comparison.service import build_comparison, round_period
 from survey.comparison.targets import THEME_PREFIX, indicators_with_targets, target_table
 from survey.comparison.themes import LOCAL, group_by_theme
 from survey.core.labels import language_label
-from survey.invitations.response_rate import ResponseRate, response_rate
+from survey.invitations.response_rate import OTHER, ResponseRate, response_rate
 from survey.models import Round
+from survey.reporting.format import half_year
+from survey.reporting.trends import TrendSection, trend_sections
 from survey.rounds.definition import round_definition
+from survey.settings.background import value_labels
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,38 @@ class ReportData:
     free_text: list[tuple[str, Sequence[str]]] = field(default_factory=list)
     by: str | None = None
     languages: str = ""  # completed answers per answering language, none under 5
+    group_labels: dict[str | None, str] = field(default_factory=dict)  # code -> maintained label
+    method: list[tuple[str, str]] = field(default_factory=list)  # the method section's terms
+    trends: list[TrendSection] = field(default_factory=list)  # the overall items over time
+    drivers_svg: str | None = None  # key drivers: rank correlations with overall satisfaction
+
+    # variable -> code -> maintained label, for the response rates' groups
+    rate_labels: dict[str, dict[str | None, str]] = field(default_factory=dict)
+
+    def group_label(self, value: str | None) -> str:
+        return self.group_labels.get(value, value or "")
+
+    def rate_label(self, variable: str, code: str) -> str:
+        """A response-rate group by its maintained label; small groups pooled say so."""
+        if code == OTHER:
+            return _("other small groups")
+        return self.rate_labels.get(variable, {}).get(code, code)
+
+    def representativeness(self) -> list[tuple[str, float, float]]:
+        """Per benefit group (groups under 5 invitations pooled, as in the response rates):
+        its share of the invited and its share of the answers through an invitation."""
+        overall = self.rate.overall
+        groups = self.rate.groups.get("benefit_group", [])
+        if not overall.invited or not overall.completed:
+            return []
+        return [
+            (
+                self.rate_label("benefit_group", g.label),
+                g.invited / overall.invited,
+                g.completed / overall.completed,
+            )
+            for g in groups
+        ]
 
 
 def build_report(
@@ -56,11 +92,13 @@ def build_report(
     by: str | None = None,
     include_free_text: bool = False,
     language: str = "da",
+    weighted: bool = False,
 ) -> ReportData:
-    from survey.comparison.charts import theme_chart  # matplotlib: loaded on first use only
+    # matplotlib: loaded on first use only
+    from survey.comparison.charts import drivers_chart, theme_chart
     from survey.reporting.summary import summary_sentences
 
-    comparison = build_comparison(survey_round, against, by, language)
+    comparison = build_comparison(survey_round, against, by, language, weighted=weighted)
     scores = {score.theme: score.score for score in comparison.themes}
     sections, local = [], None
     for group in group_by_theme(comparison, round_definition(survey_round), language):
@@ -83,15 +121,16 @@ def build_report(
         (texts.get(key, key), target_table(survey_round.municipality_code, key))
         for key in indicators_with_targets(survey_round.municipality_code)
     ]
+    rate = response_rate(survey_round.id)
     return ReportData(
         municipality=survey_round.municipality.name,
         title=survey_round.title,
-        period=period_label(survey_round),
+        period=half_year(*round_period(survey_round)),
         opens_on=survey_round.opens_on,
         closes_on=survey_round.closes_on,
         generated_on=date.today(),
         comparison=comparison,
-        rate=response_rate(survey_round.id),
+        rate=rate,
         summary=[
             *_handed_out_notice(survey_round, against),
             *_language_notice(survey_round),
@@ -103,6 +142,11 @@ def build_report(
         free_text=free_text_answers(survey_round, comparison) if include_free_text else [],
         by=by,
         languages=language_sentence(survey_round),
+        group_labels=value_labels(by, language) if by else {},
+        rate_labels={variable: value_labels(variable, language) for variable in rate.groups},
+        method=method_definitions(with_split=by is not None),
+        trends=trend_sections(survey_round.municipality_code, list(comparison.items)),
+        drivers_svg=drivers_chart(list(comparison.drivers)),
     )
 
 

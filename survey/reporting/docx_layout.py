@@ -21,6 +21,7 @@ from docx.shared import Inches, Mm, Pt, RGBColor
 from survey.core.security import CONTROL_CHARACTERS
 
 TEXT_WIDTH_MM = 180.0  # A4 210 mm less 15 mm margins, as the PDF
+LANDSCAPE_WIDTH_MM = 267.0  # A4 turned: 297 mm less 15 mm margins
 FONT = "Arial"
 ACCENT = RGBColor(0x08, 0x30, 0x6B)  # the dark blue of the charts and the HTML report
 TABLE_PT = 7.5
@@ -93,20 +94,23 @@ def table_of_contents(document, title: str, placeholder: str) -> None:
     field(document.add_paragraph(), 'TOC \\o "1-2" \\h \\z \\u', placeholder)
 
 
-def _longest(values: Sequence[str], split: bool) -> int:
-    """Characters of the longest cell, or (split) of its longest part that may not break:
-    "62 % (55–69 %)" may wrap before its interval, never inside a figure."""
-    parts = (part for value in values for part in (value.split(" (") if split else [value]))
+def _longest(values: Sequence[str], split: str | None) -> int:
+    """Characters of the longest cell, or of its longest part that may not break: split at
+    " (" ("62 % (55–69 %)" may wrap before its interval) or, in a wide table, at spaces
+    (between words and figures, never inside a figure)."""
+    parts = (part for value in values for part in (value.split(split) if split else [value]))
     return max((len(part) for part in parts), default=1)
 
 
-def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[float]:
+def column_widths(
+    header: Sequence[str], rows: Sequence[Sequence[str]], text_width: float = TEXT_WIDTH_MM
+) -> list[float]:
     """Millimetres per column: every column after the first as wide as its longest cell (so
     "145" never becomes "14/5") or its longest header word; where that leaves the question
-    text too little room, a figure may wrap before its parenthesis. The first column, the
-    question text, gets the rest and wraps."""
+    text too little room, a figure may wrap before its parenthesis, and then between its
+    words. The first column, the question text, gets the rest and wraps."""
 
-    def widths(split: bool) -> list[float]:
+    def widths(split: str | None) -> list[float]:
         result = []
         for index in range(1, len(header)):
             words = max((len(word) for word in header[index].split()), default=1)
@@ -114,17 +118,50 @@ def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[
             result.append(max(words, cells) * CHAR_MM + CELL_PADDING_MM)
         return result
 
-    others = widths(split=False)
-    if TEXT_WIDTH_MM - sum(others) < MIN_FIRST_MM:
-        others = widths(split=True)
-    first = max(TEXT_WIDTH_MM - sum(others), MIN_FIRST_MM)
+    for split in (None, " (", " "):
+        others = widths(split)
+        if text_width - sum(others) >= MIN_FIRST_MM:
+            break
+    first = max(text_width - sum(others), MIN_FIRST_MM)
     return [first, *others]
 
 
+def needs_landscape(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bool:
+    """Whether a table's figures fit across a portrait page only by breaking inside them."""
+    cells_text = [[text(value) for value in values] for values in rows]
+    return sum(column_widths(header, cells_text)) > TEXT_WIDTH_MM + 0.5
+
+
+def _turn(document, landscape: bool) -> None:
+    """A new section on a new page, turned to landscape or back to portrait (the header and
+    page numbers follow from the section before)."""
+    from docx.enum.section import WD_SECTION
+
+    section = document.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    long, short = Mm(297), Mm(210)
+    section.page_width, section.page_height = (long, short) if landscape else (short, long)
+
+
 def add_table(document, caption: str, header: list[str], rows: Sequence[Sequence[object]]):
+    """A table whose columns fit their figures: on a landscape page of its own when the
+    figures (a split's changes, benchmarks and groups against the rest) are too many for
+    a portrait page."""
+    landscape = needs_landscape(header, rows)
+    if landscape:
+        _turn(document, landscape=True)
+    table = _add_table(
+        document, caption, header, rows, LANDSCAPE_WIDTH_MM if landscape else TEXT_WIDTH_MM
+    )
+    if landscape:
+        _turn(document, landscape=False)
+    return table
+
+
+def _add_table(document, caption, header, rows, text_width: float):
     document.add_paragraph(text(caption), style="Caption")
     cells_text = [[text(value) for value in values] for values in rows]
-    widths = column_widths(header, cells_text)
+    widths = column_widths(header, cells_text, text_width)
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.LEFT

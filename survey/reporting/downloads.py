@@ -40,16 +40,24 @@ def report_download(
     by: str | None,
     fmt: str,
     include_free_text: bool = False,
+    weighted: bool = False,
 ) -> Download:
     """The June report in one format; raises comparison.service.ResultsError when it cannot."""
     from survey.reporting.builder import build_report
 
-    report = build_report(survey_round, against, by, include_free_text=include_free_text)
+    report = build_report(
+        survey_round, against, by, include_free_text=include_free_text, weighted=weighted
+    )
     body = render_report(report, fmt)
     audit.record(
         "report.export",
         survey_round,
-        details={"format": fmt, "against": against.id if against else None, "by": by},
+        details={
+            "format": fmt,
+            "against": against.id if against else None,
+            "by": by,
+            "weighted": weighted,
+        },
     )
     mimetype, extension = FORMATS[fmt]
     name = report_filename(survey_round, against, by, extension, report.generated_on)

@@ -19,7 +19,17 @@ from survey.core.labels import (
 )
 from survey.delivery.schedule import to_local
 from survey.models import Round
-from survey.reporting.format import points, side_text
+from survey.reporting.format import (
+    change_text,
+    driver_text,
+    items_basis,
+    long_date,
+    p_text,
+    period_in_words,
+    points,
+    side_text,
+    unadjusted_text,
+)
 from survey.responding.state import load_state
 from survey.rounds.status import period_text, round_status_of
 from survey.web.fragments import item_html
@@ -46,9 +56,9 @@ def signed_percent(share: float) -> str:
     return points(share)
 
 
-def share_with_ci(side) -> str:
-    """62 % (55–69 %), or a note that fewer than 5 answered."""
-    return "–" if side is None else side_text(side)
+def share_with_ci(side, yes_no: bool = False) -> str:
+    """62 % (55–69 %), or why it is not shown; "ja" for a yes/no item, "usikkert" under 30."""
+    return "–" if side is None else side_text(side, yes_no)
 
 
 def local_time(moment) -> str:
@@ -110,6 +120,13 @@ def init_app(app: Flask) -> None:
             "number": number,
             "signed_percent": signed_percent,
             "share_with_ci": share_with_ci,
+            "change_text": change_text,
+            "unadjusted_text": unadjusted_text,
+            "p_text": p_text,
+            "period_in_words": period_in_words,
+            "long_date": long_date,
+            "items_basis": items_basis,
+            "driver_text": driver_text,
             "verdict_label": verdict_label,
             "sender_name": sender_name,
             "statement_url": statement_url,

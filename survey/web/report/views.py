@@ -23,8 +23,9 @@ def download_report(fmt: str):
     """The June report in one format, from the same comparison as the results page."""
     survey_round, against, by = comparison_args(request.args)
     include_free_text = request.args.get("free_text") == "1"
+    weighted = request.args.get("weighted") == "1"
     try:
-        download = report_download(survey_round, against, by, fmt, include_free_text)
+        download = report_download(survey_round, against, by, fmt, include_free_text, weighted)
     except ResultsError as error:
         flash(str(error), "error")
         return redirect(url_for("results.overview"))
