@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 DKFDS := survey/static/vendor/dkfds
+FONTS := survey/static/vendor/fonts
 DEMO_ENV := BORGERBLIK_DEMO=1
 
 .PHONY: run test install install-test assets translations migrate demo lint format bench clean messages
@@ -57,7 +58,19 @@ $(DKFDS)/.stamp: node_modules/.stamp
 	cp -r node_modules/dkfds/dist/css node_modules/dkfds/dist/fonts node_modules/dkfds/dist/img node_modules/dkfds/dist/js $(DKFDS)/
 	@touch $@
 
-assets: $(DKFDS)/.stamp
+# Noto Sans Arabic and Ethiopic, self-hosted: a phone without them shows no empty boxes.
+# Only the Arabic and Ethiopic subsets in the weights the pages use; one CSS file of @font-face.
+$(FONTS)/.stamp: node_modules/.stamp
+	rm -rf $(FONTS) && mkdir -p $(FONTS)/files
+	for font in arabic ethiopic; do for weight in 400 600 700; do \
+	  cp node_modules/@fontsource/noto-sans-$$font/files/noto-sans-$$font-$$font-$$weight-normal.woff2 $(FONTS)/files/; \
+	  sed -n '1,/^}/p' node_modules/@fontsource/noto-sans-$$font/$$font-$$weight.css \
+	    | sed 's#, url([^)]*\.woff) format(.woff.)##' >> $(FONTS)/fonts.css; \
+	done; done
+	cp node_modules/@fontsource/noto-sans-arabic/LICENSE $(FONTS)/LICENSE
+	@touch $@
+
+assets: $(DKFDS)/.stamp $(FONTS)/.stamp
 
 translations: install
 	@$(BIN)/pybabel compile -d survey/translations > /dev/null
@@ -83,4 +96,4 @@ bench: install-test assets translations
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules $(DKFDS) instance .pytest_cache
+	rm -rf $(VENV) node_modules $(DKFDS) $(FONTS) instance .pytest_cache

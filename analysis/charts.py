@@ -63,6 +63,7 @@ def plot_shares(
     previous_label: str | None = None,
     benchmark_label: str | None = None,
     suppressed_label: str = "under 5 svar",
+    not_asked_label: str = "ikke spurgt",
 ) -> Axes:
     """Horizontal bars of share positive per item, intervals drawn, n on every bar."""
     height = 0.38 if previous_label else 0.6
@@ -80,6 +81,8 @@ def plot_shares(
             suppressed_label,
         )
         if previous_label:
+            # A question the earlier round did not ask has no n at all: it is not a
+            # suppressed figure, and calling it "under 5 answers" misled the reader.
             _bar(
                 ax,
                 position - height / 2,
@@ -89,7 +92,7 @@ def plot_shares(
                 height,
                 PREVIOUS_COLOUR,
                 "///",
-                suppressed_label,
+                not_asked_label if bar.previous_n is None else suppressed_label,
             )
         if bar.benchmark is not None:
             ax.plot(
@@ -102,7 +105,10 @@ def plot_shares(
             )
     ax.set_yticks(positions)
     ax.set_yticklabels([textwrap.fill(bar.label, 38) for bar in bars])
-    ax.set_xlim(0, 1.12)
+    # Room below the lowest bar for its label (it lay on the x axis) and to the right of a
+    # share near 100 % for "97 %  n=1234".
+    ax.set_ylim(-0.7, len(bars) - 0.3)
+    ax.set_xlim(0, 1.22)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: danish_percent(x) if x <= 1 else ""))
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1])
     ax.grid(axis="x", color="#dddddd", linewidth=0.8)
@@ -142,7 +148,8 @@ def plot_shares(
 
 def _bar(ax, y, share, ci, n, height, colour, hatch, suppressed_label):
     if share is None:
-        ax.text(0.01, y, f"({suppressed_label})", va="center", fontsize=8, color="#4d4d4d")
+        # Clear of the axis line, which ran through the first letter.
+        ax.text(0.03, y, f"({suppressed_label})", va="center", fontsize=8, color="#4d4d4d")
         return
     ax.barh(
         [y],
@@ -187,6 +194,14 @@ def _presentation_attributes(match: re.Match) -> str:
     return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
 
 
+def figure_png(figure: Figure, dpi: int = 200) -> bytes:
+    """PNG at print resolution (200 dpi) for documents that cannot hold SVG."""
+    buffer = io.BytesIO()
+    with plt.rc_context(STYLE):
+        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
 def figure_svg(figure: Figure, title: str, description: str, element_id: str) -> str:
     """Inline SVG with <title> and <desc>, no XML prolog and no inline styles.
 
@@ -219,3 +234,117 @@ def figure_svg(figure: Figure, title: str, description: str, element_id: str) ->
         + f'<desc id="{element_id}-desc">{escape(description)}</desc>'
         + svg[len(opening) :]
     )
+
+
+@dataclass(frozen=True)
+class TrendMark:
+    """One point of a trend chart: a shown share with its interval and n (hidden points are
+    left out by the caller: no figure from fewer than 5 answers is drawn)."""
+
+    time: float
+    label: str
+    share: float
+    ci: tuple[float, float]
+    n: int
+
+
+def plot_trend(ax: Axes, marks: Sequence[TrendMark]) -> Axes:
+    """A line through the shares over time, each point with its interval and n."""
+    times = [mark.time for mark in marks]
+    shares = [mark.share for mark in marks]
+    ax.plot(times, shares, color=CURRENT_COLOUR, marker="o", linewidth=1.5)
+    ax.errorbar(
+        times,
+        shares,
+        yerr=[
+            [mark.share - mark.ci[0] for mark in marks],
+            [mark.ci[1] - mark.share for mark in marks],
+        ],
+        fmt="none",
+        ecolor="#000000",
+        elinewidth=1,
+        capsize=3,
+    )
+    for mark in marks:
+        ax.annotate(
+            f"{danish_percent(mark.share)}\nn={mark.n}",
+            (mark.time, mark.ci[1]),
+            textcoords="offset points",
+            xytext=(0, 4),
+            ha="center",
+            fontsize=7,
+        )
+    ax.set_xticks(times)
+    ax.set_xticklabels([textwrap.fill(mark.label, 10) for mark in marks], fontsize=8)
+    ax.set_ylim(0, 1.15)
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1])
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: danish_percent(y) if y <= 1 else ""))
+    ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def trend_figure(marks: Sequence[TrendMark]) -> Figure:
+    with plt.rc_context(STYLE):
+        figure = Figure(figsize=(8, 3.2), dpi=100)
+        ax = figure.add_subplot()
+        plot_trend(ax, marks)
+        figure.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.2)
+    return figure
+
+
+@dataclass(frozen=True)
+class DriverMark:
+    """One item's rank correlation with overall satisfaction, with its interval."""
+
+    label: str
+    r: float
+    ci: tuple[float, float] | None
+    n: int
+
+
+def plot_drivers(ax: Axes, marks: Sequence[DriverMark]) -> Axes:
+    """A bar per item from 0 to its correlation, the interval drawn; strongest at the top."""
+    positions = list(range(len(marks)))[::-1]
+    for position, mark in zip(positions, marks, strict=True):
+        ax.barh([position], [mark.r], height=0.6, color=CURRENT_COLOUR)
+        if mark.ci is not None:
+            ax.errorbar(
+                [mark.r],
+                [position],
+                xerr=[[mark.r - mark.ci[0]], [mark.ci[1] - mark.r]],
+                fmt="none",
+                ecolor="#000000",
+                elinewidth=1,
+                capsize=3,
+            )
+        right = mark.ci[1] if mark.ci else mark.r
+        label = f"{mark.r:.2f}".replace(".", ",").replace("-", "−")
+        ax.text(right + 0.03, position, f"{label}  n={mark.n}", va="center", fontsize=8)
+    ax.axvline(0, color="#4d4d4d", linewidth=0.8)
+    ax.set_yticks(positions)
+    ax.set_yticklabels([textwrap.fill(mark.label, 38) for mark in marks])
+    ax.set_xlim(-1, 1.3)
+    ax.set_xticks([-1, -0.5, 0, 0.5, 1])
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(
+            lambda x, _pos: f"{x:g}".replace(".", ",").replace("-", "−") if x <= 1 else ""
+        )
+    )
+    ax.grid(axis="x", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def driver_figure(marks: Sequence[DriverMark]) -> Figure:
+    with plt.rc_context(STYLE):
+        rows = max(1, len(marks))
+        figure = Figure(figsize=(8, 0.5 * rows + 1), dpi=100)
+        ax = figure.add_subplot()
+        plot_drivers(ax, marks)
+        figure.subplots_adjust(left=0.38, right=0.97, top=0.97, bottom=0.6 / (0.5 * rows + 1))
+    return figure

@@ -19,11 +19,14 @@ from analysis.frequency import FrequencyTable
 from analysis.means import mean_t_interval
 from analysis.proportions import (
     holm_adjust,
+    holm_levels,
     newcombe_difference,
     two_proportion_test,
     wilson_interval,
+    z_for_level,
 )
 from analysis.results import (
+    PROTECTS_OTHER,
     Change,
     Comparison,
     GroupResult,
@@ -60,6 +63,18 @@ class ItemInfo:
     valid: tuple[str, ...] = ()
     positive: tuple[str, ...] = ()
     has_mean: bool = False
+
+
+def scored_counts(item_type: str, counts: Mapping[str, int]) -> tuple[int, int]:
+    """(valid answers, positive answers) of a scale or yes/no item."""
+    if item_type == "likert5":
+        return (
+            sum(counts.get(v, 0) for v in LIKERT_VALID),
+            sum(counts.get(v, 0) for v in LIKERT_POSITIVE),
+        )
+    if item_type == "yesno":
+        return counts.get(YES, 0) + counts.get(NO, 0), counts.get(YES, 0)
+    raise ValueError(f"{item_type} items have no positive answers")
 
 
 def side_for(item: ItemInfo, counts: Mapping[str, int]) -> Side:
@@ -130,26 +145,48 @@ def distribution_for(item: ItemInfo, counts: Mapping[str, int]) -> tuple[OptionS
     )
 
 
-RawChange = tuple[float, tuple[float, float], float, str]  # diff, interval, p, test
+Counts = tuple[int, int, int, int]  # positive and n of the first side, then of the second
+RawChange = tuple[float, tuple[float, float], float, str, Counts]  # diff, interval, p, test
 
 
 def change_between(current: Side, previous: Side | None) -> RawChange | None:
-    """Unadjusted change between two unsuppressed sides: diff, interval, p, test."""
+    """Unadjusted change between two unsuppressed sides: diff, interval, p, test, counts."""
     if previous is None or current.positive is None or previous.positive is None:
         # suppressed sides, and choice and text items, have no positive count
         return None
-    diff, interval = newcombe_difference(current.positive, current.n, previous.positive, previous.n)
-    test = two_proportion_test(current.positive, current.n, previous.positive, previous.n)
-    return diff, (interval.low, interval.high), test.p_value, test.test
+    counts = (current.positive, current.n, previous.positive, previous.n)
+    diff, interval = newcombe_difference(*counts)
+    test = two_proportion_test(*counts)
+    return diff, (interval.low, interval.high), test.p_value, test.test, counts
 
 
 def _adjusted(raw: Sequence[RawChange | None]) -> list[Change | None]:
+    """One family of tests: Holm-adjusted p-values and intervals at the matching levels."""
     present = [(index, value) for index, value in enumerate(raw) if value is not None]
-    adjusted = holm_adjust([value[2] for _, value in present])
+    p_values = [value[2] for _, value in present]
+    adjusted = holm_adjust(p_values)
+    levels = holm_levels(p_values, ALPHA)
     changes: list[Change | None] = [None] * len(raw)
-    for (index, (diff, interval, p_value, test)), p_adjusted in zip(present, adjusted, strict=True):
-        changes[index] = Change(diff, interval, p_value, p_adjusted, test, p_adjusted < ALPHA)
+    for (index, (diff, interval, p_value, test, counts)), p_adjusted, level in zip(
+        present, adjusted, levels, strict=True
+    ):
+        _, wide = newcombe_difference(*counts, z=z_for_level(level))
+        changes[index] = Change(
+            diff,
+            interval,
+            p_value,
+            p_adjusted,
+            test,
+            p_adjusted < ALPHA,
+            ci_adjusted=(wide.low, wide.high),
+            level=1 - level,
+        )
     return changes
+
+
+def _rest_counts(total: Mapping[str, int], group: Mapping[str, int]) -> dict[str, int]:
+    """The answers of everyone outside a group: the round's counts less the group's."""
+    return {value: count - group.get(value, 0) for value, count in total.items()}
 
 
 def _suppress_complements(sides: list[Side], total: Side) -> list[Side]:
@@ -174,7 +211,7 @@ def _suppress_complements(sides: list[Side], total: Side) -> list[Side]:
             if 0 < hidden_positive < sum(s.n for s in hidden):
                 return sides
         smallest = min(shown, key=lambda i: sides[i].n)
-        sides[smallest] = SuppressedSide(sides[smallest].n)
+        sides[smallest] = SuppressedSide(sides[smallest].n, reason=PROTECTS_OTHER)
 
 
 def compare(
@@ -238,18 +275,35 @@ def compare(
         for i_index, change in enumerate(_adjusted(raw)):
             group_changes[i_index][g_index] = change
 
+    rest_changes = _against_rest(table, current, items, by, group_values, group_sides)
+    benches: list[Side | None] = []
+    for item in items:
+        bench = None
+        if benchmark is not None and item.key in benchmark and item.type in SCORED_TYPES:
+            bench = side_for(item, benchmark[item.key])
+        benches.append(bench)
+    # The benchmark tests are one family of their own, across the items.
+    bench_changes = _adjusted(
+        [change_between(side, bench) for side, bench in zip(currents, benches, strict=True)]
+    )
+
     results = []
     for index, item in enumerate(items):
         groups: tuple[GroupResult, ...] = ()
         if by:
             now, before = group_sides[index]
             groups = tuple(
-                GroupResult(by, value, now[g], before[g], group_changes[index][g])
+                GroupResult(
+                    by,
+                    value,
+                    now[g],
+                    before[g],
+                    group_changes[index][g],
+                    rest_changes[index][g],
+                )
                 for g, value in enumerate(group_values)
             )
-        bench = None
-        if benchmark is not None and item.key in benchmark and item.type in SCORED_TYPES:
-            bench = side_for(item, benchmark[item.key])
+        bench = benches[index]
         results.append(
             ItemResult(
                 code=item.code or item.key,
@@ -262,12 +316,43 @@ def compare(
                 change=changes[index],
                 groups=groups,
                 benchmark=bench,
+                vs_benchmark=bench_changes[index],
                 distribution=distribution_for(item, table.counts(current.id, item.key)),
                 wording_changed=item.wording_changed and previouses[index] is not None,
                 source=item.source,
             )
         )
     return Comparison(current, against, by, tuple(results), theme_scores(results))
+
+
+def _against_rest(
+    table: FrequencyTable,
+    current: RoundInfo,
+    items: Sequence[ItemInfo],
+    by: str | None,
+    group_values: Sequence[str | None],
+    group_sides: Sequence[tuple[list[Side], list[Side | None]]],
+) -> list[list[Change | None]]:
+    """Each shown group against all other answers of the round, per item; one Holm family
+    across the groups and items of the split. The rest is suppressed below MIN_N like any
+    figure, and a hidden group is not tested at all."""
+    if not by:
+        return [[] for _ in items]
+    raw: list[RawChange | None] = []
+    for item, (now, _before) in zip(items, group_sides, strict=True):
+        total = table.counts(current.id, item.key)
+        for g_index, value in enumerate(group_values):
+            group = now[g_index]
+            if item.type not in SCORED_TYPES or group.suppressed:
+                raw.append(None)
+                continue
+            rest = side_for(
+                item, _rest_counts(total, table.counts(current.id, item.key, by, value))
+            )
+            raw.append(change_between(group, rest))
+    flat = _adjusted(raw)
+    width = len(group_values)
+    return [flat[i * width : (i + 1) * width] for i in range(len(items))]
 
 
 def theme_scores(results: Sequence[ItemResult]) -> tuple[ThemeScore, ...]:

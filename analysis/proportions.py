@@ -97,3 +97,33 @@ def holm_adjust(p_values: Sequence[float]) -> list[float]:
         running = max(running, min(1.0, (m - rank) * p_values[index]))
         adjusted[index] = running
     return adjusted
+
+
+def holm_levels(p_values: Sequence[float], alpha: float = 0.05) -> list[float]:
+    """Per test, the error level its interval is drawn at so that it tells the same story as
+    Holm's correction: alpha / (m - rank + 1) for the hypotheses Holm rejects (the level each
+    was tested at, rank counted from the smallest p), and alpha / (m - r) for the rest, where
+    r were rejected (the level at which the procedure stopped). A rejected test has
+    p < its level and a kept one p >= its level, so an interval at that level that agrees
+    with its test excludes zero exactly when the change is significant.
+    """
+    adjusted = holm_adjust(p_values)
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    rejected = sum(1 for p in adjusted if p < alpha)
+    levels = [0.0] * m
+    for rank, index in enumerate(order):
+        if adjusted[index] < alpha:
+            levels[index] = alpha / (m - rank)
+        else:
+            levels[index] = alpha / (m - rejected)
+    return levels
+
+
+def z_for_level(alpha: float) -> float:
+    """The two-sided normal quantile for an error level alpha (0.05 gives 1.96)."""
+    from statistics import NormalDist
+
+    if not 0 < alpha < 1:
+        raise ValueError(f"not an error level: {alpha}")
+    return NormalDist().inv_cdf(1 - alpha / 2)

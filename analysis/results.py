@@ -3,13 +3,41 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from analysis.drivers import Driver
 
 from analysis.themes import BenchmarkTest
 
 
 def _round(value: float | None, digits: int = 6) -> float | None:
     return None if value is None else round(value, digits)
+
+
+def _interval(interval: tuple[float, float] | None) -> list[float | None] | None:
+    return [_round(interval[0]), _round(interval[1])] if interval else None
+
+
+UNCERTAIN_BELOW = 30  # a share from fewer valid answers is marked "usikkert" (uncertain)
+TOO_FEW, PROTECTS_OTHER = "too_few", "protects_other"
+
+
+@dataclass(frozen=True)
+class WeightedShare:
+    """A share post-stratified to the invited population, with Kish's effective n and the
+    Wilson interval at that n (wider than the unweighted one when the weights vary)."""
+
+    share: float
+    ci: tuple[float, float]
+    n_eff: float
+
+    def to_dict(self) -> dict:
+        return {
+            "share": _round(self.share),
+            "ci": _interval(self.ci),
+            "n_eff": _round(self.n_eff, 2),
+        }
 
 
 @dataclass(frozen=True)
@@ -26,15 +54,24 @@ class ShownSide:
     mean: float | None
     mean_ci: tuple[float, float] | None
     suppressed: Literal[False] = False
+    weighted: WeightedShare | None = None
+
+    @property
+    def uncertain(self) -> bool:
+        """A share from fewer than 30 valid answers: its interval is wide, read it as such."""
+        return self.share is not None and self.n < UNCERTAIN_BELOW
 
     def to_dict(self) -> dict:
         return {
             "n": self.n,
             "positive": self.positive,
             "share": _round(self.share),
-            "ci": [_round(self.ci[0]), _round(self.ci[1])] if self.ci else None,
+            "ci": _interval(self.ci),
             "mean": _round(self.mean),
             "suppressed": False,
+            "suppressed_reason": None,
+            "uncertain": self.uncertain,
+            "weighted": self.weighted.to_dict() if self.weighted else None,
         }
 
 
@@ -42,15 +79,21 @@ class ShownSide:
 class SuppressedSide:
     """A figure that may not be shown: fewer than 5 valid answers, or hidden so that another
     group cannot be recovered by subtraction. It carries no figures at all: its numbers are
-    typed None and cannot be given, so no code can read a suppressed figure as a number."""
+    typed None and cannot be given, so no code can read a suppressed figure as a number.
+
+    `reason`: "too_few" (fewer than 5 valid answers) or "protects_other" (enough answers,
+    hidden so that a smaller group cannot be worked out by subtraction)."""
 
     n: int
+    reason: str = field(default=TOO_FEW, kw_only=True)  # never positional: no figure by mistake
     positive: None = field(default=None, init=False)
     share: None = field(default=None, init=False)
     ci: None = field(default=None, init=False)
     mean: None = field(default=None, init=False)
     mean_ci: None = field(default=None, init=False)
     suppressed: Literal[True] = field(default=True, init=False)
+    weighted: None = field(default=None, init=False)
+    uncertain: Literal[False] = field(default=False, init=False)
 
     def to_dict(self) -> dict:
         return {
@@ -60,6 +103,9 @@ class SuppressedSide:
             "ci": None,
             "mean": None,
             "suppressed": True,
+            "suppressed_reason": self.reason,
+            "uncertain": False,
+            "weighted": None,
         }
 
 
@@ -68,17 +114,35 @@ Side = ShownSide | SuppressedSide
 
 @dataclass(frozen=True)
 class Change:
+    """A difference of two shares. `ci` is Newcombe's 95 % interval without correction;
+    `ci_adjusted` the same interval at the level Holm's correction tested this change at
+    (analysis.proportions.holm_levels), so it excludes zero when `significant` is true,
+    except where the interval and the test differ by construction at the boundary."""
+
     diff: float
     ci: tuple[float, float]
     p_value: float
     p_adjusted: float
     test: str
     significant: bool
+    ci_adjusted: tuple[float, float] | None = None
+    level: float | None = None  # the confidence level of ci_adjusted, e.g. 0.9975
+
+    @property
+    def disagrees(self) -> bool:
+        """True where the adjusted interval and the verdict of the test do not agree (the
+        interval is a score interval, the test chi-square or Fisher: they differ at the edge)."""
+        if self.ci_adjusted is None:
+            return False
+        excludes_zero = self.ci_adjusted[0] > 0 or self.ci_adjusted[1] < 0
+        return excludes_zero != self.significant
 
     def to_dict(self) -> dict:
         return {
             "diff": _round(self.diff),
-            "ci": [_round(self.ci[0]), _round(self.ci[1])],
+            "ci": _interval(self.ci),
+            "ci_adjusted": _interval(self.ci_adjusted),
+            "level": _round(self.level, 8),
             "p_value": _round(self.p_value, 8),
             "p_adjusted": _round(self.p_adjusted, 8),
             "test": self.test,
@@ -109,6 +173,7 @@ class GroupResult:
     current: Side
     previous: Side | None
     change: Change | None
+    vs_rest: Change | None = None  # this group against all other answers of the round
 
     def to_dict(self) -> dict:
         return {
@@ -117,6 +182,7 @@ class GroupResult:
             "current": self.current.to_dict(),
             "previous": self.previous.to_dict() if self.previous else None,
             "change": self.change.to_dict() if self.change else None,
+            "vs_rest": self.vs_rest.to_dict() if self.vs_rest else None,
         }
 
 
@@ -135,6 +201,15 @@ class ItemResult:
     wording_changed: bool = False
     source: str = "core"
     compare_key: str | None = None
+    vs_benchmark: Change | None = None  # own municipality against the pooled others
+
+    def benchmark_dict(self) -> dict | None:
+        if self.benchmark is None:
+            return None
+        return {
+            **self.benchmark.to_dict(),
+            "vs_benchmark": self.vs_benchmark.to_dict() if self.vs_benchmark else None,
+        }
 
     def to_dict(self) -> dict:
         return {
@@ -148,7 +223,7 @@ class ItemResult:
             "previous": self.previous.to_dict() if self.previous else None,
             "change": self.change.to_dict() if self.change else None,
             "groups": [group.to_dict() for group in self.groups],
-            "benchmark": self.benchmark.to_dict() if self.benchmark else None,
+            "benchmark": self.benchmark_dict(),
             "distribution": [option.to_dict() for option in self.distribution],
             "wording_changed": self.wording_changed,
         }
@@ -206,6 +281,11 @@ class Comparison:
     by: str | None
     items: tuple[ItemResult, ...]
     themes: tuple[ThemeScore, ...] = field(default=())
+    # With --weighted: per round ("current", "previous") the weighting variables and the
+    # open-link answers left out; None when not asked for.
+    weighting: dict | None = None
+    # Each scale item's rank correlation with overall satisfaction (analysis.drivers).
+    drivers: tuple[Driver, ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -214,4 +294,6 @@ class Comparison:
             "by": self.by,
             "items": [item.to_dict() for item in self.items],
             "themes": [theme.to_dict() for theme in self.themes],
+            "weighting": self.weighting,
+            "drivers": [driver.to_dict() for driver in self.drivers],
         }

@@ -21,6 +21,9 @@ class TargetRow:
     ci: tuple[float, float] | None
     ambition: float | None
     verdict: str | None
+    # A theme's year: how many of the theme's scale items the score rests on, of how many.
+    items_used: int | None = None
+    items_total: int | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -30,6 +33,7 @@ class TargetRow:
             "ci": list(self.ci) if self.ci else None,
             "ambition": self.ambition,
             "verdict": self.verdict,
+            "items": [self.items_used, self.items_total] if self.items_total else None,
         }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -101,6 +102,11 @@ def available_questionnaires() -> dict[tuple[str, int], Questionnaire]:
     return found
 
 
+def _same_wording(first: Mapping[str, str], second: Mapping[str, str]) -> bool:
+    """The same text in every language both give (Danish, the source, always)."""
+    return all(first[lang] == second[lang] for lang in set(first) & set(second))
+
+
 def check_shared_compare_keys(questionnaires: list[Questionnaire]) -> None:
     """Items of different files (e.g. two versions) that share a compare key must be asked
     on the same scale: otherwise their figures cannot be set side by side."""
@@ -120,7 +126,7 @@ def check_shared_compare_keys(questionnaires: list[Questionnaire]) -> None:
             if (
                 other.key == questionnaire.key
                 and other is not questionnaire
-                and dict(other.item(earlier[1]).text) != dict(item.text)
+                and not _same_wording(other.item(earlier[1]).text, item.text)
             ):
                 raise QuestionnaireError(
                     f"{questionnaire.source_path}:1: item '{item.code}' keeps the compare "

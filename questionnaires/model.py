@@ -11,6 +11,17 @@ LOCAL_THEME = "local"  # local questions at the end of a round: not one of the f
 ITEM_TYPES = ("likert5", "yesno", "scale", "single", "multi", "text")
 CHOICE_TYPES = ("likert5", "yesno", "scale", "single", "multi")
 SCALE_TYPES = ("likert5", "yesno", "scale")  # items answered on one of the file's scales
+# Danish is the source text; every other language is a translation that is either a
+# draft (not checked by a professional translator) or reviewed (by whom, when).
+TRANSLATION_STATUSES = ("source", "draft", "reviewed")
+
+
+# Snapshots frozen before statuses existed offered Danish and the authors' own English.
+LEGACY_TRANSLATIONS = {"en": {"status": "reviewed", "reviewed_by": "Borgerblik's authors"}}
+
+
+def draft_status() -> dict[str, str]:
+    return {"status": "draft"}
 
 
 def pick_text(texts: Mapping[str, str] | None, language: str) -> str:
@@ -262,6 +273,19 @@ class Questionnaire:
                 return scale
         raise KeyError(key)
 
+    # Per language: {"status": "source"|"draft"|"reviewed", "reviewed_by", "reviewed_on"}.
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def translation_status(self, language: str) -> str:
+        """'source' for Danish; a language without a status block is an honest 'draft'."""
+        if language == "da":
+            return "source"
+        return str(self.translations.get(language, draft_status()).get("status", "draft"))
+
+    @property
+    def draft_languages(self) -> tuple[str, ...]:
+        return tuple(lang for lang in self.languages if self.translation_status(lang) == "draft")
+
     @property
     def items(self) -> tuple[Item, ...]:
         return tuple(item for page in self.pages for item in page.items)
@@ -303,6 +327,8 @@ class Questionnaire:
             "themes": [theme.to_dict() for theme in self.themes],
             "scales": [scale.to_dict() for scale in self.scales],
             **({"headline": self.headline} if self.headline else {}),
+            # A language without an entry is a draft (translation_status); kept as it was.
+            "translations": {lang: dict(status) for lang, status in self.translations.items()},
             "pages": [page.to_dict() for page in self.pages],
         }
 
@@ -320,6 +346,11 @@ class Questionnaire:
             themes=tuple(Theme.from_dict(theme) for theme in data.get("themes", ())),
             scales=scales,
             headline=data.get("headline"),
+            translations=(
+                {lang: dict(status) for lang, status in data["translations"].items()}
+                if "translations" in data
+                else LEGACY_TRANSLATIONS
+            ),
         )
 
 

@@ -15,6 +15,7 @@ from questionnaires.model import (
     DEFAULT_SCALES,
     ITEM_TYPES,
     LOCAL_THEME,
+    TRANSLATION_STATUSES,
     Background,
     Condition,
     Item,
@@ -104,6 +105,7 @@ def build_questionnaire(data, source_path: str | None = None) -> Questionnaire:
             "version",
             "title",
             "languages",
+            "translations",
             "estimated_minutes",
             "provenance",
             "headline",
@@ -135,6 +137,11 @@ def build_questionnaire(data, source_path: str | None = None) -> Questionnaire:
         raise SchemaError(
             "estimated_minutes must be a whole number of minutes", _line(data, "estimated_minutes")
         )
+    translations = (
+        _translations(data["translations"], languages, _line(data, "translations"))
+        if "translations" in data
+        else {}
+    )
     title = _texts(data, "title", languages, "the questionnaire")
     provenance = data.get("provenance")
     if provenance is not None and (not isinstance(provenance, str) or not provenance.strip()):
@@ -177,6 +184,7 @@ def build_questionnaire(data, source_path: str | None = None) -> Questionnaire:
         scales=tuple(scales.values()),
         provenance=provenance.strip() if provenance else None,
         headline=headline,
+        translations=translations,
     )
 
 
@@ -325,6 +333,42 @@ def _check_compare_keys(pages_node: list, pages: list[Page]) -> None:
                 f"'{earlier.code}', which is asked on another scale",
                 _line(node, "compare_key"),
             )
+
+
+def _translations(node, languages: tuple[str, ...], line: int) -> dict[str, dict[str, str]]:
+    """The status block: per language `status: draft`, or `reviewed` with who and when.
+
+    A language left out is a draft: nothing is called reviewed without saying by whom.
+    """
+    node = _require_mapping(node, "translations", line)
+    found: dict[str, dict[str, str]] = {}
+    for language, entry in node.items():
+        where = _line(node, language)
+        if language not in languages:
+            raise SchemaError(f"translations names '{language}', which is not in languages", where)
+        entry = _require_mapping(entry, f"translations '{language}'", where)
+        _allowed_keys(
+            entry,
+            {"status", "reviewed_by", "reviewed_on", "translated_by", "note"},
+            {"status"},
+            f"translations '{language}'",
+        )
+        status = entry["status"]
+        allowed = ("source",) if language == "da" else TRANSLATION_STATUSES[1:]
+        if status not in allowed:
+            raise SchemaError(
+                f"translations '{language}' has status '{status}'; use {' or '.join(allowed)}",
+                _line(entry, "status"),
+            )
+        if status == "reviewed":
+            for key in ("reviewed_by", "reviewed_on"):
+                if not str(entry.get(key) or "").strip():
+                    raise SchemaError(
+                        f"translations '{language}' is reviewed but does not say {key}",
+                        _line(entry, "status"),
+                    )
+        found[language] = {key: str(value) for key, value in entry.items()}
+    return found
 
 
 def _build_page(node, context: _Context, seen_codes: dict[str, Item], parent_line: int) -> Page:

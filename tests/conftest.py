@@ -238,6 +238,7 @@ def make_round(app):
         languages=("da", "en"),
         opens_on=None,
         closes_on=None,
+        drafts_accepted=None,
     ) -> int:
         with app.app_context():
             survey_round = Round(
@@ -246,6 +247,7 @@ def make_round(app):
                 questionnaire_key="kl-beskaeftigelse",
                 questionnaire_version=1,
                 languages=list(languages),
+                draft_languages_accepted=drafts_accepted,
                 opens_on=opens_on,
                 closes_on=closes_on,
             )

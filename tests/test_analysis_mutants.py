@@ -115,17 +115,33 @@ def test_a_scale_item_listing_part_of_its_scale_counts_only_the_answers_given():
 
 def test_significant_means_adjusted_p_strictly_below_five_percent():
     # One test in the family: Holm leaves p as it is.
-    raw = [(0.1, (0.01, 0.19), 0.05, "chi2"), None, (0.2, (0.1, 0.3), 0.0499, "fisher")]
-    # Two tests: 0.0499 is the smaller, times 2 = 0.0998; then max(0.0998, 1 x 0.05).
-    assert _adjusted(raw) == [
-        Change(0.1, (0.01, 0.19), 0.05, 0.0998, "chi2", False),
+    counts = (30, 50, 20, 50)
+    raw = [
+        (0.1, (0.01, 0.19), 0.05, "chi2", counts),
         None,
-        Change(0.2, (0.1, 0.3), 0.0499, 0.0998, "fisher", False),
+        (0.2, (0.1, 0.3), 0.0499, "fisher", counts),
     ]
-    assert _adjusted([(0.1, (0.01, 0.19), 0.05, "chi2")]) == [
-        Change(0.1, (0.01, 0.19), 0.05, 0.05, "chi2", False)
-    ]
-    assert _adjusted([(0.1, (0.01, 0.19), 0.0499, "chi2")])[0].significant is True
+    # Two tests: 0.0499 is the smaller, times 2 = 0.0998; then max(0.0998, 1 x 0.05).
+    first, none, second = _adjusted(raw)
+    assert none is None
+    assert (first.diff, first.ci, first.p_value, first.p_adjusted, first.test) == (
+        0.1,
+        (0.01, 0.19),
+        0.05,
+        0.0998,
+        "chi2",
+    )
+    assert (second.p_adjusted, second.test, first.significant, second.significant) == (
+        0.0998,
+        "fisher",
+        False,
+        False,
+    )
+    # Neither rejected: both intervals at Holm's first step, 1 - 0.05 / 2.
+    assert first.level == second.level == pytest.approx(0.975)
+    (alone,) = _adjusted([(0.1, (0.01, 0.19), 0.05, "chi2", counts)])
+    assert (alone.p_adjusted, alone.significant, alone.level) == (0.05, False, pytest.approx(0.95))
+    assert _adjusted([(0.1, (0.01, 0.19), 0.0499, "chi2", counts)])[0].significant is True
 
 
 # --- secondary suppression ---------------------------------------------------------------------
@@ -142,7 +158,7 @@ def test_a_total_with_one_positive_answer_does_not_tell_all():
     # smallest shown group (n 10, 1 positive) leaves 1 positive among 14 hidden answers.
     sides = [shown(10, 1), shown(12, 0), SuppressedSide(2), SuppressedSide(2)]
     assert _suppress_complements(sides, shown(26, 1)) == [
-        SuppressedSide(10),
+        SuppressedSide(10, reason="protects_other"),
         shown(12, 0),
         SuppressedSide(2),
         SuppressedSide(2),
@@ -160,7 +176,7 @@ def test_hidden_groups_that_are_all_positive_hide_one_more_group():
     # shown group (n 10) is hidden too; then 10 of 15 hidden answers are positive.
     sides = [shown(10, 5), shown(20, 10), SuppressedSide(2), SuppressedSide(3)]
     assert _suppress_complements(sides, shown(35, 20)) == [
-        SuppressedSide(10),
+        SuppressedSide(10, reason="protects_other"),
         shown(20, 10),
         SuppressedSide(2),
         SuppressedSide(3),
@@ -206,6 +222,7 @@ def test_a_target_row_as_json():
         "ci": [0.47, 0.76],
         "ambition": 0.6,
         "verdict": "cannot_tell",
+        "items": None,
     }
     empty = TargetRow(2024, None, None, None, 0.6, None)
     assert empty.to_dict() == {
@@ -215,7 +232,10 @@ def test_a_target_row_as_json():
         "ci": None,
         "ambition": 0.6,
         "verdict": None,
+        "items": None,
     }
+    theme_year = TargetRow(2019, 40, 0.5, (0.35, 0.65), None, None, items_used=1, items_total=4)
+    assert theme_year.to_dict()["items"] == [1, 4]
 
 
 @pytest.mark.parametrize("ambition", [-0.01, 1.01])
@@ -277,6 +297,8 @@ def test_p_values_in_json_keep_eight_decimals():
     assert change.to_dict() == {
         "diff": 0.123457,
         "ci": [0.01, 0.19],
+        "ci_adjusted": None,
+        "level": None,
         "p_value": 0.12345679,
         "p_adjusted": 0.98765432,
         "test": "chi2",
@@ -302,9 +324,13 @@ def test_option_group_theme_and_item_as_json():
             "ci": None,
             "mean": None,
             "suppressed": True,
+            "suppressed_reason": "too_few",
+            "uncertain": False,
+            "weighted": None,
         },
         "previous": None,
         "change": None,
+        "vs_rest": None,
     }
     assert ThemeScore("Mødet", 2 / 3, ("kl.a", "kl.b")).to_dict() == {
         "key": "Mødet",

@@ -78,34 +78,56 @@ def test_check_refuses_a_missing_file(cli, tmp_path):
 # --- questionnaire codebook -------------------------------------------------------------
 
 
-def test_codebook_json_has_the_exact_shape_with_danish_texts(cli):
+NINE = ["da", "en", "ar", "fa", "so", "tr", "uk", "pl", "ti"]
+
+
+def test_codebook_json_has_the_exact_shape_with_all_nine_languages(cli):
     result = cli("questionnaire", "codebook", "kl-beskaeftigelse", "--version", "1", "--json")
     assert result.stdout.count("\n") == 1  # one JSON object, one line
     book = json.loads(result.stdout)
     kl = find_questionnaire("kl-beskaeftigelse", 1)
-    assert set(book) == {"key", "version", "themes", "items"}
+    assert set(book) == {"key", "version", "languages", "translations", "themes", "items"}
     assert book["key"] == "kl-beskaeftigelse"
     assert book["version"] == 1
-    assert book["themes"] == [{"key": theme.key, "title": theme.title["da"]} for theme in kl.themes]
+    assert book["themes"] == [
+        {"key": theme.key, "title": {lang: theme.title[lang] for lang in NINE}}
+        for theme in kl.themes
+    ]
+    assert book["languages"] == NINE
+    assert book["translations"]["da"]["status"] == "source"
+    assert book["translations"]["en"]["status"] == "reviewed"
+    assert {lang for lang in NINE if book["translations"][lang]["status"] == "draft"} == set(
+        NINE[2:]
+    )
     assert [item["code"] for item in book["items"]] == [item.code for item in kl.items]
     for entry, item in zip(book["items"], kl.items, strict=True):
         assert set(entry) == {"code", "type", "theme", "scale", "compare_key", "text", "options"}
         assert entry["type"] == item.type
         assert entry["theme"] == item.theme
         assert entry["theme"] in {theme["key"] for theme in book["themes"]}
-        assert entry["text"] == item.text["da"]
-        assert entry["options"] == [
-            {"value": option.value, "label": option.label["da"]} for option in item.options
-        ]
+        assert list(entry["text"]) == NINE and all(entry["text"].values())
+        assert entry["text"] == {lang: item.text[lang] for lang in NINE}
+        for option, expected in zip(entry["options"], item.options, strict=True):
+            assert option["value"] == expected.value
+            assert list(option["label"]) == NINE and all(option["label"].values())
     by_code = {entry["code"]: entry for entry in book["items"]}
-    assert by_code["kl.meeting.welcoming"]["text"] == "Jeg bliver taget godt imod i jobcentret."
-    assert by_code["kl.meeting.welcoming"]["options"][-1] == {"value": 0, "label": "Ved ikke"}
-    assert by_code["kl.progress.internship"]["options"] == [
-        {"value": 1, "label": "Ja"},
-        {"value": 2, "label": "Nej"},
+    welcoming = by_code["kl.meeting.welcoming"]
+    assert welcoming["text"]["da"] == "Jeg bliver taget godt imod i jobcentret."
+    assert welcoming["text"]["ar"] == "أشعر بالترحيب في مركز التوظيف."
+    assert welcoming["options"][-1]["label"]["da"] == "Ved ikke"
+    assert welcoming["options"][-1]["label"]["ti"] == "ኣይፈልጥን"
+    assert [o["label"]["uk"] for o in by_code["kl.progress.internship"]["options"]] == [
+        "Так",
+        "Ні",
     ]
     assert by_code["kl.overall.comment"]["options"] == []
-    assert "æ" in result.stdout  # Danish letters printed as themselves, not \u escapes
+    assert "æ" in result.stdout and "ኣይፈልጥን" in result.stdout  # letters as themselves, no \\u
+
+
+def test_codebook_plain_list_in_one_language(cli):
+    result = cli("questionnaire", "codebook", "kl-beskaeftigelse", "--language", "uk")
+    assert "kl.goals.clear  [likert5, goals]  Я знаю, яка моя мета." in result.stdout
+    assert "    4: Частково погоджуюся" in result.stdout
 
 
 def test_codebook_of_an_unknown_key_fails(cli):
@@ -324,7 +346,7 @@ def test_opened_round_keeps_its_frozen_questions(app, cli, odense_bank):
         db.session.commit()
         snapshot = db.session.get(Round, round_id).snapshot
         texts = [item["text"]["da"] for page in snapshot["pages"] for item in page["items"]]
-        assert "Formålet med mit virksomhedspraktikforløb blev opfyldt" in texts
+        assert "Min virksomhedspraktik nåede sit mål." in texts
         assert "Ny formulering" not in texts
 
 
@@ -381,8 +403,8 @@ def test_demo_json_has_the_exact_shape_and_working_links(app, cli):
             if item["source"] == "local"
         ]
         assert [item["text"]["da"] for item in local] == [
-            "Formålet med mit virksomhedspraktikforløb blev opfyldt",
-            "Jeg blev godt behandlet i mit virksomhedspraktikforløb",
+            "Min virksomhedspraktik nåede sit mål.",
+            "Jeg blev behandlet godt i min virksomhedspraktik.",
         ]
         assert all(
             item["show_if"] == {"item": "kl.progress.internship", "in": [1]} for item in local

@@ -20,7 +20,7 @@ from scipy.stats.contingency import expected_freq
 from sqlalchemy import insert, select
 from staff import ITEM_NAME, add_to_round, bank_question, close_rounds, logged_in, make_user
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from analysis.results import ShownSide, Side, SuppressedSide
 from analysis.targets import CANNOT_TELL, MET, NO_DATA, NOT_MET, assess
@@ -35,13 +35,23 @@ SATISFIED = "kl.overall.satisfied"
 INTERNSHIP = "kl.progress.internship"
 SPRING_2025 = date(2025, 3, 1)
 
-SIDE_KEYS = {"n", "positive", "share", "ci", "mean", "suppressed"}
-CHANGE_KEYS = {"diff", "ci", "p_value", "p_adjusted", "test", "significant"}
+SIDE_KEYS = {
+    "n",
+    "positive",
+    "share",
+    "ci",
+    "mean",
+    "suppressed",
+    "suppressed_reason",
+    "uncertain",
+    "weighted",
+}
+CHANGE_KEYS = {"diff", "ci", "ci_adjusted", "level", "p_value", "p_adjusted", "test", "significant"}
 ROUND_KEYS = {"id", "title", "completed"}
 CONTRACT_ITEM_KEYS = {"code", "text", "theme", "current", "previous", "change", "groups"}
 # Beyond the contract: what the pages and the report also need.
 EXTRA_ITEM_KEYS = {"compare_key", "type", "source", "benchmark", "distribution", "wording_changed"}
-GROUP_KEYS = {"variable", "value", "current", "previous", "change"}
+GROUP_KEYS = {"variable", "value", "current", "previous", "change", "vs_rest"}
 
 
 # --- building rounds ----------------------------------------------------------------------
@@ -197,6 +207,7 @@ def expected_change(now: dict, before: dict) -> dict | None:
         "ci": [d - np.hypot(p1 - l1, u2 - p2), d + np.hypot(u1 - p1, p2 - l2)],
         "p_value": float(p_value),
         "test": test,
+        "counts": ((x1, n1), (x2, n2)),
     }
 
 
@@ -243,6 +254,15 @@ def assert_changes(items: list[dict], expected: dict[str, dict | None]) -> None:
         q, significant = holm[item["code"]]
         assert change["p_adjusted"] == pytest.approx(q, abs=1e-8)
         assert change["significant"] is significant is (q < 0.05)
+        # The adjusted interval: Newcombe's (statsmodels) at Holm's step level for this test.
+        rank = sorted(raw).index(want["p_value"])
+        level = 0.05 / (len(raw) - rank if significant else len(raw) - int(reject.sum()))
+        now, before = want["counts"]
+        low, high = confint_proportions_2indep(
+            now[0], now[1], before[0], before[1], method="newcomb", compare="diff", alpha=level
+        )
+        assert change["ci_adjusted"] == pytest.approx([low, high], abs=1e-6), item["code"]
+        assert change["level"] == pytest.approx(1 - level, abs=1e-8)
 
 
 # --- the command line ---------------------------------------------------------------------
@@ -333,7 +353,8 @@ def two_rounds(app, make_round, invite, citizen):
 def test_the_json_contract_and_every_figure(app, compare_json, two_rounds):
     data = compare_json(two_rounds["current"], "--against", str(two_rounds["previous"]))
 
-    assert set(data) == {"round", "against", "by", "items", "themes"}
+    assert set(data) == {"round", "against", "by", "items", "themes", "weighting", "drivers"}
+    assert data["weighting"] is None  # only with --weighted
     assert data["round"] == {"id": two_rounds["current"], "title": "Efterår 2026", "completed": 43}
     assert data["against"] == {"id": two_rounds["previous"], "title": "Forår 2025", "completed": 60}
     assert set(data["round"]) == set(data["against"]) == ROUND_KEYS
@@ -402,6 +423,9 @@ def test_four_valid_answers_and_many_ved_ikke_stay_hidden(app, compare_json, mak
         "ci": None,
         "mean": None,
         "suppressed": True,
+        "suppressed_reason": "too_few",
+        "uncertain": False,
+        "weighted": None,
     }
     assert all(o["count"] is None and o["share"] is None for o in item["distribution"])
 
@@ -601,8 +625,13 @@ def test_benchmark_needs_three_other_municipalities_of_the_same_period(
         if opens_on is None:
             contributions[code] = answers
 
+    tests: dict[str, dict | None] = {}
+
     def benchmark(code: str):
-        return next(i for i in compare_json(own)["items"] if i["code"] == code)["benchmark"]
+        side = next(i for i in compare_json(own)["items"] if i["code"] == code)["benchmark"]
+        if side is not None:
+            tests[code] = side.pop("vs_benchmark")
+        return side
 
     contribute(101, 9)
     contribute(751, 8)
@@ -618,12 +647,24 @@ def test_benchmark_needs_three_other_municipalities_of_the_same_period(
     pooled = answered([r for answers in contributions.values() for r in answers], SATISFIED)
     assert_side(benchmark(SATISFIED), expected_side("likert5", pooled), "benchmark")
     assert benchmark(SATISFIED)["n"] == sum(1 for v in pooled if v != "0")
+    # Own municipality against the pooled others, tested as a change is (scipy); the only
+    # item both sides show is one family of one test, so its p is its adjusted p.
+    want = expected_change(expected_side("likert5", ["4"] * 6), expected_side("likert5", pooled))
+    assert tests["kl.meeting.respect"] is None  # Odense did not answer it: nothing to test
+    got = tests[SATISFIED]
+    assert set(got) == CHANGE_KEYS
+    assert got["diff"] == pytest.approx(want["diff"], abs=1e-6)
+    assert got["ci"] == pytest.approx(want["ci"], abs=1e-6)
+    assert (got["test"], got["p_value"]) == (want["test"], pytest.approx(want["p_value"]))
+    assert got["p_adjusted"] == pytest.approx(want["p_value"])
+    assert got["significant"] is (want["p_value"] < 0.05)
     # Other municipalities see the pooled benchmark too, never Odense's own figures alone.
     other = compare_json(next(iter(_rounds_of(app, 101))))
     item = next(i for i in other["items"] if i["code"] == SATISFIED)
     pooled_for_101 = [
         r for code, answers in contributions.items() if code != 101 for r in answers
     ] + [({}, {SATISFIED: "4"})] * 6
+    assert item["benchmark"].pop("vs_benchmark") is not None
     assert_side(
         item["benchmark"], expected_side("likert5", answered(pooled_for_101, SATISFIED)), "101"
     )
@@ -681,13 +722,17 @@ def tables_of(page: str) -> list[dict]:
     return parser.tables
 
 
-SHARE_CI = re.compile(r"^(\d+)\s?%\s\((\d+)–(\d+)\s?%\)")
+SHARE_CI = re.compile(r"^(\d+)\s?%(?: yes)?\s\((\d+)–(\d+)\s?%\)")
 
 
 def assert_share_cell(cell: str, side: dict) -> None:
     """The page shows the JSON's share and interval, rounded to whole per cents."""
     if side["suppressed"]:
-        assert "5" in cell and "%" not in cell, cell  # "under 5 answers"
+        assert "%" not in cell, cell
+        if side["suppressed_reason"] == "protects_other":  # never "under 5" beside n >= 5
+            assert cell == "hidden (protects a smaller group)", cell
+        else:
+            assert cell == "under 5 answers" and side["n"] < 5, cell
         return
     if side["share"] is None:  # free text: counts only
         assert cell.split(" | ")[0].split(" n=")[0] == "–", cell
@@ -695,9 +740,37 @@ def assert_share_cell(cell: str, side: dict) -> None:
     match = SHARE_CI.match(cell)
     assert match, cell
     share, low, high = (int(g) for g in match.groups())
+    assert ("uncertain" in cell) is (side["n"] < 30), cell
     assert abs(share - side["share"] * 100) <= 0.5 + 1e-9, (cell, side)
     assert abs(low - side["ci"][0] * 100) <= 0.5 + 1e-9, (cell, side)
     assert abs(high - side["ci"][1] * 100) <= 0.5 + 1e-9, (cell, side)
+
+
+def assert_change_cell(cell: str, change: dict | None) -> None:
+    """One line: the change, its interval at Holm's level and the verdict never disagree;
+    the adjusted p reads "p = 0,18 (adjusted)", never "p=1,000"."""
+    if change is None:
+        assert cell == "–", cell
+        return
+    match = re.match(r"^([+-]?\d+) pct\. points \(([+-]\d+) to ([+-]\d+), adjusted\)", cell)
+    assert match, cell
+    points, low, high = (int(g) for g in match.groups())
+    assert abs(points - change["diff"] * 100) <= 0.5 + 1e-9
+    assert abs(low - change["ci_adjusted"][0] * 100) <= 0.5 + 1e-9, cell
+    assert abs(high - change["ci_adjusted"][1] * 100) <= 0.5 + 1e-9, cell
+    first_line = cell.split(" | ")[0]
+    assert (" significant" in first_line) is change["significant"], cell
+    excludes_zero = change["ci_adjusted"][0] > 0 or change["ci_adjusted"][1] < 0
+    assert ("differ at the edge" in first_line) is (excludes_zero != change["significant"])
+    p = change["p_adjusted"]
+    if p < 0.001:
+        assert "p < 0,001 (adjusted)" in cell, cell
+    elif p > 0.99:
+        assert "p > 0,99 (adjusted)" in cell, cell
+    else:
+        shown = float(re.search(r"p = (\d+,\d+) \(adjusted\)", cell).group(1).replace(",", "."))
+        assert shown == pytest.approx(p, abs=0.005 + 1e-9)
+    assert "p=" not in cell
 
 
 def odense_analyst(app):
@@ -727,37 +800,57 @@ def test_analyst_page_shows_the_same_figures_as_the_json(app, compare_json, two_
     items.sort(key=lambda i: shown_themes.index(i["theme"]))
     assert [cells[0].split(" | ")[0] for cells in item_rows] == [i["text"] for i in items]
     for cells, item in zip(item_rows, items, strict=True):
-        _question, n, share, mean, before, change, bench = cells
+        _question, n, share, mean, before, change, bench, rest = cells
+        assert rest == ""
         assert int(n) == item["current"]["n"]
         assert_share_cell(share, item["current"])
+        if item["current"]["share"] is not None:  # a yes/no item's share is the share yes
+            assert ("% yes (" in share) is (item["type"] == "yesno"), share
         if item["current"]["mean"] is None:
             assert mean == "–"
         else:
             assert float(mean) == pytest.approx(item["current"]["mean"], abs=0.05 + 1e-9)
         assert_share_cell(before, item["previous"])
         assert f"n={item['previous']['n']}" in before
-        if item["change"] is None:
-            assert change == "–"
-        else:
-            points = int(re.match(r"^([+-]?\d+) ", change).group(1))
-            assert abs(points - item["change"]["diff"] * 100) <= 0.5 + 1e-9
-            assert f"({item['change']['test']})" in change
-            assert ("significant" in change) is item["change"]["significant"]
-            p_shown = float(re.search(r"p=([\d.]+)", change).group(1))
-            assert p_shown == pytest.approx(item["change"]["p_adjusted"], abs=0.0005 + 1e-9)
+        assert_change_cell(change, item["change"])
         assert bench == "–"
     expected_groups = [g for item in items for g in item["groups"]]
     assert len(group_rows) == len(expected_groups)
     for cells, group in zip(group_rows, expected_groups, strict=True):
-        label, n, share, _mean, _before, _change, _bench = cells
+        label, n, share, _mean, _before, change, _bench, rest = cells
         assert label.endswith(group["value"] or "unknown")
         assert int(n) == group["current"]["n"]
         assert_share_cell(share, group["current"])
+        assert_change_cell(change, group["change"])
+        assert_change_cell(rest, group["vs_rest"])
 
     # Every chart is inline SVG with a title and a description stating its figures.
-    charts = re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
+    every_chart = re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
+    charts = [
+        c
+        for c in every_chart
+        if 'aria-labelledby="trend-' not in c and 'aria-labelledby="chart-drivers' not in c
+    ]
+    # One key-driver chart, stating every shown correlation of the JSON.
+    (drivers_chart,) = [c for c in every_chart if 'aria-labelledby="chart-drivers' in c]
+    for driver in data["drivers"]:
+        if driver["r"] is not None:
+            assert f"n={driver['n']})" in drivers_chart
     themes_with_scores = {i["theme"] for i in items if i["type"] in ("likert5", "yesno")}
     assert len(charts) == len(themes_with_scores) >= 5
+    # A trend chart for each overall question shown in both rounds (line with intervals).
+    overall = [
+        i
+        for i in items
+        if i["theme"] == "overall"
+        and i["type"] in ("likert5", "yesno")
+        and i["current"]["share"] is not None
+        and i["previous"]["share"] is not None
+    ]
+    trends = [c for c in every_chart if 'aria-labelledby="trend-' in c]
+    assert len(trends) == len(overall) >= 1
+    for item in overall:
+        assert f"(n={item['current']['n']})" in " ".join(trends)
     for chart in charts:
         assert re.search(r'<svg[^>]*role="img"[^>]*aria-labelledby="[^"]+"', chart)
         title = re.search(r"<title[^>]*>(.+?)</title>", chart, flags=re.S)
@@ -922,8 +1015,259 @@ def test_a_suppressed_side_cannot_carry_figures():
         "ci": None,
         "mean": None,
         "suppressed": True,
+        "suppressed_reason": "too_few",
+        "uncertain": False,
+        "weighted": None,
     }
     with pytest.raises(TypeError):
         SuppressedSide(3, 2)  # type: ignore[call-arg]
     with pytest.raises(TypeError):
         SuppressedSide(n=3, share=0.5)  # type: ignore[call-arg]
+
+
+# --- trend ----------------------------------------------------------------------------------
+
+
+def test_trend_over_rounds_and_history_as_json(app, cli, make_round):
+    from statsmodels.stats.contingency_tables import Table
+
+    from survey.models import HistoricalResult
+
+    spring = make_round(ODENSE, local=False, state="closed", opens_on=SPRING_2025, title="F25")
+    autumn = make_round(ODENSE, local=False, state="closed", opens_on=date(2026, 9, 1))
+    insert_responses(app, spring, [({}, {SATISFIED: v}) for v in "5544321" + "0" * 3], SPRING_2025)
+    insert_responses(app, autumn, [({}, {SATISFIED: v}) for v in "55554444321"])
+    with app.app_context():
+        for period, year, n, positive in (("2019", 2019, 40, 14), ("2021H2", 2021, 3, 3)):
+            db.session.add(
+                HistoricalResult(
+                    municipality_code=ODENSE,
+                    compare_key=SATISFIED,
+                    period=period,
+                    year=year,
+                    n=n,
+                    positive=positive,
+                )
+            )
+        db.session.commit()
+    result = cli("results", "trend", "--municipality", "461", "--item", SATISFIED, "--json")
+    trend = json.loads(result.output.strip().splitlines()[-1])
+    assert set(trend) == {"item", "points", "trend"} and trend["item"] == SATISFIED
+    assert [set(p) for p in trend["points"]] == [
+        {"round", "period", "n", "positive", "share", "ci"}
+    ] * 4
+    assert [(p["round"], p["period"], p["n"]) for p in trend["points"]] == [
+        (None, "2019", 40),
+        (None, "2021H2", 3),
+        (spring, "2025H1", 7),
+        (autumn, "2026H2", 11),
+    ]
+    hidden = trend["points"][1]
+    assert (hidden["positive"], hidden["share"], hidden["ci"]) == (None, None, None)
+    shown = [p for p in trend["points"] if p["share"] is not None]
+    for point, (positive, n) in zip(shown, [(14, 40), (4, 7), (8, 11)], strict=True):
+        assert (point["positive"], point["share"]) == (positive, pytest.approx(positive / n))
+        low, high = proportion_confint(positive, n, method="wilson")
+        assert point["ci"] == pytest.approx([low, high], abs=1e-6)
+    # The test over the shown points (statsmodels' linear-by-linear, N - 1 -> N), at the
+    # middle of each period in years.
+    scores = np.array([2019.5, 2025.25, 2026.75])
+    positives, totals = np.array([14, 4, 8]), np.array([40, 7, 11])
+    reference = Table(np.column_stack([totals - positives, positives])).test_ordinal_association(
+        row_scores=scores, col_scores=np.array([0, 1])
+    )
+    z = reference.zscore * np.sqrt(totals.sum() / (totals.sum() - 1))
+    assert trend["trend"]["test"] == "cochran_armitage"
+    assert trend["trend"]["p_value"] == pytest.approx(2 * stats.norm.sf(abs(z)), abs=1e-8)
+    slope = np.polyfit(scores, positives / totals, 1, w=np.sqrt(totals))[0]
+    assert trend["trend"]["slope_per_year"] == pytest.approx(slope, abs=1e-6)
+    refused = cli("results", "trend", "--municipality", "461", "--item", "nope", ok=False)
+    assert refused.exit_code != 0
+
+
+# --- weighting for non-response --------------------------------------------------------------
+
+
+def test_weighted_shares_are_post_stratified_to_the_invited(
+    app, cli, compare_json, make_round, tmp_path
+):
+    """Benefit group weights (age band dropped: one invited cell has no answers), cells
+    under 5 answers pooled and joined to the largest, open-link answers left out; checked
+    with per-answer weights in statsmodels (weighted mean, Wilson at Kish's n_eff)."""
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    from survey.models import Invitation
+
+    round_id = make_round(ODENSE, local=False, state="closed")
+    invited = [("kontanthjaelp", "18-29")] * 60 + [("kontanthjaelp", "30-49")] * 40
+    invited += [("dagpenge", "30-49")] * 100 + [("sygedagpenge", "30-49")] * 20
+    with app.app_context():
+        db.session.execute(
+            insert(Invitation),
+            [
+                {
+                    "round_id": round_id,
+                    "number": number,
+                    "token_hash": f"{round_id:04d}{number:060d}",
+                    "state": "issued",
+                    "benefit_group": group,
+                    "age_band": age,
+                }
+                for number, (group, age) in enumerate(invited, start=1)
+            ],
+        )
+        db.session.commit()
+
+    def answers(group: str, age: str, values: str):
+        background = {"channel": "invitation", "benefit_group": group, "age_band": age}
+        return [(background, {SATISFIED: v}) for v in values]
+
+    insert_responses(
+        app,
+        round_id,
+        answers("kontanthjaelp", "18-29", "5552222221")  # 3 of 10 positive; none aged 30-49
+        + answers("dagpenge", "30-49", "4" * 30 + "2" * 10)  # 30 of 40
+        + answers("sygedagpenge", "30-49", "552")  # 2 of 3: pooled into dagpenge
+        + [({}, {SATISFIED: "5"})] * 7,  # open link: left out
+    )
+    plain = compare_json(round_id)
+    assert plain["weighting"] is None
+    assert next(i for i in plain["items"] if i["code"] == SATISFIED)["current"]["weighted"] is None
+    data = compare_json(round_id, "--weighted")
+    assert data["weighting"] == {"current": {"variables": ["benefit_group"], "left_out": 7}}
+    item = next(i for i in data["items"] if i["code"] == SATISFIED)
+    assert item["current"]["n"] == 60  # the unweighted share keeps every answer
+    # Per answer: kontanthjælp's 10 answers stand for 100 invited, dagpenge + sygedagpenge's
+    # 43 for 120.
+    values = np.array([1] * 3 + [0] * 7 + [1] * 32 + [0] * 11, dtype=float)
+    weights = np.array([100 / 10] * 10 + [120 / 43] * 43)
+    share = DescrStatsW(values, weights=weights).mean
+    n_eff = weights.sum() ** 2 / (weights**2).sum()
+    low, high = proportion_confint(share * n_eff, n_eff, method="wilson")
+    weighted = item["current"]["weighted"]
+    assert weighted["share"] == pytest.approx(share, abs=1e-6)
+    assert weighted["n_eff"] == pytest.approx(n_eff, abs=0.01)
+    assert weighted["ci"] == pytest.approx([low, high], abs=1e-6)
+    # Kish: unequal weights cost precision, so the interval is wider than the plain one
+    # would be at the same share.
+    assert n_eff < 53
+    # The report says the same, and shows who answered against who was invited.
+    with app.app_context():
+        from survey.models import Invitation
+
+        for group, answered in (("kontanthjaelp", 10), ("dagpenge", 40), ("sygedagpenge", 3)):
+            ids = db.session.scalars(
+                select(Invitation.id)
+                .where(Invitation.round_id == round_id, Invitation.benefit_group == group)
+                .order_by(Invitation.id)
+                .limit(answered)
+            ).all()
+            for invitation in ids:
+                db.session.get(Invitation, invitation).state = "completed"
+        db.session.commit()
+    path = tmp_path / "weighted.html"
+    cli("report", str(round_id), "--format", "html", "--output", str(path), "--weighted")
+    html = " ".join(path.read_text(encoding="utf-8").replace("\xa0", " ").split())
+    assert f"vægtet {round(share * 100)} % ({round(low * 100)}–{round(high * 100)} %" in html
+    assert "7 svar via det åbne link" in html
+    # kontanthjælp: 100 of 220 invited (45 %), 10 of 53 answers (19 %)
+    assert '<td class="num">45 %</td><td class="num">19 %</td>' in html
+    # The page, asked for weights, shows the same weighted share beside the plain one.
+    page = odense_analyst(app).get(f"/results/?round={round_id}&weighted=1&lang=da")
+    text = " ".join(page.get_data(as_text=True).replace("\xa0", " ").split())
+    assert f"vægtet {round(share * 100)} % ({round(low * 100)}–{round(high * 100)} %" in text
+    assert 'id="pick-weighted" name="weighted" value="1" checked' in text
+
+
+# --- key drivers ----------------------------------------------------------------------------
+
+
+def test_key_drivers_are_spearman_correlations_with_overall_satisfaction(
+    app, compare_json, make_round
+):
+    """Each scale item against kl.overall.satisfied, "ved ikke" left out pairwise: scipy's
+    spearmanr on the answers themselves, the interval by Fisher's z with Bonett and
+    Wright's standard error; under 5 pairs nothing."""
+    round_id = make_round(ODENSE, local=False, state="closed")
+    rng = random.Random(11)
+    respondents = []
+    for _ in range(80):
+        overall = rng.choice("123455")
+        respect = str(min(5, max(1, int(overall) + rng.choice((-1, 0, 0, 1)))))
+        respondents.append(
+            (
+                {},
+                {
+                    SATISFIED: overall if rng.random() > 0.1 else "0",
+                    "kl.meeting.respect": respect if rng.random() > 0.1 else "0",
+                    "kl.goals.clear": rng.choice("123450"),
+                },
+            )
+        )
+    respondents += [({}, {SATISFIED: "4", "kl.meeting.welcoming": v}) for v in "5432"]
+    insert_responses(app, round_id, respondents)
+    drivers = {d["code"]: d for d in compare_json(round_id)["drivers"]}
+    for code in ("kl.meeting.respect", "kl.goals.clear"):
+        pairs = [
+            (int(a[code]), int(a[SATISFIED]))
+            for _b, a in respondents
+            if a.get(code, "0") != "0" and a.get(SATISFIED, "0") != "0"
+        ]
+        x, y = np.array(pairs).T
+        rho = stats.spearmanr(x, y).statistic
+        n = len(pairs)
+        half = 1.959963984540054 * np.sqrt((1 + rho**2 / 2) / (n - 3))
+        want = [np.tanh(np.arctanh(rho) - half), np.tanh(np.arctanh(rho) + half)]
+        got = drivers[code]
+        assert got["n"] == n
+        assert got["r"] == pytest.approx(rho, abs=1e-6)
+        assert got["ci"] == pytest.approx(want, abs=1e-6)
+    assert drivers["kl.meeting.respect"]["r"] > 0.5  # built to go together
+    # Four pairs: no figure at all.
+    assert drivers["kl.meeting.welcoming"] == {
+        "code": "kl.meeting.welcoming",
+        "n": 4,
+        "r": None,
+        "ci": None,
+    }
+    assert SATISFIED not in drivers
+    ordered = [d["r"] for d in compare_json(round_id)["drivers"] if d["r"] is not None]
+    assert ordered == sorted(ordered, reverse=True)
+
+
+def test_groups_periods_and_dates_read_as_words_not_codes(app, two_rounds):
+    """Background codes by their maintained labels, half-years and dates in Danish."""
+    from survey.models import BackgroundValue
+
+    current, previous = two_rounds["current"], two_rounds["previous"]
+    with app.app_context():
+        db.session.add_all(
+            [
+                BackgroundValue(
+                    variable="benefit_group",
+                    code="kontanthjaelp",
+                    label={"da": "Kontanthjælp", "en": "Cash benefit"},
+                ),
+                BackgroundValue(
+                    variable="benefit_group",
+                    code="dagpenge",
+                    label={"da": "Dagpenge", "en": "Unemployment benefit"},
+                ),
+            ]
+        )
+        survey_round = db.session.get(Round, previous)
+        survey_round.closes_on = date(2025, 4, 30)
+        db.session.commit()
+    analyst = odense_analyst(app)
+    page = analyst.get(f"/results/?round={current}&by=benefit_group").get_data(as_text=True)
+    assert "Ydelsesgruppe: Kontanthjælp" in page and "Ydelsesgruppe: Dagpenge" in page
+    assert "Ydelsesgruppe: kontanthjaelp" not in page
+    report = analyst.get(f"/results/report.html?round={previous}&by=benefit_group").get_data(
+        as_text=True
+    )
+    report = " ".join(report.replace("\xa0", " ").split())
+    assert "Ydelsesgruppe: Kontanthjælp" in report and "Ydelsesgruppe: kontanthjaelp" not in report
+    assert "1. marts 2025 – 30. april 2025 (1. halvår 2025)" in report
+    assert "2025H1" not in report and "2025-03-01" not in report
+    months = "januar februar marts april maj juni juli august september oktober november december"
+    assert re.search(rf"\d{{1,2}}\. ({months.replace(' ', '|')}) \d{{4}}", report)

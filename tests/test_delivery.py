@@ -993,3 +993,31 @@ def test_without_a_transport_messages_wait_and_keep_their_attempts(app, odense_r
         assert (message.state, message.attempts) == ("waiting", 0)
         assert message.error == "no SMS gateway is configured"
         db.session.remove()
+
+
+def test_a_send_list_naming_the_language_sends_the_message_and_opens_the_link_in_it(
+    app, cli, tmp_path, gateway, odense_round
+):
+    """Issue 13: "engelsk" in the send list's language column is English, in the SMS and
+    on the page the link opens (it used to be Danish in both)."""
+    send(
+        cli,
+        tmp_path,
+        odense_round,
+        [("r1", KAREN_MOBILE, "", "engelsk"), ("r2", OLE_MOBILE, "", "")],
+        "--at",
+        at(),
+        header=("reference", "mobile", "email", "language"),
+    )
+    assert work(cli, at()) == "delivered 2, failed 0, waiting 0"
+    by_number = {sms.msisdn: sms.message for sms in gateway.delivered}
+    karen_link = link_in(by_number[KAREN])
+    assert by_number[KAREN] == DEFAULT_TEXTS["en"]["invitation"].format(
+        organisation=ORGANISATION, link=karen_link
+    )
+    assert by_number[OLE] == DEFAULT_TEXTS["da"]["invitation"].format(
+        organisation=ORGANISATION, link=link_in(by_number[OLE])
+    )
+    browser = app.test_client()
+    assert browser.get(urlsplit(karen_link).path).status_code == 303
+    assert '<html lang="en" dir="ltr">' in browser.get("/svar").get_data(as_text=True)

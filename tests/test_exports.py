@@ -303,6 +303,13 @@ def test_xlsx_export_has_numbers_text_and_no_formulas(app, rounds, tmp_path):
     assert_nothing_identifying(text, app, rounds)
 
 
+def missing_codes(meta, name: str) -> list[int]:
+    """The discrete user-missing values of a variable, as SPSS declares them."""
+    ranges = meta.missing_ranges.get(name, [])
+    assert all(r["lo"] == r["hi"] for r in ranges)
+    return sorted(int(r["lo"]) for r in ranges)
+
+
 def test_sav_export_has_variable_and_value_labels(app, rounds, tmp_path):
     import pyreadstat
 
@@ -310,13 +317,15 @@ def test_sav_export_has_variable_and_value_labels(app, rounds, tmp_path):
     from survey.rounds.definition import round_definition
 
     path = export(app, rounds["closed"], "sav", tmp_path / "svar.sav")
-    frame, meta = pyreadstat.read_sav(str(path))
+    # user_missing=True: "ved ikke" and "ikke spurgt" read as their codes, to compare rows.
+    frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
     with app.app_context():
         definition = round_definition(db.session.get(Round, rounds["closed"]))
         db.session.remove()
     labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
     names = list(frame.columns)
     assert names[:3] == ["respondent", "benefit_group", "department"]
+    assert labels["benefit_group"] == "Ydelsesgruppe" and labels["department"] == "Afdeling"
     assert len(names) == 3 + len(definition.items) and len(set(names)) == len(names)
     for name in names:
         assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_.]{0,63}", name) and not name.endswith("."), name
@@ -326,15 +335,37 @@ def test_sav_export_has_variable_and_value_labels(app, rounds, tmp_path):
         assert labels[name] == pick_text(item.text, "da")[:255]
         if item.type == "likert5":
             assert meta.variable_value_labels[name] == {
-                float(k): v for k, v in LIKERT_LABELS.items()
+                **{float(k): v for k, v in LIKERT_LABELS.items()},
+                9.0: "Ikke spurgt",
             }
             assert meta.readstat_variable_types[name] == "double"
+            assert meta.variable_measure[name] == "ordinal"
+            assert meta.original_variable_types[name] == "F1.0"
+            assert missing_codes(meta, name) == [0, 9]
         elif item.type == "yesno":
-            assert meta.variable_value_labels[name] == {1.0: "Ja", 2.0: "Nej"}
+            assert meta.variable_value_labels[name] == {1.0: "Ja", 2.0: "Nej", 9.0: "Ikke spurgt"}
+            assert meta.variable_measure[name] == "nominal"
+            assert missing_codes(meta, name) == [9]
+        else:
+            assert meta.variable_measure[name] == "nominal"
+    # Background codes are numbers with labels; the small groups together are "other".
+    groups = meta.variable_value_labels["benefit_group"]
+    assert "Andet (små grupper samlet)" in groups.values()
+    assert meta.variable_measure["benefit_group"] == "nominal"
+    assert meta.original_variable_types["benefit_group"] == "F1.0"
     assert labels[by_code[next(i.code for i in definition.items if i.source == "local")]] in (
         FORMULA_QUESTION,
         MARKUP_QUESTION,
     )
+    back = {"Andet (små grupper samlet)": "other"}
+    for variable in ("benefit_group", "department"):
+        value_labels = meta.variable_value_labels[variable]
+        frame[variable] = frame[variable].map(
+            lambda v, value_labels=value_labels: back.get(value_labels.get(v), value_labels.get(v))
+        )
+    for name in by_code.values():
+        if name in meta.missing_ranges:
+            frame[name] = frame[name].where(frame[name] != max(missing_codes(meta, name)))
     rows = frame.astype(object).where(frame.notna(), None).values.tolist()
     want_header, want_rows = expected_rows(app, rounds["closed"])
     assert_rows_match(
@@ -349,24 +380,67 @@ def test_sav_export_has_variable_and_value_labels(app, rounds, tmp_path):
     assert_nothing_identifying("\n".join(strings), app, rounds)
 
 
+def test_sav_read_back_gives_the_reports_n_and_mean_per_item(app, rounds, tmp_path):
+    """An SPSS-compatible client's n and mean per item are those of `results compare --json`:
+    "ved ikke" and "ikke spurgt" are missing values, not scores."""
+    import json
+
+    import pyreadstat
+
+    path = export(app, rounds["closed"], "sav", tmp_path / "svar.sav")
+    frame, meta = pyreadstat.read_sav(str(path))  # as a client: user-missing values are missing
+    result = run_cli(app, "results", "compare", rounds["closed"], "--json")
+    contract = json.loads(result.output)
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+    checked = 0
+    for item in contract["items"]:
+        if item["type"] != "likert5" or item["current"]["suppressed"]:
+            continue
+        name = next(n for n in meta.column_names if labels[n] == item["text"][:255])
+        column = frame[name].dropna()
+        assert len(column) == item["current"]["n"], item["code"]
+        assert round(column.mean(), 6) == pytest.approx(item["current"]["mean"], abs=1e-6)
+        checked += 1
+    assert checked >= 15
+    # Without the declaration "ved ikke" (0) would be a score: the raw codes give other means.
+    raw, _meta = pyreadstat.read_sav(str(path), user_missing=True)
+    respect = next(n for n in meta.column_names if n.endswith("meeting.respect"))
+    assert (raw[respect] == 0).any()
+    assert raw[respect].mean() != pytest.approx(frame[respect].mean())
+
+
 def test_codebook_lists_every_item_and_option_as_text(app, rounds, tmp_path):
+    """The codebook says what the .sav declares: levels, missing values, background codes."""
     from questionnaires.model import pick_text
     from survey.rounds.definition import round_definition
 
     raw = export(app, rounds["closed"], "codebook", tmp_path / "kodebog.csv").read_bytes()
     table = read_csv(raw, ",")
-    assert table[0] == ["code", "type", "theme", "text", "value", "label"]
+    header = ["code", "type", "theme", "text", "value", "label", "measure", "missing"]
+    assert table[0] == header
     with app.app_context():
         definition = round_definition(db.session.get(Round, rounds["closed"]))
         db.session.remove()
-    want = [["code", "type", "theme", "text", "value", "label"]]
+    want = [header]
+    want.append(["benefit_group", "background", "", "Ydelsesgruppe", "", "", "nominal", ""])
+    groups = sorted({r[0] for r in expected_rows(app, rounds["closed"])[1]})
+    for number, code in enumerate(groups, start=1):
+        label = "Andet (små grupper samlet)" if code == "other" else code
+        want.append(["benefit_group", "", "", "", str(number), f"{label} ({code})", "", ""])
+    want.append(["department", "background", "", "Afdeling", "", "", "nominal", ""])
+    want.append(["department", "", "", "", "1", "'-Vest (-Vest)", "", ""])
+    want.append(["department", "", "", "", "2", "Nord (Nord)", "", ""])
     for item in definition.items:
-        want.append(
-            [item.code, item.type, item.theme, neutralised(pick_text(item.text, "da")), "", ""]
-        )
-        want += [
-            [item.code, "", "", "", str(o.value), pick_text(o.label, "da")] for o in item.options
-        ]
+        measure = "ordinal" if item.type == "likert5" else "nominal"
+        text = neutralised(pick_text(item.text, "da"))
+        want.append([item.code, item.type, item.theme, text, "", "", measure, ""])
+        for o in item.options:
+            missing = "ja" if o.value == 0 and item.type == "likert5" else ""
+            want.append(
+                [item.code, "", "", "", str(o.value), pick_text(o.label, "da"), "", missing]
+            )
+        if item.type in ("likert5", "yesno", "single"):
+            want.append([item.code, "", "", "", "9", "Ikke spurgt", "", "ja"])
     assert table == want
     assert_neutralised(cell for row in table for cell in row)
     assert MARKUP_QUESTION in raw.decode("utf-8")
@@ -417,7 +491,8 @@ def test_an_analyst_downloads_the_same_exports_and_each_is_audited(app, rounds, 
     for query, delimiter in (("", ","), ("&sep=semicolon", ";")):
         response = analyst.get(f"/results/export.csv?round={closed}{query}")
         assert response.status_code == 200 and response.mimetype == "text/csv"
-        assert f'filename="svar-runde-{closed}.csv"' in response.headers["Content-Disposition"]
+        name = f"svar_odense_foraar-2026-runde{closed}_{date.today().isoformat()}.csv"
+        assert f'filename="{name}"' in response.headers["Content-Disposition"]
         raw = response.get_data()
         cli = export(app, closed, "csv", tmp_path / "cli.csv", *(("--semicolon",) if query else ()))
         assert raw == cli.read_bytes()
@@ -432,13 +507,16 @@ def test_an_analyst_downloads_the_same_exports_and_each_is_audited(app, rounds, 
 
     response = analyst.get(f"/results/export.sav?round={closed}")
     assert response.status_code == 200
-    assert f'filename="svar-runde-{closed}.sav"' in response.headers["Content-Disposition"]
+    name = f"svar_odense_foraar-2026-runde{closed}_{date.today().isoformat()}.sav"
+    assert f'filename="{name}"' in response.headers["Content-Disposition"]
     (tmp_path / "web.sav").write_bytes(response.get_data())
     frame, meta = pyreadstat.read_sav(str(tmp_path / "web.sav"))
     assert len(frame) == sum(want_rows.values()) and meta.variable_value_labels
 
     response = analyst.get(f"/results/export.codebook?round={closed}")
     assert response.status_code == 200
+    name = f"kodebog_odense_foraar-2026-runde{closed}_{date.today().isoformat()}.csv"
+    assert f'filename="{name}"' in response.headers["Content-Disposition"]
     assert response.get_data() == export(app, closed, "codebook", tmp_path / "kb.csv").read_bytes()
 
     with app.app_context():

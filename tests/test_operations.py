@@ -354,3 +354,38 @@ def test_was_redirects_to_the_municipality_statement(app, client, make_round, in
 def test_accessibility_page_lists_the_automated_checks(client):
     html = client.get("/tilgaengelighed").get_data(as_text=True)
     assert "axe-core" in html and "320" in html and "JavaScript" in html
+
+
+def test_deleting_a_municipality_takes_its_tokens_themes_reviews_and_publications(app, make_round):
+    from survey.api_tokens.service import create_token
+    from survey.comments.service import add_theme
+    from survey.models import ApiToken, CommentReview, CommentTheme, Publication
+
+    odense = seed_closed_round(app, make_round, 461, responses=8)
+    with app.app_context():
+        create_token(461, "BI")
+        create_token(175, "BI")
+        theme = add_theme(461, "Ventetid", "vente")
+        answer = db.session.scalar(
+            select(Answer)
+            .join(Response, Response.id == Answer.response_id)
+            .where(Response.round_id == odense)
+        )
+        review = CommentReview(
+            round_id=odense,
+            response_id=answer.response_id,
+            item_code=answer.item_code,
+            redacted="x",
+            quote=True,
+        )
+        review.themes = [theme]
+        db.session.add_all([review, Publication(round_id=odense)])
+        db.session.get(Municipality, 461).embed_origins = "https://www.odense.dk"
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["data", "delete-municipality", "461", "--yes"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert count(ApiToken, ApiToken.municipality_code == 461) == 0
+        assert count(ApiToken, ApiToken.municipality_code == 175) == 1
+        assert count(CommentTheme) == 0 and count(CommentReview) == 0 and count(Publication) == 0
+        assert db.session.get(Municipality, 461).embed_origins is None

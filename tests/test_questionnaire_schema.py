@@ -104,16 +104,35 @@ def test_valid_sample_loads():
     assert [o.value for o in questionnaire.item("mini.pick").options] == [1, 2]
 
 
-def test_kl_file_validates_with_key_version_and_both_languages(kl):
+NINE = ("da", "en", "ar", "fa", "so", "tr", "uk", "pl", "ti")
+
+
+def test_kl_file_validates_with_key_version_and_all_nine_languages(kl):
     assert kl.key == "kl-beskaeftigelse"
     assert kl.version == 1
-    assert kl.languages == ("da", "en")
+    assert kl.languages == NINE
     assert find_questionnaire("kl-beskaeftigelse", 1) == kl
     for page in kl.pages:
-        assert page.title["da"].strip() and page.title["en"].strip()
+        assert all(page.title[lang].strip() for lang in NINE), page.key
+        assert all(page.intro[lang].strip() for lang in NINE), page.key
     for item in kl.items:
-        assert item.text["da"].strip() and item.text["en"].strip(), item.code
+        assert all(item.text[lang].strip() for lang in NINE), item.code
+        assert all(lang in item.help for lang in NINE) if item.help else True, item.code
+        for option in item.options:
+            assert set(option.label) >= set(NINE), (item.code, option.value)
         assert item.compare_key, item.code
+        # No translation is the Danish text copied over (a forgotten translation).
+        for lang in NINE[1:]:
+            assert item.text[lang] != item.text["da"], (item.code, lang)
+
+
+def test_kl_translation_status_is_honest(kl):
+    """Danish is the source, English was reviewed by someone named; our own translations
+    are drafts until a professional translator has reviewed them."""
+    assert kl.translation_status("da") == "source"
+    assert kl.translation_status("en") == "reviewed"
+    assert kl.translations["en"]["reviewed_by"] and kl.translations["en"]["reviewed_on"]
+    assert kl.draft_languages == ("ar", "fa", "so", "tr", "uk", "pl", "ti")
 
 
 def test_kl_has_at_least_12_likert_items_covering_all_five_themes(kl):

@@ -43,6 +43,7 @@ OWN_COMMENTS = (
     '=HYPERLINK("https://example.invalid","klik her")',
 )
 SUPPRESSED = "under 5 svar"
+PROTECTING = "skjult (beskytter en mindre gruppe)"
 THEMES = ("meeting", "goals", "conversation", "progression", "overall")
 FORMATS = ("html", "pdf", "xlsx", "docx")
 SATISFIED = "kl.overall.satisfied"
@@ -60,14 +61,18 @@ def interval(ci) -> str:
     return f"{round(ci[0] * 100)}–{round(ci[1] * 100)} %"
 
 
-def side_text(side: dict | None) -> str:
+def side_text(side: dict | None, yes_no: bool = False) -> str:
     if side is None:
         return "ikke spurgt"
     if side["suppressed"]:
+        if side["suppressed_reason"] == "protects_other":
+            return PROTECTING
         return SUPPRESSED
     if side["share"] is None:
         return "–"
-    return f"{pct(side['share'])} ({interval(side['ci'])})"
+    share = pct(side["share"]) + (" ja" if yes_no else "")
+    uncertain = " usikkert" if side["n"] < 30 else ""
+    return f"{share} ({interval(side['ci'])}){uncertain}"
 
 
 def points(diff: float) -> str:
@@ -80,7 +85,27 @@ def decimal(value: float | None, digits: int = 1) -> str:
 
 
 def p_text(p: float) -> str:
-    return "< 0,001" if p < 0.001 else decimal(p, 3)
+    if p < 0.001:
+        return "p < 0,001 (justeret)"
+    if p > 0.99:
+        return "p > 0,99 (justeret)"
+    return f"p = {decimal(p, 3 if p < 0.01 else 2)} (justeret)"
+
+
+def signed(limit: float) -> str:
+    return f"{round(limit * 100):+d}"
+
+
+def change_text(change: dict | None) -> str:
+    """The change with its Holm-level interval and the verdict on one line."""
+    if change is None:
+        return "–"
+    low, high = change["ci_adjusted"]
+    text = f"{points(change['diff'])} ({signed(low)} til {signed(high)}, justeret)"
+    text += " signifikant" if change["significant"] else ""
+    if (low > 0 or high < 0) != change["significant"]:
+        text += " (interval og test er uenige ved grænsen)"
+    return text
 
 
 def squeeze(text: str) -> str:
@@ -224,61 +249,79 @@ def group_label(group: dict) -> str:
     return f"Ydelsesgruppe: {group['value'] if group['value'] is not None else 'ukendt'}"
 
 
+def bench_text(item: dict) -> str:
+    """The benchmark and, where tested, the own municipality against it."""
+    bench = item["benchmark"]
+    if not bench:
+        return "–"
+    text = side_text(bench, item["type"] == "yesno")
+    if bench["vs_benchmark"]:
+        versus = bench["vs_benchmark"]
+        text += f"; forskel {change_text(versus)}, {p_text(versus['p_adjusted'])}"
+    return text
+
+
+def rest_text(group: dict) -> str:
+    versus = group["vs_rest"]
+    return f"{change_text(versus)}, {p_text(versus['p_adjusted'])}" if versus else "–"
+
+
 def html_rows(data: dict, items: list[dict]) -> list[list[str]]:
     """The theme table's body as the HTML report must show it."""
     with_previous = data["against"] is not None
     rows = []
     for item in items:
+        yes_no = item["type"] == "yesno"
         text = item["text"] + (" (formuleret anderledes før)" if item["wording_changed"] else "")
-        lines = [(text, item["current"], item["previous"], item["change"], item["benchmark"])]
+        lines = [(text, item["current"], item["previous"], item["change"], bench_text(item), "")]
         lines += [
-            (group_label(g), g["current"], g["previous"], g["change"], "blank")
+            (group_label(g), g["current"], g["previous"], g["change"], "", rest_text(g))
             for g in item["groups"]
         ]
-        for label, current, previous, change, benchmark in lines:
+        for label, current, previous, change, benchmark, rest in lines:
             row = [
                 label,
                 str(current["n"]),
-                side_text(current) if scored(item) else "–",
+                side_text(current, yes_no) if scored(item) else "–",
                 decimal(current["mean"]),
             ]
             if with_previous:
-                before = side_text(previous) if previous is not None and scored(item) else "–"
-                if change is None:
-                    shown_change = "–"
-                else:
-                    shown_change = points(change["diff"]) + (
-                        " signifikant" if change["significant"] else ""
-                    )
+                before = (
+                    side_text(previous, yes_no) if previous is not None and scored(item) else "–"
+                )
+                shown_change = change_text(change)
                 row += [before, shown_change, p_text(change["p_adjusted"]) if change else "–"]
-            if benchmark == "blank":
-                row.append("")
-            else:
-                row.append(side_text(benchmark) if benchmark else "–")
+            row.append(benchmark)
+            if data["by"]:
+                row.append(rest)
             rows.append(row)
     return rows
 
 
 def docx_rows(data: dict, items: list[dict]) -> list[list[str]]:
-    """The same table in the DOCX: no mean column, "(signifikant)" after a change."""
+    """The same table in the DOCX, with the mean column after the share."""
     rows = []
     for item in items:
+        yes_no = item["type"] == "yesno"
         lines = [
-            (item["text"], item["current"], item["previous"], item["change"], item["benchmark"])
+            (item["text"], item["current"], item["previous"], item["change"], bench_text(item), "")
         ]
         lines += [
-            (group_label(g), g["current"], g["previous"], g["change"], None) for g in item["groups"]
+            (group_label(g), g["current"], g["previous"], g["change"], "–", rest_text(g))
+            for g in item["groups"]
         ]
-        for label, current, previous, change, benchmark in lines:
-            row = [label, str(current["n"]), side_text(current) if scored(item) else "–"]
+        for label, current, previous, change, benchmark, rest in lines:
+            row = [label, str(current["n"]), side_text(current, yes_no) if scored(item) else "–"]
+            row.append(decimal(current["mean"]))
             if data["against"] is not None:
-                marker = " (signifikant)" if change and change["significant"] else ""
                 row += [
-                    side_text(previous) if scored(item) and previous else "–",
-                    (points(change["diff"]) + marker) if change else "–",
+                    side_text(previous, yes_no) if scored(item) and previous else "–",
+                    change_text(change),
                     p_text(change["p_adjusted"]) if change else "–",
                 ]
-            row.append(side_text(benchmark) if benchmark else "–")
+            row.append(benchmark)
+            if data["by"]:
+                row.append(rest)
             rows.append(row)
     return rows
 
@@ -426,10 +469,11 @@ def _tiny_group(survey_round: Round, count: int, skip=()) -> dict[str, tuple[int
 
 def build_data(app) -> dict:
     """Both Odense rounds and the benchmark; returns ids, titles and facts checked later."""
+    from survey.comments.flags import redact
     from survey.comparison.targets import set_target
     from survey.demo.answers import seed_responses
     from survey.invitations.issuing import issue_invitations
-    from survey.models import Invitation
+    from survey.models import CommentReview, Invitation
     from survey.rounds.definition import round_definition
 
     with app.app_context():
@@ -485,13 +529,23 @@ def build_data(app) -> dict:
         for survey_round in db.session.scalars(select(Round)):
             survey_round.state = "closed"  # results exist once a round has closed
         titles = {page.theme: page.title["da"] for page in round_definition(now).pages}
-        comments = sorted(
-            db.session.scalars(
-                select(Answer.value)
-                .join(Response, Response.id == Answer.response_id)
-                .where(Response.round_id == now.id, Answer.item_code == COMMENT_ITEM)
+        # Reports quote only comments an analyst reviewed, redacted and chose: all of them here.
+        written = db.session.execute(
+            select(Answer.response_id, Answer.value)
+            .join(Response, Response.id == Answer.response_id)
+            .where(Response.round_id == now.id, Answer.item_code == COMMENT_ITEM)
+        ).all()
+        for response_id, value in written:
+            db.session.add(
+                CommentReview(
+                    round_id=now.id,
+                    response_id=response_id,
+                    item_code=COMMENT_ITEM,
+                    redacted=redact(value),
+                    quote=True,
+                )
             )
-        )
+        comments = sorted(redact(value) for _id, value in written)
         db.session.commit()
         facts = {
             "ids": {"now": now.id, "before": before.id},
@@ -578,6 +632,9 @@ def test_the_comparison_has_significant_and_unchanged_items_and_suppressed_figur
         "ci": None,
         "mean": None,
         "suppressed": True,
+        "suppressed_reason": "too_few",
+        "uncertain": False,
+        "weighted": None,
     }
     tiny = [g for i in items.values() for g in i["groups"] if g["value"] == TINY_GROUP]
     assert tiny and all(g["current"]["suppressed"] and g["current"]["share"] is None for g in tiny)
@@ -614,6 +671,7 @@ def test_html_theme_tables_show_exactly_the_json_figures(built, tree):
             "Ændring",
             "Justeret p",
             "Andre kommuner",
+            "Gruppen mod resten",
         ], theme
         assert table.rows == html_rows(built.data, items), theme
 
@@ -621,7 +679,11 @@ def test_html_theme_tables_show_exactly_the_json_figures(built, tree):
 def test_html_charts_are_inline_svg_with_the_json_figures_in_labels_title_and_description(
     built, tree
 ):
-    svgs = list(tree.iter("svg"))
+    svgs = [
+        s
+        for s in tree.iter("svg")
+        if not s.attrs["aria-labelledby"].startswith(("trend-", "chart-drivers"))
+    ]
     assert len(svgs) == len(sections(built, built.data))
     for svg, (theme, title, items) in zip(svgs, sections(built, built.data), strict=True):
         assert svg.attrs["role"] == "img"
@@ -636,7 +698,8 @@ def test_html_charts_are_inline_svg_with_the_json_figures_in_labels_title_and_de
                 parts.append(f"{item['text']}: færre end 5 svar, vises ikke")
                 labels.append("(under 5 svar)")
             else:
-                text = f"{item['text']}: {pct(current['share'])} positive (n={current['n']})"
+                word = "ja" if item["type"] == "yesno" else "positive"
+                text = f"{item['text']}: {pct(current['share'])} {word} (n={current['n']})"
                 labels.append(f"{pct(current['share'])} n={current['n']}")
                 if previous and previous["share"] is not None:
                     text += f", før {pct(previous['share'])} (n={previous['n']})"
@@ -649,6 +712,43 @@ def test_html_charts_are_inline_svg_with_the_json_figures_in_labels_title_and_de
         drawn = [norm(t.text()) for t in svg.iter("text")]
         bar_labels = [t for t in drawn if re.fullmatch(r"\d+ % n=\d+|\(under 5 svar\)", t)]
         assert sorted(bar_labels) == sorted(labels), theme
+
+
+def test_html_trend_charts_draw_every_round_of_the_overall_questions(built, tree):
+    """A line chart with intervals per overall question over both rounds, its table and the
+    test in words, checked against statsmodels (Cochran–Armitage = linear-by-linear test
+    x N / (N - 1)), with time at the middle of each half-year."""
+    import numpy as np
+    from scipy import stats
+    from statsmodels.stats.contingency_tables import Table
+
+    overall = [i for i in built.data["items"] if i["theme"] == "overall" and scored(i)]
+    assert overall
+    charts = {s.attrs["aria-labelledby"].split()[0]: s for s in tree.iter("svg")}
+    tables = tables_of(tree)
+    for item in overall:
+        before, now = item["previous"], item["current"]
+        svg = charts["trend-" + item["code"].replace(".", "-") + "-title"]
+        desc = norm(svg.first("desc").text())
+        assert f"1. halvår 2025: {pct(before['share'])} (n={before['n']})" in desc, desc
+        assert f"1. halvår 2026: {pct(now['share'])} (n={now['n']})" in desc, desc
+        (table,) = [t for t in tables if t.caption == f"Udvikling: {item['text']}"]
+        assert table.rows == [
+            ["1. halvår 2025", str(before["n"]), side_text(before)],
+            ["1. halvår 2026", str(now["n"]), side_text(now)],
+        ]
+        positives = np.array([before["positive"], now["positive"]])
+        totals = np.array([before["n"], now["n"]])
+        reference = Table(
+            np.column_stack([totals - positives, positives])
+        ).test_ordinal_association(
+            row_scores=np.array([2025.25, 2026.25]), col_scores=np.array([0, 1])
+        )
+        z = reference.zscore * np.sqrt(totals.sum() / (totals.sum() - 1))
+        p = 2 * stats.norm.sf(abs(z))
+        assert f"{p_text(p).removesuffix(' (justeret)')} (Cochran–Armitage)" in desc, (desc, p)
+        slope = positives[1] / totals[1] - positives[0] / totals[0]  # two points a year apart
+        assert f"Udvikling {points(slope)} pr. år" in desc, desc
 
 
 def test_html_appendix_targets_and_sample_match_the_json_and_the_database(built, tree):
@@ -808,6 +908,10 @@ def test_suppressed_figures_appear_in_no_format(built, tree):
 
     suppressed = suppressed_rows(built.data)
     assert len(suppressed) > 10
+    # "under 5 svar" only beside fewer than 5; a group hidden to protect another says so.
+    for _item_text, _label, side in suppressed:
+        assert side_text(side) == (SUPPRESSED if side["n"] < 5 else PROTECTING), side
+    assert any(side["n"] >= 5 for _i, _l, side in suppressed)
     texts = {i["text"] for i in built.data["items"]}
     # The tiny group's real shares (all strongly agree): what must never be shown.
     for code, (n, positive) in built.tiny_truth.items():
@@ -820,14 +924,14 @@ def test_suppressed_figures_appear_in_no_format(built, tree):
     html = by_item([row for t in tables_of(tree) if t.caption in captions for row in t.rows], texts)
     for item_text, label, side in suppressed:
         (row,) = html[(item_text, label)]
-        assert row[1] == str(side["n"]) and row[2] == SUPPRESSED, row
+        assert row[1] == str(side["n"]) and row[2] == side_text(side), row
         assert row[3] == "–" and row[5] == "–" and row[6] == "–", row
 
     # PDF: the same rows, and the tiny group never followed by anything but its n and a dash
     # or "under 5 svar".
     pdf = squeeze(pdf_text(built.files["pdf"], "-raw"))
     for _item_text, label, side in suppressed:
-        assert squeeze(f"{label} {side['n']} {SUPPRESSED} –") in pdf, label
+        assert squeeze(f"{label} {side['n']} {side_text(side)} –") in pdf, label
     label = squeeze(f"Ydelsesgruppe: {TINY_GROUP}")
     shown = re.findall(re.escape(label) + r"(\d+)(under5svar|–)", pdf)
     assert len(shown) == pdf.count(label) > 10
@@ -848,15 +952,20 @@ def test_suppressed_figures_appear_in_no_format(built, tree):
         assert row[1] == side["n"], row
         assert row[2:6] == [None] * 4 and row[10:13] == [None] * 3, row
 
-    # DOCX: "under 5 svar" in the share column, no change, no p.
+    # DOCX: "under 5 svar" in the share column, no mean, no change, no p.
     document = docx.Document(str(built.files["docx"]))
+    theme_tables = [
+        t
+        for t in document.tables
+        if len(t.columns) > 2 and t.rows[0].cells[2].text.startswith("Andel positive")
+    ]
     docx_found = by_item(
-        [[c.text.strip() for c in r.cells] for t in document.tables for r in t.rows], texts
+        [[c.text.strip() for c in r.cells] for t in theme_tables for r in t.rows], texts
     )
     for item_text, label, side in suppressed:
         (row,) = docx_found[(item_text, label)]
-        assert row[1] == str(side["n"]) and row[2] == SUPPRESSED, row
-        assert row[4] == "–" and row[5] == "–", row
+        assert row[1] == str(side["n"]) and row[2] == side_text(side), row
+        assert row[3] == "–" and row[5] == "–" and row[6] == "–", row
 
     # Nowhere does the tiny group carry a percentage, in this round or the one before.
     tiny = [
@@ -905,6 +1014,60 @@ def test_pdf_is_a4_with_numbered_pages_and_the_json_figures(built):
         for row in distribution_rows(item):
             assert squeeze(" ".join(row)) in raw, (item["code"], row)
     assert squeeze(MARKUP) in raw and squeeze(FORMULA) in raw
+
+
+def structure(pdf) -> list:
+    """Every structure element of a tagged PDF, depth first."""
+    import pikepdf
+
+    found, stack = [], [pdf.Root.StructTreeRoot]
+    while stack:
+        element = stack.pop()
+        if not isinstance(element, pikepdf.Dictionary):
+            continue
+        if "/S" in element:
+            found.append(element)
+        kids = element.get("/K")
+        if isinstance(kids, pikepdf.Array):
+            stack.extend(reversed(list(kids)))
+        elif isinstance(kids, pikepdf.Dictionary):
+            stack.append(kids)
+    return found
+
+
+def test_pdf_is_tagged_pdf_ua_in_danish_with_alt_text_and_table_headers(built):
+    """What a screen reader needs of a published PDF (pdfinfo and pikepdf read it)."""
+    import pikepdf
+
+    info = subprocess.run(
+        ["pdfinfo", str(built.files["pdf"])], capture_output=True, text=True, check=True
+    ).stdout
+    assert re.search(r"^Tagged:\s+yes", info, re.M), info
+    with pikepdf.open(built.files["pdf"]) as pdf:
+        assert str(pdf.Root.Lang) == "da"
+        assert pdf.Root.MarkInfo.Marked
+        with pdf.open_metadata() as meta:
+            assert meta.get("pdfuaid:part") == "1"
+        elements = structure(pdf)
+        tags = [str(e.S) for e in elements]
+        assert "/H1" in tags and tags.count("/H2") >= len(sections(built, built.data))
+        figures = [str(e.get("/Alt", "")) for e in elements if e.S == "/Figure"]
+        charted = [
+            (t, items) for _th, t, items in sections(built, built.data) if any(map(scored, items))
+        ]
+        # One figure per charted theme, then the trend and key-driver charts (issue 14);
+        # every figure has a text alternative.
+        assert len(figures) >= len(charted) and all(figures)
+        for alt, (title, items) in zip(figures, charted, strict=False):
+            assert title in alt
+            for item in items:
+                if scored(item) and item["current"]["share"] is not None:
+                    assert f"(n={item['current']['n']})" in alt and item["text"] in alt, alt
+        headers = [e for e in elements if e.S == "/TH"]
+        cells = [e for e in elements if e.S == "/TD"]
+        assert headers and cells
+        assert all("/ID" in h for h in headers)
+        assert all(len(c.A.Headers) >= 1 for c in cells)
 
 
 def test_pdf_pages_render_the_charts_in_their_colours(built, tmp_path):
@@ -960,29 +1123,62 @@ def xlsx_expected(data: dict, items: list[dict]) -> list[list]:
             return [None, None, None]
         return [s["share"], *s["ci"]]
 
+    def tested(change):
+        if change is None:
+            return [None] * 5
+        return [
+            change["diff"],
+            *change["ci_adjusted"],
+            change["p_adjusted"],
+            "ja" if change["significant"] else "nej",
+        ]
+
     for item in items:
+        bench = item["benchmark"]
         lines = [
-            (item["text"], item["current"], item["previous"], item["change"], item["benchmark"])
+            (
+                item["text"],
+                item["current"],
+                item["previous"],
+                item["change"],
+                bench,
+                bench["vs_benchmark"] if bench else None,
+                None,
+            )
         ]
         lines += [
-            (group_label(g), g["current"], g["previous"], g["change"], None) for g in item["groups"]
+            (group_label(g), g["current"], g["previous"], g["change"], None, None, g["vs_rest"])
+            for g in item["groups"]
         ]
-        for label, current, previous, change, benchmark in lines:
+        for label, current, previous, change, benchmark, vs_benchmark, vs_rest in lines:
             row = [label, current["n"], *side(current), current["mean"]]
             row += [previous["n"] if previous else None, *side(previous)]
             row += [
-                change["diff"] if change else None,
+                change["diff"] * 100 if change else None,  # percentage points
                 change["p_adjusted"] if change else None,
                 ("ja" if change["significant"] else "nej") if change else None,
             ]
             row += side(benchmark)[:1]
+            row += [*(change["ci_adjusted"] if change else [None, None])]
+            row += [*(change["ci"] if change else [None, None])]
+            row += tested(vs_benchmark)
+            if data["by"]:
+                row += tested(vs_rest)
+            row += [
+                "usikkert"
+                if not current["suppressed"] and current["share"] is not None and current["n"] < 30
+                else None
+            ]
+            shown = current["share"] is not None
+            row += [{"likert5": "positive", "yesno": "ja"}.get(item["type"]) if shown else None]
             rows.append(row)
     return rows
 
 
 def same(shown, wanted) -> bool:
     if isinstance(wanted, float):
-        return isinstance(shown, (int, float)) and abs(shown - wanted) < 1e-6
+        # The JSON rounds to 6 decimals; a change in points is that times 100.
+        return isinstance(shown, (int, float)) and abs(shown - wanted) < 1e-4
     return shown == wanted
 
 
@@ -997,6 +1193,8 @@ def test_xlsx_has_a_sheet_per_section_real_numbers_and_percentage_formats(built)
         *titles,
         "Temagennemsnit",
         "Ambitionsniveauer",
+        "Hvad hænger sammen med den saml",
+        "Udvikling over tid",
         "Bilag",
     ]
     # the theme means sheet holds the JSON's figures, theme by theme
@@ -1012,7 +1210,8 @@ def test_xlsx_has_a_sheet_per_section_real_numbers_and_percentage_formats(built)
     for _theme, title, items in sections(built, built.data):
         sheet = book[title]
         header = [c.value for c in sheet[1]]
-        assert header[:3] == ["Spørgsmål", "n", "Andel positive"] and header[-1] == "Andre kommuner"
+        assert header[:3] == ["Spørgsmål", "n", "Andel positive"] and header[13] == "Andre kommuner"
+        assert header[-2:] == ["Usikkert (n under 30)", "Andel af"]
         assert all(c.font.bold for c in sheet[1])
         body = list(sheet.iter_rows(min_row=2))
         wanted = xlsx_expected(built.data, items)
@@ -1025,8 +1224,11 @@ def test_xlsx_has_a_sheet_per_section_real_numbers_and_percentage_formats(built)
                 values,
                 expected,
             )
-            for column in (3, 4, 5, 8, 9, 10, 11, 14):
+            for column in (3, 4, 5, 8, 9, 10, 14):
                 assert "%" in cells[column - 1].number_format, (title, column)
+            # "Ændring" is in percentage points: no "%" (which would multiply by 100).
+            assert "%" not in cells[10].number_format
+            assert cells[10].number_format.startswith('+0" pct.-point"'), cells[10].number_format
             assert cells[5].number_format == "0.0" and cells[11].number_format == "0.000"
             assert all(c.data_type == "n" for c in cells[1:12] if c.value is not None)
 
@@ -1108,6 +1310,8 @@ def test_docx_has_real_headings_and_tables_with_the_json_figures(built):
         "Sammenfatning",
         "Metode og datagrundlag",
         *titles,
+        "Hvad hænger sammen med den samlede tilfredshed",
+        "Udvikling over tid",
         "Ambitionsniveauer",
         "Bilag: svarfordelinger",
     ]
@@ -1124,10 +1328,12 @@ def test_docx_has_real_headings_and_tables_with_the_json_figures(built):
             "Spørgsmål",
             "n",
             "Andel positive (95 %-interval)",
+            "Gennemsnit (1–5)",
             "Før",
             "Ændring",
             "Justeret p",
             "Andre kommuner",
+            "Gruppen mod resten",
         ]
         shown = [[cell.strip() for cell in row] for row in rows[1:]]
         assert shown == docx_rows(built.data, items), title
@@ -1143,6 +1349,85 @@ def test_docx_has_real_headings_and_tables_with_the_json_figures(built):
     assert bullets == expected_summary(built.data)
     texts = [cell for rows in captioned.values() for table in rows for row in table for cell in row]
     assert MARKUP in texts and FORMULA in texts
+
+
+def test_docx_is_a4_with_house_styles_header_page_numbers_and_contents(built):
+    import docx
+    from docx.shared import Mm
+
+    document = docx.Document(str(built.files["docx"]))
+    section = document.sections[0]
+    assert abs(section.page_width - Mm(210)) < Mm(0.5)
+    assert abs(section.page_height - Mm(297)) < Mm(0.5)
+    heading = document.styles["Heading 1"]
+    assert heading.font.name == "Arial" and str(heading.font.color.rgb) == "08306B"
+    assert document.styles["Normal"].font.name == "Arial"
+    assert section.header.paragraphs[0].text.startswith("Odense Kommune – Forår 2026")
+    footer = section.footer.paragraphs[0]._p.xml
+    assert " PAGE " in footer and " NUMPAGES " in footer and "Side" in footer
+    body = document.element.body.xml
+    assert "TOC \\o" in body and "Indhold" in body
+    assert 'w:updateFields w:val="true"' in document.settings.element.xml
+
+
+def test_docx_has_the_pdf_charts_as_print_pictures_with_the_same_alt_text(built):
+    import docx
+    from docx.shared import Mm
+
+    document = docx.Document(str(built.files["docx"]))
+    charted = [
+        (title, items)
+        for _t, title, items in sections(built, built.data)
+        if any(map(scored, items))
+    ]
+    shapes = list(document.inline_shapes)
+    assert len(shapes) == len(charted)
+    for shape, (title, items) in zip(shapes, charted, strict=True):
+        alt = shape._inline.docPr.get("descr")
+        assert alt.startswith(f"Andel positive: {title}. ")
+        for item in items:
+            if scored(item) and item["current"]["share"] is not None:
+                word = "ja" if item["type"] == "yesno" else "positive"  # a yes/no item
+                assert f"{item['text']}: {pct(item['current']['share'])} {word}" in alt
+        assert abs(shape.width - Mm(180)) < Mm(1)
+        blip = shape._inline.graphic.graphicData.pic.blipFill.blip.embed
+        png = document.part.related_parts[blip].blob
+        from io import BytesIO
+
+        from matplotlib import image
+
+        pixels = image.imread(BytesIO(png))
+        # At least 200 dots per inch at the printed width.
+        assert pixels.shape[1] / shape.width.inches >= 195
+
+
+def test_docx_table_columns_fit_their_figures_and_the_text_width(built):
+    """A number is never broken ("14/5"): each figure column is wider than its longest
+    word or figure at 7.5 pt plus Word's cell padding; a table fits the A4 text width, and
+    one with too many figures for a portrait page (a split's groups against the rest) is on
+    a landscape page of its own."""
+    import docx
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Mm
+
+    document = docx.Document(str(built.files["docx"]))
+    assert len(document.tables) > 5
+    turned = [s for s in document.sections if s.orientation == WD_ORIENT.LANDSCAPE]
+    for section in turned:
+        assert abs(section.page_width - Mm(297)) < Mm(1) and section.page_height < Mm(211)
+    for table in document.tables:
+        widths = [column.width for column in table.columns]
+        assert sum(widths) <= Mm(268), widths
+        if sum(widths) > Mm(181):
+            assert turned, "a table wider than a portrait page, but no landscape page"
+        for index, width in enumerate(widths[1:], start=1):
+            # A cell may wrap between its words, never inside a figure.
+            parts = [p for row in table.rows[1:] for p in row.cells[index].text.split()]
+            longest = max(map(len, parts), default=1)
+            # Arial 7.5 pt: at most 1.5 mm a character (digits 1.4), Word pads 3.8 mm.
+            assert width >= Mm(longest * 1.5 + 3.8), (table.rows[0].cells[index].text, longest)
+            for row in table.rows:
+                assert row.cells[index].width == width
 
 
 def test_docx_escapes_markup_in_its_xml(built):
@@ -1242,7 +1527,10 @@ def test_an_analyst_downloads_each_format_the_same_as_the_cli_writes_it(app, two
         response = analyst.get(f"/results/report.{fmt}?{query}")
         assert response.status_code == 200, fmt
         assert response.mimetype == mimetype
-        assert f'filename="rapport-runde-{now}.{fmt}"' in response.headers["Content-Disposition"]
+        # Municipality, round, comparison, split and date: files told apart in a folder.
+        name = f"rapport_odense_foraar-2026-runde{now}_mod_foraar-2025-runde{before}"
+        name += f"_efter_aldersgruppe_{date.today().isoformat()}.{fmt}"
+        assert f'filename="{name}"' in response.headers["Content-Disposition"]
         bodies[fmt] = response.get_data()
     csp = analyst.get(f"/results/report.html?{query}").headers["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "script-src" not in csp

@@ -279,8 +279,8 @@ def test_every_choice_question_is_its_own_fieldset_and_nothing_is_preselected(ap
     texts = {item.code: item.text["da"] for item in definition.items}
     texts.update(
         {
-            "odense.internship.purpose": "Formålet med mit virksomhedspraktikforløb blev opfyldt",
-            "odense.internship.treatment": "Jeg blev godt behandlet i mit virksomhedspraktikforløb",
+            "odense.internship.purpose": "Min virksomhedspraktik nåede sit mål.",
+            "odense.internship.treatment": "Jeg blev behandlet godt i min virksomhedspraktik.",
         }
     )
     seen_pages, textareas = [], {}

@@ -387,7 +387,18 @@ def test_side_excludes_ved_ikke_and_matches_hand_computation():
     reference = stats.t.interval(0.95, df=25, loc=data.mean(), scale=stats.sem(data))
     assert side.mean_ci == pytest.approx(reference, abs=1e-9)
     as_dict = side.to_dict()
-    assert set(as_dict) == {"n", "positive", "share", "ci", "mean", "suppressed"}
+    assert set(as_dict) == {
+        "n",
+        "positive",
+        "share",
+        "ci",
+        "mean",
+        "suppressed",
+        "suppressed_reason",
+        "uncertain",
+        "weighted",
+    }
+    assert as_dict["uncertain"] is True  # 26 valid answers: under 30
 
 
 @pytest.mark.parametrize(

@@ -61,9 +61,14 @@ ACCESS: dict[str, dict[str, set[str]]] = {
     "admin.background_values": {"GET": {OPERATOR}, "POST": {OPERATOR}},
     "admin.background_value_replace": {"POST": {OPERATOR}},
     "admin.link_downloads": {"GET": {OPERATOR}, "POST": {OPERATOR}},
+    "admin.api_tokens": {"GET": {ADMIN}, "POST": {ADMIN}},
+    "admin.api_token_revoke": {"POST": {ADMIN}},
+    "admin.translations": {"GET": {ADMIN}},
+    "admin.download_translations": {"GET": {ADMIN}},
+    "admin.import_bank_translations": {"POST": {ADMIN}},
 }
 # URL parts that name a municipality's object: another municipality's id must be a 404.
-TENANT_PARTS = {"round_id", "question_id", "user_id"}
+TENANT_PARTS = {"round_id", "question_id", "user_id", "token_id"}
 # URL parts with a fixed value whatever the municipality.
 FIXED_PARTS = {"page_key": "meeting"}
 
@@ -105,6 +110,10 @@ def world(app, make_round, invite):
         db.session.add(BackgroundValue(variable="benefit_group", code="ny", label={"da": "N"}))
         db.session.commit()
         value_id = value.id
+        from survey.api_tokens.service import create_token
+
+        tokens = {code: create_token(code, "BI")[0].id for code in (461, 175)}
+        db.session.commit()
     return {
         461: Side(
             461,
@@ -114,6 +123,7 @@ def world(app, make_round, invite):
                 "question_id": odense_question,
                 "user_id": odense_analyst,
                 "value_id": value_id,
+                "token_id": tokens[461],
             },
         ),
         175: Side(
@@ -124,6 +134,7 @@ def world(app, make_round, invite):
                 "question_id": rodovre_question,
                 "user_id": rodovre_analyst,
                 "value_id": value_id,
+                "token_id": tokens[175],
             },
         ),
         "odense_admin": odense_admin,

@@ -80,12 +80,16 @@ def test_theme_target_is_judged_by_the_mean_of_item_shares_and_limits(app, make_
         assert rows[2026].n == min(ns)
         assert rows[2026].verdict == "met"
         assert rows[2027].verdict is not None and rows[2027].n is None  # no data yet
+        # The year says what it rests on: every one of the theme's items this time.
+        assert (rows[2026].items_used, rows[2026].items_total) == (len(keys), len(keys))
+        assert rows[2027].items_total is None
 
 
 TARGETS_SECTION = re.compile(r'<section aria-labelledby="targets">(.*?)<form ', re.S)
 TARGET_ROW = re.compile(
     r'<tr><th scope="row">(\d+)</th><td class="num">([^<]*)</td>\s*'
-    r'<td class="num">([^<]*?)(?: <span class="form-hint">[^<]*</span>)?</td>\s*'
+    r'<td class="num">([^<]*?)(?: <span class="form-hint">[^<]*</span>)?'
+    r'(?:<br><span class="form-hint">[^<]*</span>)?</td>\s*'
     r'<td class="num">([^<]*)</td><td>([^<]*)</td></tr>'
 )
 
@@ -148,3 +152,39 @@ def test_theme_target_can_be_set_from_the_results_page(app, make_round):
             .order_by(AuditEvent.id)
         ).all()
         assert [event["ambition"] for event in ambitions] == [70, 75]
+
+
+def test_a_theme_history_says_how_many_of_its_items_it_rests_on(app, make_round):
+    from staff import logged_in, make_user
+
+    from survey.models import HistoricalResult
+
+    round_id = make_round(local=False, state="closed")
+    with app.app_context():
+        survey_round = db.session.get(Round, round_id)
+        survey_round.opens_on = date(2026, 3, 1)
+        seed_responses(survey_round, 30, seed=5, positive_share=0.7, first_day=date(2026, 3, 2))
+        keys = sorted(theme_keys(461, "meeting"))
+        # 2019 was measured on one of the theme's items only.
+        db.session.add(
+            HistoricalResult(
+                municipality_code=461,
+                compare_key=keys[0],
+                period="2019",
+                year=2019,
+                n=80,
+                positive=40,
+            )
+        )
+        set_target(461, "theme:meeting", 2019, 0.4)
+        set_target(461, "theme:meeting", 2026, 0.4)
+        db.session.commit()
+        rows = {row.year: row for row in target_table(461, "theme:meeting")}
+        assert (rows[2019].items_used, rows[2019].items_total) == (1, len(keys))
+        assert (rows[2026].items_used, rows[2026].items_total) == (len(keys), len(keys))
+        assert rows[2019].share == 0.5
+    make_user(app, "analytiker@odense.dk", "analyst", 461)
+    html = logged_in(app, "analytiker@odense.dk").get(f"/results/?round={round_id}")
+    page = html.get_data(as_text=True)
+    assert f"1 af {len(keys)} spørgsmål" in page
+    assert f"{len(keys)} af {len(keys)} spørgsmål" in page

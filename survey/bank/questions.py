@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from questionnaires import Item, find_questionnaire
+from questionnaires.scales import SCALE_LANGUAGES
 from questionnaires.schema import SchemaError, build_item
 from survey.core import audit
 from survey.core.extensions import db
@@ -48,7 +49,10 @@ def condition_choices(key: str = CORE_QUESTIONNAIRE) -> list[tuple[Item, object]
 
 def check_draft(draft: QuestionDraft) -> Item:
     """Validate with the same schema as questionnaire files, against the core items."""
-    languages = tuple(lang for lang in ("da", "en") if draft.texts.get(lang, "").strip()) or ("da",)
+    # Every citizen language the question has a text in (translations arrive by import).
+    languages = tuple(
+        lang for lang in SCALE_LANGUAGES if (draft.texts.get(lang) or "").strip()
+    ) or ("da",)
     if not draft.texts.get("da", "").strip():
         raise BankError(_("The Danish text is required."))
     node: dict[str, object] = {

@@ -4,6 +4,8 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
+    from survey.cli.api_tokens import api_token_group
+    from survey.cli.bank import bank_group
     from survey.cli.benchmark import benchmark_group
     from survey.cli.data import data_group
     from survey.cli.demo import demo_command
@@ -17,6 +19,7 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(questionnaire_group)
     app.cli.add_command(benchmark_group)
+    app.cli.add_command(bank_group)
     app.cli.add_command(round_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(user_group)
@@ -26,3 +29,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(data_group)
     app.cli.add_command(outbox_group)
     app.cli.add_command(municipality_group)
+    app.cli.add_command(api_token_group)

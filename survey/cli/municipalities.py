@@ -24,3 +24,19 @@ def link_downloads(code: int, allow: bool):
     allow_link_downloads(municipality, allow)
     verb = "may" if allow else "may not"
     click.echo(f"{municipality.name}: staff {verb} download invitation links.")
+
+
+@municipality_group.command("embed-origins")
+@click.argument("code", type=int)
+@click.argument("origins", nargs=-1)
+@command_transaction
+def embed_origins(code: int, origins: tuple[str, ...]):
+    """Sites that may embed the public results pages, e.g. https://www.odense.dk (none: no site)."""
+    from survey.publishing.service import PublishError, set_embed_origins
+
+    municipality = get_municipality(code)
+    try:
+        set_embed_origins(municipality, origins)
+    except PublishError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{municipality.name}: " + (" ".join(origins) or "no site may embed the pages."))

@@ -10,8 +10,15 @@ import click
 from flask.cli import AppGroup
 
 from questionnaires import QuestionnaireError, find_questionnaire, load_questionnaire
+from questionnaires.exchange import FORMATS
 from questionnaires.model import pick_text
 from questionnaires.xlsform import XLSFormError, import_xlsform, write_xlsform
+from survey.cli.common import english_command_transaction
+from survey.translating.files import (
+    TranslationImportError,
+    export_questionnaire,
+    import_questionnaire,
+)
 
 
 @click.group("questionnaire", cls=AppGroup, help="Check questionnaire files and print codebooks.")
@@ -34,15 +41,30 @@ def check(path: str):
     )
 
 
-def codebook(questionnaire, language: str = "da") -> dict:
-    """The codebook of a questionnaire: every item with its options, texts in one language."""
+def codebook(questionnaire) -> dict:
+    """The codebook of a questionnaire: every item with its options, texts in every language
+    the questionnaire has (`text` and `label` are objects keyed by language), and the
+    status of each translation (source, draft or reviewed)."""
+    languages = list(questionnaire.languages)
+
+    def in_every_language(texts) -> dict[str, str]:
+        return {lang: pick_text(texts, lang) for lang in languages}
+
     return {
         "key": questionnaire.key,
         "version": questionnaire.version,
         "themes": [
-            {"key": theme.key, "title": pick_text(theme.title, language)}
+            {"key": theme.key, "title": in_every_language(theme.title)}
             for theme in questionnaire.theme_order()
         ],
+        "languages": languages,
+        "translations": {
+            lang: {
+                **questionnaire.translations.get(lang, {}),
+                "status": questionnaire.translation_status(lang),
+            }
+            for lang in languages
+        },
         "items": [
             {
                 "code": item.code,
@@ -50,9 +72,9 @@ def codebook(questionnaire, language: str = "da") -> dict:
                 "theme": item.theme,
                 "scale": scale.key if (scale := item.answer_scale) is not None else None,
                 "compare_key": item.compare_key,
-                "text": pick_text(item.text, language),
+                "text": in_every_language(item.text),
                 "options": [
-                    {"value": option.value, "label": pick_text(option.label, language)}
+                    {"value": option.value, "label": in_every_language(option.label)}
                     for option in item.options
                 ],
             }
@@ -65,21 +87,81 @@ def codebook(questionnaire, language: str = "da") -> dict:
 @click.argument("key")
 @click.option("--version", type=int, default=None, help="Version (default: newest).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--language", default="da", show_default=True)
+@click.option("--language", default="da", show_default=True, help="Language of the plain list.")
 def codebook_command(key: str, version: int | None, as_json: bool, language: str):
     """Print the codebook of a questionnaire (item codes, types, texts and options)."""
     try:
         questionnaire = find_questionnaire(key, version)
     except (LookupError, QuestionnaireError) as error:
         raise click.ClickException(str(error)) from None
-    book = codebook(questionnaire, language)
+    book = codebook(questionnaire)
     if as_json:
         click.echo(json.dumps(book, ensure_ascii=False))
         return
     for item in book["items"]:
-        click.echo(f"{item['code']}  [{item['type']}, {item['theme']}]  {item['text']}")
+        text = item["text"].get(language) or item["text"]["da"]
+        click.echo(f"{item['code']}  [{item['type']}, {item['theme']}]  {text}")
         for option in item["options"]:
-            click.echo(f"    {option['value']}: {option['label']}")
+            click.echo(
+                f"    {option['value']}: {option['label'].get(language) or option['label']['da']}"
+            )
+
+
+# --- translations: files for translators ------------------------------------------------
+
+FORMAT_OPTION = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="xliff", show_default=True
+)
+
+
+@questionnaire_group.group("translations")
+def translations_group():
+    """Export texts for a translator (XLIFF 2.0, CSV, XLSX) and import the translations."""
+
+
+@translations_group.command("export")
+@click.argument("key")
+@click.option("--language", required=True, help="Target language code, e.g. ar.")
+@FORMAT_OPTION
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
+def translations_export(key: str, language: str, fmt: str, output: str):
+    """Write every text of questionnaire KEY with its Danish source and current translation."""
+    try:
+        data = export_questionnaire(key, language, fmt)
+    except (LookupError, QuestionnaireError) as error:
+        raise click.ClickException(str(error)) from None
+    with open(output, "wb") as handle:
+        handle.write(data)
+    click.echo(f"{output}: texts of {key} for translation into {language} ({fmt})")
+
+
+@translations_group.command("import")
+@click.argument("key")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--reviewed-by", default=None, help="The professional translator who reviewed it.")
+@english_command_transaction
+def translations_import(key: str, file: str, reviewed_by: str | None):
+    """Check a translated file and write its texts into questionnaire KEY's file."""
+    with open(file, "rb") as handle:
+        data = handle.read()
+    try:
+        imported = import_questionnaire(key, data, reviewed_by)
+    except (LookupError, QuestionnaireError) as error:
+        raise click.ClickException(str(error)) from None
+    except TranslationImportError as error:
+        raise click.ClickException(
+            "nothing was imported:\n" + "\n".join(f"  {p}" for p in error.problems)
+        ) from None
+    report_import(imported.language, imported.checked, imported.path)
+
+
+def report_import(language: str, checked, where: str) -> None:
+    click.echo(f"{where}: {len(checked.accepted)} texts imported in {language}")
+    for title, lines in (("stale (not imported)", checked.stale), ("missing", checked.missing)):
+        if lines:
+            click.echo(f"{len(lines)} {title}:")
+            for line in lines:
+                click.echo(f"  {line}")
 
 
 @questionnaire_group.command("import-xlsform")

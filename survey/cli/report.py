@@ -25,16 +25,17 @@ from survey.reporting.render import FORMATS
 @click.option("--by", type=click.Choice(BACKGROUND_VARIABLES), default=None)
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), required=True)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
-@click.option(
-    "--free-text", is_flag=True, help="Include comments (check them for names before publishing)."
-)
+@click.option("--free-text", is_flag=True, help="Include the quotes an analyst chose and redacted.")
 @command_transaction
-def report_command(round_id, against_id, by, fmt, output, free_text):
+@click.option("--weighted", is_flag=True, help="Add shares weighted to the invited population.")
+def report_command(round_id, against_id, by, fmt, output, free_text, weighted):
     """Write the report of a round (the June report) in one format."""
     survey_round = get_round(round_id)
     against = get_round(against_id) if against_id else None
     try:
-        download = report_download(survey_round, against, by, fmt, include_free_text=free_text)
+        download = report_download(
+            survey_round, against, by, fmt, include_free_text=free_text, weighted=weighted
+        )
     except ResultsError as error:
         raise click.ClickException(str(error)) from None
     write_download(download, output)

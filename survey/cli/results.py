@@ -7,8 +7,9 @@ import json
 import click
 from flask.cli import AppGroup
 
-from survey.cli.common import english_command_transaction, get_round
+from survey.cli.common import english_command_transaction, get_municipality, get_round
 from survey.comparison.service import ResultsError, build_comparison
+from survey.comparison.trend import item_trend
 from survey.models.background import BACKGROUND_VARIABLES
 
 
@@ -35,15 +36,25 @@ def results_group():
     help="Print one JSON object (the contract every consumer uses).",
 )
 @click.option("--language", default="da", show_default=True)
+@click.option(
+    "--weighted",
+    is_flag=True,
+    help="Also give each round's shares post-stratified to the invited population.",
+)
 @english_command_transaction  # showing results releases them (audited): one commit
 def compare_command(
-    round_id: int, against_id: int | None, by: str | None, as_json: bool, language: str
+    round_id: int,
+    against_id: int | None,
+    by: str | None,
+    as_json: bool,
+    language: str,
+    weighted: bool,
 ):
     """Compare a round with an earlier one; figures from fewer than 5 answers are suppressed."""
     survey_round = get_round(round_id)
     against = get_round(against_id) if against_id is not None else None
     try:
-        comparison = build_comparison(survey_round, against, by, language)
+        comparison = build_comparison(survey_round, against, by, language, weighted=weighted)
     except ResultsError as error:
         raise click.ClickException(str(error)) from None
     if as_json:
@@ -58,3 +69,29 @@ def compare_command(
             mark = " *" if item.change.significant else ""
             change = f"  change {item.change.diff:+.0%} (p adj. {item.change.p_adjusted:.3f}){mark}"
         click.echo(f"{item.code:40s} n={side.n:<6d} {share}{change}")
+
+
+@results_group.command("trend")
+@click.option("--municipality", "municipality_code", type=int, required=True)
+@click.option("--item", required=True, help="An item's code or compare key.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@english_command_transaction  # showing a round's figures releases its results: one commit
+def trend_command(municipality_code: int, item: str, as_json: bool):
+    """An item's share over every closed round and imported history point, with a
+    Cochran–Armitage test for trend; figures from fewer than 5 answers are suppressed."""
+    get_municipality(municipality_code)
+    try:
+        trend = item_trend(municipality_code, item)
+    except ResultsError as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(trend.to_dict(), ensure_ascii=False))
+        return
+    for point in trend.points:
+        share = "suppressed" if point.share is None else f"{point.share:.0%}"
+        click.echo(f"{point.period:8s} n={point.n:<6d} {share}")
+    if trend.test:
+        click.echo(
+            f"trend {trend.test.slope_per_year * 100:+.1f} points per year, "
+            f"p = {trend.test.p_value:.3f} (Cochran–Armitage)"
+        )

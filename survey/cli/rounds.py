@@ -30,7 +30,12 @@ from survey.invitations.uploads import RepeatsNotConfirmed, confirm_list_repeats
 from survey.models import LocalQuestion, Round
 from survey.models.background import BACKGROUND_VARIABLES
 from survey.models.base import utcnow
-from survey.rounds.lifecycle import RoundStateError, create_round, open_round
+from survey.rounds.lifecycle import (
+    RoundSettingsError,
+    RoundStateError,
+    create_round,
+    open_round,
+)
 from survey.rounds.placement import add_local_question
 
 
@@ -52,18 +57,30 @@ def round_group():
 @click.option("--opens", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--closes", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--languages", default="da,en", show_default=True)
+@click.option(
+    "--accept-draft-languages",
+    "accept_drafts",
+    is_flag=True,
+    help="Offer the chosen languages whose translation is a draft (not professionally checked).",
+)
 @command_transaction
-def create(municipality_code, title, key, version, local_codes, opens, closes, languages):
+def create(
+    municipality_code, title, key, version, local_codes, opens, closes, languages, accept_drafts
+):
     """Create a draft round; prints its id on the last line."""
     municipality = get_municipality(municipality_code)
-    survey_round = create_round(
-        municipality.code,
-        title,
-        get_questionnaire(key, version),
-        opens_on=opens.date() if opens else None,
-        closes_on=closes.date() if closes else None,
-        languages=languages.split(","),
-    )
+    try:
+        survey_round = create_round(
+            municipality.code,
+            title,
+            get_questionnaire(key, version),
+            opens_on=opens.date() if opens else None,
+            closes_on=closes.date() if closes else None,
+            languages=languages.split(","),
+            accept_drafts=accept_drafts,
+        )
+    except RoundSettingsError as error:
+        raise click.ClickException(str(error)) from None
     for code in local_codes:
         question = db.session.scalar(
             select(LocalQuestion)
@@ -299,3 +316,33 @@ def poster_command(round_id: int, size: str, link: str, output: str):
     with open(output, "wb") as file:
         file.write(pdf)
     click.echo(f"Wrote the {size} poster of the {link} link of round {round_id} to {output}")
+
+
+@round_group.command("publish")
+@click.argument("round_id", type=int)
+@click.option("--against", "against_id", type=int, default=None, help="An earlier round beside it.")
+@english_command_transaction
+def publish_command(round_id: int, against_id: int | None):
+    """Publish a closed round's results on a public page; prints its address on the last line."""
+    from survey.comparison.service import ResultsError
+    from survey.publishing.service import PublishError, public_address, publish
+
+    survey_round = get_round(round_id)
+    against = get_round(against_id) if against_id is not None else None
+    try:
+        publish(survey_round, against)
+    except (PublishError, ResultsError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(public_address(survey_round))
+
+
+@round_group.command("unpublish")
+@click.argument("round_id", type=int)
+@english_command_transaction
+def unpublish_command(round_id: int):
+    """Take a round's public results page down."""
+    from survey.publishing.service import unpublish
+
+    survey_round = get_round(round_id)
+    done = unpublish(survey_round)
+    click.echo(f"Round {round_id}: " + ("unpublished." if done else "was not published."))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
 
-from analysis.charts import Bar, figure_svg, share_figure
+from analysis.charts import Bar, DriverMark, driver_figure, figure_png, figure_svg, share_figure
+from analysis.drivers import Driver
 from analysis.formatting import danish_percent
 from analysis.results import Comparison, ItemResult
 
@@ -12,7 +15,8 @@ from analysis.results import Comparison, ItemResult
 def theme_bars(items: list[ItemResult]) -> list[Bar]:
     return [
         Bar(
-            label=item.text,
+            # A yes/no item's bar is the share answering yes, not a share satisfied.
+            label=_("%(item)s (share yes)", item=item.text) if item.type == "yesno" else item.text,
             current=item.current.share,
             current_ci=item.current.ci,
             current_n=item.current.n,
@@ -34,12 +38,11 @@ def describe(items: list[ItemResult], comparison: Comparison) -> str:
         if item.current.share is None:
             parts.append(_("%(item)s: fewer than 5 answers, not shown", item=item.text))
             continue
-        text = _(
-            "%(item)s: %(share)s positive (n=%(n)d)",
-            item=item.text,
-            share=danish_percent(item.current.share),
-            n=item.current.n,
-        )
+        share, n = danish_percent(item.current.share), item.current.n
+        if item.type == "yesno":
+            text = _("%(item)s: %(share)s yes (n=%(n)d)", item=item.text, share=share, n=n)
+        else:
+            text = _("%(item)s: %(share)s positive (n=%(n)d)", item=item.text, share=share, n=n)
         if item.previous and item.previous.share is not None:
             text += ", " + _(
                 "before %(share)s (n=%(n)d)",
@@ -50,22 +53,87 @@ def describe(items: list[ItemResult], comparison: Comparison) -> str:
     return "; ".join(parts) + "."
 
 
+def _theme_figure(items: list[ItemResult], comparison: Comparison):
+    return share_figure(
+        theme_bars(items),
+        current_label=comparison.round.title,
+        previous_label=comparison.against.title if comparison.against else None,
+        benchmark_label=_("Other municipalities"),
+        suppressed_label=_("under 5 answers"),
+        not_asked_label=_("not asked"),
+    )
+
+
 def theme_chart(
     theme: str, title: str, items: list[ItemResult], comparison: Comparison
 ) -> str | None:
     scored = [item for item in items if item.type in ("likert5", "yesno", "scale")]
     if not scored:
         return None
-    figure = share_figure(
-        theme_bars(scored),
-        current_label=comparison.round.title,
-        previous_label=comparison.against.title if comparison.against else None,
-        benchmark_label=_("Other municipalities"),
-        suppressed_label=_("under 5 answers"),
-    )
     return figure_svg(
-        figure,
+        _theme_figure(scored, comparison),
         title=_("Share positive: %(theme)s", theme=title),
         description=describe(scored, comparison),
         element_id=f"chart-{theme}",
+    )
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    """A chart as PNG at print resolution, with the text alternative the SVG carries."""
+
+    png: bytes
+    alt: str
+    width_inches: float
+    height_inches: float
+
+
+def theme_chart_png(
+    title: str, items: list[ItemResult], comparison: Comparison, dpi: int = 200
+) -> ChartImage | None:
+    """The same chart as `theme_chart`, for documents that cannot hold SVG (DOCX)."""
+    scored = [item for item in items if item.type in ("likert5", "yesno")]
+    if not scored:
+        return None
+    figure = _theme_figure(scored, comparison)
+    width, height = figure.get_size_inches()
+    alt = _("Share positive: %(theme)s", theme=title) + ". " + describe(scored, comparison)
+    return ChartImage(figure_png(figure, dpi), alt, float(width), float(height))
+
+
+def correlation(r: float) -> str:
+    """0,45 (Danish decimal comma, a true minus)."""
+    return f"{r:.2f}".replace(".", ",").replace("-", "−")
+
+
+def describe_drivers(drivers: list[Driver]) -> str:
+    parts = []
+    for d in drivers:
+        if d.r is None:
+            parts.append(_("%(item)s: fewer than 5 answers, not shown", item=d.text))
+        else:
+            low, high = d.ci if d.ci else (d.r, d.r)
+            parts.append(
+                _(
+                    "%(item)s: %(r)s (%(low)s to %(high)s, n=%(n)d)",
+                    item=d.text,
+                    r=correlation(d.r),
+                    low=correlation(low),
+                    high=correlation(high),
+                    n=d.n,
+                )
+            )
+    return "; ".join(parts) + "."
+
+
+def drivers_chart(drivers: list[Driver]) -> str | None:
+    """One chart of every shown item's rank correlation with overall satisfaction."""
+    marks = [DriverMark(d.text, d.r, d.ci, d.n) for d in drivers if d.r is not None]
+    if not marks:
+        return None
+    return figure_svg(
+        driver_figure(marks),
+        title=_("What goes with overall satisfaction (rank correlation)"),
+        description=describe_drivers(drivers),
+        element_id="chart-drivers",
     )

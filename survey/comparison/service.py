@@ -15,7 +15,9 @@ from analysis.results import Comparison, RoundInfo, ThemeScore
 from analysis.themes import METHOD, benchmark_beside, theme_mean
 from questionnaires import Item, Questionnaire
 from questionnaires.model import LOCAL_THEME, SCALE_TYPES, pick_text
+from survey.comparison.drivers import key_drivers
 from survey.comparison.query import completed_count, frequency_rows, pooled_counts, theme_sums
+from survey.comparison.weighting import weight_round_sides
 from survey.core.extensions import db
 from survey.models import BenchmarkFigure, Round
 from survey.rounds.definition import round_definition
@@ -119,6 +121,7 @@ def build_comparison(
     by: str | None = None,
     language: str = "da",
     with_benchmark: bool = True,
+    weighted: bool = False,
 ) -> Comparison:
     """The one comparison function behind the pages, the JSON contract and the report.
 
@@ -170,7 +173,19 @@ def build_comparison(
     )
     shown = {item.code for item in comparison.items if not item.current.suppressed}
     themes = theme_results(definition, survey_round, comparison.themes, language, shown)
-    return replace(comparison, themes=themes)
+    comparison = replace(comparison, themes=themes)
+    comparison = replace(comparison, drivers=tuple(key_drivers(survey_round.id, comparison)))
+    if not weighted:
+        return comparison
+    keyed = {r: {key: code for code, key in codes.items()} for r, codes in mapping.items()}
+    comparison, used = weight_round_sides(
+        comparison,
+        (survey_round.id, keyed[survey_round.id]),
+        (against.id, keyed[against.id]) if against is not None else None,
+    )
+    return replace(
+        comparison, weighting={role: w.to_dict() if w else None for role, w in used.items()}
+    )
 
 
 def mean_groups(

@@ -66,18 +66,23 @@ def theme_keys(municipality_code: int, theme: str) -> set[str]:
     }
 
 
-def yearly_theme_sides(municipality_code: int, theme: str) -> dict[int, Side]:
-    """A theme's score per year (analysis.targets.theme_score over its items' figures)."""
+def yearly_theme_sides(
+    municipality_code: int, theme: str
+) -> tuple[dict[int, Side], dict[int, int], int]:
+    """A theme's score per year (analysis.targets.theme_score over its items' figures), how
+    many of its items each year's score rests on, and how many items the theme has had."""
     per_item = [
         yearly_sides(municipality_code, key) for key in sorted(theme_keys(municipality_code, theme))
     ]
     years = set().union(*per_item) if per_item else set()
-    sides = {}
+    sides, used = {}, {}
     for year in years:
-        score = theme_score([sides_[year] for sides_ in per_item if year in sides_])
+        shown = [sides_[year] for sides_ in per_item if year in sides_]
+        score = theme_score(shown)
         if score is not None:
             sides[year] = score
-    return sides
+            used[year] = sum(1 for side in shown if side.share is not None)
+    return sides, used, len(per_item)
 
 
 def target_table(municipality_code: int, compare_key: str) -> list[TargetRow]:
@@ -85,8 +90,10 @@ def target_table(municipality_code: int, compare_key: str) -> list[TargetRow]:
 
     `compare_key` is an item's compare key, or "theme:<theme>" for a theme score.
     """
+    used: dict[int, int] = {}
+    total = None
     if compare_key.startswith(THEME_PREFIX):
-        sides = yearly_theme_sides(municipality_code, compare_key[len(THEME_PREFIX) :])
+        sides, used, total = yearly_theme_sides(municipality_code, compare_key[len(THEME_PREFIX) :])
     else:
         sides = yearly_sides(municipality_code, compare_key)
     ambitions = {
@@ -109,6 +116,8 @@ def target_table(municipality_code: int, compare_key: str) -> list[TargetRow]:
                 ci=side.ci if side else None,
                 ambition=ambition,
                 verdict=assess(side, ambition) if ambition is not None else None,
+                items_used=used.get(year),
+                items_total=total if year in used else None,
             )
         )
     return rows

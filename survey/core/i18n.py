@@ -18,7 +18,55 @@ LANGUAGE_NAMES = {
     "so": "Soomaali",
     "fa": "فارسی",
     "pl": "Polski",
+    "ti": "ትግርኛ",
 }
+# The status of each catalogue of the citizens' texts (the questionnaire files carry their
+# own): `pybabel update` rewrites .po headers, so the status lives here. Danish is the
+# source; the English texts are the message ids themselves, written by the authors.
+CATALOGUE_STATUS = {
+    "da": {"status": "source"},
+    "en": {
+        "status": "reviewed",
+        "reviewed_by": "Borgerblik's authors",
+        "reviewed_on": "2026-11-23",
+    },
+    **{
+        language: {
+            "status": "draft",
+            "translated_by": "Borgerblik's authors, without a professional translator (issue 13)",
+        }
+        for language in ("ar", "fa", "so", "tr", "uk", "pl", "ti")
+    },
+}
+# Other names a send list may give a language by: Danish and English names, and ISO 639-2.
+LANGUAGE_ALIASES = {
+    "da": ("dansk", "danish", "dan"),
+    "en": ("engelsk", "english", "eng"),
+    "ar": ("arabisk", "arabic", "ara"),
+    "fa": ("persisk", "farsi", "dari", "persian", "fas", "per", "prs"),
+    "so": ("somali", "somalisk", "som"),
+    "tr": ("tyrkisk", "turkish", "tur"),
+    "uk": ("ukrainsk", "ukrainian", "ukr"),
+    "pl": ("polsk", "polish", "pol"),
+    "ti": ("tigrinya", "tigrinja", "tir"),
+}
+
+
+def language_code(value: str | None) -> str | None:
+    """The code of a language named in a send list by code or name, in any case; else None."""
+    wanted = (value or "").strip().casefold().replace("_", "-").split("-")[0]
+    if not wanted:
+        return None
+    for code, aliases in LANGUAGE_ALIASES.items():
+        if wanted == code or wanted in aliases or wanted == LANGUAGE_NAMES[code].casefold():
+            return code
+    return None
+
+
+# Staff pages are written in Danish and English only; the other catalogues hold the
+# citizens' texts, and a staff page half in Arabic and right to left helps no one.
+STAFF_LANGUAGES = ("da", "en")
+STAFF_BLUEPRINTS = frozenset({"admin", "results", "report", "auth"})
 
 
 @cache
@@ -34,10 +82,18 @@ def ui_languages() -> tuple[str, ...]:
     return tuple(sorted(found, key=lambda lang: (lang != "da", lang != "en", lang)))
 
 
+def page_languages() -> tuple[str, ...]:
+    """The languages this page may be shown in: a round's, the staff's, or every one."""
+    allowed = getattr(g, "allowed_languages", None)
+    if allowed:
+        return tuple(allowed)
+    return STAFF_LANGUAGES if request.blueprint in STAFF_BLUEPRINTS else ui_languages()
+
+
 def select_locale() -> str:
     if not has_request_context():  # CLI commands and background work: the default language
         return DEFAULT_LANGUAGE
-    allowed = getattr(g, "allowed_languages", None) or ui_languages()
+    allowed = page_languages()
     chosen = session.get("lang")
     if isinstance(chosen, str) and chosen in allowed:
         return chosen

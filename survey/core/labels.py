@@ -129,3 +129,18 @@ def audit_detail_label(key: str) -> str:
         "service_name": _("sender name"),
         "accessibility_url": _("accessibility statement"),
     }.get(key, key)
+
+
+def language_label(language: str) -> str:
+    """A language's name in the reader's language, for staff (citizens see its own name)."""
+    return {
+        "da": _("Danish"),
+        "en": _("English"),
+        "ar": _("Arabic"),
+        "fa": _("Persian (Farsi/Dari)"),
+        "so": _("Somali"),
+        "tr": _("Turkish"),
+        "uk": _("Ukrainian"),
+        "pl": _("Polish"),
+        "ti": _("Tigrinya"),
+    }.get(language, language)

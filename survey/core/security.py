@@ -43,7 +43,6 @@ def init_app(app: Flask) -> None:
     always = [
         ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
         ("X-Content-Type-Options", "nosniff"),
-        ("X-Frame-Options", "DENY"),
         # Invitation links carry a token in the path: never send it on as a referrer.
         ("Referrer-Policy", "no-referrer"),
         ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
@@ -60,6 +59,12 @@ def init_app(app: Flask) -> None:
         for name, value in always:
             if name.lower() not in present:
                 headers.add(name, value)
+        # Only a published results page names sites that may frame it (frame-ancestors);
+        # X-Frame-Options cannot list sites, so such a page goes without it.
+        policy = headers.get("Content-Security-Policy", "")
+        framed = "frame-ancestors" in policy and "frame-ancestors 'none'" not in policy
+        if "x-frame-options" not in present and not framed:
+            headers.add("X-Frame-Options", "DENY")
         if response.mimetype == "text/html" and "cache-control" not in present:
             # Pages hold a citizen's answers: no shared cache may keep them.
             headers.add("Cache-Control", "no-store")

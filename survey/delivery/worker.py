@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from survey.core import audit
 from survey.core.database import dialect_name
 from survey.core.extensions import db
+from survey.core.i18n import language_code
 from survey.core.transaction import roll_back, unit_of_work
 from survey.delivery.schedule import sms_allowed_from
 from survey.delivery.texts import render
@@ -216,8 +217,9 @@ def _prepare(
         tally.failed += 1
         _erase_if_done(invitation.id, now, tally)
         return None
-    language = invitation.language if invitation.language in batch.texts else None
-    language = language or "da"
+    # The send list may name the language ("arabisk"): the message is in that language too.
+    named = language_code(invitation.language)
+    language = named if named is not None and named in batch.texts else "da"
     kind = "invitation" if message.sequence == 0 else "reminder"
     link = invitation_link(contact.token)
     text = render(batch.texts[language][kind], link, batch.organisation)

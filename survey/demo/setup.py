@@ -42,16 +42,31 @@ INTERNSHIP_YES = {"item": "kl.progress.internship", "in": [1]}
 ODENSE_QUESTIONS = (
     {
         "code": "odense.internship.purpose",
+        # Plain language (LIX under 40 in Danish), one term for the placement per language.
         "texts": {
-            "da": "Formålet med mit virksomhedspraktikforløb blev opfyldt",
-            "en": "The purpose of my company internship was fulfilled",
+            "da": "Min virksomhedspraktik nåede sit mål.",
+            "en": "My work placement reached its goal.",
+            "ar": "حقّق التدريب العملي في الشركة هدفه.",
+            "fa": "کارآموزی در شرکت به هدف خود رسید.",
+            "so": "Tababarkayga shaqo ee shirkadda wuxuu gaadhay yoolkiisa.",
+            "tr": "İşyeri stajım amacına ulaştı.",
+            "uk": "Моє стажування на підприємстві досягло своєї мети.",
+            "pl": "Moja praktyka w firmie osiągnęła swój cel.",
+            "ti": "ልምምድ ስራሕ ኣብ ትካል ዕላማኡ ኣማሊኡ።",
         },
     },
     {
         "code": "odense.internship.treatment",
         "texts": {
-            "da": "Jeg blev godt behandlet i mit virksomhedspraktikforløb",
-            "en": "I was treated well in my company internship",
+            "da": "Jeg blev behandlet godt i min virksomhedspraktik.",
+            "en": "I was treated well in my work placement.",
+            "ar": "عوملتُ معاملة جيدة في التدريب العملي في الشركة.",
+            "fa": "در کارآموزی در شرکت با من خوب رفتار شد.",
+            "so": "Si wanaagsan ayaa la iila dhaqmay tababarka shaqo ee shirkadda.",
+            "tr": "İşyeri stajımda bana iyi davranıldı.",
+            "uk": "Під час стажування на підприємстві до мене добре ставилися.",
+            "pl": "W praktyce w firmie byłem dobrze traktowany lub byłam dobrze traktowana.",
+            "ti": "ኣብ ልምምድ ስራሕ ኣብ ትካል ጽቡቕ ተታሒዘ።",
         },
     },
 )
@@ -97,7 +112,7 @@ def ensure_demo_round() -> Round:
     if municipality.service_name is None:
         municipality.service_name = "Jobcenter Odense"
     survey_round = _find_round(DEMO_MUNICIPALITY, DEMO_TITLE) or _new_round(
-        DEMO_MUNICIPALITY, DEMO_TITLE
+        DEMO_MUNICIPALITY, DEMO_TITLE, every_language=True
     )
     if survey_round.opens_on is None and survey_round.closes_on is None:
         # A period staff can read on the start page: the three weeks of invented answers
@@ -312,14 +327,19 @@ def _new_round(
     opens_on: date | None = None,
     closes_on: date | None = None,
     questionnaire: Questionnaire | None = None,
+    every_language: bool = False,
 ) -> Round:
+    """A demo round in Danish and English; the citizens' demo round in every language,
+    the draft translations accepted (as an administrator would, knowingly)."""
+    questionnaire = questionnaire or find_questionnaire("kl-beskaeftigelse", 1)
     return create_round(
         code,
         title,
-        questionnaire or find_questionnaire("kl-beskaeftigelse", 1),
+        questionnaire,
         opens_on=opens_on,
         closes_on=closes_on,
-        languages=("da", "en"),
+        languages=questionnaire.languages if every_language else ("da", "en"),
+        accept_drafts=every_language,
     )
 
 

@@ -166,7 +166,10 @@ def import_round(
         questionnaire,
         opens_on=opens_on,
         closes_on=closes_on,
-        languages=questionnaire.languages,
+        # Answers collected elsewhere: no draft translation was offered by Borgerblik.
+        languages=[
+            lang for lang in questionnaire.languages if lang not in questionnaire.draft_languages
+        ],
     )
     survey_round.state = "closed"
     survey_round.snapshot = asked_only(questionnaire, set(header)).to_dict()

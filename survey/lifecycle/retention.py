@@ -14,7 +14,9 @@ from survey.core import audit
 from survey.core.extensions import db
 from survey.models import (
     Answer,
+    ApiToken,
     AuditEvent,
+    CommentTheme,
     HistoricalResult,
     Invitation,
     LocalQuestion,
@@ -114,6 +116,11 @@ def delete_municipality_data(municipality: Municipality) -> dict[str, int]:
     deleted["historical_results"] = _delete(
         delete(HistoricalResult).where(HistoricalResult.municipality_code == code)
     )
+    # Comment reviews and publications went with the answers and rounds (ON DELETE CASCADE).
+    deleted["comment_themes"] = _delete(
+        delete(CommentTheme).where(CommentTheme.municipality_code == code)
+    )
+    deleted["api_tokens"] = _delete(delete(ApiToken).where(ApiToken.municipality_code == code))
     user_ids = select(User.id).where(User.municipality_code == code)
     db.session.execute(
         update(AuditEvent)
@@ -128,6 +135,7 @@ def delete_municipality_data(municipality: Municipality) -> dict[str, int]:
     )
     municipality.service_name = None
     municipality.accessibility_url = None
+    municipality.embed_origins = None
     # Recorded outside the municipality's own trail, which has just been deleted.
     audit.record(
         "municipality.data_deleted",

@@ -1,11 +1,14 @@
 """SQLAlchemy models, one module per aggregate."""
 
+from survey.models.api_token import ApiToken
 from survey.models.audit import AuditEvent
 from survey.models.background import BackgroundValue
 from survey.models.base import Base
+from survey.models.comment import CommentReview, CommentTheme
 from survey.models.delivery import OutboxMessage, SendBatch
 from survey.models.invitation import Invitation
 from survey.models.municipality import Municipality
+from survey.models.publication import Publication
 from survey.models.question import LocalQuestion
 from survey.models.response import Answer, OpenLinkHour, Response
 from survey.models.results import BenchmarkFigure, HistoricalResult, Target
@@ -16,10 +19,13 @@ from survey.models.user import ROLES, PasswordReset, User
 __all__ = [
     "ROLES",
     "Answer",
+    "ApiToken",
     "AuditEvent",
     "BackgroundValue",
     "Base",
     "BenchmarkFigure",
+    "CommentReview",
+    "CommentTheme",
     "HistoricalResult",
     "Invitation",
     "LocalQuestion",
@@ -28,6 +34,7 @@ __all__ = [
     "OutboxMessage",
     "PasswordReset",
     "PendingUpload",
+    "Publication",
     "Response",
     "Round",
     "RoundQuestion",

@@ -23,6 +23,9 @@ class Municipality(Base):
     # An operator may allow staff to download invitation links (paper letters, their own
     # SMS system); otherwise only Borgerblik delivers them and no one sees a link.
     may_download_links: Mapped[bool] = mapped_column(default=False)
+    # Origins allowed to embed the public results page in a frame (CSP frame-ancestors),
+    # space-separated, e.g. "https://www.odense.dk"; none: no site may frame it.
+    embed_origins: Mapped[str | None] = mapped_column(String(500))
 
     @property
     def display_service_name(self) -> str:

@@ -30,6 +30,9 @@ class Round(Base):
     opens_on: Mapped[date | None]
     closes_on: Mapped[date | None]
     languages: Mapped[list] = mapped_column(JSON, default=lambda: ["da", "en"])
+    # Draft translations (not checked by a professional translator) the administrator
+    # accepted offering; a draft language not listed here is not offered to citizens.
+    draft_languages_accepted: Mapped[list | None] = mapped_column(JSON)
     # Pages and items frozen when the round opens: answers must never meet changed questions.
     snapshot: Mapped[dict | None] = mapped_column(JSON)
     # A digest of the snapshot's content, kept with it by the "set" event below: the parsed

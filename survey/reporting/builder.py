@@ -7,19 +7,23 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from analysis.compare import MIN_N
 from analysis.results import Comparison, ItemResult, ThemeScore
 from analysis.targets import TargetRow
-from survey.comparison.service import build_comparison, period_label
+from survey.comments.service import report_quotes
+from survey.comparison.languages import answering_languages
+from survey.comparison.method import method_definitions
+from survey.comparison.service import build_comparison, round_period
 from survey.comparison.targets import THEME_PREFIX, indicators_with_targets, target_table
 from survey.comparison.themes import LOCAL, group_by_theme
-from survey.core.extensions import db
-from survey.ingest.cpr import mask_cpr
-from survey.invitations.response_rate import ResponseRate, response_rate
-from survey.models import Answer, Response, Round
+from survey.core.labels import language_label
+from survey.invitations.response_rate import OTHER, ResponseRate, response_rate
+from survey.models import Round
+from survey.reporting.format import half_year
+from survey.reporting.trends import TrendSection, trend_sections
 from survey.rounds.definition import round_definition
+from survey.settings.background import value_labels
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,39 @@ class ReportData:
     targets: list[tuple[str, list[TargetRow]]]
     free_text: list[tuple[str, Sequence[str]]] = field(default_factory=list)
     by: str | None = None
+    languages: str = ""  # completed answers per answering language, none under 5
+    group_labels: dict[str | None, str] = field(default_factory=dict)  # code -> maintained label
+    method: list[tuple[str, str]] = field(default_factory=list)  # the method section's terms
+    trends: list[TrendSection] = field(default_factory=list)  # the overall items over time
+    drivers_svg: str | None = None  # key drivers: rank correlations with overall satisfaction
+
+    # variable -> code -> maintained label, for the response rates' groups
+    rate_labels: dict[str, dict[str | None, str]] = field(default_factory=dict)
+
+    def group_label(self, value: str | None) -> str:
+        return self.group_labels.get(value, value or "")
+
+    def rate_label(self, variable: str, code: str) -> str:
+        """A response-rate group by its maintained label; small groups pooled say so."""
+        if code == OTHER:
+            return _("other small groups")
+        return self.rate_labels.get(variable, {}).get(code, code)
+
+    def representativeness(self) -> list[tuple[str, float, float]]:
+        """Per benefit group (groups under 5 invitations pooled, as in the response rates):
+        its share of the invited and its share of the answers through an invitation."""
+        overall = self.rate.overall
+        groups = self.rate.groups.get("benefit_group", [])
+        if not overall.invited or not overall.completed:
+            return []
+        return [
+            (
+                self.rate_label("benefit_group", g.label),
+                g.invited / overall.invited,
+                g.completed / overall.completed,
+            )
+            for g in groups
+        ]
 
 
 def build_report(
@@ -56,11 +93,13 @@ def build_report(
     by: str | None = None,
     include_free_text: bool = False,
     language: str = "da",
+    weighted: bool = False,
 ) -> ReportData:
-    from survey.comparison.charts import theme_chart  # matplotlib: loaded on first use only
+    # matplotlib: loaded on first use only
+    from survey.comparison.charts import drivers_chart, theme_chart
     from survey.reporting.summary import summary_sentences
 
-    comparison = build_comparison(survey_round, against, by, language)
+    comparison = build_comparison(survey_round, against, by, language, weighted=weighted)
     scores = {score.theme: score for score in comparison.themes}
     sections, local = [], None
     for group in group_by_theme(comparison, round_definition(survey_round), language):
@@ -84,45 +123,76 @@ def build_report(
         (texts.get(key, key), target_table(survey_round.municipality_code, key))
         for key in indicators_with_targets(survey_round.municipality_code)
     ]
+    rate = response_rate(survey_round.id)
     return ReportData(
         municipality=survey_round.municipality.name,
         title=survey_round.title,
-        period=period_label(survey_round),
+        period=half_year(*round_period(survey_round)),
         opens_on=survey_round.opens_on,
         closes_on=survey_round.closes_on,
         generated_on=date.today(),
         comparison=comparison,
-        rate=response_rate(survey_round.id),
-        summary=[*_handed_out_notice(survey_round, against), *summary_sentences(comparison)],
+        rate=rate,
+        summary=[
+            *_handed_out_notice(survey_round, against),
+            *_language_notice(survey_round),
+            *summary_sentences(comparison),
+        ],
         themes=sections,
         local=local,
         targets=targets,
         free_text=free_text_answers(survey_round, comparison) if include_free_text else [],
         by=by,
+        languages=language_sentence(survey_round),
+        group_labels=value_labels(by, language) if by else {},
+        rate_labels={variable: value_labels(variable, language) for variable in rate.groups},
+        method=method_definitions(with_split=by is not None),
+        trends=trend_sections(survey_round.municipality_code, list(comparison.items)),
+        drivers_svg=drivers_chart(list(comparison.drivers)),
     )
 
 
 def free_text_answers(
     survey_round: Round, comparison: Comparison
 ) -> list[tuple[str, Sequence[str]]]:
-    """Comments per text item, only where at least 5 people wrote one; names are left to the analyst."""
-    collected: list[tuple[str, Sequence[str]]] = []
-    for item in comparison.items:
-        if item.type != "text" or item.current.n < MIN_N:
-            continue
-        rows = db.session.scalars(
-            select(Answer.value)
-            .join(Response, Response.id == Answer.response_id)
-            .where(
-                Response.round_id == survey_round.id,
-                Response.completed.is_(True),
-                Answer.item_code == item.code,
-            )
-            .order_by(Answer.value)
-        ).all()
-        # A CPR number a citizen wrote in a comment never reaches a report.
-        collected.append((item.text, [mask_cpr(comment) for comment in rows]))
-    return collected
+    """Only the comments an analyst reviewed, redacted and chose as quotes, per question: a
+    raw comment (a name, a phone number) never reaches a report (survey/comments)."""
+    # Only where at least 5 people wrote a comment: a quote from one of 3 is all but signed.
+    allowed = {
+        item.code for item in comparison.items if item.type == "text" and item.current.n >= MIN_N
+    }
+    return [
+        (question, quotes)
+        for code, question, quotes in report_quotes(survey_round)
+        if code in allowed
+    ]
+
+
+def language_sentence(survey_round: Round) -> str:
+    """Completed answers per answering language; under 5 only together with others."""
+    counts = answering_languages(survey_round)
+    parts = [f"{language_label(lang)}: {n}" for lang, n in counts.shown]
+    if counts.grouped:
+        names = ", ".join(language_label(lang) for lang in counts.grouped)
+        size = str(counts.grouped_count) if counts.grouped_count is not None else _("fewer than 5")
+        parts.append(_("%(languages)s together: %(n)s", languages=names, n=size))
+    if not parts:
+        return ""
+    return _("Completed answers per language: %(counts)s.", counts="; ".join(parts))
+
+
+def _language_notice(survey_round: Round) -> list[str]:
+    """Every format of the report names the draft translations the round offered."""
+    drafts = answering_languages(survey_round).draft_languages
+    if not drafts:
+        return []
+    return [
+        _(
+            "Draft translations were offered in this round (not checked by a professional "
+            "translator): %(languages)s.",
+            languages=", ".join(language_label(lang) for lang in drafts),
+        )
+    ]
 
 
 def _handed_out_notice(survey_round: Round, against: Round | None) -> list[str]:

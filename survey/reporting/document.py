@@ -3,42 +3,53 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 
 from docx import Document
-from docx.shared import Pt
 from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 
+from analysis.results import UNCERTAIN_BELOW, Change, Comparison, Side
 from survey.core.labels import variable_label, verdict_label
-from survey.core.security import CONTROL_CHARACTERS
 from survey.reporting.builder import ReportData, ThemeSection
-from survey.reporting.format import benchmark_text, p_value, pct, points, side_text, theme_mean_text
+from survey.reporting.docx_layout import add_picture, set_up, table_of_contents
+from survey.reporting.docx_layout import add_table as _table
+from survey.reporting.docx_layout import text as _text
+from survey.reporting.format import (
+    benchmark_text,
+    change_text,
+    ci,
+    decimal,
+    driver_text,
+    items_basis,
+    long_date,
+    p_text,
+    pct,
+    period_in_words,
+    side_text,
+    theme_mean_text,
+    weighting_text,
+)
 
 
-def _text(value) -> str:
-    """Text Word can hold: python-docx refuses control characters (a stored comment or
-    title with one made the whole report fail)."""
-    return CONTROL_CHARACTERS.sub("", str(value))
+def _chart(document, section: ThemeSection, comparison: Comparison) -> None:
+    """The theme's chart as in the PDF, as a picture at print resolution."""
+    from survey.comparison.charts import theme_chart_png  # matplotlib: loaded on use only
+
+    chart = theme_chart_png(section.title, section.items, comparison)
+    if chart is None:
+        return
+    add_picture(document, chart.png, chart.alt, chart.width_inches, chart.height_inches)
+    document.add_paragraph(
+        _(
+            "Share positive with 95 %(pct)s interval; the table below gives the same figures.",
+            pct="%",
+        )
+    )
 
 
-def _table(document, caption: str, header: list[str], rows: Sequence[Sequence[object]]):
-    document.add_paragraph(_text(caption), style="Caption")
-    table = document.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = text
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
-    for values in rows:
-        cells = table.add_row().cells
-        for cell, value in zip(cells, values, strict=True):
-            cell.text = _text(value)
-    return table
-
-
-def _theme(document, section: ThemeSection, with_previous: bool) -> None:
-    document.add_heading(section.title, level=1)
+def _theme(document, section: ThemeSection, comparison: Comparison, report: ReportData) -> None:
+    with_previous = comparison.against is not None
+    document.add_heading(_text(section.title), level=1)
     if section.score is not None:
         document.add_paragraph(
             _(
@@ -46,39 +57,70 @@ def _theme(document, section: ThemeSection, with_previous: bool) -> None:
                 score=pct(section.score),
             )
         )
+    _chart(document, section, comparison)
     for line in (theme_mean_text(section.theme_score), benchmark_text(section.theme_score)):
         if line:
             document.add_paragraph(line)
-    header = [_("Question"), "n", _("Share positive (95 %(pct)s interval)", pct="%")]
+    header = [
+        _("Question"),
+        "n",
+        _("Share positive (95 %(pct)s interval)", pct="%"),
+        _("Mean (1–5)"),
+    ]
     if with_previous:
         header += [_("Before"), pgettext("between rounds", "Change"), _("Adjusted p")]
     header += [_("Other municipalities")]
+    if report.by:
+        header += [_("Group against the rest")]
     rows = []
     for item in section.items:
         scored = item.type in ("likert5", "yesno", "scale")
-        lines = [(item.text, item.current, item.previous, item.change, item.benchmark)]
+        yes_no = item.type == "yesno"
+        bench = "–"
+        if item.benchmark:
+            bench = side_text(item.benchmark, yes_no)
+            if item.vs_benchmark:
+                bench += "; " + _("difference") + " " + change_text(item.vs_benchmark)
+                bench += ", " + p_text(item.vs_benchmark.p_adjusted)
+        lines: list[tuple[str, Side, Side | None, Change | None, str, str | None]] = [
+            (item.text, item.current, item.previous, item.change, bench, None)
+        ]
         lines += [
             (
-                f"   {variable_label(g.variable)}: {g.value or _('unknown')}",
+                f"   {variable_label(g.variable)}: {report.group_label(g.value)}",
                 g.current,
                 g.previous,
                 g.change,
-                None,
+                "–",
+                f"{change_text(g.vs_rest)}, {p_text(g.vs_rest.p_adjusted)}" if g.vs_rest else "–",
             )
             for g in item.groups
         ]
-        for text, current, previous, change, benchmark in lines:
-            row = [text, current.n, side_text(current) if scored else "–"]
+        for text, current, previous, change, benchmark, rest in lines:
+            row = [
+                text,
+                current.n,
+                side_text(current, yes_no) if scored else "–",
+                decimal(current.mean),
+            ]
             if with_previous:
-                marker = f" ({_('significant')})" if change and change.significant else ""
                 row += [
-                    side_text(previous) if scored and previous else "–",
-                    (points(change.diff) + marker) if change else "–",
-                    p_value(change.p_adjusted) if change else "–",
+                    side_text(previous, yes_no) if scored and previous else "–",
+                    change_text(change),
+                    p_text(change.p_adjusted) if change else "–",
                 ]
-            row += [side_text(benchmark) if benchmark else "–"]
+            row += [benchmark]
+            if report.by:
+                row += [rest or ""]
             rows.append(row)
     _table(document, section.title + ": " + _("share positive per question"), header, rows)
+
+
+def _point_text(point) -> str:
+    if point.share is None:
+        return _("under 5 answers")
+    text = f"{pct(point.share)} ({ci(point.ci)})"
+    return text + (" " + _("uncertain") if point.n < UNCERTAIN_BELOW else "")
 
 
 def render_report_docx(report: ReportData) -> bytes:
@@ -89,21 +131,31 @@ def render_report_docx(report: ReportData) -> bytes:
 def _render(report: ReportData) -> bytes:
     c = report.comparison
     document = Document()
-    document.styles["Normal"].font.size = Pt(10)
-    document.add_paragraph(_text(f"{report.municipality} Kommune"))
+    municipality = f"{report.municipality} Kommune"
+    set_up(document, f"{municipality} – {report.title}", _("Page"), _("of"))
+    document.add_paragraph(_text(municipality))
     document.add_heading(_text(report.title), level=0)
     facts = [
         f"{_('Period')}: {report.period}",
         f"{_('Completed answers')}: {c.round.completed}",
         f"{_('Compared with')}: {c.against.title}" if c.against else None,
-        f"{_('Report made')}: {report.generated_on.isoformat()}",
+        f"{_('Report made')}: {long_date(report.generated_on)}",
     ]
     for fact in filter(None, facts):
         document.add_paragraph(_text(fact))
+    table_of_contents(
+        document,
+        _("Contents"),
+        _(
+            "Word fills in the table of contents when the document opens (or: right-click, Update field)."
+        ),
+    )
     document.add_heading(_("Summary"), level=1)
     for sentence in report.summary:
         document.add_paragraph(_text(sentence), style="List Bullet")
     document.add_heading(_("Method and sample"), level=1)
+    if report.languages:
+        document.add_paragraph(_text(report.languages))
     rates = [
         [
             _("All invitations"),
@@ -114,7 +166,12 @@ def _render(report: ReportData) -> bytes:
     ]
     for variable, group_rates in report.rate.groups.items():
         rates += [
-            [f"{variable_label(variable)}: {g.label}", g.invited, g.completed, pct(g.share)]
+            [
+                f"{variable_label(variable)}: {report.rate_label(variable, g.label)}",
+                g.invited,
+                g.completed,
+                pct(g.share),
+            ]
             for g in group_rates
         ]
     _table(
@@ -125,12 +182,50 @@ def _render(report: ReportData) -> bytes:
     )
     document.add_paragraph(
         _(
-            "Share positive is the share answering 4 or 5 on the scale from 1 to 5 among valid answers, with a 95 %(pct)s Wilson interval. Changes are tested with Fisher's exact test for small numbers, otherwise chi-square, and adjusted by Holm's method; significant means adjusted p below 0.05. No figure from fewer than 5 answers is shown.",
-            pct="%",
+            "Answers through the open link (QR poster): %(n)d. Groups with fewer than 5 "
+            "invitations are not shown on their own.",
+            n=report.rate.open_link_completed,
         )
     )
+    if report.representativeness():
+        _table(
+            document,
+            _("Representativeness: invited and answered per benefit group"),
+            [_("Group"), _("Share of the invited"), _("Share of the answers")],
+            [[label, pct(i), pct(a)] for label, i, a in report.representativeness()],
+        )
+    if c.weighting:
+        document.add_paragraph(_text(weighting_text(c.weighting)))
+    for term, definition in report.method:
+        paragraph = document.add_paragraph()
+        paragraph.add_run(_text(term) + ": ").bold = True
+        paragraph.add_run(_text(definition))
     for section in [*report.themes, *([report.local] if report.local else [])]:
-        _theme(document, section, c.against is not None)
+        _theme(document, section, c, report)
+    if c.drivers:
+        document.add_heading(_("What goes with overall satisfaction"), level=1)
+        document.add_paragraph(
+            _(
+                "For each question, the rank correlation (Spearman) between its answers and the answers to the overall satisfaction question, with a 95 %(pct)s interval. It shows association, not cause: a question high on the list goes together with satisfaction, which does not prove that improving it would raise satisfaction.",
+                pct="%",
+            )
+        )
+        _table(
+            document,
+            _("Rank correlation with overall satisfaction"),
+            [_("Question"), "n", _("Rank correlation (95 %(pct)s interval)", pct="%")],
+            [[d.text, d.n, driver_text(d)] for d in c.drivers],
+        )
+    if report.trends:
+        document.add_heading(_("Trend over time"), level=1)
+        for trend in report.trends:
+            _table(
+                document,
+                _("Trend: %(item)s", item=trend.text),
+                [_("Period"), "n", _("Share positive (95 %(pct)s interval)", pct="%")],
+                [[period_in_words(p.period), p.n, _point_text(p)] for p in trend.trend.points],
+            )
+            document.add_paragraph(_text(trend.sentence))
     document.add_heading(_("Ambition levels"), level=1)
     for text, rows in report.targets:
         _table(
@@ -141,7 +236,7 @@ def _render(report: ReportData) -> bytes:
                 [
                     r.year,
                     r.n if r.n is not None else "–",
-                    pct(r.share),
+                    pct(r.share) + (f" ({items_basis(r)})" if items_basis(r) else ""),
                     pct(r.ambition),
                     verdict_label(r.verdict),
                 ]

@@ -8,14 +8,15 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import gettext as _
 
 from survey.core import audit
 from survey.models import Round
 from survey.reporting import exports
+from survey.reporting.filenames import answers_filename, report_filename
 from survey.reporting.render import FORMATS, render_report
-from survey.rounds.definition import round_definition
 from survey.rounds.lifecycle import release_results
 
 EXPORT_FORMATS = ("csv", "xlsx", "sav", "codebook")
@@ -39,48 +40,70 @@ def report_download(
     by: str | None,
     fmt: str,
     include_free_text: bool = False,
+    weighted: bool = False,
 ) -> Download:
     """The June report in one format; raises comparison.service.ResultsError when it cannot."""
     from survey.reporting.builder import build_report
 
-    report = build_report(survey_round, against, by, include_free_text=include_free_text)
+    report = build_report(
+        survey_round, against, by, include_free_text=include_free_text, weighted=weighted
+    )
     body = render_report(report, fmt)
     audit.record(
         "report.export",
         survey_round,
-        details={"format": fmt, "against": against.id if against else None, "by": by},
+        details={
+            "format": fmt,
+            "against": against.id if against else None,
+            "by": by,
+            "weighted": weighted,
+        },
     )
     mimetype, extension = FORMATS[fmt]
-    return Download(body, mimetype, f"rapport-runde-{survey_round.id}.{extension}")
+    name = report_filename(survey_round, against, by, extension, report.generated_on)
+    return Download(body, mimetype, name)
 
 
-def answers_download(survey_round: Round, fmt: str, delimiter: str = ",") -> Download:
-    """A closed round's answers, one row per respondent (never tokens or times)."""
+def answers_download(
+    survey_round: Round, fmt: str, delimiter: str = ",", with_free_text: bool = True
+) -> Download:
+    """A closed round's answers, one row per respondent (never tokens or times); free-text
+    answers only for analysts (and the command line)."""
     if survey_round.state != "closed":
         raise ExportRefused(_("Answers can be exported once the round is closed."))
     release_results(survey_round)
     audit.record("answers.export", survey_round, details={"format": fmt})
-    name = f"svar-runde-{survey_round.id}"
+    today = date.today()
+
+    def name(extension: str, kind: str = "svar") -> str:
+        return answers_filename(survey_round, kind, extension, today)
+
     if fmt == "csv":
-        return Download(exports.export_csv(survey_round, delimiter), "text/csv", f"{name}.csv")
+        return Download(
+            exports.export_csv(survey_round, delimiter, with_free_text), "text/csv", name("csv")
+        )
     if fmt == "xlsx":
-        return Download(exports.export_xlsx(survey_round), XLSX, f"{name}.xlsx")
+        return Download(exports.export_xlsx(survey_round, with_free_text), XLSX, name("xlsx"))
     if fmt == "sav":
-        return Download(_sav_bytes(survey_round), "application/x-spss-sav", f"{name}.sav")
+        return Download(
+            _sav_bytes(survey_round, with_free_text), "application/x-spss-sav", name("sav")
+        )
     if fmt == "codebook":
-        lines = exports.codebook_rows(round_definition(survey_round))
+        plan = exports.background_plan(survey_round.id)
+        definition = exports.shared_definition(survey_round, with_free_text)
+        lines = exports.codebook_rows(definition, plan)
         # Excel reads UTF-8 only with a byte order mark.
         body = "\ufeff" + "".join(exports.csv_line(line, ",") for line in lines)
-        return Download(body, "text/csv; charset=utf-8", f"{name}-kodebog.csv")
+        return Download(body, "text/csv; charset=utf-8", name("csv", "kodebog"))
     raise ValueError(f"unknown export format: {fmt}")
 
 
-def _sav_bytes(survey_round: Round) -> bytes:
+def _sav_bytes(survey_round: Round, with_free_text: bool) -> bytes:
     # pyreadstat writes only to a path.
     handle, path = tempfile.mkstemp(suffix=".sav")
     os.close(handle)
     try:
-        exports.export_sav(survey_round, path)
+        exports.export_sav(survey_round, path, with_free_text)
         with open(path, "rb") as saved:
             return saved.read()
     finally:

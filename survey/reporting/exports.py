@@ -10,7 +10,10 @@ from __future__ import annotations
 import io
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from analysis.compare import MIN_N
@@ -19,6 +22,7 @@ from questionnaires.model import pick_text
 from survey.core.extensions import db
 from survey.models import Answer, Response, Round
 from survey.models.background import BACKGROUND_VARIABLES
+from survey.reporting import spss
 from survey.reporting.spreadsheet import safe_cell
 from survey.rounds.definition import round_definition
 
@@ -55,6 +59,19 @@ def background_plan(round_id: int) -> dict[str, dict[str | None, str | None]]:
             continue
         plan[variable] = mapping
     return plan
+
+
+def shared_definition(survey_round: Round, with_free_text: bool = True) -> Questionnaire:
+    """The round's questions as exported: without free-text items for anyone but an analyst
+    (a raw comment may hold a name or a phone number; analysts read them with care)."""
+    definition = round_definition(survey_round)
+    if with_free_text:
+        return definition
+    pages = tuple(
+        replace(page, items=tuple(item for item in page.items if item.type != "text"))
+        for page in definition.pages
+    )
+    return replace(definition, pages=pages)
 
 
 def columns(definition: Questionnaire, plan: dict) -> list[str]:
@@ -95,13 +112,15 @@ def rows(round_id: int, definition: Questionnaire, plan: dict) -> Iterator[list]
         last_id = ids[-1]
 
 
-def export_csv(survey_round: Round, delimiter: str = ",") -> Iterator[str]:
+def export_csv(
+    survey_round: Round, delimiter: str = ",", with_free_text: bool = True
+) -> Iterator[str]:
     """Streamed UTF-8 CSV with a byte order mark, so Excel reads æøå.
 
     What the rows need is read now; the rows themselves are read while streaming, after the
     request's session has ended (so the round itself is not touched then).
     """
-    definition = round_definition(survey_round)
+    definition = shared_definition(survey_round, with_free_text)
     plan = background_plan(survey_round.id)
     return _csv_chunks(survey_round.id, definition, plan, delimiter)
 
@@ -129,10 +148,10 @@ def _csv_chunks(
         yield csv_line(row, delimiter)
 
 
-def export_xlsx(survey_round: Round) -> bytes:
+def export_xlsx(survey_round: Round, with_free_text: bool = True) -> bytes:
     from openpyxl import Workbook
 
-    definition = round_definition(survey_round)
+    definition = shared_definition(survey_round, with_free_text)
     plan = background_plan(survey_round.id)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("data")
@@ -152,57 +171,121 @@ def export_xlsx(survey_round: Round) -> bytes:
             ]
         )
     book = workbook.create_sheet("codebook")
-    for line in codebook_rows(definition):
+    for line in codebook_rows(definition, plan):
         book.append([safe_cell(cell) for cell in line])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def codebook_rows(definition: Questionnaire) -> list[list]:
-    """Texts neutralised here: the CSV codebook (CLI and download) writes these rows as they are."""
-    lines: list[list[str | int | None]] = [["code", "type", "theme", "text", "value", "label"]]
+def codebook_rows(definition: Questionnaire, plan: dict | None = None) -> list[list]:
+    """The codebook of the .sav, and of the CSV and XLSX (where "not asked" is a blank cell).
+
+    Texts neutralised here: the CSV codebook (CLI and download) writes these rows as they are.
+    """
+    with force_locale("da"):
+        missing_mark = _("yes")
+    lines: list[list[str | int | None]] = [
+        ["code", "type", "theme", "text", "value", "label", "measure", "missing"]
+    ]
+    for variable, (numbers, background_meta) in _background_variables(plan or {}).items():
+        lines.append(
+            [
+                variable,
+                "background",
+                None,
+                spss.background_title(variable),
+                None,
+                None,
+                background_meta.measure,
+                None,
+            ]
+        )
+        for code, number in numbers.items():
+            label = safe_cell(f"{background_meta.labels[number]} ({code})")
+            lines.append([variable, None, None, None, number, label, None, None])
+    variables = spss.item_variables(definition)
     for item in definition.items:
         text = safe_cell(pick_text(item.text, "da"))
-        lines.append([item.code, item.type, item.theme, text, None, None])
-        for option in item.options:
-            label = safe_cell(pick_text(option.label, "da"))
-            lines.append([item.code, None, None, None, option.value, label])
+        meta = variables.get(item.code)
+        measure = meta.measure if meta else "nominal"
+        lines.append([item.code, item.type, item.theme, text, None, None, measure, None])
+        labels = meta.labels if meta else {o.value: pick_text(o.label, "da") for o in item.options}
+        for value, label in labels.items():
+            missing = missing_mark if meta and value in meta.missing else None
+            lines.append([item.code, None, None, None, value, safe_cell(label), None, missing])
     return lines
 
 
-def export_sav(survey_round: Round, path: str) -> None:
-    """SPSS .sav with variable and value labels (pyreadstat)."""
+def _background_variables(plan: dict) -> dict[str, tuple[dict, spss.Variable]]:
+    """Each shared background variable's exported codes as numbered, labelled values."""
+    return {
+        variable: spss.background_variable(variable, list(mapping.values()))
+        for variable, mapping in plan.items()
+    }
+
+
+def export_sav(survey_round: Round, path: str, with_free_text: bool = True) -> None:
+    """SPSS .sav with Danish variable and value labels, user-missing values, measurement
+    levels and integer formats (pyreadstat)."""
     import pandas as pd
     import pyreadstat
 
-    definition = round_definition(survey_round)
+    definition = shared_definition(survey_round, with_free_text)
     plan = background_plan(survey_round.id)
     header = columns(definition, plan)
-    numeric = {
-        item.code
-        for item in definition.items
-        if item.type in ("likert5", "yesno", "scale", "single")
-    }
-    # Text cells neutralised as in the CSV and XLSX: a .sav is often saved on as a spreadsheet.
-    data = [
-        [value if header[i] in numeric else safe_cell(value) for i, value in enumerate(row)]
-        for row in rows(survey_round.id, definition, plan)
-    ]
+    variables = spss.item_variables(definition)
+    background = _background_variables(plan)
+    items = list(definition.items)
+    first = 1 + len(plan)
+    data = []
+    for row in rows(survey_round.id, definition, plan):
+        given = {i.code: v for i, v in zip(items, row[first:], strict=True) if v is not None}
+        cells: list[object] = [row[0]]
+        cells += [background[v][0].get(value) for v, value in zip(plan, row[1:first], strict=True)]
+        for item, value in zip(items, row[first:], strict=True):
+            if item.code not in variables:
+                # Text cells neutralised as in the CSV: a .sav is often saved on as a spreadsheet.
+                cells.append(safe_cell(value))
+            elif value is not None:
+                cells.append(int(value))
+            else:
+                # Not shown by the questionnaire's routing: "not asked"; shown and left
+                # unanswered: system-missing.
+                asked = item.is_shown(given)
+                cells.append(None if asked else spss.not_asked_code(item))
+        data.append(cells)
     frame = pd.DataFrame(data, columns=header)
+    numeric = ["respondent", *plan, *variables]
     for code in numeric:
         frame[code] = pd.to_numeric(frame[code])
     names = {code: _spss_name(code, index) for index, code in enumerate(header)}
     frame = frame.rename(columns=names)
-    labels: dict[str, str | None] = {
-        names[item.code]: pick_text(item.text, "da")[:255] for item in definition.items
-    }
-    value_labels: dict[str, dict[int | float, str]] = {
-        names[item.code]: {option.value: pick_text(option.label, "da") for option in item.options}
-        for item in definition.items
-        if item.code in numeric
-    }
-    pyreadstat.write_sav(frame, path, column_labels=labels, variable_value_labels=value_labels)
+    with force_locale("da"):
+        labels: dict[str, str | None] = {names["respondent"]: _("Respondent (running number)")}
+    labels.update({names[v]: spss.background_title(v) for v in plan})
+    labels.update({names[item.code]: pick_text(item.text, "da")[:255] for item in items})
+    metas = {**{v: meta for v, (_numbers, meta) in background.items()}, **variables}
+    widths = {names["respondent"]: len(str(len(frame)))}
+    widths.update({names[code]: meta.width for code, meta in metas.items()})
+    pyreadstat.write_sav(
+        frame,
+        path,
+        column_labels=labels,
+        variable_value_labels={
+            names[code]: {float(k): v for k, v in meta.labels.items()}
+            for code, meta in metas.items()
+        },
+        missing_ranges={
+            names[code]: list(meta.missing) for code, meta in metas.items() if meta.missing
+        },
+        variable_measure={
+            names["respondent"]: "nominal",
+            **{names[code]: meta.measure for code, meta in metas.items()},
+            **{names[i.code]: "nominal" for i in items if i.code not in variables},
+        },
+        variable_format={name: f"F{width}.0" for name, width in widths.items()},
+    )
 
 
 def _spss_name(code: str, index: int) -> str:

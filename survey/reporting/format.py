@@ -1,8 +1,15 @@
-"""Danish number formatting shared by every report format: "62 %", "0,032", "+8 pct.-point"."""
+"""Danish number formatting shared by every report format and the results page: "62 %",
+"0,032", "+8 pct.-point", "p = 0,18 (justeret)", "2. halvår 2026", "30. november 2026"."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from flask_babel import format_date
 from flask_babel import gettext as _
+
+from analysis.results import PROTECTS_OTHER
+from survey.core.labels import variable_label
 
 
 def pct(share: float | None) -> str:
@@ -27,20 +34,150 @@ def decimal(value: float | None, digits: int = 1) -> str:
 
 
 def p_value(value: float | None) -> str:
+    """A p-value to two decimals ("0,18"), three below 0.01 ("0,004"), "< 0,001" below
+    that and "> 0,99" at the top: an adjusted p of 1 is "nothing to see", not a figure."""
     if value is None:
         return "–"
-    return "< 0,001" if value < 0.001 else decimal(value, 3)
+    if value < 0.001:
+        return "< 0,001"
+    if value < 0.01:
+        return decimal(value, 3)
+    if value > 0.99:
+        return "> 0,99"
+    return decimal(value, 2)
 
 
-def side_text(side) -> str:
-    """Share with its interval, or why it is not shown."""
+def p_plain(value: float | None) -> str:
+    """ "p < 0,001", "p = 0,18": a p-value as a line reads it."""
+    if value is None:
+        return "–"
+    shown = p_value(value)
+    relation = "" if shown[0] in "<>" else "= "
+    return f"p {relation}{shown}"
+
+
+def p_text(value: float | None) -> str:
+    """The adjusted p-value as a line reads it: "p < 0,001 (justeret)", "p = 0,18 (justeret)"."""
+    if value is None:
+        return "–"
+    adjusted = _("adjusted")
+    return f"{p_plain(value)} ({adjusted})"
+
+
+def interval_points(interval) -> str:
+    """A change's interval in percentage points: "-1 til +29" (signed as the change is)."""
+    if not interval:
+        return "–"
+    low, high = (round(limit * 100) for limit in interval)
+    return _("%(low)s to %(high)s", low=f"{low:+d}", high=f"{high:+d}")
+
+
+def change_text(change) -> str:
+    """A change, its interval at the level the verdict was tested at, and the verdict: the
+    interval and the word "significant" never disagree on one line (where the score
+    interval and the test differ at the edge, the line says so)."""
+    if change is None:
+        return "–"
+    adjusted = _("adjusted")
+    text = f"{points(change.diff)} ({interval_points(change.ci_adjusted)}, {adjusted})"
+    if change.significant:
+        text += " " + _("significant")
+    if change.disagrees:
+        text += " " + _("(interval and test differ at the edge)")
+    return text
+
+
+def unadjusted_text(change) -> str:
+    """The 95 % interval without correction, labelled as such."""
+    if change is None:
+        return "–"
+    return _(
+        "95 %(pct)s without correction: %(interval)s", pct="%", interval=interval_points(change.ci)
+    )
+
+
+def side_text(side, yes_no: bool = False) -> str:
+    """Share with its interval, or why it is not shown; "usikkert" under 30 answers; a yes/no
+    item's share is the share answering yes, and says so."""
     if side is None:
         return _("not asked")
     if side.suppressed:
+        if side.reason == PROTECTS_OTHER:
+            return _("hidden (protects a smaller group)")
         return _("under 5 answers")
     if side.share is None:
         return "–"
-    return f"{pct(side.share)} ({ci(side.ci)})"
+    share = pct(side.share) + (" " + _("yes") if yes_no else "")
+    text = f"{share} ({ci(side.ci)})"
+    if side.uncertain:
+        text += " " + _("uncertain")
+    if side.weighted is not None:
+        text += "; " + _(
+            "weighted %(share)s (%(interval)s, effective n %(n_eff)s)",
+            share=pct(side.weighted.share),
+            interval=ci(side.weighted.ci),
+            n_eff=decimal(side.weighted.n_eff, 0),
+        )
+    return text
+
+
+def weighting_text(weighting: dict | None) -> str:
+    """What the weighted figures rest on, and what they leave out."""
+    if not weighting:
+        return ""
+    sentences = []
+    for role, used in weighting.items():
+        label = _("This round") if role == "current" else _("The earlier round")
+        if used is None:
+            sentences.append(
+                _("%(round)s: no invitations to weight to; not weighted.", round=label)
+            )
+            continue
+        sentences.append(
+            _(
+                "%(round)s: weighted to the invited by %(variables)s; %(left_out)d answers through the open link, whose groups are unknown, are left out of the weighted figures.",
+                round=label,
+                variables=" × ".join(variable_label(v) for v in used["variables"]),
+                left_out=used["left_out"],
+            )
+        )
+    return " ".join(sentences)
+
+
+def items_basis(row) -> str:
+    """What a theme's year rests on: "1 af 4 spørgsmål"; empty for a single question."""
+    if not getattr(row, "items_total", None):
+        return ""
+    return _("%(used)d of %(total)d questions", used=row.items_used, total=row.items_total)
+
+
+def driver_text(driver) -> str:
+    """ "0,45 (0,30 til 0,58)", or why there is no figure."""
+    if driver.r is None:
+        return _("under 5 answers") if driver.n < 5 else "–"
+    r = f"{driver.r:.2f}".replace(".", ",").replace("-", "−")
+    if driver.ci is None:
+        return r
+    low, high = (f"{x:.2f}".replace(".", ",").replace("-", "−") for x in driver.ci)
+    interval = _("%(low)s to %(high)s", low=low, high=high)
+    return f"{r} ({interval})"
+
+
+def half_year(year: int, half: int) -> str:
+    """ "2. halvår 2026"."""
+    return _("%(half)d. half %(year)d", half=half, year=year)
+
+
+def period_in_words(period: str) -> str:
+    """A stored period ("2026H2", "2019") in words: "2. halvår 2026", "2019"."""
+    if len(period) == 6 and period[4] == "H" and period[5] in "12":
+        return half_year(int(period[:4]), int(period[5]))
+    return period
+
+
+def long_date(day: date | None) -> str:
+    """ "30. november 2026" in Danish (the locale decides the month's name)."""
+    return "–" if day is None else format_date(day, "d. MMMM y")
 
 
 def theme_mean_text(score) -> str | None:
@@ -101,5 +238,13 @@ FILTERS = {
     "points": points,
     "decimal": decimal,
     "p_value": p_value,
+    "p_text": p_text,
+    "change_text": change_text,
+    "unadjusted_text": unadjusted_text,
     "side_text": side_text,
+    "period_in_words": period_in_words,
+    "long_date": long_date,
+    "items_basis": items_basis,
+    "weighting_text": weighting_text,
+    "driver_text": driver_text,
 }

@@ -11,13 +11,22 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from analysis.results import Change, Side
 from survey.core.labels import variable_label, verdict_label
 from survey.core.security import CONTROL_CHARACTERS
 from survey.reporting.builder import ReportData, ThemeSection
+from survey.reporting.format import items_basis, long_date, period_in_words, weighting_text
 
 PERCENT = "0%"
 DECIMAL = "0.0"
 P_FORMAT = "0.000"
+
+
+def points_format() -> str:
+    """A change is in percentage points, not a percentage: the cell holds points (8, not
+    0.08) and says so, "+8 pct.-point", with Danish signs."""
+    unit = _("pct. points")
+    return f'+0" {unit}";-0" {unit}";0" {unit}"'
 
 
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -98,41 +107,94 @@ def _side_cells(side):
     return [side.share, side.ci[0], side.ci[1]]
 
 
-def _theme_rows(sheet, section: ThemeSection, with_previous: bool) -> None:
+def _change_cells(change) -> list:
+    """diff, its adjusted interval, adjusted p and the verdict; empty where not tested."""
+    if change is None:
+        return [None] * 5
+    low, high = change.ci_adjusted or (None, None)
+    return [change.diff, low, high, change.p_adjusted, _("yes") if change.significant else _("no")]
+
+
+def _theme_rows(
+    sheet, section: ThemeSection, with_previous: bool, by: bool, labels, weighted: bool = False
+) -> None:
     for item in section.items:
-        rows = [(item.text, item.current, item.previous, item.change, item.benchmark)]
+        measure = {"likert5": _("positive"), "yesno": _("yes")}.get(item.type)
+        rows: list[
+            tuple[str, Side, Side | None, Change | None, Side | None, Change | None, Change | None]
+        ] = [
+            (
+                item.text,
+                item.current,
+                item.previous,
+                item.change,
+                item.benchmark,
+                item.vs_benchmark,
+                None,
+            )
+        ]
         rows += [
             (
-                f"  {variable_label(g.variable)}: {g.value if g.value is not None else _('unknown')}",
+                f"  {variable_label(g.variable)}: {labels(g.value)}",
                 g.current,
                 g.previous,
                 g.change,
                 None,
+                None,
+                g.vs_rest,
             )
             for g in item.groups
         ]
-        for text, current, previous, change, benchmark in rows:
+        for text, current, previous, change, benchmark, vs_benchmark, vs_rest in rows:
             values = [safe_cell(text), current.n, *_side_cells(current), current.mean]
             if with_previous:
                 values += [previous.n if previous else None, *_side_cells(previous)]
                 values += [
-                    change.diff if change else None,
+                    change.diff * 100 if change else None,
                     change.p_adjusted if change else None,
                     ("ja" if change.significant else "nej") if change else None,
                 ]
             values += _side_cells(benchmark)[:1]
+            # Beyond the table every format shows: the intervals of the change (adjusted, and
+            # the 95 % one without correction), the test against the benchmark or the rest,
+            # and the small-n mark.
+            if with_previous:
+                values += [
+                    *(change.ci_adjusted if change and change.ci_adjusted else (None, None)),
+                    *(change.ci if change else (None, None)),
+                ]
+            values += _change_cells(vs_benchmark)
+            if by:
+                values += _change_cells(vs_rest)
+            values += [_("uncertain") if current.uncertain else None]
+            # What the share is a share of: a yes/no item's share is the share answering yes.
+            values += [measure if current.share is not None else None]
+            if weighted:
+                share = current.weighted
+                values += [share.share, *share.ci, share.n_eff] if share else [None] * 4
             sheet.append(values)
             row = sheet.max_row
+            if weighted:  # the weighted share and its limits are the last but one three
+                for column in range(len(values) - 3, len(values)):
+                    sheet.cell(row, column).number_format = PERCENT
             for column in (3, 4, 5):
                 sheet.cell(row, column).number_format = PERCENT
             sheet.cell(row, 6).number_format = DECIMAL
             if with_previous:
-                for column in (8, 9, 10, 11):
+                for column in (8, 9, 10):
                     sheet.cell(row, column).number_format = PERCENT
+                sheet.cell(row, 11).number_format = points_format()
                 sheet.cell(row, 12).number_format = P_FORMAT
-                sheet.cell(row, 14).number_format = PERCENT
+                first_extra = 19  # the first column of the test against the benchmark
+                for column in (14, 15, 16, 17, 18):
+                    sheet.cell(row, column).number_format = PERCENT
             else:
                 sheet.cell(row, 7).number_format = PERCENT
+                first_extra = 8
+            for start in (first_extra, first_extra + 5) if by else (first_extra,):
+                for column in (start, start + 1, start + 2):
+                    sheet.cell(row, column).number_format = PERCENT
+                sheet.cell(row, start + 3).number_format = P_FORMAT
 
 
 def render_report_xlsx(report: ReportData) -> bytes:
@@ -151,7 +213,7 @@ def _render(report: ReportData) -> bytes:
         (_("Period"), report.period),
         (_("Completed answers"), c.round.completed),
         (_("Compared with"), c.against.title if c.against else "–"),
-        (_("Report made"), report.generated_on.isoformat()),
+        (_("Report made"), long_date(report.generated_on)),
     ]:
         front.append([label, safe_cell(value)])
     front.append([])
@@ -171,7 +233,7 @@ def _render(report: ReportData) -> bytes:
     for variable, group_rates in report.rate.groups.items():
         rates += [
             (
-                f"{variable_label(variable)}: {_('other small groups') if g.label == '__other__' else g.label}",
+                f"{variable_label(variable)}: {report.rate_label(variable, g.label)}",
                 g,
             )
             for g in group_rates
@@ -179,6 +241,27 @@ def _render(report: ReportData) -> bytes:
     for label, rate in rates:
         sample.append([safe_cell(label), rate.invited, rate.completed, rate.share])
         sample.cell(sample.max_row, 4).number_format = PERCENT
+    if report.languages:
+        sample.append([])
+        sample.append([safe_cell(report.languages)])
+    if report.representativeness():
+        sample.append([])
+        sample.append(
+            [
+                _("Representativeness: invited and answered per benefit group"),
+                _("Share of the invited"),
+                _("Share of the answers"),
+            ]
+        )
+        for label, invited, answered in report.representativeness():
+            sample.append([safe_cell(label), invited, answered])
+            sample.cell(sample.max_row, 2).number_format = PERCENT
+            sample.cell(sample.max_row, 3).number_format = PERCENT
+    if c.weighting:
+        sample.append([safe_cell(weighting_text(c.weighting))])
+    sample.append([])
+    for term, definition in report.method:
+        sample.append([safe_cell(term), safe_cell(definition)])
 
     header = [
         _("Question"),
@@ -199,18 +282,62 @@ def _render(report: ReportData) -> bytes:
             _("Significant"),
         ]
     header += [_("Other municipalities")]
+    if c.against:
+        header += [
+            _("Change, adjusted interval, low"),
+            _("Change, adjusted interval, high"),
+            _("Change, 95 %(pct)s without correction, low", pct="%"),
+            _("Change, 95 %(pct)s without correction, high", pct="%"),
+        ]
+    for versus in [
+        _("against other municipalities"),
+        *([_("against the rest")] if report.by else []),
+    ]:
+        header += [
+            _("Difference %(versus)s", versus=versus),
+            _("Adjusted interval, low, %(versus)s", versus=versus),
+            _("Adjusted interval, high, %(versus)s", versus=versus),
+            _("Adjusted p %(versus)s", versus=versus),
+            _("Significant %(versus)s", versus=versus),
+        ]
+    header += [
+        _("Uncertain (n under 30)"),
+        _("Share of"),
+    ]
+    if c.weighting:
+        header += [
+            _("Weighted share"),
+            _("Weighted, low"),
+            _("Weighted, high"),
+            _("Effective n (Kish)"),
+        ]
     widths = [55] + [12] * (len(header) - 1)
     for section in [*report.themes, *([report.local] if report.local else [])]:
         sheet = _sheet(workbook, section.title, header, widths)
-        _theme_rows(sheet, section, c.against is not None)
+        _theme_rows(
+            sheet,
+            section,
+            c.against is not None,
+            bool(report.by),
+            report.group_label,
+            weighted=c.weighting is not None,
+        )
 
     _theme_means(workbook, report)
 
     targets = _sheet(
         workbook,
         _("Ambition levels"),
-        [_("Question"), _("Year"), "n", _("Share positive"), _("Ambition"), _("Met?")],
-        [55, 8, 8, 14, 12, 30],
+        [
+            _("Question"),
+            _("Year"),
+            "n",
+            _("Share positive"),
+            _("Ambition"),
+            _("Met?"),
+            _("Rests on"),
+        ],
+        [55, 8, 8, 14, 12, 30, 20],
     )
     for text, rows in report.targets:
         for row in rows:
@@ -222,10 +349,56 @@ def _render(report: ReportData) -> bytes:
                     row.share,
                     row.ambition,
                     verdict_label(row.verdict),
+                    items_basis(row) or None,
                 ]
             )
             targets.cell(targets.max_row, 4).number_format = PERCENT
             targets.cell(targets.max_row, 5).number_format = PERCENT
+
+    if c.drivers:
+        drivers = _sheet(
+            workbook,
+            _("What goes with overall satisfaction"),
+            [_("Question"), "n", _("Rank correlation"), _("Interval, low"), _("Interval, high")],
+            [55, 8, 14, 12, 12],
+        )
+        for d in c.drivers:
+            low, high = d.ci or (None, None)
+            drivers.append([safe_cell(d.text), d.n, d.r, low, high])
+        drivers.append([_("Association, not cause.")])
+
+    if report.trends:
+        trends = _sheet(
+            workbook,
+            _("Trend over time"),
+            [
+                _("Question"),
+                _("Period"),
+                "n",
+                _("Share positive"),
+                _("Interval, low"),
+                _("Interval, high"),
+                _("Uncertain (n under 30)"),
+            ],
+            [55, 16, 8, 14, 12, 12, 14],
+        )
+        for trend in report.trends:
+            for point in trend.trend.points:
+                low, high = point.ci or (None, None)
+                trends.append(
+                    [
+                        safe_cell(trend.text),
+                        period_in_words(point.period),
+                        point.n,
+                        point.share,
+                        low,
+                        high,
+                        _("uncertain") if point.share is not None and point.n < 30 else None,
+                    ]
+                )
+                for column in (4, 5, 6):
+                    trends.cell(trends.max_row, column).number_format = PERCENT
+            trends.append([safe_cell(trend.text), safe_cell(trend.sentence)])
 
     appendix = _sheet(
         workbook,

@@ -10,8 +10,9 @@ from werkzeug.datastructures import MultiDict
 
 from questionnaires import Item, Page
 
-CONTROL_FIELDS = frozenset({"csrf_token", "page", "action"})
+CONTROL_FIELDS = frozenset({"csrf_token", "page", "action", "switch_language"})
 ACTIONS = frozenset({"next", "back"})
+LANGUAGE = "language"  # a language button: save the page as it is, show it in that language
 
 
 class TamperedPost(ValueError):
@@ -23,6 +24,7 @@ class PageInput:
     action: str
     values: dict[str, str | None] = field(default_factory=dict)  # None: no answer
     errors: dict[str, str] = field(default_factory=dict)
+    language: str | None = None  # the language chosen with a language button
 
 
 def read_page_post(page: Page, form: MultiDict, saved: Mapping[str, str]) -> PageInput:
@@ -32,12 +34,18 @@ def read_page_post(page: Page, form: MultiDict, saved: Mapping[str, str]) -> Pag
     action = form.get("action", "next")
     if action not in ACTIONS:
         raise TamperedPost("unknown action")
+    language = form.get("switch_language")
+    if language is not None:
+        # The language buttons sit outside the form (form="answers") and send no action.
+        if not (language.isascii() and language.isalpha() and 2 <= len(language) <= 3):
+            raise TamperedPost("not a language code")
+        action = LANGUAGE
     items = page.visible_items(saved)
     codes = {item.code for item in items}
     for name in form:
         if name not in CONTROL_FIELDS and name not in codes:
             raise TamperedPost("unknown item code")
-    result = PageInput(action=action)
+    result = PageInput(action=action, language=language)
     for item in items:
         value, error = _read_item(item, form.getlist(item.code))
         result.values[item.code] = value

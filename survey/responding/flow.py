@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from questionnaires import Page
 from survey.responding import journey as sheets
 from survey.responding import open_link
-from survey.responding.answers import PageInput, TamperedPost, read_page_post
+from survey.responding.answers import LANGUAGE, PageInput, TamperedPost, read_page_post
 from survey.responding.journey import Journey
 from survey.responding.state import CitizenState, remember_answered
 
@@ -36,6 +36,7 @@ class GoTo:
     step: str
     page_key: str | None = None
     state_changed: bool = False  # the citizen's state must be saved (they are done)
+    language: str | None = None  # the citizen chose another language on the page
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,20 @@ def page(
     posted = read_page_post(current, form, journey.answers)
     if posted.errors:
         return Show(current, _with_posted(journey, posted), posted.errors, status=422)
+    if posted.action == LANGUAGE:
+        # Another of the round's languages: the page's answers are saved first (in the
+        # language the citizen now answers in), then the page is shown again.
+        chosen = posted.language if posted.language in journey.definition.languages else None
+        sheets.save_page_answers(
+            journey.response, journey.definition, current, posted.values, journey.answers
+        )
+        sheets.move_to(journey.response, current.key, chosen or language)
+        return GoTo(PAGE, current.key, language=chosen)
     step = -1 if posted.action == "back" else 1
     if step > 0 and _refused(journey, state, current, posted, address):
         return Show(current, _with_posted(journey, posted), status=429, notice=BUSY)
     answers = sheets.save_page_answers(
-        journey.response, journey.definition, current, posted.values, language, journey.answers
+        journey.response, journey.definition, current, posted.values, journey.answers
     )
     target = sheets.neighbour_page(journey.definition, answers, current.key, step)
     if target is None and step > 0:

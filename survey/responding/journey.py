@@ -19,6 +19,7 @@ from sqlalchemy.orm import defer, joinedload
 from questionnaires import Page, Questionnaire
 from survey.core.database import dialect_name
 from survey.core.extensions import db
+from survey.core.i18n import language_code
 from survey.invitations.tokens import (
     device_hash,
     invitation_hash,
@@ -30,7 +31,7 @@ from survey.models import Answer, Invitation, Municipality, Response, Round
 from survey.models.background import BACKGROUND_VARIABLES
 from survey.models.base import random_id, today
 from survey.responding.state import CitizenState, answered_here
-from survey.rounds.lifecycle import availability
+from survey.rounds.lifecycle import availability, citizen_languages
 
 OPEN_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")  # secrets.token_urlsafe, as rounds.open_round makes
 
@@ -152,10 +153,14 @@ def enter_invitation(token: str) -> Entry:
     status = availability(survey_round)
     if status != "open":
         return Entry(status, survey_round)
-    language = invitation.language if invitation.language in survey_round.languages else None
-    return Entry(
-        "ok", survey_round, CitizenState.for_invitation(survey_round.id, token_hash), language
-    )
+    state = CitizenState.for_invitation(survey_round.id, token_hash)
+    # The language is kept for the sheet: a sheet already started continues in the language
+    # last answered in; else the send list's ("ar", "arabisk", "Arabic" or "العربية").
+    started = find_response(state)
+    language = started.ui_language if started else language_code(invitation.language)
+    if language not in citizen_languages(survey_round):
+        language = None
+    return Entry("ok", survey_round, state, language)
 
 
 def enter_open_link(code: str, current: CitizenState | None) -> Entry:
@@ -316,7 +321,6 @@ def save_page_answers(
     definition: Questionnaire,
     page: Page,
     values: Mapping[str, str | None],
-    language: str,
     saved: Mapping[str, str],
 ) -> dict[str, str]:
     """Store a page's answers idempotently and drop answers that a changed branch now hides.

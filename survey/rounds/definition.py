@@ -38,11 +38,35 @@ def local_question_item(question: LocalQuestion) -> Item:
     )
 
 
+def offerable_languages(
+    questionnaire: Questionnaire,
+    placed: list[tuple[str, LocalQuestion]],
+    languages: list[str],
+    drafts_accepted: list[str] | None,
+) -> tuple[str, ...]:
+    """The round's chosen languages that citizens may be offered.
+
+    A language needs the questionnaire's texts, every local question's text (no citizen
+    meets a Danish question in another language) and, when its translation is a draft,
+    the administrator's acceptance.
+    """
+    accepted = set(drafts_accepted or ())
+    offered = [
+        lang
+        for lang in questionnaire.languages
+        if lang in languages
+        and (lang == "da" or all(question.texts.get(lang) for _, question in placed))
+        and (questionnaire.translation_status(lang) != "draft" or lang in accepted)
+    ]
+    return tuple(offered) or ("da",)
+
+
 def build_definition(
     questionnaire: Questionnaire,
     placed: list[tuple[str, LocalQuestion]],
     municipality: Municipality,
     languages: list[str],
+    drafts_accepted: list[str] | None = None,
 ) -> Questionnaire:
     """Merge a core questionnaire with local questions placed after a theme or at the end.
 
@@ -69,15 +93,27 @@ def build_definition(
             Page(
                 key=LOCAL_PAGE_KEY,
                 theme=LOCAL_THEME,
-                title={
-                    "da": f"Spørgsmål fra {name} Kommune",
-                    "en": f"Questions from {name} Municipality",
-                },
+                title=local_page_title(name),
                 items=tuple(at_end),
             )
         )
-    offered = tuple(lang for lang in questionnaire.languages if lang in languages) or ("da",)
+    offered = offerable_languages(questionnaire, placed, languages, drafts_accepted)
     return replace(questionnaire, pages=tuple(pages), languages=offered)
+
+
+def local_page_title(name: str) -> dict[str, str]:
+    """The title of the page of local questions at the end, in every citizen language."""
+    return {
+        "da": f"Spørgsmål fra {name} Kommune",
+        "en": f"Questions from {name} Municipality",
+        "ar": f"أسئلة من بلدية {name}",
+        "fa": f"پرسش‌هایی از شهرداری {name}",
+        "so": f"Su'aalo ka yimid Degmada {name}",
+        "tr": f"{name} Belediyesinden sorular",
+        "uk": f"Запитання від муніципалітету {name}",
+        "pl": f"Pytania od gminy {name}",
+        "ti": f"ሕቶታት ካብ ምምሕዳር {name}",
+    }
 
 
 def round_definition(survey_round: Round) -> Questionnaire:
@@ -91,7 +127,11 @@ def round_definition(survey_round: Round) -> Questionnaire:
     )
     placed = [(rq.placement, rq.question) for rq in survey_round.local_questions]
     return build_definition(
-        questionnaire, placed, survey_round.municipality, survey_round.languages
+        questionnaire,
+        placed,
+        survey_round.municipality,
+        survey_round.languages,
+        survey_round.draft_languages_accepted,
     )
 
 

@@ -11,17 +11,22 @@ from datetime import date
 from typing import Protocol
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
-from questionnaires import Questionnaire
+from questionnaires import Questionnaire, find_questionnaire
 from survey.core import audit
 from survey.core.extensions import db
 from survey.models import Round
 from survey.models.base import today
-from survey.rounds.definition import round_definition
+from survey.rounds.definition import parsed_snapshot, round_definition
 
 
 class RoundStateError(ValueError):
     """An action that the round's state does not allow (e.g. opening a closed round)."""
+
+
+class RoundSettingsError(ValueError):
+    """Settings a round may not have, e.g. a draft translation nobody accepted."""
 
 
 def offered_languages(languages: Iterable[str]) -> list[str]:
@@ -34,6 +39,57 @@ def offered_languages(languages: Iterable[str]) -> list[str]:
     return chosen
 
 
+def draft_languages_chosen(questionnaire: Questionnaire, languages: Iterable[str]) -> list[str]:
+    """The chosen languages whose translation is a draft (not professionally reviewed)."""
+    drafts = set(questionnaire.draft_languages)
+    return [lang for lang in offered_languages(languages) if lang in drafts]
+
+
+def _accepted_drafts(
+    questionnaire: Questionnaire, languages: Iterable[str], accept_drafts: bool
+) -> list[str]:
+    drafts = draft_languages_chosen(questionnaire, languages)
+    if drafts and not accept_drafts:
+        raise RoundSettingsError(
+            _(
+                "These languages are draft translations, not checked by a professional "
+                "translator: %(languages)s. Accept draft translations to offer them.",
+                languages=", ".join(drafts),
+            )
+        )
+    return drafts
+
+
+def citizen_languages(survey_round: Round | CitizenRoundLike) -> tuple[str, ...]:
+    """The languages citizens are offered: the frozen ones once the round has opened.
+
+    Read from the parsed snapshot cached per digest (rounds.definition), so a citizen's
+    page neither loads nor parses the 16 kB snapshot for them.
+    """
+    digest = survey_round.snapshot_digest
+    if digest is not None:
+        round_id = survey_round.id
+        return parsed_snapshot(digest, lambda: _snapshot_of(round_id)).languages or ("da",)
+    if not isinstance(survey_round, Round):
+        survey_round = db.session.get_one(Round, survey_round.id)
+    if survey_round.snapshot is not None:
+        return tuple(survey_round.snapshot.get("languages") or ("da",))
+    return round_definition(survey_round).languages
+
+
+class CitizenRoundLike(Protocol):
+    """A read-only record of a round (responding.journey.CitizenRound)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def snapshot_digest(self) -> str | None: ...
+
+
+def _snapshot_of(round_id: int) -> dict | None:
+    return db.session.scalar(select(Round.snapshot).where(Round.id == round_id))
+
+
 def create_round(
     municipality_code: int,
     title: str,
@@ -42,8 +98,14 @@ def create_round(
     opens_on: date | None = None,
     closes_on: date | None = None,
     languages: Iterable[str] = ("da",),
+    accept_drafts: bool = False,
 ) -> Round:
-    """A new draft round of `questionnaire` for a municipality (audited)."""
+    """A new draft round of `questionnaire` for a municipality (audited).
+
+    A draft translation among `languages` is refused unless `accept_drafts`.
+    """
+    languages = offered_languages(languages)
+    drafts = _accepted_drafts(questionnaire, languages, accept_drafts)
     survey_round = Round(
         municipality_code=municipality_code,
         title=title.strip(),
@@ -51,11 +113,16 @@ def create_round(
         questionnaire_version=questionnaire.version,
         opens_on=opens_on,
         closes_on=closes_on,
-        languages=offered_languages(languages),
+        languages=languages,
+        draft_languages_accepted=drafts,
     )
     db.session.add(survey_round)
     db.session.flush()
-    audit.record("round.create", survey_round, details={"title": survey_round.title})
+    audit.record(
+        "round.create",
+        survey_round,
+        details={"title": survey_round.title, "draft_languages_accepted": drafts},
+    )
     return survey_round
 
 
@@ -65,14 +132,23 @@ def change_settings(
     opens_on: date | None,
     closes_on: date | None,
     languages: Iterable[str],
+    accept_drafts: bool = False,
 ) -> None:
     """Title and dates may change at any time; the languages only until the round is opened."""
+    details: dict = {"title": title.strip()}
+    if survey_round.snapshot is None:
+        chosen = offered_languages(languages)
+        questionnaire = find_questionnaire(
+            survey_round.questionnaire_key, survey_round.questionnaire_version
+        )
+        drafts = _accepted_drafts(questionnaire, chosen, accept_drafts)
+        survey_round.languages = chosen
+        survey_round.draft_languages_accepted = drafts
+        details["draft_languages_accepted"] = drafts
     survey_round.title = title.strip()
     survey_round.opens_on = opens_on
     survey_round.closes_on = closes_on
-    if survey_round.snapshot is None:
-        survey_round.languages = offered_languages(languages)
-    audit.record("round.settings", survey_round, details={"title": survey_round.title})
+    audit.record("round.settings", survey_round, details=details)
 
 
 def open_round(survey_round: Round) -> None:

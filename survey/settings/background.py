@@ -118,3 +118,15 @@ def all_values() -> list[BackgroundValue]:
             select(BackgroundValue).order_by(BackgroundValue.variable, BackgroundValue.code)
         )
     )
+
+
+def value_labels(variable: str, language: str = "da") -> dict[str | None, str]:
+    """code -> the maintained label of a variable's values in `language` (Danish when the
+    label has no such language); respondents without a value read "unknown"."""
+    labels: dict[str | None, str] = {None: _("unknown")}
+    for value in db.session.scalars(
+        select(BackgroundValue).where(BackgroundValue.variable == variable)
+    ):
+        label = value.label or {}
+        labels[value.code] = label.get(language) or label.get("da") or value.code
+    return labels

@@ -10,7 +10,9 @@ def register_web(app: Flask) -> None:
     from survey.web import errors, templating
     from survey.web.accessibility import bp as accessibility_bp
     from survey.web.admin import bp as admin_bp
+    from survey.web.api import bp as api_bp
     from survey.web.auth import bp as auth_bp
+    from survey.web.public import bp as public_bp
     from survey.web.receipts import bp as receipts_bp
     from survey.web.report import bp as report_bp
     from survey.web.respond import bp as respond_bp
@@ -25,6 +27,8 @@ def register_web(app: Flask) -> None:
         report_bp,
         accessibility_bp,
         receipts_bp,
+        api_bp,
+        public_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from survey.core.i18n import current_language
+from survey.core.i18n import RTL_LANGUAGES, current_language
 from survey.core.transaction import roll_back
 from survey.responding.answers import TamperedPost
 
@@ -114,6 +114,7 @@ def _unavailable_page():
         text=text,
         status=503,
         lang=current_language(),
+        rtl_languages=RTL_LANGUAGES,
         repost=repost if posted else None,
         action=request.full_path.rstrip("?"),
     )
@@ -130,4 +131,11 @@ def _page(status: int, title: str, text: str):
         # the failed statement and its parameters (answers) into the log.
         roll_back()
         page = current_app.jinja_env.get_template("error_without_database.html")
-        return page.render(title=title, text=text, status=status, lang=current_language()), status
+        html = page.render(
+            title=title,
+            text=text,
+            status=status,
+            lang=current_language(),
+            rtl_languages=RTL_LANGUAGES,
+        )
+        return html, status

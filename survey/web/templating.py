@@ -8,11 +8,28 @@ from flask_login import current_user
 
 from questionnaires.model import pick_text
 from survey.core.extensions import db
-from survey.core.i18n import ui_languages
-from survey.core.labels import role_label, state_label, type_label, variable_label, verdict_label
+from survey.core.i18n import page_languages, ui_languages
+from survey.core.labels import (
+    language_label,
+    role_label,
+    state_label,
+    type_label,
+    variable_label,
+    verdict_label,
+)
 from survey.delivery.schedule import to_local
 from survey.models import Round
-from survey.reporting.format import points, side_text
+from survey.reporting.format import (
+    change_text,
+    driver_text,
+    items_basis,
+    long_date,
+    p_text,
+    period_in_words,
+    points,
+    side_text,
+    unadjusted_text,
+)
 from survey.responding.state import load_state
 from survey.rounds.status import period_text, round_status_of
 from survey.web.fragments import item_html
@@ -39,9 +56,9 @@ def signed_percent(share: float) -> str:
     return points(share)
 
 
-def share_with_ci(side) -> str:
-    """62 % (55–69 %), or a note that fewer than 5 answered."""
-    return "–" if side is None else side_text(side)
+def share_with_ci(side, yes_no: bool = False) -> str:
+    """62 % (55–69 %), or why it is not shown; "ja" for a yes/no item, "usikkert" under 30."""
+    return "–" if side is None else side_text(side, yes_no)
 
 
 def local_time(moment) -> str:
@@ -72,6 +89,7 @@ def _configured_statement_url() -> str | None:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["text_in"] = pick_text
+    app.jinja_env.filters["language_name"] = language_label
 
     @app.context_processor
     def helpers():
@@ -84,9 +102,8 @@ def init_app(app: Flask) -> None:
             return "Borgerblik"
 
         def offered_languages() -> tuple[str, ...]:
-            available = ui_languages()
-            allowed = getattr(g, "allowed_languages", None)
-            return tuple(lang for lang in available if not allowed or lang in allowed)
+            allowed = page_languages()
+            return tuple(lang for lang in ui_languages() if lang in allowed)
 
         def session_channel() -> str | None:
             state = load_state()
@@ -103,6 +120,13 @@ def init_app(app: Flask) -> None:
             "number": number,
             "signed_percent": signed_percent,
             "share_with_ci": share_with_ci,
+            "change_text": change_text,
+            "unadjusted_text": unadjusted_text,
+            "p_text": p_text,
+            "period_in_words": period_in_words,
+            "long_date": long_date,
+            "items_basis": items_basis,
+            "driver_text": driver_text,
             "verdict_label": verdict_label,
             "sender_name": sender_name,
             "statement_url": statement_url,

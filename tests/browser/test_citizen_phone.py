@@ -38,8 +38,8 @@ INTERNSHIP = "kl.progress.internship"
 COMMENT = "kl.overall.comment"
 COMMENT_TEXT = "Tak for hjælpen! Mødet gik godt, og jeg føler mig mere klar – æøå ÆØÅ 😊👍🏽"
 ODENSE_TEXTS = (
-    "Formålet med mit virksomhedspraktikforløb blev opfyldt",
-    "Jeg blev godt behandlet i mit virksomhedspraktikforløb",
+    "Min virksomhedspraktik nåede sit mål.",
+    "Jeg blev behandlet godt i min virksomhedspraktik.",
 )
 FIRST_PAGES = ["meeting", "goals", "conversation", "progression", "overall"]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

@@ -48,7 +48,9 @@ class _ActiveMarkup(HTMLParser):
     def handle_starttag(self, tag, attrs):
         source = dict(attrs).get("src") or ""
         own_frame = tag == "iframe" and source.startswith("/") and not source.startswith("//")
-        if tag in ACTIVE_TAGS and not own_frame:  # the preview's phone frame is our own page
+        # Our own static scripts (read aloud, the kiosk timer): files in the app, not input.
+        own_script = tag == "script" and source.startswith("/static/") and ".." not in source
+        if tag in ACTIVE_TAGS and not (own_frame or own_script):  # the preview's frame is ours
             self.problems.append(f"<{tag}>")
         if tag == "img" and not source.startswith(("/", "data:")):
             self.problems.append(f"<img src={source!r}>")
@@ -212,3 +214,27 @@ def id_from_location(response) -> int:
     match = LOCATION_ID.search(response.headers["Location"])
     assert match, response.headers["Location"]
     return int(match.group(1))
+
+
+def quote_every_comment(app, round_id: int) -> None:
+    from survey.comments.flags import redact
+    from survey.models import Answer, CommentReview, Response
+
+    """An analyst reviewed every comment of the round and chose each as a quote (setup)."""
+    with app.app_context():
+        written = db.session.execute(
+            select(Answer.response_id, Answer.item_code, Answer.value)
+            .join(Response, Response.id == Answer.response_id)
+            .where(Response.round_id == round_id, Answer.item_code == "kl.overall.comment")
+        ).all()
+        for response_id, code, value in written:
+            db.session.add(
+                CommentReview(
+                    round_id=round_id,
+                    response_id=response_id,
+                    item_code=code,
+                    redacted=redact(value),
+                    quote=True,
+                )
+            )
+        db.session.commit()

@@ -20,7 +20,7 @@ import zipfile
 import pytest
 from docx import Document
 from openpyxl import load_workbook
-from sec_helpers import FORMULAS, close, seed_responses, walk
+from sec_helpers import FORMULAS, close, quote_every_comment, seed_responses, walk
 from staff import add_to_round, bank_question
 from staff import text_of as visible_text
 
@@ -95,6 +95,7 @@ def test_formulas_from_citizens_and_staff_are_neutralised_in_every_spreadsheet(
     assert neutralised <= set(values)
     codebook = analyst.get(f"/results/export.codebook?round={round_id}").get_data(as_text=True)
     _assert_no_live_formula([c for row in _csv_cells(codebook) for c in row], "codebook.csv")
+    quote_every_comment(app, round_id)  # a report quotes only reviewed, chosen comments
     sheets = _xlsx_cells(analyst.get(f"/results/report.xlsx?round={round_id}&free_text=1").data)
     values = [value for rows in sheets.values() for row in rows for value in row]
     _assert_no_live_formula(values, "report.xlsx")
@@ -276,6 +277,8 @@ def test_free_text_is_left_out_of_the_report_unless_asked_and_never_under_5(
     assert "Kommentar 0" not in report(many, fmt="docx")
     page = analyst.get(f"/results/?round={many}").get_data(as_text=True)
     assert "Kommentar 0" not in page
+    quote_every_comment(app, many)  # chosen as quotes by the analyst, all of them
+    quote_every_comment(app, few)
     asked = report(many, "&free_text=1")
     assert all(f"Kommentar {n}" in asked for n in range(6))
     assert "Få-kommentar" not in report(few, "&free_text=1")

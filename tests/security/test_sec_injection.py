@@ -77,12 +77,18 @@ def world(app, people, sign_in, make_round, invite, citizen):
         db.session.commit()
         analyst = db.session.scalar(select(User.id).where(User.email == people.odense_analyst))
         value_id = value.id
+        from survey.api_tokens.service import create_token
+
+        token_id = create_token(461, "BI")[0].id
+        db.session.commit()
     return {
         "ids": {
             "round_id": draft,
             "question_id": question,
             "user_id": analyst,
             "value_id": value_id,
+            "code": 461,
+            "token_id": token_id,
         },
         "closed": closed,
         "admin": sign_in(people.odense_admin),
@@ -186,6 +192,11 @@ FORMS = {
         ["invitation_da", "reminder_da"],
     ),
     "admin.link_downloads": ({"municipality": "461", "allowed": "1"}, ["municipality", "allowed"]),
+    "admin.api_tokens": ({"name": "BI"}, ["name"]),
+    "results.publish_round": ({}, ["round", "against"]),
+    "results.unpublish_round": ({}, ["round"]),
+    "results.comment_review": ({}, ["round", "key", "redacted", "themes", "quote", "page"]),
+    "results.comment_theme": ({}, ["round", "name", "keywords"]),
     "results.save_target": (
         {"indicator": "kl.meeting.respect", "year": "2026", "ambition": "70"},
         ["indicator", "year", "ambition", "back"],
@@ -202,6 +213,7 @@ NO_FIELDS = {
     "admin.round_state",
     "admin.retire_question_view",
     "admin.user_active",
+    "admin.api_token_revoke",
     "respond.start",
     "respond.send",
     "respond.someone_else",
@@ -216,7 +228,13 @@ def post_rules(app):
 
 # Uploads (multipart, tested in test_sec_limits and test_delivery) and the gateway's signed
 # JSON callback (tested in test_delivery) are not HTML forms of fields.
-NOT_FORMS = {"admin.round_invitations", "admin.round_send", "receipts.sms_receipt"}
+# The bank's translation upload is tested in test_translation_files and test_sec_language.
+NOT_FORMS = {
+    "admin.round_invitations",
+    "admin.round_send",
+    "receipts.sms_receipt",
+    "admin.import_bank_translations",
+}
 
 
 def test_every_form_is_in_the_table(app):

@@ -18,6 +18,7 @@ def require_login_and_fresh_password():
 
 
 from survey.web.admin import (  # noqa: E402, F401
+    api_token_views,
     audit_views,
     background_views,
     delivery_views,
@@ -26,5 +27,6 @@ from survey.web.admin import (  # noqa: E402, F401
     municipality_views,
     question_views,
     round_views,
+    translation_views,
     user_views,
 )

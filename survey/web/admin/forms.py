@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
@@ -29,10 +29,12 @@ from survey.bank.lix import question_lix
 from survey.bank.questions import QuestionDraft, condition_choices, draft_from
 from survey.core.extensions import db
 from survey.core.i18n import LANGUAGE_NAMES, current_language, ui_languages
+from survey.core.labels import language_label
 from survey.core.tenancy import scoped
 from survey.models import LocalQuestion, Municipality, Round
 from survey.models.background import BACKGROUND_VARIABLES
 from survey.models.round import END_PLACEMENT
+from survey.rounds.lifecycle import draft_languages_chosen
 from survey.rounds.placement import placements
 
 TYPE_CHOICES = [
@@ -49,6 +51,13 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def _language_choice(language: str, draft: bool) -> str:
+    """The language by its own name and the staff's name for it, and whether it is a draft."""
+    own, known = LANGUAGE_NAMES.get(language, language), language_label(language)
+    name = own if own == known else f"{own} – {known}"
+    return name + (_(" (draft)") if draft else "")
+
+
 class RoundForm(FlaskForm):
     title = StringField(
         _l("Title"), validators=[DataRequired(_l("Give the round a title.")), Length(max=200)]
@@ -57,6 +66,31 @@ class RoundForm(FlaskForm):
     opens_on = DateField(_l("Planned opening date"), validators=[Optional()])
     closes_on = DateField(_l("Planned closing date"), validators=[Optional()])
     languages = MultiCheckboxField(_l("Languages offered besides Danish"), choices=[])
+    accept_drafts = BooleanField(
+        _l(
+            "I accept offering draft translations (marked “draft”): they were not checked "
+            "by a professional translator, and the results will say so."
+        )
+    )
+
+    def validate_accept_drafts(self, field):
+        key, _sep, version = (self.questionnaire.data or "").rpartition(":")
+        number = int(version) if version.isascii() and version.isdigit() else 0
+        questionnaire = available_questionnaires().get((key, number))
+        drafts = (
+            draft_languages_chosen(questionnaire, self.languages.data or [])
+            if questionnaire
+            else []
+        )
+        if drafts and not field.data:
+            names = ", ".join(language_label(lang) for lang in drafts)
+            raise ValidationError(
+                _(
+                    "These languages are draft translations: %(languages)s. Tick the box to "
+                    "accept offering them, or leave them out.",
+                    languages=names,
+                )
+            )
 
     def validate_closes_on(self, field):
         if field.data and self.opens_on.data and field.data < self.opens_on.data:
@@ -77,8 +111,12 @@ class RoundForm(FlaskForm):
             )
             if request.method != "POST":
                 form.languages.data = [lang for lang in survey_round.languages if lang != "da"]
+                form.accept_drafts.data = bool(survey_round.draft_languages_accepted)
+        drafts = {lang for q in available_questionnaires().values() for lang in q.draft_languages}
         form.languages.choices = [
-            (lang, LANGUAGE_NAMES.get(lang, lang)) for lang in ui_languages() if lang != "da"
+            (lang, _language_choice(lang, lang in drafts))
+            for lang in ui_languages()
+            if lang != "da"
         ]
         return form
 
@@ -335,3 +373,44 @@ class LinkDownloadsForm(FlaskForm):
         ]
         form.allowed.choices = [(0, _("Not allowed (Borgerblik sends)")), (1, _("Allowed"))]
         return form
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        _l("What the token is for"),
+        validators=[DataRequired(_l("Give the token a name.")), Length(max=80)],
+    )
+
+
+TRANSLATION_FORMATS = [("xliff", "XLIFF 2.0"), ("csv", "CSV (Excel)"), ("xlsx", "Excel (.xlsx)")]
+
+
+class TranslationExportForm(FlaskForm):
+    """Which texts to download for a translator; read from the address (a GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    what = SelectField(_l("Texts"), choices=[])
+    language = SelectField(_l("Translate into"), choices=[])
+    fmt = SelectField(_l("File format"), choices=[])
+
+    @classmethod
+    def for_staff(cls) -> TranslationExportForm:
+        form = cls(formdata=request.args or None)
+        form.what.choices = [("bank", _("Your local question bank"))] + [
+            (key, f"{pick_text(q.title, 'da')} ({key})")
+            for (key, _version), q in sorted(available_questionnaires().items())
+        ]
+        form.language.choices = [
+            (lang, _language_choice(lang, False)) for lang in ui_languages() if lang != "da"
+        ]
+        form.fmt.choices = list(TRANSLATION_FORMATS)
+        return form
+
+
+class TranslationImportForm(FlaskForm):
+    file = FileField(
+        _l("Translated file (XLIFF, CSV or XLSX)"),
+        validators=[FileRequired(_l("Choose the file the translator sent back."))],
+    )

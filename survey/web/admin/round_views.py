@@ -86,6 +86,7 @@ def new_round():
             opens_on=form.opens_on.data,
             closes_on=form.closes_on.data,
             languages=form.languages.data,
+            accept_drafts=form.accept_drafts.data,
         )
         flash(_("The round was created. Add local questions, preview it and open it."), "success")
         return redirect(url_for("admin.round_detail", round_id=survey_round.id))
@@ -109,7 +110,12 @@ def round_settings(round_id: int):
         return render_template("admin/round_detail.html", **context), 400
     data = form.data
     change_settings(
-        survey_round, data["title"], data["opens_on"], data["closes_on"], data["languages"]
+        survey_round,
+        data["title"],
+        data["opens_on"],
+        data["closes_on"],
+        data["languages"],
+        data["accept_drafts"],
     )
     flash(_("The settings were saved."), "success")
     return redirect(url_for("admin.round_detail", round_id=round_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, flash, redirect, request, stream_with_context, url_for
+from flask_login import current_user
 
 from survey.comparison.service import ResultsError
 from survey.core.tenancy import comparison_args, get_or_404, requires
@@ -22,8 +23,9 @@ def download_report(fmt: str):
     """The June report in one format, from the same comparison as the results page."""
     survey_round, against, by = comparison_args(request.args)
     include_free_text = request.args.get("free_text") == "1"
+    weighted = request.args.get("weighted") == "1"
     try:
-        download = report_download(survey_round, against, by, fmt, include_free_text)
+        download = report_download(survey_round, against, by, fmt, include_free_text, weighted)
     except ResultsError as error:
         flash(str(error), "error")
         return redirect(url_for("results.overview"))
@@ -40,7 +42,8 @@ def download_export(fmt: str):
     survey_round = get_or_404(Round, request.args.get("round", type=int))
     delimiter = ";" if request.args.get("sep") == "semicolon" else ","
     try:
-        download = answers_download(survey_round, fmt, delimiter)
+        with_free_text = current_user.role == "analyst"  # raw comments: analysts only
+        download = answers_download(survey_round, fmt, delimiter, with_free_text)
     except ExportRefused as error:
         flash(str(error), "error")
         return redirect(url_for("results.overview", round=survey_round.id))

@@ -19,7 +19,7 @@ from survey.responding.state import (
     load_state,
     save_state,
 )
-from survey.rounds.lifecycle import availability
+from survey.rounds.lifecycle import availability, citizen_languages
 from survey.web.respond import bp, page_cache
 
 STATUS_PAGES = {
@@ -124,6 +124,8 @@ def kiosk_timer():
 def _go(outcome: flow.GoTo, state):
     if outcome.state_changed:
         save_state(state)
+    if outcome.language in getattr(g, "allowed_languages", ()):
+        session["lang"] = outcome.language
     if outcome.step == flow.PAGE:
         return redirect(url_for("respond.page", key=outcome.page_key))
     return redirect(url_for(STEPS[outcome.step]))
@@ -140,7 +142,7 @@ def _kiosk_start(survey_round, cleared: bool) -> str:
 
 def _use_round(survey_round) -> None:
     """The page header names the round's sender and offers only the round's languages."""
-    g.allowed_languages = tuple(survey_round.languages)
+    g.allowed_languages = citizen_languages(survey_round)
     g.survey_round = survey_round
 
 
@@ -156,7 +158,7 @@ def _after_entry(entry: svc.Entry, kiosk: bool = False):
         return render_template(template, survey_round=entry.survey_round), status
     save_state(entry.state)
     ensure_device()
-    if entry.language:
+    if entry.language and "lang" not in request.args:
         session["lang"] = entry.language  # the link opens in the citizen's language
     # The token leaves the address bar at once: no history, referrer or log keeps it.
     arguments = {"ryddet": "1"} if kiosk and request.args.get("ryddet") == "1" else {}
@@ -233,7 +235,7 @@ def _page_key(journey: svc.Journey, shown: flow.Show, context: dict):
     return (
         survey_round.snapshot_digest,
         survey_round.municipality.display_service_name,
-        tuple(survey_round.languages),
+        tuple(g.allowed_languages),
         current_language(),
         shown.page.key,
         context["number"],

@@ -13,4 +13,4 @@ def theme_texts() -> dict:
     return {"theme_mean_text": theme_mean_text, "benchmark_text": benchmark_text}
 
 
-from survey.web.results import views  # noqa: E402, F401
+from survey.web.results import comment_views, publish_views, views  # noqa: E402, F401

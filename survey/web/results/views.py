@@ -14,6 +14,7 @@ from survey.core.i18n import current_language
 from survey.core.tenancy import comparison_args, requires, scoped
 from survey.models import Round
 from survey.models.background import BACKGROUND_VARIABLES
+from survey.reporting.trends import trend_sections
 from survey.web.navigation import safe_next
 from survey.web.results import bp
 from survey.web.results.forms import TargetForm
@@ -30,18 +31,30 @@ def overview():
             "results/pick.html", rounds=rounds, variables=BACKGROUND_VARIABLES, chosen={}
         )
     survey_round, against, by = comparison_args(request.args)
+    weighted = request.args.get("weighted") == "1"
     try:
-        shown = build_overview(survey_round, against, by, current_language())
+        shown = build_overview(survey_round, against, by, current_language(), weighted)
     except ResultsError as error:
         flash(str(error), "error")
         return redirect(url_for("results.overview"))
+    return _comparison_page(rounds, survey_round, against, by, weighted, shown)
+
+
+def _comparison_page(rounds, survey_round, against, by, weighted, shown):
+    """The results page of one comparison: the overview, its trends and the picker's state."""
     return render_template(
         "results/compare.html",
         rounds=rounds,
         variables=BACKGROUND_VARIABLES,
-        chosen={"round": survey_round.id, "against": against.id if against else None, "by": by},
+        chosen={
+            "round": survey_round.id,
+            "against": against.id if against else None,
+            "by": by,
+            "weighted": weighted,
+        },
         current_round_closed=survey_round.state == "closed",
         links_handed_out=survey_round.links_handed_out,
+        trends=trend_sections(survey_round.municipality_code, list(shown.comparison.items)),
         **shown.context(),
     )
 

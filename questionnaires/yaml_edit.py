@@ -1,0 +1,124 @@
+"""Write imported translations into a questionnaire file, keeping its comments and layout.
+
+Only the lines of the texts that change are rewritten (or added after the texts of the
+other languages), so the file stays the one people read and review. The result is parsed
+again before anyone writes it: an edit that would break the file is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+
+import yaml
+
+from questionnaires.loader import LineDict, QuestionnaireError, _LineLoader, parse_questionnaire
+from questionnaires.model import Questionnaire
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted one
+
+
+def _text_nodes(data) -> dict[str, LineDict]:
+    """Unit id -> the mapping of texts per language it lives in (see translation.py ids)."""
+    nodes: dict[str, LineDict] = {"title": data["title"]}
+    for page in data["pages"]:
+        nodes[f"page/{page['key']}/title"] = page["title"]
+        if "intro" in page:
+            nodes[f"page/{page['key']}/intro"] = page["intro"]
+        for item in page["items"]:
+            prefix = f"item/{item['code']}"
+            nodes[f"{prefix}/text"] = item["text"]
+            if "help" in item:
+                nodes[f"{prefix}/help"] = item["help"]
+            for option in item.get("options") or ():
+                nodes[f"{prefix}/option/{option['value']}"] = option["label"]
+    return nodes
+
+
+def apply_translations(
+    text: str,
+    filename: str,
+    language: str,
+    accepted: Mapping[str, str],
+    status: Mapping[str, str],
+) -> tuple[str, Questionnaire]:
+    """The file's new text with `accepted` translations and the language's status."""
+    lines = text.split("\n")
+    data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    nodes = _text_nodes(data)
+    edits: list[tuple[int, str, bool]] = []  # (0-based line, content, insert after?)
+    for unit_id, translation in accepted.items():
+        node = nodes[unit_id]
+        edits.append(_edit_for(lines, node, language, _quoted(translation), filename))
+    edits.extend(_status_edits(lines, data, language, status, filename))
+    for index, content, insert in sorted(edits, key=lambda edit: edit[0], reverse=True):
+        if insert:
+            lines.insert(index + 1, content)
+        else:
+            lines[index] = content
+    new_text = "\n".join(lines)
+    try:
+        return new_text, parse_questionnaire(new_text, filename)
+    except QuestionnaireError as error:
+        raise QuestionnaireError(f"the translations would break the file: {error}") from None
+
+
+def _edit_for(lines, node: LineDict, language: str, value: str, filename: str):
+    if language in node:
+        index = node.line_of(language) - 1
+        match = re.match(rf"^(\s*){re.escape(language)}:\s", lines[index])
+        if not match:
+            raise QuestionnaireError(
+                f"{filename}:{index + 1}: write these texts one language per line to import"
+            )
+        return index, f"{match.group(1)}{language}: {value}", False
+    last = max(node.line_of(key) for key in node) - 1
+    indent = re.match(r"^(\s*)", lines[last])
+    if node.line_of(next(iter(node))) == node.line and "{" in lines[node.line - 1]:
+        raise QuestionnaireError(
+            f"{filename}:{node.line}: write these texts one language per line to import"
+        )
+    return (
+        _end_of_value(lines, last),
+        f"{indent.group(1) if indent else ''}{language}: {value}",
+        True,
+    )
+
+
+def _end_of_value(lines: list[str], index: int) -> int:
+    """The last line of the value that starts on line `index` (continuation lines too)."""
+    own = len(lines[index]) - len(lines[index].lstrip())
+    end = index
+    for following in range(index + 1, len(lines)):
+        line = lines[following]
+        if line.strip() and len(line) - len(line.lstrip()) <= own:
+            break
+        if line.strip():
+            end = following
+    return end
+
+
+def _status_edits(lines, data, language: str, status: Mapping[str, str], filename: str):
+    entry = "{" + ", ".join(f"{key}: {_quoted(str(value))}" for key, value in status.items()) + "}"
+    edits = []
+    languages = data["languages"]
+    if language not in languages:
+        index = data.line_of("languages") - 1
+        if not re.match(r"^languages:\s*\[.*\]\s*$", lines[index]):
+            raise QuestionnaireError(f"{filename}:{index + 1}: write languages as [da, en, ...]")
+        lines[index] = re.sub(r"\]\s*$", f", {language}]", lines[index])
+    block = data.get("translations")
+    if isinstance(block, LineDict) and language in block:
+        index = block.line_of(language) - 1
+        indent = re.match(r"^(\s*)", lines[index])
+        edits.append((index, f"{indent.group(1) if indent else '  '}{language}: {entry}", False))
+    elif isinstance(block, LineDict) and block:
+        last = max(block.line_of(key) for key in block) - 1
+        edits.append((_end_of_value(lines, last), f"  {language}: {entry}", True))
+    else:
+        index = data.line_of("languages") - 1
+        edits.append((index, f"translations:\n  {language}: {entry}", True))
+    return edits

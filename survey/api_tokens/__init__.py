@@ -1,0 +1,1 @@
+"""Per-municipality tokens for the read-only API: created and revoked (audited), checked."""

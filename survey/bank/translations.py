@@ -1,0 +1,124 @@
+"""Translations of a municipality's local question bank: export for a translator, import back.
+
+A translation does not change what a question asks, so it is stored in the question's
+current version without a new version; rounds already opened keep their frozen texts.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from questionnaires.exchange import ExchangeError, read, write
+from questionnaires.model import Item, Option
+from questionnaires.translation import Checked, Unit, check_import, item_units
+from survey.core import audit
+from survey.core.extensions import db
+from survey.models import LocalQuestion
+
+
+def import_messages() -> dict[str, str]:
+    """check_import's messages in the reader's language (English on the command line)."""
+    return {
+        "unknown": _("{id}: there is no such text in the question bank"),
+        "twice": _("{id}: appears twice in the file"),
+        "stale": _(
+            "{id}: the Danish text has changed since the file was made; translate the new "
+            "text (download the file again)"
+        ),
+        "missing": _("{id}: no translation"),
+        "not_in_file": _("{id}: not in the file"),
+        "placeholders": _(
+            "{id}: the placeholders must be kept exactly (Danish: {wanted}; translation: {found})"
+        ),
+        "too_long": _(
+            "{id}: the translation is {length} characters long; at most {limit} fit where the "
+            "Danish text ({source}) goes"
+        ),
+        "characters": _("{id}: the translation contains characters that are not allowed"),
+    }
+
+
+class BankImportError(ValueError):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def current_questions(municipality_code: int) -> list[LocalQuestion]:
+    return list(
+        db.session.scalars(
+            select(LocalQuestion)
+            .where(
+                LocalQuestion.municipality_code == municipality_code,
+                LocalQuestion.retired.is_(False),
+            )
+            .order_by(LocalQuestion.code, LocalQuestion.version)
+        )
+    )
+
+
+def _as_item(question: LocalQuestion) -> Item:
+    return Item(
+        code=question.code,
+        type=question.type,
+        text=dict(question.texts),
+        theme="local",
+        compare_key=question.compare_key,
+        options=tuple(Option(int(o["value"]), dict(o["label"])) for o in question.options or ()),
+        help=dict(question.help) if question.help else None,
+    )
+
+
+def bank_units(municipality_code: int, language: str) -> list[Unit]:
+    return [
+        unit
+        for question in current_questions(municipality_code)
+        for unit in item_units(f"question/{question.code}", _as_item(question), language)
+    ]
+
+
+def export_bank(municipality_code: int, language: str, fmt: str) -> bytes:
+    return write(
+        bank_units(municipality_code, language), fmt, f"bank-{municipality_code}", language
+    )
+
+
+def import_bank(municipality_code: int, data: bytes) -> tuple[str, Checked]:
+    """Store a translator's texts in the bank's current questions (audited); nothing is
+    stored while any text has an error."""
+    try:
+        language, units = read(data)
+    except ExchangeError as error:
+        raise BankImportError(
+            [_("The file could not be read as XLIFF, CSV or XLSX: %(reason)s", reason=str(error))]
+        ) from None
+    if not language or language == "da" or not language.isalpha() or len(language) > 3:
+        raise BankImportError(
+            [_("The file does not name the language it translates into (e.g. ar).")]
+        )
+    checked = check_import(bank_units(municipality_code, language), units, import_messages())
+    if checked.errors:
+        raise BankImportError(checked.errors)
+    by_code = {question.code: question for question in current_questions(municipality_code)}
+    changed: set[str] = set()
+    for unit_id, text in checked.accepted.items():
+        _kind, code, field, *rest = unit_id.split("/")
+        question = by_code[code]
+        if field == "text":
+            question.texts = {**question.texts, language: text}
+        elif field == "help":
+            question.help = {**(question.help or {}), language: text}
+        elif field == "option":
+            question.options = [
+                {**o, "label": {**o["label"], language: text}} if str(o["value"]) == rest[0] else o
+                for o in question.options or ()
+            ]
+        changed.add(code)
+    for code in sorted(changed):
+        audit.record(
+            "question.translate",
+            by_code[code],
+            details={"code": code, "language": language},
+        )
+    return language, checked

@@ -1,0 +1,1 @@
+"""Citizens' comments handled with care: flags, redaction, a codebook of themes, quotes."""

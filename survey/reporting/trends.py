@@ -1,0 +1,100 @@
+"""An item's trend for the page and the report: the line chart with intervals, its text
+alternative and the test in words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+
+from analysis.charts import TrendMark, figure_svg, trend_figure
+from analysis.formatting import danish_percent
+from analysis.results import ItemResult
+from analysis.trend import Trend
+from survey.comparison.trend import item_trend
+from survey.reporting.format import p_plain, period_in_words, points
+
+
+@dataclass(frozen=True)
+class TrendSection:
+    code: str
+    text: str
+    trend: Trend
+    chart_svg: str | None
+    sentence: str
+
+
+def trend_sections(municipality_code: int, items: list[ItemResult]) -> list[TrendSection]:
+    """The overall theme's scored items, each over every round and history point."""
+    sections = []
+    for item in items:
+        if item.theme != "overall" or item.type not in ("likert5", "yesno"):
+            continue
+        trend = item_trend(municipality_code, item.compare_key or item.code)
+        element_id = "trend-" + item.code.replace(".", "-")
+        sections.append(
+            TrendSection(
+                item.code,
+                item.text,
+                trend,
+                trend_chart(trend, item.text, element_id),
+                trend_sentence(trend),
+            )
+        )
+    return sections
+
+
+def trend_chart(trend: Trend, title: str, element_id: str) -> str | None:
+    """A line chart of the shown points with their intervals; None under two points."""
+    marks = [
+        TrendMark(point.time, period_in_words(point.period), point.share, point.ci, point.n)
+        for point in trend.points
+        if point.share is not None and point.ci is not None
+    ]
+    if len(marks) < 2:
+        return None
+    return figure_svg(
+        trend_figure(marks),
+        title=_("Trend: %(item)s", item=title),
+        description=describe_trend(trend),
+        element_id=element_id,
+    )
+
+
+def describe_trend(trend: Trend) -> str:
+    """Every point and the test, in words: the chart's text alternative and its caption."""
+    parts = []
+    for point in trend.points:
+        if point.share is None:
+            parts.append(
+                _(
+                    "%(period)s: fewer than 5 answers, not shown",
+                    period=period_in_words(point.period),
+                )
+            )
+        else:
+            parts.append(
+                _(
+                    "%(period)s: %(share)s (n=%(n)d)",
+                    period=period_in_words(point.period),
+                    share=danish_percent(point.share),
+                    n=point.n,
+                )
+            )
+    text = "; ".join(parts) + "."
+    if trend.test is not None:
+        text += " " + trend_sentence(trend)
+    return text
+
+
+def trend_sentence(trend: Trend) -> str:
+    """The test in words: the slope per year and the p-value (Cochran–Armitage)."""
+    if trend.test is None:
+        return _("Too few points for a test of trend.")
+    verdict = _("a significant trend") if trend.test.p_value < 0.05 else _("no significant trend")
+    return _(
+        "Trend %(slope)s per year, %(p)s (Cochran–Armitage): %(verdict)s.",
+        slope=points(trend.test.slope_per_year),
+        p=p_plain(trend.test.p_value),
+        verdict=verdict,
+    )

@@ -1,0 +1,1 @@
+"""Translations of the questionnaire files: export for translators, import checked (audited)."""

@@ -1,0 +1,80 @@
+"""Translations for translators: download texts (XLIFF, CSV, XLSX), upload the bank's back.
+
+The shipped questionnaire files are imported on the command line (`flask questionnaire
+translations import`): they are part of the code, reviewed and committed like it.
+"""
+
+from __future__ import annotations
+
+from flask import Response, flash, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from survey.bank.translations import BankImportError, export_bank, import_bank
+from survey.core.tenancy import requires
+from survey.translating.files import export_questionnaire
+from survey.web.admin import bp
+from survey.web.admin.forms import TranslationExportForm, TranslationImportForm
+
+MEDIA_TYPES = {
+    "xliff": "application/xliff+xml",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+SUFFIXES = {"xliff": "xlf", "csv": "csv", "xlsx": "xlsx"}
+
+
+@bp.get("/translations")
+@requires("admin")
+def translations():
+    return _page(TranslationImportForm())
+
+
+@bp.get("/translations/download")
+@requires("admin")
+def download_translations():
+    form = TranslationExportForm.for_staff()
+    if not form.validate():  # no choice made yet: the page; a choice not offered: 400
+        return _page(TranslationImportForm(), form), 400 if request.args else 200
+    what, language, fmt = form.what.data, form.language.data, form.fmt.data
+    if what == "bank":
+        data = export_bank(current_user.municipality_code, language, fmt)
+    else:
+        data = export_questionnaire(what, language, fmt)
+    name = f"{what}-{language}.{SUFFIXES[fmt]}"
+    return Response(
+        data,
+        mimetype=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.post("/translations/bank")
+@requires("admin")
+def import_bank_translations():
+    form = TranslationImportForm()
+    if not form.validate_on_submit():
+        return _page(form), 400
+    try:
+        language, checked = import_bank(current_user.municipality_code, form.file.data.read())
+    except BankImportError as error:
+        return _page(form, problems=error.problems), 422
+    flash(
+        _(
+            "%(count)d texts were imported in %(language)s.",
+            count=len(checked.accepted),
+            language=language,
+        ),
+        "success",
+    )
+    return _page(TranslationImportForm(), notes=checked.stale + checked.missing)
+
+
+def _page(import_form, export_form=None, problems=(), notes=()):
+    return render_template(
+        "admin/translations.html",
+        export_form=export_form or TranslationExportForm.for_staff(),
+        import_form=import_form,
+        problems=problems,
+        notes=notes,
+    )

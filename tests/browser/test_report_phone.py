@@ -1,0 +1,185 @@
+"""The HTML report on a phone (375 px) and the results table at a desk (1280 px).
+
+The page never scrolls sideways: a wide table scrolls in its own region, labelled by its
+caption and reachable from the keyboard; axe-core finds no WCAG 2.1 A/AA violation; and a
+results table never breaks a number across lines ("145" drawn as "14 / 5").
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from staff import PASSWORD, make_user
+
+from survey.core.extensions import db
+from survey.models import Round
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+SCROLL_WIDTH = "() => document.documentElement.scrollWidth"
+REGIONS = """() => [...document.querySelectorAll('table')].map(t => {
+  const region = t.closest('[role=region]');
+  return {
+    caption: t.caption ? t.caption.id : null,
+    region: region ? region.getAttribute('aria-labelledby') : null,
+    focusable: region ? region.tabIndex === 0 : false,
+    scrolls: region ? getComputedStyle(region).overflowX : null,
+  };
+})"""
+# A figure is broken when one of its words is drawn on two lines ("14 / 5"): every text
+# node of a figure cell is measured on its own (a hint below a figure is a line of its own).
+BROKEN_NUMBERS = """() => [...document.querySelectorAll('td.num:not(.change)')].flatMap(td => {
+  const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+  const broken = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+    if (lines.size > 1) broken.push(node.textContent.trim());
+  }
+  return broken;
+})"""
+
+
+@pytest.fixture
+def report_rounds(app, make_round) -> tuple[int, int]:
+    from survey.demo.answers import seed_responses
+
+    earlier = make_round(title="Forår 2025", state="closed", opens_on=date(2025, 3, 1))
+    current = make_round(title="Forår 2026", state="closed", opens_on=date(2026, 3, 1))
+    with app.app_context():
+        for round_id, seed, count in ((earlier, 2025, 60), (current, 2026, 150)):
+            seed_responses(
+                db.session.get(Round, round_id),
+                count,
+                seed=seed,
+                positive_share=0.6,
+                first_day=date(2026, 3, 3),
+            )
+        db.session.commit()
+    return current, earlier
+
+
+def html_report(app, current: int, earlier: int, tmp_path) -> str:
+    target = tmp_path / "rapport.html"
+    with app.app_context():
+        result = app.test_cli_runner().invoke(
+            args=[
+                *("report", str(current), "--against", str(earlier), "--by", "benefit_group"),
+                *("--format", "html", "--output", str(target)),
+            ]
+        )
+        db.session.remove()
+    assert result.exit_code == 0, result.output
+    return target.read_text(encoding="utf-8")
+
+
+def test_the_html_report_reads_on_a_phone_without_sideways_scroll(
+    app, report_rounds, new_phone, axe_source, tmp_path
+):
+    html = html_report(app, *report_rounds, tmp_path)
+    page = new_phone().new_page()
+    page.set_content(html)
+    assert page.evaluate(SCROLL_WIDTH) <= 375
+    regions = page.evaluate(REGIONS)
+    assert len(regions) > 10
+    for region in regions:
+        assert region["caption"] and region["region"] == region["caption"], region
+        assert region["focusable"] and region["scrolls"] == "auto", region
+    assert not page.evaluate(BROKEN_NUMBERS)
+    page.evaluate(axe_source)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    assert not result["violations"], [v["id"] for v in result["violations"]]
+
+
+def test_results_tables_never_break_a_number_at_a_desk(app, report_rounds, new_phone):
+    current, earlier = report_rounds
+    make_user(app, "analytiker@odense.dk", "analyst", 461)
+    context = new_phone(viewport={"width": 1280, "height": 900}, is_mobile=False, has_touch=False)
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("E-mail").fill("analytiker@odense.dk")
+    page.get_by_label("Adgangskode", exact=True).fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log ind", exact=True).click()
+    page.goto(f"/results/?round={current}&against={earlier}&by=benefit_group")
+    assert page.locator("table.results-table").count() >= 5
+    assert not page.evaluate(BROKEN_NUMBERS)
+    assert page.evaluate(SCROLL_WIDTH) <= 1280
+
+
+def test_the_published_page_reads_on_a_phone_and_passes_axe(
+    app, report_rounds, new_phone, axe_source
+):
+    current, earlier = report_rounds
+    with app.app_context():
+        result = app.test_cli_runner().invoke(
+            args=["round", "publish", str(current), "--against", str(earlier)]
+        )
+        db.session.remove()
+    assert result.exit_code == 0, result.output
+    page = new_phone().new_page()  # no login: the page is public
+    response = page.goto(f"/offentlig/461/{current}")
+    assert response.status == 200
+    assert page.evaluate(SCROLL_WIDTH) <= 375
+    charts = page.locator("svg[role=img]")
+    assert charts.count() >= 5
+    assert page.locator("svg[role=img] > desc").first.text_content()
+    for region in page.evaluate(REGIONS):
+        assert region["caption"] and region["region"] == region["caption"], region
+    assert not page.evaluate(BROKEN_NUMBERS)
+    page.evaluate(axe_source)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    assert not result["violations"], [
+        (v["id"], v["nodes"][0]["html"]) for v in result["violations"]
+    ]
+
+
+def _axe(page, axe_source) -> list:
+    page.evaluate(axe_source)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    return [(v["id"], v["nodes"][0]["html"]) for v in result["violations"]]
+
+
+def _log_in(new_phone, email: str):
+    context = new_phone(viewport={"width": 1280, "height": 900}, is_mobile=False, has_touch=False)
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Adgangskode", exact=True).fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log ind", exact=True).click()
+    return page
+
+
+def test_the_comments_and_api_token_pages_pass_axe(app, report_rounds, new_phone, axe_source):
+    current, _earlier = report_rounds
+    make_user(app, "analytiker@odense.dk", "analyst", 461)
+    make_user(app, "admin@odense.dk", "admin", 461)
+    analyst = _log_in(new_phone, "analytiker@odense.dk")
+    analyst.goto(f"/results/comments?round={current}")
+    analyst.get_by_label("Tema", exact=True).fill("Ventetid")
+    analyst.get_by_label("Nøgleord, der foreslår det (adskilt med komma)").fill("vente, tid")
+    with analyst.expect_navigation():
+        analyst.get_by_role("button", name="Tilføj temaet").click()
+    assert analyst.locator("blockquote").count() > 0
+    assert not _axe(analyst, axe_source)
+    admin = _log_in(new_phone, "admin@odense.dk")
+    admin.goto("/admin/api-tokens")
+    admin.get_by_label("Hvad nøglen bruges til").fill("Power BI")
+    with admin.expect_navigation():
+        admin.get_by_role("button", name="Opret nøglen").click()
+    assert admin.locator("code.api-token").text_content().startswith("bb_")
+    assert not _axe(admin, axe_source)

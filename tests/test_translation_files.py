@@ -1,0 +1,364 @@
+"""Issue 13, point 3: translators' files. Export XLIFF 2.0, CSV and XLSX; import them back
+with checks for missing texts, changed sources (stale), placeholders and length; the same
+for the local question bank. Imports write a copy of the questionnaire file here."""
+
+from __future__ import annotations
+
+import shutil
+import xml.etree.ElementTree as ET
+
+import pytest
+from sqlalchemy import select
+
+import questionnaires.loader as loader
+from questionnaires import find_questionnaire
+from questionnaires.exchange import ExchangeError, read, to_csv, to_xliff, to_xlsx
+from questionnaires.translation import questionnaire_units
+from survey.core.extensions import db
+from survey.models import AuditEvent, LocalQuestion
+
+XLIFF = "{urn:oasis:names:tc:xliff:document:2.0}"
+
+
+@pytest.fixture
+def files(tmp_path, monkeypatch):
+    """The shipped questionnaires copied to a temporary directory the imports may change."""
+    copy = tmp_path / "questionnaires"
+    copy.mkdir()
+    for path in loader.QUESTIONNAIRE_DIR.glob("*.yaml"):
+        shutil.copy(path, copy / path.name)
+    monkeypatch.setattr(loader, "QUESTIONNAIRE_DIR", copy)
+    loader.available_questionnaires.cache_clear()
+    yield copy
+    loader.available_questionnaires.cache_clear()
+
+
+def test_xliff_export_is_xliff_2_with_source_and_target(cli, tmp_path, files):
+    out = tmp_path / "kl-ar.xlf"
+    cli(
+        "questionnaire",
+        "translations",
+        "export",
+        "kl-beskaeftigelse",
+        "--language",
+        "ar",
+        "--format",
+        "xliff",
+        "--output",
+        str(out),
+    )
+    root = ET.parse(out).getroot()  # noqa: S314 - our own export
+    assert root.tag == f"{XLIFF}xliff"
+    assert (root.get("version"), root.get("srcLang"), root.get("trgLang")) == ("2.0", "da", "ar")
+    units = {unit.get("id"): unit for unit in root.iter(f"{XLIFF}unit")}
+    kl = find_questionnaire("kl-beskaeftigelse")
+    assert (
+        len(units) == len(questionnaire_units(kl, "ar")) == 1 + 10 + 19 + 3
+    )  # titles and intros, items, help texts
+    welcoming = units["item/kl.meeting.welcoming/text"]
+    segment = welcoming.find(f"{XLIFF}segment")
+    assert segment.get("state") == "translated"
+    assert segment.findtext(f"{XLIFF}source") == "Jeg bliver taget godt imod i jobcentret."
+    assert segment.findtext(f"{XLIFF}target") == "أشعر بالترحيب في مركز التوظيف."
+    assert "at most" in welcoming.findtext(f"{XLIFF}notes/{XLIFF}note")
+
+
+def _round_trip(cli, tmp_path, fmt: str, language: str, change) -> tuple[object, str]:
+    out = tmp_path / f"kl.{fmt}"
+    cli(
+        "questionnaire",
+        "translations",
+        "export",
+        "kl-beskaeftigelse",
+        "--language",
+        language,
+        "--format",
+        fmt,
+        "--output",
+        str(out),
+    )
+    target, units = read(out.read_bytes())
+    assert target == language
+    units = [change(unit) for unit in units]
+    writer = {
+        "xliff": lambda u: to_xliff(u, "kl", language),
+        "csv": lambda u: to_csv(u, language),
+        "xlsx": lambda u: to_xlsx(u, language),
+    }[fmt]
+    out.write_bytes(writer(units))
+    return cli(
+        "questionnaire", "translations", "import", "kl-beskaeftigelse", str(out), ok=False
+    ), str(out)
+
+
+@pytest.mark.parametrize("fmt", ["xliff", "csv", "xlsx"])
+def test_an_improved_translation_is_imported_into_the_file_as_draft(app, cli, tmp_path, files, fmt):
+    from dataclasses import replace
+
+    def improve(unit):
+        if unit.id == "item/kl.goals.clear/text":
+            return replace(unit, target="Ми знаємо мою мету.")
+        return unit
+
+    before = (files / "kl-beskaeftigelse.yaml").read_text(encoding="utf-8")
+    result, _ = _round_trip(cli, tmp_path, fmt, "uk", improve)
+    assert result.exit_code == 0, result.output
+    assert "33 texts imported in uk" in result.output
+    after = (files / "kl-beskaeftigelse.yaml").read_text(encoding="utf-8")
+    changed = [
+        (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
+    ]
+    assert len(changed) == 2  # the text and the status line; comments and layout kept
+    assert changed[0][1].startswith('  uk: {status: "draft", translated_by: "imported')
+    assert changed[1][1] == '          uk: "Ми знаємо мою мету."'
+    kl = find_questionnaire("kl-beskaeftigelse")
+    assert kl.item("kl.goals.clear").text["uk"] == "Ми знаємо мою мету."
+    assert kl.translation_status("uk") == "draft"
+    with app.app_context():
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "questionnaire.translations_import")
+        )
+        assert event.details["language"] == "uk" and event.actor == "cli"
+
+
+def test_a_reviewed_import_says_who_reviewed_it_and_when(cli, tmp_path, files):
+    out = tmp_path / "kl.csv"
+    cli(
+        "questionnaire",
+        "translations",
+        "export",
+        "kl-beskaeftigelse",
+        "--language",
+        "pl",
+        "--format",
+        "csv",
+        "--output",
+        str(out),
+    )
+    cli(
+        "questionnaire",
+        "translations",
+        "import",
+        "kl-beskaeftigelse",
+        str(out),
+        "--reviewed-by",
+        "Anna Nowak, tłumacz przysięgły",
+    )
+    kl = find_questionnaire("kl-beskaeftigelse")
+    assert kl.translation_status("pl") == "reviewed"
+    assert kl.translations["pl"]["reviewed_by"] == "Anna Nowak, tłumacz przysięgły"
+    assert kl.translations["pl"]["reviewed_on"]
+
+
+@pytest.mark.parametrize(
+    ("unit_id", "target", "message"),
+    [
+        ("item/kl.goals.clear/text", "x" * 200, "characters long; at most"),
+        ("item/no.such.item/text", "Hej", "no such text"),
+    ],
+)
+def test_errors_refuse_the_whole_file_and_change_nothing(
+    cli, tmp_path, files, unit_id, target, message
+):
+    from dataclasses import replace
+
+    from questionnaires.translation import Unit
+
+    before = (files / "kl-beskaeftigelse.yaml").read_text(encoding="utf-8")
+
+    def change(unit):
+        return replace(unit, target=target) if unit.id == unit_id else unit
+
+    out = tmp_path / "kl.xlf"
+    cli(
+        "questionnaire",
+        "translations",
+        "export",
+        "kl-beskaeftigelse",
+        "--language",
+        "so",
+        "--format",
+        "xliff",
+        "--output",
+        str(out),
+    )
+    _language, units = read(out.read_bytes())
+    units = [change(unit) for unit in units]
+    if unit_id.startswith("item/no."):
+        units.append(Unit(unit_id, "Findes ikke.", target))
+    out.write_bytes(to_xliff(units, "kl", "so"))
+    result = cli("questionnaire", "translations", "import", "kl-beskaeftigelse", str(out), ok=False)
+    assert result.exit_code == 1
+    assert "nothing was imported" in result.output and message in result.output
+    assert (files / "kl-beskaeftigelse.yaml").read_text(encoding="utf-8") == before
+
+
+def test_placeholders_must_be_kept():
+    from questionnaires.translation import Unit, check_import
+
+    current = [Unit("x", "Hej %(name)s, du har %(count)d svar.")]
+    checked = check_import(
+        current, [Unit("x", current[0].source, "Hello %(name)s, you have answers.")]
+    )
+    assert checked.errors and "placeholders" in checked.errors[0] and not checked.accepted
+    kept = check_import(current, [Unit("x", current[0].source, "%(count)d answers, %(name)s.")])
+    assert kept.accepted == {"x": "%(count)d answers, %(name)s."}
+
+
+def test_a_changed_danish_source_marks_the_text_stale_and_keeps_the_old_translation(
+    cli, tmp_path, files
+):
+    from dataclasses import replace
+
+    def old_source(unit):
+        if unit.id == "item/kl.goals.own/text":
+            return replace(unit, source="Jeg satte selv mine mål.", target="Yeni çeviri.")
+        return unit
+
+    result, _ = _round_trip(cli, tmp_path, "csv", "tr", old_source)
+    assert result.exit_code == 0, result.output
+    assert "1 stale (not imported)" in result.output
+    assert "item/kl.goals.own/text: the Danish text has changed" in result.output
+    kl = find_questionnaire("kl-beskaeftigelse")
+    assert kl.item("kl.goals.own").text["tr"] == "Hedeflerimi belirlemeye ben de katıldım."
+
+
+def test_missing_texts_are_reported_and_left_as_they_were(cli, tmp_path, files):
+    from dataclasses import replace
+
+    result, _ = _round_trip(
+        cli,
+        tmp_path,
+        "xlsx",
+        "fa",
+        lambda unit: replace(unit, target="") if unit.id.startswith("page/") else unit,
+    )
+    assert result.exit_code == 0, result.output
+    assert "10 missing" in result.output
+    assert find_questionnaire("kl-beskaeftigelse").page("goals").title["fa"] == "هدف‌های شما"
+
+
+def test_a_csv_cell_that_looks_like_a_formula_survives_excel_and_the_round_trip():
+    from questionnaires.translation import Unit
+
+    unit = Unit("x", "=1+1 er to.", "=1+1 is two.")
+    data = to_csv([unit], "en")
+    assert b"'=1+1 is two." in data  # Excel shows it as text, not a formula
+    assert read(data)[1][0].target == "=1+1 is two."
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(to_xlsx([unit], "en"))).active
+    assert sheet["C2"].data_type == "s" and sheet["C2"].value == "=1+1 is two."
+
+
+def test_xliff_with_a_document_type_is_refused():
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>'
+        b'<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" trgLang="ar">&b;</xliff>'
+    )
+    with pytest.raises(ExchangeError, match="document type"):
+        read(bomb)
+    with pytest.raises(ExchangeError, match="document type"):
+        read(bomb.replace(b'<?xml version="1.0"?>', b"").decode().encode("utf-16"))
+
+
+def test_the_local_question_bank_exports_and_imports_translations(app, cli, tmp_path):
+    from survey.demo.setup import ensure_odense_questions
+
+    with app.app_context():
+        for question in ensure_odense_questions():
+            question.texts = {k: v for k, v in question.texts.items() if k != "so"}
+        db.session.commit()
+    out = tmp_path / "bank.xlf"
+    cli(
+        "bank",
+        "translations",
+        "export",
+        "--municipality",
+        "461",
+        "--language",
+        "so",
+        "--format",
+        "xliff",
+        "--output",
+        str(out),
+    )
+    _language, units = read(out.read_bytes())
+    assert {unit.id for unit in units} == {
+        "question/odense.internship.purpose/text",
+        "question/odense.internship.treatment/text",
+    }
+    assert all(not unit.target for unit in units)
+    from dataclasses import replace
+
+    out.write_bytes(
+        to_xliff([replace(unit, target="Tababarkaygu wuu fiicnaa.") for unit in units], "b", "so")
+    )
+    result = cli("bank", "translations", "import", "--municipality", "461", str(out))
+    assert "2 texts imported in so" in result.output
+    with app.app_context():
+        texts = db.session.scalars(select(LocalQuestion.texts)).all()
+        assert all(text["so"] == "Tababarkaygu wuu fiicnaa." for text in texts)
+        actions = db.session.scalars(select(AuditEvent.action)).all()
+        assert actions.count("question.translate") == 2
+
+
+def test_the_admin_pages_download_and_upload_the_banks_translations(app):
+    import io
+    from dataclasses import replace
+
+    from survey.demo.setup import ensure_odense_questions
+    from tests.staff import logged_in, make_user
+
+    with app.app_context():
+        ensure_odense_questions()
+        db.session.commit()
+    make_user(app, "admin-oversaet@odense.dk", "admin", 461)
+    make_user(app, "admin-oversaet@rodovre.dk", "admin", 175)
+    admin = logged_in(app, "admin-oversaet@odense.dk")
+    assert "Oversættelser" in admin.get("/admin/translations").get_data(as_text=True)
+    download = admin.get("/admin/translations/download?what=bank&language=ar&fmt=csv")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"] == 'attachment; filename="bank-ar.csv"'
+    language, units = read(download.data)
+    assert language == "ar" and len(units) == 2
+    # Another municipality's administrator gets their own (empty) bank, never Odense's.
+    other = logged_in(app, "admin-oversaet@rodovre.dk")
+    assert (
+        read(other.get("/admin/translations/download?what=bank&language=ar&fmt=csv").data)[1] == []
+    )
+
+    wrong = [replace(units[0], target="x" * 500), units[1]]
+    refused = admin.post(
+        "/admin/translations/bank",
+        data={"file": (io.BytesIO(to_csv(wrong, "ar")), "bank-ar.csv")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Intet blev importeret" in page and "tegn lang" in page
+    better = [replace(unit, target="نص أفضل.") for unit in units]
+    stored = admin.post(
+        "/admin/translations/bank",
+        data={"file": (io.BytesIO(to_xlsx(better, "ar")), "bank-ar.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert stored.status_code == 200
+    assert "2 tekster blev importeret på ar" in stored.get_data(as_text=True)
+    with app.app_context():
+        assert {t["ar"] for t in db.session.scalars(select(LocalQuestion.texts))} == {"نص أفضل."}
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "question.translate")
+        ).all()
+        assert [e.actor for e in events] == ["admin-oversaet@odense.dk"] * 2
+
+
+def test_analysts_cannot_upload_translations(app):
+    from tests.staff import logged_in, make_user
+
+    make_user(app, "analytiker-oversaet@odense.dk", "analyst", 461)
+    analyst = logged_in(app, "analytiker-oversaet@odense.dk")
+    assert analyst.get("/admin/translations").status_code == 403
+    assert analyst.post("/admin/translations/bank", data={}).status_code == 403
