@@ -125,7 +125,9 @@ def test_codebook_json_has_the_exact_shape_with_all_nine_languages(cli):
 
 
 def test_codebook_plain_list_in_one_language(cli):
-    result = cli("questionnaire", "codebook", "kl-beskaeftigelse", "--language", "uk")
+    result = cli(
+        "questionnaire", "codebook", "kl-beskaeftigelse", "--version", "1", "--language", "uk"
+    )
     assert "kl.goals.clear  [likert5, goals]  Я знаю, яка моя мета." in result.stdout
     assert "    4: Частково погоджуюся" in result.stdout
 

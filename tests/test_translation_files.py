@@ -40,6 +40,8 @@ def test_xliff_export_is_xliff_2_with_source_and_target(cli, tmp_path, files):
         "translations",
         "export",
         "kl-beskaeftigelse",
+        "--version",
+        "1",
         "--language",
         "ar",
         "--format",
@@ -51,7 +53,7 @@ def test_xliff_export_is_xliff_2_with_source_and_target(cli, tmp_path, files):
     assert root.tag == f"{XLIFF}xliff"
     assert (root.get("version"), root.get("srcLang"), root.get("trgLang")) == ("2.0", "da", "ar")
     units = {unit.get("id"): unit for unit in root.iter(f"{XLIFF}unit")}
-    kl = find_questionnaire("kl-beskaeftigelse")
+    kl = find_questionnaire("kl-beskaeftigelse", 1)
     assert (
         len(units) == len(questionnaire_units(kl, "ar")) == 1 + 10 + 19 + 3
     )  # titles and intros, items, help texts
@@ -70,6 +72,8 @@ def _round_trip(cli, tmp_path, fmt: str, language: str, change) -> tuple[object,
         "translations",
         "export",
         "kl-beskaeftigelse",
+        "--version",
+        "1",
         "--language",
         language,
         "--format",
@@ -87,7 +91,14 @@ def _round_trip(cli, tmp_path, fmt: str, language: str, change) -> tuple[object,
     }[fmt]
     out.write_bytes(writer(units))
     return cli(
-        "questionnaire", "translations", "import", "kl-beskaeftigelse", str(out), ok=False
+        "questionnaire",
+        "translations",
+        "import",
+        "kl-beskaeftigelse",
+        "--version",
+        "1",
+        str(out),
+        ok=False,
     ), str(out)
 
 
@@ -111,7 +122,7 @@ def test_an_improved_translation_is_imported_into_the_file_as_draft(app, cli, tm
     assert len(changed) == 2  # the text and the status line; comments and layout kept
     assert changed[0][1].startswith('  uk: {status: "draft", translated_by: "imported')
     assert changed[1][1] == '          uk: "Ми знаємо мою мету."'
-    kl = find_questionnaire("kl-beskaeftigelse")
+    kl = find_questionnaire("kl-beskaeftigelse", 1)
     assert kl.item("kl.goals.clear").text["uk"] == "Ми знаємо мою мету."
     assert kl.translation_status("uk") == "draft"
     with app.app_context():
@@ -128,6 +139,8 @@ def test_a_reviewed_import_says_who_reviewed_it_and_when(cli, tmp_path, files):
         "translations",
         "export",
         "kl-beskaeftigelse",
+        "--version",
+        "1",
         "--language",
         "pl",
         "--format",
@@ -140,11 +153,13 @@ def test_a_reviewed_import_says_who_reviewed_it_and_when(cli, tmp_path, files):
         "translations",
         "import",
         "kl-beskaeftigelse",
+        "--version",
+        "1",
         str(out),
         "--reviewed-by",
         "Anna Nowak, tłumacz przysięgły",
     )
-    kl = find_questionnaire("kl-beskaeftigelse")
+    kl = find_questionnaire("kl-beskaeftigelse", 1)
     assert kl.translation_status("pl") == "reviewed"
     assert kl.translations["pl"]["reviewed_by"] == "Anna Nowak, tłumacz przysięgły"
     assert kl.translations["pl"]["reviewed_on"]
@@ -175,6 +190,8 @@ def test_errors_refuse_the_whole_file_and_change_nothing(
         "translations",
         "export",
         "kl-beskaeftigelse",
+        "--version",
+        "1",
         "--language",
         "so",
         "--format",
@@ -187,7 +204,16 @@ def test_errors_refuse_the_whole_file_and_change_nothing(
     if unit_id.startswith("item/no."):
         units.append(Unit(unit_id, "Findes ikke.", target))
     out.write_bytes(to_xliff(units, "kl", "so"))
-    result = cli("questionnaire", "translations", "import", "kl-beskaeftigelse", str(out), ok=False)
+    result = cli(
+        "questionnaire",
+        "translations",
+        "import",
+        "kl-beskaeftigelse",
+        "--version",
+        "1",
+        str(out),
+        ok=False,
+    )
     assert result.exit_code == 1
     assert "nothing was imported" in result.output and message in result.output
     assert (files / "kl-beskaeftigelse.yaml").read_text(encoding="utf-8") == before
@@ -219,7 +245,7 @@ def test_a_changed_danish_source_marks_the_text_stale_and_keeps_the_old_translat
     assert result.exit_code == 0, result.output
     assert "1 stale (not imported)" in result.output
     assert "item/kl.goals.own/text: the Danish text has changed" in result.output
-    kl = find_questionnaire("kl-beskaeftigelse")
+    kl = find_questionnaire("kl-beskaeftigelse", 1)
     assert kl.item("kl.goals.own").text["tr"] == "Hedeflerimi belirlemeye ben de katıldım."
 
 
@@ -235,7 +261,7 @@ def test_missing_texts_are_reported_and_left_as_they_were(cli, tmp_path, files):
     )
     assert result.exit_code == 0, result.output
     assert "10 missing" in result.output
-    assert find_questionnaire("kl-beskaeftigelse").page("goals").title["fa"] == "هدف‌های شما"
+    assert find_questionnaire("kl-beskaeftigelse", 1).page("goals").title["fa"] == "هدف‌های شما"
 
 
 def test_a_csv_cell_that_looks_like_a_formula_survives_excel_and_the_round_trip():

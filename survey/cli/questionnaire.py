@@ -124,10 +124,11 @@ def translations_group():
 @click.option("--language", required=True, help="Target language code, e.g. ar.")
 @FORMAT_OPTION
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
-def translations_export(key: str, language: str, fmt: str, output: str):
+@click.option("--version", type=int, default=None, help="Version (default: newest).")
+def translations_export(key: str, language: str, fmt: str, output: str, version: int | None):
     """Write every text of questionnaire KEY with its Danish source and current translation."""
     try:
-        data = export_questionnaire(key, language, fmt)
+        data = export_questionnaire(key, language, fmt, version)
     except (LookupError, QuestionnaireError) as error:
         raise click.ClickException(str(error)) from None
     with open(output, "wb") as handle:
@@ -139,13 +140,14 @@ def translations_export(key: str, language: str, fmt: str, output: str):
 @click.argument("key")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--reviewed-by", default=None, help="The professional translator who reviewed it.")
+@click.option("--version", type=int, default=None, help="Version (default: newest).")
 @english_command_transaction
-def translations_import(key: str, file: str, reviewed_by: str | None):
+def translations_import(key: str, file: str, reviewed_by: str | None, version: int | None):
     """Check a translated file and write its texts into questionnaire KEY's file."""
     with open(file, "rb") as handle:
         data = handle.read()
     try:
-        imported = import_questionnaire(key, data, reviewed_by)
+        imported = import_questionnaire(key, data, reviewed_by, version)
     except (LookupError, QuestionnaireError) as error:
         raise click.ClickException(str(error)) from None
     except TranslationImportError as error:

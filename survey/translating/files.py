@@ -35,8 +35,8 @@ class Imported:
     path: str
 
 
-def export_questionnaire(key: str, language: str, fmt: str) -> bytes:
-    questionnaire = find_questionnaire(key)
+def export_questionnaire(key: str, language: str, fmt: str, version: int | None = None) -> bytes:
+    questionnaire = find_questionnaire(key, version)
     return write(
         questionnaire_units(questionnaire, language),
         fmt,
@@ -45,14 +45,17 @@ def export_questionnaire(key: str, language: str, fmt: str) -> bytes:
     )
 
 
-def import_questionnaire(key: str, data: bytes, reviewed_by: str | None = None) -> Imported:
+def import_questionnaire(
+    key: str, data: bytes, reviewed_by: str | None = None, version: int | None = None
+) -> Imported:
     """Check a translator's file and write its translations into the questionnaire file.
 
     Nothing is written while any text has an error. Texts whose Danish source changed
     since the export (stale) and empty ones are left as they were and reported. A
     translation is a draft unless `reviewed_by` names the professional who reviewed it.
+    `version`: the questionnaire's version (default: the newest).
     """
-    questionnaire = find_questionnaire(key)
+    questionnaire = find_questionnaire(key, version)
     try:
         language, units = read(data)
     except ExchangeError as error:
