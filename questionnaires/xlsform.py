@@ -353,6 +353,23 @@ def _themes_sheet(workbook: Workbook, languages: list[str], default: str) -> lis
     return themes
 
 
+STATUS_FIELDS = ("status", "reviewed_by", "reviewed_on", "translated_by", "note")
+
+
+def _statuses_sheet(workbook: Workbook, default: str) -> dict[str, dict[str, str]]:
+    """Borgerblik's `translations` sheet: each language's status (draft, reviewed by whom)."""
+    sheet = _find_sheet(workbook, "translations")
+    if sheet is None:
+        return {}
+    statuses: dict[str, dict[str, str]] = {}
+    for row in _read_sheet(sheet, default).rows:
+        language = row.get("language")
+        if not re.fullmatch(r"[a-z]{2,3}", language):
+            raise row.refuse("language", f"'{language}' is not a language code")
+        statuses[language] = {name: row.get(name) for name in STATUS_FIELDS if row.get(name)}
+    return statuses
+
+
 def _scale_entry(choices: _Choices) -> dict:
     values = []
     for value, label in zip(choices.values, choices.labels, strict=True):
@@ -410,6 +427,7 @@ class _Reader:
             raise XLSFormError("sheet 'survey', row 1: there is no 'type' or no 'name' column")
         self.choices = _read_choices(workbook, self.languages, self.default)
         self.declared_themes = _themes_sheet(workbook, self.languages, self.default)
+        self.statuses = _statuses_sheet(workbook, self.default)
         self.themes: list[dict] = list(self.declared_themes)
         self.pages: list[dict] = []
         self.items: dict[str, tuple[dict, _Choices | None, Row]] = {}
@@ -608,6 +626,8 @@ class _Reader:
             data["provenance"] = self.settings["provenance"]
         if self.settings.get("headline"):
             data["headline"] = self.settings["headline"]
+        if self.statuses:
+            data["translations"] = self.statuses
         used = {page["theme"] for page in self.pages} | {
             item.get("theme") for page in self.pages for item in page["items"]
         }
@@ -866,6 +886,10 @@ def write_xlsform(questionnaire: Questionnaire) -> Workbook:
             questionnaire.headline or "",
         ]
     )
+    statuses = workbook.create_sheet("translations")
+    statuses.append(["language", *STATUS_FIELDS])
+    for lang, status in questionnaire.translations.items():
+        statuses.append([lang, *[str(status.get(name, "")) for name in STATUS_FIELDS]])
     themes = workbook.create_sheet("themes")
     themes.append(["key", *_label_headers("label", languages)])
     for theme in questionnaire.theme_order():

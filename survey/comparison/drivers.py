@@ -14,12 +14,11 @@ from analysis.results import Comparison
 from survey.core.extensions import db
 from survey.models import Answer, Response
 
-OVERALL_KEY = "kl.overall.satisfied"  # "Alt i alt er jeg tilfreds med jobcentret"
 
-
-def key_drivers(round_id: int, comparison: Comparison) -> list[Driver]:
-    """Each scale item against the overall item, strongest first; empty without it."""
-    overall = next((i for i in comparison.items if (i.compare_key or i.code) == OVERALL_KEY), None)
+def key_drivers(round_id: int, comparison: Comparison, headline: str | None) -> list[Driver]:
+    """Each scale item against the overall item (the questionnaire file's `headline`),
+    strongest first; empty without it."""
+    overall = next((i for i in comparison.items if i.code == headline), None)
     if overall is None:
         return []
     scale = {i.code: i.text for i in comparison.items if i.type == "likert5" and i is not overall}

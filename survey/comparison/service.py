@@ -17,6 +17,7 @@ from questionnaires import Item, Questionnaire
 from questionnaires.model import LOCAL_THEME, SCALE_TYPES, pick_text
 from survey.comparison.drivers import key_drivers
 from survey.comparison.query import completed_count, frequency_rows, pooled_counts, theme_sums
+from survey.comparison.themes import headline_code
 from survey.comparison.weighting import weight_round_sides
 from survey.core.extensions import db
 from survey.models import BenchmarkFigure, Round
@@ -174,7 +175,10 @@ def build_comparison(
     shown = {item.code for item in comparison.items if not item.current.suppressed}
     themes = theme_results(definition, survey_round, comparison.themes, language, shown)
     comparison = replace(comparison, themes=themes)
-    comparison = replace(comparison, drivers=tuple(key_drivers(survey_round.id, comparison)))
+    headline = headline_code(survey_round, definition)
+    comparison = replace(
+        comparison, drivers=tuple(key_drivers(survey_round.id, comparison, headline))
+    )
     if not weighted:
         return comparison
     keyed = {r: {key: code for code, key in codes.items()} for r, codes in mapping.items()}

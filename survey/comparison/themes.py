@@ -8,8 +8,9 @@ from typing import NamedTuple
 from flask_babel import gettext as _
 
 from analysis.results import Comparison, ItemResult
-from questionnaires import Questionnaire
+from questionnaires import Questionnaire, QuestionnaireError, find_questionnaire
 from questionnaires.model import LOCAL_THEME, pick_text
+from survey.models import Round
 
 LOCAL = LOCAL_THEME
 
@@ -37,3 +38,24 @@ def group_by_theme(
         if items:
             groups.append(ThemeGroup(theme, title, items))
     return groups
+
+
+def headline_code(survey_round: Round, definition: Questionnaire) -> str | None:
+    """The code of the item that asks for overall satisfaction, as the questionnaire file
+    names it (`headline`); for a round frozen before files named it, its file's."""
+    if definition.headline:
+        return definition.headline
+    try:
+        questionnaire = find_questionnaire(
+            survey_round.questionnaire_key, survey_round.questionnaire_version
+        )
+    except (LookupError, QuestionnaireError):
+        return None
+    return questionnaire.headline
+
+
+def headline_theme(survey_round: Round, definition: Questionnaire) -> str | None:
+    """The theme of the overall satisfaction item: the theme whose items get a trend."""
+    code = headline_code(survey_round, definition)
+    themes = {item.code: item.theme for item in definition.items}
+    return themes.get(code) if code else None

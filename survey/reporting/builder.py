@@ -147,7 +147,7 @@ def build_report(
         group_labels=value_labels(by, language) if by else {},
         rate_labels={variable: value_labels(variable, language) for variable in rate.groups},
         method=method_definitions(with_split=by is not None),
-        trends=trend_sections(survey_round.municipality_code, list(comparison.items)),
+        trends=trend_sections(survey_round, list(comparison.items)),
         drivers_svg=drivers_chart(list(comparison.drivers)),
     )
 

@@ -11,8 +11,11 @@ from analysis.charts import TrendMark, figure_svg, trend_figure
 from analysis.formatting import danish_percent
 from analysis.results import ItemResult
 from analysis.trend import Trend
+from survey.comparison.themes import headline_theme
 from survey.comparison.trend import item_trend
+from survey.models import Round
 from survey.reporting.format import p_plain, period_in_words, points
+from survey.rounds.definition import round_definition
 
 
 @dataclass(frozen=True)
@@ -24,13 +27,15 @@ class TrendSection:
     sentence: str
 
 
-def trend_sections(municipality_code: int, items: list[ItemResult]) -> list[TrendSection]:
-    """The overall theme's scored items, each over every round and history point."""
+def trend_sections(survey_round: Round, items: list[ItemResult]) -> list[TrendSection]:
+    """The scored items of the overall satisfaction item's theme (the questionnaire file
+    names that item: `headline`), each over every round and history point."""
+    theme = headline_theme(survey_round, round_definition(survey_round))
     sections = []
     for item in items:
-        if item.theme != "overall" or item.type not in ("likert5", "yesno"):
+        if theme is None or item.theme != theme or item.type not in ("likert5", "yesno"):
             continue
-        trend = item_trend(municipality_code, item.compare_key or item.code)
+        trend = item_trend(survey_round.municipality_code, item.compare_key or item.code)
         element_id = "trend-" + item.code.replace(".", "-")
         sections.append(
             TrendSection(

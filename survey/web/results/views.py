@@ -54,7 +54,7 @@ def _comparison_page(rounds, survey_round, against, by, weighted, shown):
         },
         current_round_closed=survey_round.state == "closed",
         links_handed_out=survey_round.links_handed_out,
-        trends=trend_sections(survey_round.municipality_code, list(shown.comparison.items)),
+        trends=trend_sections(survey_round, list(shown.comparison.items)),
         **shown.context(),
     )
 
