@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import date
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -287,5 +288,9 @@ def theme_results(
             )
         )
     if LOCAL_THEME in by_theme:
-        results.append(replace(by_theme[LOCAL_THEME], title=_("Local questions")))
+        # in the comparison's language, whatever the request's: the JSON is one contract
+        local_page = next((p for p in definition.pages if p.theme == LOCAL_THEME), None)
+        with force_locale(language):
+            title = pick_text(local_page.title, language) if local_page else _("Local questions")
+        results.append(replace(by_theme[LOCAL_THEME], title=title))
     return tuple(results)
