@@ -275,6 +275,10 @@ class Questionnaire:
 
     # Per language: {"status": "source"|"draft"|"reviewed", "reviewed_by", "reviewed_on"}.
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # The pages shown per answer to the items conditions read: a round's questions live as
+    # long as the process (cached per snapshot digest), and a citizen's page asked for them
+    # four times. Not copied by dataclasses.replace (init=False): other pages, other memo.
+    _visible: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def translation_status(self, language: str) -> str:
         """'source' for Danish; a language without a status block is an honest 'draft'."""
@@ -315,7 +319,17 @@ class Questionnaire:
 
     def visible_pages(self, answers: Mapping[str, str]) -> tuple[Page, ...]:
         """Pages with at least one item to show, given the answers saved so far."""
-        return tuple(page for page in self.pages if page.visible_items(answers))
+        conditions = self._visible.get(None)
+        if conditions is None:
+            read = {i.show_if.item for i in self.items if i.show_if is not None}
+            conditions = self._visible[None] = tuple(sorted(read))
+        key = tuple(answers.get(code) for code in conditions)
+        pages = self._visible.get(key)
+        if pages is None:
+            pages = tuple(page for page in self.pages if page.visible_items(answers))
+            if len(self._visible) < 256:  # bounded: a few conditions, a few answers each
+                self._visible[key] = pages
+        return pages
 
     def to_dict(self) -> dict:
         return {

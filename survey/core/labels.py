@@ -122,6 +122,7 @@ def audit_detail_label(key: str) -> str:
         "role": _("role"),
         "size": _("size"),
         "title": _("title"),
+        "draft_languages_accepted": _("draft translations accepted"),
         "variable": _("variable"),
         "version": _("version"),
         "year": _("year"),

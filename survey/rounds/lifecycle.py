@@ -143,8 +143,9 @@ def change_settings(
         )
         drafts = _accepted_drafts(questionnaire, chosen, accept_drafts)
         survey_round.languages = chosen
+        if drafts != (survey_round.draft_languages_accepted or []):
+            details["draft_languages_accepted"] = drafts  # only a change is worth a line
         survey_round.draft_languages_accepted = drafts
-        details["draft_languages_accepted"] = drafts
     survey_round.title = title.strip()
     survey_round.opens_on = opens_on
     survey_round.closes_on = closes_on
