@@ -65,9 +65,17 @@ class Checked:
 def questionnaire_units(questionnaire: Questionnaire, language: str) -> list[Unit]:
     """Every text of a questionnaire with its Danish source and current translation.
 
-    Scale labels are not here: they are one set for all questionnaires (scales.py).
+    The file's themes and its scales' labels are here too (the fixed scales of scales.py,
+    used by items that name no scale, are one set for all questionnaires).
     """
     units = [_unit("title", questionnaire.title, language, "questionnaire title")]
+    for theme in questionnaire.themes:
+        units.append(_unit(f"theme/{theme.key}/title", theme.title, language, "theme title"))
+    for scale in questionnaire.scales:
+        for option in scale.options:
+            units.append(
+                _unit(f"scale/{scale.key}/{option.value}", option.label, language, "scale label")
+            )
     for page in questionnaire.pages:
         units.append(_unit(f"page/{page.key}/title", page.title, language, "page title"))
         if page.intro:

@@ -24,6 +24,11 @@ def _quoted(text: str) -> str:
 def _text_nodes(data) -> dict[str, LineDict]:
     """Unit id -> the mapping of texts per language it lives in (see translation.py ids)."""
     nodes: dict[str, LineDict] = {"title": data["title"]}
+    for theme in data.get("themes") or ():
+        nodes[f"theme/{theme['key']}/title"] = theme["title"]
+    for scale in data.get("scales") or ():
+        for value in scale["values"]:
+            nodes[f"scale/{scale['key']}/{value['value']}"] = value["label"]
     for page in data["pages"]:
         nodes[f"page/{page['key']}/title"] = page["title"]
         if "intro" in page:
@@ -77,7 +82,10 @@ def _edit_for(lines, node: LineDict, language: str, value: str, filename: str):
         return index, f"{match.group(1)}{language}: {value}", False
     last = max(node.line_of(key) for key in node) - 1
     indent = re.match(r"^(\s*)", lines[last])
-    if node.line_of(next(iter(node))) == node.line and "{" in lines[node.line - 1]:
+    first = next(iter(node))
+    # block style: the first language starts its own line ("{organisation}" in a text is
+    # no flow mapping)
+    if not re.match(rf"^\s*{re.escape(str(first))}:", lines[node.line_of(first) - 1]):
         raise QuestionnaireError(
             f"{filename}:{node.line}: write these texts one language per line to import"
         )

@@ -55,8 +55,8 @@ def test_xliff_export_is_xliff_2_with_source_and_target(cli, tmp_path, files):
     units = {unit.get("id"): unit for unit in root.iter(f"{XLIFF}unit")}
     kl = find_questionnaire("kl-beskaeftigelse", 1)
     assert (
-        len(units) == len(questionnaire_units(kl, "ar")) == 1 + 10 + 19 + 3
-    )  # titles and intros, items, help texts
+        len(units) == len(questionnaire_units(kl, "ar")) == 1 + 5 + 8 + 10 + 19 + 3
+    )  # title, theme titles, scale labels, page titles and intros, items, help texts
     welcoming = units["item/kl.meeting.welcoming/text"]
     segment = welcoming.find(f"{XLIFF}segment")
     assert segment.get("state") == "translated"
@@ -114,7 +114,7 @@ def test_an_improved_translation_is_imported_into_the_file_as_draft(app, cli, tm
     before = (files / "kl-beskaeftigelse.yaml").read_text(encoding="utf-8")
     result, _ = _round_trip(cli, tmp_path, fmt, "uk", improve)
     assert result.exit_code == 0, result.output
-    assert "33 texts imported in uk" in result.output
+    assert "46 texts imported in uk" in result.output
     after = (files / "kl-beskaeftigelse.yaml").read_text(encoding="utf-8")
     changed = [
         (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
@@ -388,3 +388,44 @@ def test_analysts_cannot_upload_translations(app):
     analyst = logged_in(app, "analytiker-oversaet@odense.dk")
     assert analyst.get("/admin/translations").status_code == 403
     assert analyst.post("/admin/translations/bank", data={}).status_code == 403
+
+
+def test_version_2_is_translated_with_its_themes_and_scales(cli, tmp_path, files):
+    """A new language for a file that declares themes and scales: their texts are units
+    too, so a complete translation gives a file the schema accepts."""
+    from dataclasses import replace
+
+    out = tmp_path / "v2-ar.csv"
+    cli(
+        "questionnaire",
+        "translations",
+        "export",
+        "kl-beskaeftigelse",
+        "--version",
+        "2",
+        "--language",
+        "ar",
+        "--format",
+        "csv",
+        "--output",
+        str(out),
+    )
+    _, units = read(out.read_bytes())
+    ids = {unit.id for unit in units}
+    assert "theme/cooperation/title" in ids and "scale/satisfaction5/5" in ids
+    translated = [replace(unit, target=f"ع {unit.source}") for unit in units]
+    out.write_bytes(to_csv(translated, "ar"))
+    result = cli(
+        "questionnaire",
+        "translations",
+        "import",
+        "kl-beskaeftigelse",
+        "--version",
+        "2",
+        str(out),
+    )
+    assert f"{len(units)} texts imported in ar" in result.output
+    v2 = find_questionnaire("kl-beskaeftigelse", 2)
+    assert "ar" in v2.languages and v2.translation_status("ar") == "draft"
+    assert v2.theme_order()[3].title["ar"] == "ع Samarbejde på tværs af forvaltning"
+    assert v2.scale("satisfaction5").options[0].label["ar"] == "ع Meget tilfreds"
