@@ -45,6 +45,16 @@ OPEN_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")  # secrets.token_urlsafe, as roun
 _round, _place, _sheet, _answer = (
     cast(Table, model.__table__) for model in (Round, Municipality, Response, Answer)
 )
+# The columns of a Sheet, then an answer's code and value (see _sheet_and_answers).
+SHEET_COLUMNS = (
+    _sheet.c.id,
+    _sheet.c.device_hash,
+    _sheet.c.current_page,
+    _sheet.c.ui_language,
+    _sheet.c.channel,
+    _answer.c.item_code,
+    _answer.c.value,
+)
 CITIZEN_PAGE = (
     select(
         _round.c.id,
@@ -57,13 +67,7 @@ CITIZEN_PAGE = (
         _place.c.name,
         _place.c.service_name,
         _place.c.accessibility_url,
-        _sheet.c.id,
-        _sheet.c.device_hash,
-        _sheet.c.current_page,
-        _sheet.c.ui_language,
-        _sheet.c.channel,
-        _answer.c.item_code,
-        _answer.c.value,
+        *SHEET_COLUMNS,
     )
     .select_from(_round)
     .join(_place, _place.c.code == _round.c.municipality_code)
@@ -109,15 +113,7 @@ ROUND_BY_CODE = (
 SNAPSHOT = select(Round.snapshot).where(Round.id == bindparam("round_id"))
 # The sheet and its answers (for starting a sheet, where the round is already at hand).
 SHEET_WITH_ANSWERS = (
-    select(
-        _sheet.c.id,
-        _sheet.c.device_hash,
-        _sheet.c.current_page,
-        _sheet.c.ui_language,
-        _sheet.c.channel,
-        _answer.c.item_code,
-        _answer.c.value,
-    )
+    select(*SHEET_COLUMNS)
     .outerjoin(_answer, _answer.c.response_id == _sheet.c.id)
     .where(_sheet.c.resume_hash == bindparam("resume_hash"))
     .where(_sheet.c.round_id == bindparam("round_id"))
