@@ -100,16 +100,9 @@ MOVE_TO = (
     .values(current_page=bindparam("b_page_key"), ui_language=bindparam("b_language"))
 )
 # A link's round, without its 16 kB snapshot (an entry page never reads the questions).
-ROUND_ENTRY = (
-    select(Round)
-    .options(defer(Round.snapshot), joinedload(Round.municipality))
-    .where(Round.id == bindparam("round_id"))
-)
-ROUND_BY_CODE = (
-    select(Round)
-    .options(defer(Round.snapshot), joinedload(Round.municipality))
-    .where(Round.open_code == bindparam("code"))
-)
+_ROUND_FOR_LINK = select(Round).options(defer(Round.snapshot), joinedload(Round.municipality))
+ROUND_ENTRY = _ROUND_FOR_LINK.where(Round.id == bindparam("round_id"))
+ROUND_BY_CODE = _ROUND_FOR_LINK.where(Round.open_code == bindparam("code"))
 SNAPSHOT = select(Round.snapshot).where(Round.id == bindparam("round_id"))
 # The sheet and its answers (for starting a sheet, where the round is already at hand).
 SHEET_WITH_ANSWERS = (

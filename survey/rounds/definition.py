@@ -3,19 +3,17 @@ or the frozen snapshot once the round has been opened."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 
 from questionnaires import Condition, Item, Option, Page, Questionnaire, find_questionnaire
 from questionnaires.model import LOCAL_THEME, fill_organisation, fixed_options, pick_text
+from survey.core.bounded_cache import BoundedCache
 from survey.models import LocalQuestion, Municipality, Round
 from survey.models.round import snapshot_digest
 
 PARSED_KEPT = 64  # parsed snapshots kept per process (a few kB each; rounds open at once)
-_parsed: OrderedDict[str, Questionnaire] = OrderedDict()
-_parsed_lock = threading.Lock()
+_parsed: BoundedCache[str, Questionnaire] = BoundedCache(PARSED_KEPT)
 
 LOCAL_PAGE_KEY = "local"
 
@@ -138,21 +136,16 @@ def round_definition(survey_round: Round) -> Questionnaire:
 def parsed_snapshot(digest: str, load: Callable[[], dict | None]) -> Questionnaire:
     """The frozen questions with this snapshot digest, from the cache or parsed from what
     `load` returns (and cached only when the loaded snapshot has that digest)."""
-    with _parsed_lock:
-        cached = _parsed.get(digest)
-        if cached is not None:
-            _parsed.move_to_end(digest)
-            return cached
+    cached = _parsed.recall(digest)
+    if cached is not None:
+        return cached
     snapshot = load()
     if snapshot is None:
         raise LookupError(f"no snapshot with the digest {digest}")
     parsed = Questionnaire.from_dict(snapshot)
     if snapshot_digest(snapshot) != digest:
         return parsed
-    with _parsed_lock:
-        _parsed[digest] = parsed
-        while len(_parsed) > PARSED_KEPT:
-            _parsed.popitem(last=False)
+    _parsed.keep(digest, parsed)
     return parsed
 
 

@@ -10,20 +10,17 @@ snapshot digest (the administrator's preview of a round not yet opened).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from flask import current_app, g
 from markupsafe import Markup
 
 from questionnaires import Item
+from survey.core.bounded_cache import BoundedCache
 from survey.core.i18n import current_language
 from survey.web.ids import field_id
 
 TEMPLATE = "respond/_item.html"
 KEPT = 4096  # fragments per process: about 1.5 kB each
-_fragments: OrderedDict[tuple, Markup] = OrderedDict()
-_lock = threading.Lock()
+_fragments: BoundedCache[tuple, Markup] = BoundedCache(KEPT)
 
 
 def item_html(item: Item, saved: str | None, error: str | None) -> Markup:
@@ -31,20 +28,14 @@ def item_html(item: Item, saved: str | None, error: str | None) -> Markup:
     digest = getattr(getattr(g, "survey_round", None), "snapshot_digest", None)
     cacheable = digest is not None and item.type != "text" and error is None
     key = (digest, language, item.code, saved)
-    if cacheable:
-        with _lock:
-            cached = _fragments.get(key)
-            if cached is not None:
-                _fragments.move_to_end(key)
-                return cached
+    cached = _fragments.recall(key) if cacheable else None
+    if cached is not None:
+        return cached
     template = current_app.jinja_env.get_template(TEMPLATE)
     # Rendered by Jinja with autoescaping on (an .html template): already safe markup.
     html = Markup(  # noqa: S704
         template.render(item=item, saved=saved, error=error, language=language, field_id=field_id)
     )
     if cacheable:
-        with _lock:
-            _fragments[key] = html
-            while len(_fragments) > KEPT:
-                _fragments.popitem(last=False)
+        _fragments.keep(key, html)
     return html

@@ -10,18 +10,17 @@ note is rendered as usual (its questions still come from survey.web.fragments).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from flask_wtf.csrf import generate_csrf
+
+from survey.core.bounded_cache import BoundedCache
 
 # Where the CSRF token goes: a control character cannot reach a page from any input
 # (survey.core.security refuses them), so the marker cannot be forged by a question.
 CSRF_MARKER = "\x00csrf\x00"
 KEPT = 256  # pages per process: a round's pages x languages x positions, about 12 kB each
-_pages: OrderedDict[Hashable, str] = OrderedDict()
-_lock = threading.Lock()
+_pages: BoundedCache[Hashable, str] = BoundedCache(KEPT)
 
 
 def render_cached(key: Hashable | None, render: Callable[[Callable[[], str]], str]) -> str:
@@ -29,19 +28,12 @@ def render_cached(key: Hashable | None, render: Callable[[Callable[[], str]], st
     with the marker as its CSRF token; this request's token is put in on the way out."""
     if key is None:
         return render(generate_csrf)
-    with _lock:
-        html = _pages.get(key)
-        if html is not None:
-            _pages.move_to_end(key)
+    html = _pages.recall(key)
     if html is None:
         html = render(lambda: CSRF_MARKER)
-        with _lock:
-            _pages[key] = html
-            while len(_pages) > KEPT:
-                _pages.popitem(last=False)
+        _pages.keep(key, html)
     return html.replace(CSRF_MARKER, generate_csrf())
 
 
 def clear() -> None:
-    with _lock:
-        _pages.clear()
+    _pages.clear()
