@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from analysis.drivers import Driver
 
-from analysis.themes import BenchmarkTest
+from analysis.themes import BenchmarkTest, GroupThemeMean, ThemeChange, ThemeMean
 
 
 def _round(value: float | None, digits: int = 6) -> float | None:
@@ -244,7 +244,24 @@ class ThemeScore:
     scale: tuple[int, int] | None = None  # lowest and highest valid value of its scale
     mean_items: tuple[str, ...] = ()
     method: str = ""
+    sd: float | None = None  # of the respondents' means (for the test against another mean)
     benchmark: BenchmarkTest | None = None
+    # the earlier round's mean from the items both rounds asked (by compare key), and the
+    # change only where the two means are of the same items
+    previous: ThemeMean | None = None
+    previous_items: tuple[str, ...] = ()
+    change: ThemeChange | None = None
+    groups: tuple[GroupThemeMean, ...] = ()  # per group of a split (--by)
+
+    def previous_dict(self) -> dict | None:
+        if self.previous is None:
+            return None
+        return {
+            "mean": _round(self.previous.mean),
+            "ci": _interval(self.previous.ci),
+            "n": self.previous.n,
+            "mean_items": list(self.previous_items),
+        }
 
     def to_dict(self) -> dict:
         return {
@@ -261,6 +278,9 @@ class ThemeScore:
             "theme": self.theme,
             "score": _round(self.score),
             "items": list(self.items),
+            "previous": self.previous_dict(),
+            "change": self.change.to_dict() if self.change else None,
+            "groups": [group.to_dict() for group in self.groups],
         }
 
 

@@ -107,3 +107,104 @@ def benchmark_beside(
     if b_sd is not None and mean.sd is not None and b_n >= 2:
         p_value = welch_p_value(mean.mean, mean.sd, mean.n, b_mean, b_sd, b_n)
     return BenchmarkTest(source, period, category, b_mean, b_n, b_sd, mean.mean - b_mean, p_value)
+
+
+TOO_FEW, PROTECTS_OTHER = "too_few", "protects_other"
+
+
+@dataclass(frozen=True)
+class GroupThemeMean:
+    """A theme mean for one group of a split; no figure when suppressed (`reason` set)."""
+
+    value: str | None  # the group's value of the background variable (None: no value)
+    n: int
+    mean: float | None
+    ci: tuple[float, float] | None
+    reason: str | None = None  # "too_few" or "protects_other" when suppressed
+
+    @property
+    def suppressed(self) -> bool:
+        return self.mean is None
+
+    def to_dict(self) -> dict:
+        return {
+            "value": self.value,
+            "n": self.n,
+            "mean": None if self.mean is None else round(self.mean, 6),
+            "ci": None if self.ci is None else [round(self.ci[0], 6), round(self.ci[1], 6)],
+            "suppressed": self.suppressed,
+            "suppressed_reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class ThemeChange:
+    """The theme mean against the earlier round's: difference and Welch's t test."""
+
+    diff: float
+    p_value: float | None  # None where a side has no standard deviation (n < 2)
+    test: str = "welch"
+
+    def to_dict(self) -> dict:
+        return {
+            "diff": round(self.diff, 6),
+            "p_value": None if self.p_value is None else round(self.p_value, 8),
+            "test": self.test,
+        }
+
+
+def group_theme_means(
+    groups: Mapping[str | None, Mapping[tuple[int, int], int]], scale: tuple[int, int]
+) -> tuple[GroupThemeMean, ...]:
+    """Each group's theme mean, suppressed below MIN_N respondents.
+
+    The groups partition the round's respondents and their means are of the same items, so
+    with the round's mean shown, subtraction gives the hidden groups' respondents together:
+    that gives them away when they are fewer than MIN_N, or all at the scale's lowest or
+    highest value (and the round's mean alone does not already say so). The smallest shown
+    group is then hidden too, until it does not: the rule of the groups' shares
+    (analysis.compare._suppress_complements), on respondents' means."""
+    means = {value: theme_mean(counts) for value, counts in groups.items()}
+    sums = {
+        value: sum(total / count * k for (total, count), k in counts.items())
+        for value, counts in groups.items()
+    }
+    n_all = sum(mean.n for mean in means.values())
+    mean_all = sum(sums.values()) / n_all if n_all else None
+    reasons: dict[str | None, str] = {
+        value: TOO_FEW for value, mean in means.items() if mean.suppressed
+    }
+    while n_all >= MIN_N and mean_all is not None and mean_all not in scale:
+        hidden = [value for value in reasons if means[value].n > 0]
+        shown = [value for value in means if value not in reasons]
+        if not hidden or not shown:
+            break
+        hidden_n = sum(means[value].n for value in hidden)
+        hidden_mean = sum(sums[value] for value in hidden) / hidden_n
+        if (
+            hidden_n >= MIN_N
+            and not math.isclose(hidden_mean, scale[0])
+            and not math.isclose(hidden_mean, scale[1])
+        ):
+            break
+        smallest = min(shown, key=lambda value: means[value].n)
+        reasons[smallest] = PROTECTS_OTHER
+    return tuple(
+        GroupThemeMean(value, mean.n, None, None, reasons[value])
+        if value in reasons
+        else GroupThemeMean(value, mean.n, mean.mean, mean.ci)
+        for value, mean in means.items()
+    )
+
+
+def theme_change(current: ThemeMean, previous: ThemeMean) -> ThemeChange | None:
+    """Current minus earlier theme mean with Welch's two-sided t test on the respondents'
+    means (Welch 1947); None when either mean is suppressed."""
+    if current.mean is None or previous.mean is None:
+        return None
+    p_value = None
+    if current.sd is not None and previous.sd is not None and min(current.n, previous.n) >= 2:
+        p_value = welch_p_value(
+            current.mean, current.sd, current.n, previous.mean, previous.sd, previous.n
+        )
+    return ThemeChange(current.mean - previous.mean, p_value)

@@ -346,6 +346,9 @@ def test_option_group_theme_and_item_as_json():
         "theme": "Mødet",
         "score": 0.666667,
         "items": ["kl.a", "kl.b"],
+        "previous": None,
+        "change": None,
+        "groups": [],
     }
     with_mean = ThemeScore(
         "meeting", 0.5, ("kl.a",), title="Mødet", mean=3.5, ci=(3.1, 3.9), n=40, scale=(1, 5)

@@ -539,3 +539,193 @@ def test_the_results_page_shows_each_themes_mean_and_the_published_figure(app, c
     # themes in the file's order
     order = [page.index(f">{title}</h2>") for title in ("Mødet med jobcentret", "Samtalen")]
     assert order == sorted(order)
+
+
+# --- theme means per group of a split and for the earlier round ---------------------------
+
+
+def respondent_means(items, sheets, theme: str, codes: set[str] | None = None) -> np.ndarray:
+    """Counted here: each respondent's mean of the theme's valid answers (0 is ved ikke)."""
+    if codes is None:
+        codes = {
+            i.code
+            for i in items
+            if i.theme == theme and i.type in ("likert5", "scale") and i.answer_scale.mean
+        }
+    means = []
+    for given in sheets:
+        values = [int(v) for c, v in given.items() if c in codes and int(v) != 0]
+        if values:
+            means.append(np.mean(values))
+    return np.array(means)
+
+
+def test_group_theme_means_hide_a_group_that_subtraction_would_give_away():
+    from analysis.themes import group_theme_means
+
+    groups = {
+        "a": {(4, 1): 10, (9, 2): 10},  # 20 respondents
+        "b": {(3, 1): 8},  # 8
+        "c": {(5, 1): 3},  # 3: too few; the round's mean less a and b would give c away
+    }
+    result = {g.value: g for g in group_theme_means(groups, (1, 5))}
+    assert result["c"].mean is None and result["c"].reason == "too_few" and result["c"].n == 3
+    assert result["b"].mean is None and result["b"].reason == "protects_other"
+    assert result["a"].mean == pytest.approx(np.mean([4] * 10 + [4.5] * 10))
+    # hidden together: 3 + 2 respondents, neither all 1 nor all 5: nothing more to hide
+    groups = {"a": {(4, 1): 10}, "b": {(5, 1): 3}, "c": {(2, 1): 2}}
+    result = {g.value: g for g in group_theme_means(groups, (1, 5))}
+    assert result["a"].mean == 4 and result["b"].reason == result["c"].reason == "too_few"
+    # hidden together but all at the top of the scale: their answers are known, hide more
+    groups = {"a": {(4, 1): 10}, "b": {(5, 1): 3}, "c": {(5, 1): 2}, "d": {(3, 1): 6}}
+    result = {g.value: g for g in group_theme_means(groups, (1, 5))}
+    assert result["d"].reason == "protects_other" and result["a"].mean == 4
+    # a round of fewer than 5: nothing shown, nothing to protect
+    assert all(g.mean is None for g in group_theme_means({"a": {(4, 1): 4}}, (1, 5)))
+
+
+BENEFIT_GROUPS = (("dagpenge", 30), ("kontanthjaelp", 25), ("sygedagpenge", 12), ("ledighed", 3))
+
+
+def test_results_compare_by_group_gives_each_group_its_theme_means(app, cli):
+    round_id = make_round(app, "kl-beskaeftigelse", 2)
+    with app.app_context():
+        items = list(round_definition(db.session.get(Round, round_id)).items)
+    by_group = {}
+    for index, (group, size) in enumerate(BENEFIT_GROUPS):
+        sheets = random_sheets(items, size, seed=20 + index)
+        for given in sheets:
+            given["kl.overall.satisfaction"] = given.get("kl.overall.satisfaction") or "3"
+        by_group[group] = sheets
+        insert_sheets(app, round_id, sheets, benefit_group=group)
+    close(app, round_id)
+
+    data = compare_json(cli, round_id, "--by", "benefit_group")
+    themes = {theme["key"]: theme for theme in data["themes"]}
+    for key in ("overall", "conversation"):
+        groups = {g["value"]: g for g in themes[key]["groups"]}
+        assert set(groups) == {g for g, _ in BENEFIT_GROUPS}
+        for group in ("dagpenge", "kontanthjaelp"):
+            means = respondent_means(items, by_group[group], key)
+            reference = DescrStatsW(means)
+            assert groups[group]["n"] == len(means)
+            assert groups[group]["mean"] == pytest.approx(reference.mean, abs=1e-6)
+            low, high = reference.tconfint_mean(alpha=0.05)
+            assert groups[group]["ci"] == pytest.approx([low, high], abs=1e-6)
+            assert groups[group]["suppressed"] is False
+        # three respondents: hidden; the next smallest too, or subtraction gives them away
+        assert 0 < groups["ledighed"]["n"] <= 3
+        assert groups["ledighed"]["mean"] is None and groups["ledighed"]["ci"] is None
+        assert groups["ledighed"]["suppressed"] is True
+        assert groups["ledighed"]["suppressed_reason"] == "too_few"
+        assert groups["sygedagpenge"]["mean"] is None
+        assert groups["sygedagpenge"]["suppressed_reason"] == "protects_other"
+    # the round's own figures and keys stay as they were
+    everyone = [s for sheets in by_group.values() for s in sheets]
+    mean, _, n = expected_theme_mean(items, everyone, "overall")
+    assert themes["overall"]["mean"] == pytest.approx(mean, abs=1e-6)
+    assert themes["overall"]["n"] == n
+    assert themes["overall"]["previous"] is None and themes["overall"]["change"] is None
+
+    from staff import logged_in, make_user
+
+    make_user(app, "analytiker@odense.dk", "analyst", ODENSE)
+    analyst = logged_in(app, "analytiker@odense.dk")
+    page = analyst.get(f"/results/?round={round_id}&by=benefit_group").get_data(as_text=True)
+    assert "skjult, så en mindre gruppe ikke kan regnes ud" in page
+
+
+def test_results_compare_against_an_earlier_round_gives_its_theme_means_and_welch_test(
+    app, cli, tmp_path
+):
+    from staff import logged_in, make_user
+
+    earlier_id = make_round(app, "kl-beskaeftigelse", 2, opens=date(2025, 3, 1))
+    later_id = make_round(app, "kl-beskaeftigelse", 2)
+    with app.app_context():
+        items = list(round_definition(db.session.get(Round, later_id)).items)
+    earlier, later = random_sheets(items, 40, seed=31), random_sheets(items, 50, seed=32)
+    for given in later:  # the later round answers the conversation a little better
+        for code, value in given.items():
+            item = next(i for i in items if i.code == code)
+            if item.theme == "conversation" and value in ("1", "2", "3"):
+                given[code] = str(int(value) + 1)
+    insert_sheets(app, earlier_id, earlier)
+    insert_sheets(app, later_id, later)
+    close(app, earlier_id)
+    close(app, later_id)
+
+    data = compare_json(cli, later_id, "--against", str(earlier_id))
+    themes = {theme["key"]: theme for theme in data["themes"]}
+    for key in ("overall", "meeting", "conversation"):
+        theme = themes[key]
+        before, now = respondent_means(items, earlier, key), respondent_means(items, later, key)
+        reference = DescrStatsW(before)
+        assert theme["previous"]["n"] == len(before)
+        assert theme["previous"]["mean"] == pytest.approx(reference.mean, abs=1e-6)
+        assert theme["previous"]["ci"] == pytest.approx(
+            list(reference.tconfint_mean(alpha=0.05)), abs=1e-6
+        )
+        assert theme["previous"]["mean_items"] == theme["mean_items"]
+        welch = stats.ttest_ind(now, before, equal_var=False)
+        assert theme["change"]["diff"] == pytest.approx(now.mean() - before.mean(), abs=1e-6)
+        assert theme["change"]["p_value"] == pytest.approx(welch.pvalue, abs=1e-7)
+        assert theme["change"]["test"] == "welch"
+    assert themes["conversation"]["change"]["p_value"] < 0.05
+
+    # the results page and the report say it in words
+    make_user(app, "analytiker@odense.dk", "analyst", ODENSE)
+    analyst = logged_in(app, "analytiker@odense.dk")
+    page = analyst.get(f"/results/?round={later_id}&against={earlier_id}").get_data(as_text=True)
+    assert "Forrige runde: gennemsnit " in page
+    assert "Welchs t-test p = " in page
+    output = tmp_path / "rapport.html"
+    cli(
+        "report",
+        str(later_id),
+        "--against",
+        str(earlier_id),
+        "--format",
+        "html",
+        "--output",
+        str(output),
+    )
+    assert "Forrige runde: gennemsnit " in output.read_text(encoding="utf-8")
+    for fmt in ("docx", "xlsx"):
+        cli(
+            "report",
+            str(later_id),
+            "--against",
+            str(earlier_id),
+            "--by",
+            "benefit_group",
+            "--format",
+            fmt,
+            "--output",
+            str(tmp_path / f"r.{fmt}"),
+        )
+
+
+def test_a_version_1_round_beside_version_2_compares_theme_means_only_of_the_same_items(app, cli):
+    earlier_id = make_round(app, "kl-beskaeftigelse", 1, opens=date(2025, 3, 1))
+    later_id = make_round(app, "kl-beskaeftigelse", 2)
+    with app.app_context():
+        v1_items = list(round_definition(db.session.get(Round, earlier_id)).items)
+        v2_items = list(round_definition(db.session.get(Round, later_id)).items)
+    insert_sheets(app, earlier_id, random_sheets(v1_items, 30, seed=41))
+    insert_sheets(app, later_id, random_sheets(v2_items, 30, seed=42))
+    close(app, earlier_id)
+    close(app, later_id)
+    data = compare_json(cli, later_id, "--against", str(earlier_id), "--by", "benefit_group")
+    v1_keys = {i.code: i.compare_key for i in v1_items}
+    v2_keys = {i.code: i.compare_key for i in v2_items}
+    for theme in data["themes"]:
+        if theme["previous"] is None:
+            continue
+        earlier_keys = {v1_keys[c] for c in theme["previous"]["mean_items"]}
+        assert earlier_keys <= {v2_keys[c] for c in theme["mean_items"]}
+        if theme["change"] is not None:
+            assert earlier_keys == {v2_keys[c] for c in theme["mean_items"]}
+    themes = {theme["key"]: theme for theme in data["themes"]}
+    assert themes["conversation"]["change"] is not None  # the same four questions
+    assert themes["overall"]["previous"] is not None and themes["overall"]["change"] is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 
-from sqlalchemy import Integer, case, cast, func, literal, select
+from sqlalchemy import Integer, and_, case, cast, false, func, literal, or_, select
 
 from analysis.frequency import FrequencyRow
 from survey.core.extensions import db
@@ -118,4 +118,50 @@ def theme_sums(
             (int(total), int(answers)): int(count)
             for total, answers, count in db.session.execute(statement)
         }
+    return result
+
+
+def group_theme_sums(
+    round_id: int,
+    by: str,
+    themes: Mapping[str, Mapping[str | None, tuple[Collection[str], Collection[str]]]],
+) -> dict[str, dict[str | None, dict[tuple[int, int], int]]]:
+    """As `theme_sums`, per group of the background variable `by`: `themes` maps a theme
+    to {group value: (the item codes counted in that group, the valid values)}."""
+    if by not in BACKGROUND_VARIABLES:
+        raise ValueError(f"unknown background variable: {by}")
+    group_column = getattr(Response, by)
+    result: dict[str, dict[str | None, dict[tuple[int, int], int]]] = {}
+    for theme, groups in themes.items():
+        conditions = [
+            and_(
+                group_column.is_(None) if value is None else group_column == value,
+                Answer.item_code.in_(sorted(codes)),
+                Answer.value.in_(sorted(valid)),
+            )
+            for value, (codes, valid) in groups.items()
+            if codes and valid
+        ]
+        per_respondent = (
+            select(
+                group_column.label("grp"),
+                func.sum(cast(Answer.value, Integer)).label("total"),
+                func.count().label("answers"),
+            )
+            .join(Response, Response.id == Answer.response_id)
+            .where(
+                Response.round_id == round_id,
+                Response.completed.is_(True),
+                or_(*conditions) if conditions else false(),
+            )
+            .group_by(Answer.response_id, group_column)
+            .subquery()
+        )
+        statement = select(
+            per_respondent.c.grp, per_respondent.c.total, per_respondent.c.answers, func.count()
+        ).group_by(per_respondent.c.grp, per_respondent.c.total, per_respondent.c.answers)
+        found: dict[str | None, dict[tuple[int, int], int]] = {value: {} for value in groups}
+        for group, total, answers, count in db.session.execute(statement):
+            found.setdefault(group, {})[(int(total), int(answers))] = int(count)
+        result[theme] = found
     return result

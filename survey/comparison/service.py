@@ -18,6 +18,7 @@ from questionnaires import Item, Questionnaire
 from questionnaires.model import LOCAL_THEME, SCALE_TYPES, pick_text
 from survey.comparison.drivers import key_drivers
 from survey.comparison.query import completed_count, frequency_rows, pooled_counts, theme_sums
+from survey.comparison.theme_means import with_group_means, with_previous_means
 from survey.comparison.themes import headline_code
 from survey.comparison.weighting import weight_round_sides
 from survey.core.extensions import db
@@ -175,6 +176,19 @@ def build_comparison(
     )
     shown = {item.code for item in comparison.items if not item.current.suppressed}
     themes = theme_results(definition, survey_round, comparison.themes, language, shown)
+    if by is not None:
+        themes = with_group_means(
+            themes, comparison.items, survey_round.id, by, mean_groups(definition)
+        )
+    if against is not None and previous_definition is not None:
+        themes = with_previous_means(
+            themes,
+            comparison.items,
+            definition,
+            previous_definition,
+            against.id,
+            mean_groups(previous_definition),
+        )
     comparison = replace(comparison, themes=themes)
     headline = headline_code(survey_round, definition)
     comparison = replace(
@@ -270,6 +284,7 @@ def theme_results(
                 title=pick_text(theme.title, language),
                 mean=mean.mean,
                 ci=mean.ci,
+                sd=mean.sd,
                 n=mean.n,
                 scale=bounds,
                 mean_items=tuple(codes),

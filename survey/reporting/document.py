@@ -26,7 +26,9 @@ from survey.reporting.format import (
     pct,
     period_in_words,
     side_text,
+    theme_group_text,
     theme_mean_text,
+    theme_previous_text,
     weighting_text,
 )
 
@@ -58,9 +60,13 @@ def _theme(document, section: ThemeSection, comparison: Comparison, report: Repo
             )
         )
     _chart(document, section, comparison)
-    for line in (theme_mean_text(section.theme_score), benchmark_text(section.theme_score)):
+    score = section.theme_score
+    for line in (theme_mean_text(score), benchmark_text(score), theme_previous_text(score)):
         if line:
             document.add_paragraph(line)
+    for group in score.groups if score is not None else ():
+        label = f"{variable_label(report.by or '')}: {report.group_label(group.value)}"
+        document.add_paragraph(f"{label}: {theme_group_text(group)}")
     header = [
         _("Question"),
         "n",

@@ -207,6 +207,50 @@ def theme_mean_text(score) -> str | None:
     )
 
 
+def theme_previous_text(score) -> str | None:
+    """The earlier round's theme mean and, where both are of the same items, the change."""
+    before = getattr(score, "previous", None)
+    if before is None:
+        return None
+    if before.mean is None:
+        return _("Earlier round: under 5 respondents, no mean")
+    text = _(
+        "Earlier round: mean %(mean)s (95 %(pct)s interval %(a)s–%(b)s), %(n)d respondents",
+        mean=decimal(before.mean, 2),
+        pct="%",
+        a=decimal(before.ci[0], 2),
+        b=decimal(before.ci[1], 2),
+        n=before.n,
+    )
+    change = score.change
+    if change is None:
+        if score.mean is not None:
+            text += "; " + _("no difference given: the rounds' means are of different questions")
+        return text
+    text += "; " + _(
+        "difference %(diff)s", diff=("+" if change.diff > 0 else "") + decimal(change.diff, 2)
+    )
+    if change.p_value is None:
+        return text
+    return text + "; " + _("Welch's t test p = %(p)s", p=p_value(change.p_value))
+
+
+def theme_group_text(group) -> str:
+    """One group's theme mean, or why it is not shown."""
+    if group.mean is None:
+        if group.reason == "protects_other":
+            return _("hidden so that a smaller group cannot be worked out")
+        return _("under 5 respondents")
+    return _(
+        "mean %(mean)s (95 %(pct)s interval %(a)s–%(b)s), %(n)d respondents",
+        mean=decimal(group.mean, 2),
+        pct="%",
+        a=decimal(group.ci[0], 2),
+        b=decimal(group.ci[1], 2),
+        n=group.n,
+    )
+
+
 def benchmark_text(score) -> str | None:
     """The published figure beside the theme mean, named with its source."""
     figure = getattr(score, "benchmark", None)
@@ -233,6 +277,8 @@ def benchmark_text(score) -> str | None:
 FILTERS = {
     "theme_mean_text": theme_mean_text,
     "benchmark_text": benchmark_text,
+    "theme_previous_text": theme_previous_text,
+    "theme_group_text": theme_group_text,
     "pct": pct,
     "ci": ci,
     "points": points,

@@ -61,8 +61,12 @@ def _theme_means(workbook: Workbook, report: ReportData) -> None:
             _("Published SD"),
             _("Difference"),
             _("p (Welch)"),
+            _("Earlier round: mean"),
+            _("Earlier round: respondents"),
+            pgettext("between rounds", "Change"),
+            _("p (Welch, earlier round)"),
         ],
-        [40, 12, 10, 12, 12, 12, 10, 40, 12, 12, 12, 12, 12],
+        [40, 12, 10, 12, 12, 12, 10, 40, 12, 12, 12, 12, 12, 12, 12, 12, 12],
     )
     for section in report.themes:
         score = section.theme_score
@@ -84,8 +88,25 @@ def _theme_means(workbook: Workbook, report: ReportData) -> None:
                 bench.sd if bench else None,
                 bench.diff if bench else None,
                 bench.p_value if bench else None,
+                score.previous.mean if score.previous else None,
+                score.previous.n if score.previous else None,
+                score.change.diff if score.change else None,
+                score.change.p_value if score.change else None,
             ]
         )
+        for group in score.groups:
+            # a group's row: its mean where shown; a hidden group's n is shown as for items
+            sheet.append(
+                [
+                    safe_cell(f"{section.title}: {report.group_label(group.value)}"),
+                    None,
+                    group.mean,
+                    group.ci[0] if group.ci else None,
+                    group.ci[1] if group.ci else None,
+                    group.n,
+                    f"{score.scale[0]}–{score.scale[1]}" if score.scale else None,
+                ]
+            )
 
 
 def _sheet(workbook: Workbook, title: str, header: list[str], widths: list[int]):
