@@ -92,6 +92,19 @@ def side_for(item: ItemInfo, counts: Mapping[str, int]) -> Side:
         n = sum(scale_valid.values())
         positive = sum(scale_valid.get(value, 0) for value in item.positive)
         valid = scale_valid if item.has_mean else None
+    elif item.type == "number":
+        # A number item: n who answered and the mean with its t interval; no "positive".
+        numbers = {int(value): count for value, count in counts.items() if count}
+        n = sum(numbers.values())
+        if n < MIN_N:
+            return SuppressedSide(n)
+        spread = mean_t_interval(numbers)
+        number_ci = (
+            (spread.low, spread.high)
+            if spread.low is not None and spread.high is not None
+            else None
+        )
+        return ShownSide(n, None, None, None, spread.mean, number_ci)
     else:
         # Choice and text items have no "positive": n is the number who answered.
         n = sum(counts.values())
@@ -114,7 +127,7 @@ def side_for(item: ItemInfo, counts: Mapping[str, int]) -> Side:
 
 def distribution_for(item: ItemInfo, counts: Mapping[str, int]) -> tuple[OptionShare, ...]:
     """Answers per option; for multi, the share of respondents choosing each option."""
-    if item.type == "text":
+    if item.type in ("text", "number"):
         return ()
     per_option: dict[str, int] = dict.fromkeys((value for value, _ in item.options), 0)
     respondents = 0
@@ -201,7 +214,12 @@ def _suppress_complements(sides: list[Side], total: Side) -> list[Side]:
         shown = [i for i, s in enumerate(sides) if not s.suppressed]
         if not hidden or not shown:
             return sides
-        if len(hidden) > 1:
+        if len(hidden) > 1 and total_positive is None and total.mean is not None:
+            # a number item's mean: subtraction gives the hidden groups' mean together,
+            # which is a figure of its own unless they are 5 or more
+            if sum(s.n for s in hidden) >= MIN_N:
+                return sides
+        elif len(hidden) > 1:
             if total_positive is None or total_positive in (0, total.n):
                 return sides  # the total alone already tells all
             shown_positives = [p for i in shown if (p := sides[i].positive) is not None]

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, replace
 from questionnaires.scales import DONT_KNOW, LIKERT5, YESNO
 
 LOCAL_THEME = "local"  # local questions at the end of a round: not one of the file's themes
-ITEM_TYPES = ("likert5", "yesno", "scale", "single", "multi", "text")
+ITEM_TYPES = ("likert5", "yesno", "scale", "single", "multi", "text", "number")
+NUMBER_LIMIT = 10**9  # a number item's answers and bounds stay within ± this (whole numbers)
 CHOICE_TYPES = ("likert5", "yesno", "scale", "single", "multi")
 SCALE_TYPES = ("likert5", "yesno", "scale")  # items answered on one of the file's scales
 # Danish is the source text; every other language is a translation that is either a
@@ -159,6 +160,9 @@ class Item:
     # A background question: its answer's value -> the code of a background variable
     # (e.g. benefit_group), used for sheets that carry no background (open links).
     background: Background | None = None
+    # A number item's lowest and highest accepted answer (whole numbers), if any.
+    minimum: int | None = None
+    maximum: int | None = None
 
     @property
     def option_values(self) -> frozenset[int]:
@@ -193,6 +197,10 @@ class Item:
             data["scale"] = self.scale.key
         if self.background is not None:
             data["background"] = self.background.to_dict()
+        if self.minimum is not None:
+            data["min"] = self.minimum
+        if self.maximum is not None:
+            data["max"] = self.maximum
         return data
 
     @classmethod
@@ -215,6 +223,8 @@ class Item:
             source=data.get("source", "core"),
             scale=(scales or {})[scale_key] if scale_key else None,
             background=Background.from_dict(data["background"]) if data.get("background") else None,
+            minimum=data.get("min"),
+            maximum=data.get("max"),
         )
 
 

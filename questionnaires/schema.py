@@ -15,6 +15,7 @@ from questionnaires.model import (
     DEFAULT_SCALES,
     ITEM_TYPES,
     LOCAL_THEME,
+    NUMBER_LIMIT,
     TRANSLATION_STATUSES,
     Background,
     Condition,
@@ -433,6 +434,8 @@ def build_item(
             "theme",
             "scale",
             "background",
+            "min",
+            "max",
         },
         {"code", "type", "text"},
         "an item",
@@ -471,6 +474,7 @@ def build_item(
             )
     elif max_length is not None:
         raise SchemaError(f"{what}: max_length is only for text items", _line(node, "max_length"))
+    minimum, maximum = _number_bounds(node, item_type, what)
     required = node.get("required", False)
     if not isinstance(required, bool):
         raise SchemaError(f"{what}: required must be true or false", _line(node, "required"))
@@ -497,7 +501,30 @@ def build_item(
         show_if=show_if,
         scale=scale if item_type == "scale" or "scale" in node else None,
         background=background,
+        minimum=minimum,
+        maximum=maximum,
     )
+
+
+def _number_bounds(node, item_type: str, what: str) -> tuple[int | None, int | None]:
+    """A number item's optional `min` and `max`: whole numbers, min not above max."""
+    bounds: list[int | None] = []
+    for key in ("min", "max"):
+        value = node.get(key)
+        if value is not None and item_type != "number":
+            raise SchemaError(f"{what}: {key} is only for number items", _line(node, key))
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or abs(value) > NUMBER_LIMIT
+        ):
+            raise SchemaError(
+                f"{what}: {key} must be a whole number between -{NUMBER_LIMIT} and {NUMBER_LIMIT}",
+                _line(node, key),
+            )
+        bounds.append(value)
+    low, high = bounds
+    if low is not None and high is not None and low > high:
+        raise SchemaError(f"{what}: min is above max", _line(node, "min"))
+    return low, high
 
 
 def _build_background(node, options: tuple[Option, ...], what: str) -> Background:
@@ -561,7 +588,7 @@ def _item_scale(node, item_type: str, context: _Context | None, what: str) -> Sc
 
 
 def _build_options(node, item_type: str, languages, what: str) -> tuple[Option, ...]:
-    if item_type in ("likert5", "yesno", "scale", "text"):
+    if item_type in ("likert5", "yesno", "scale", "text", "number"):
         if "options" in node:
             raise SchemaError(
                 f"{what}: a {item_type} item has fixed options; remove 'options'",

@@ -4,7 +4,8 @@ ODK, KoboToolbox, SurveyCTO and many other survey tools exchange.
 Import maps `select_one`/`select_multiple`/`text`/`integer`/`note`, `label::Language (code)`
 columns, `hint`, `required`, groups to pages, and `relevant` of the form `${q} = 'v'` or
 `selected(${q}, 'v')` (joined by `or` on one question) to `show_if`. Anything it cannot
-represent (calculations, repeats, media, constraints, other relevant expressions, types
+represent (calculations, repeats, media, constraints other than a text's length and an
+integer's bounds, other relevant expressions, types
 Borgerblik cannot ask) is refused with the sheet, row and column. What Borgerblik has and
 XLSForm lacks travels in extra columns other tools ignore: `theme` and `compare_key` in
 `survey`, `positive`, `valid` and `mean` in `choices` (a list with `positive` is a scale),
@@ -27,12 +28,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from questionnaires.loader import parse_questionnaire
-from questionnaires.model import Questionnaire, Scale, pick_text
+from questionnaires.model import NUMBER_LIMIT, Item, Questionnaire, Scale, pick_text
 from questionnaires.schema import CODE_PATTERN, KEY_PATTERN
 
 THEME_KEY_LENGTH = 20  # a theme's key is where a local question is placed
 TEXT_LENGTH = 1000  # a text question without a length constraint
-INTEGER_LENGTH = 12  # an integer question is asked as a short text of digits
 
 # Language names other tools write in `label:english` or `label::English (en)`.
 LANGUAGE_NAMES = {
@@ -90,6 +90,8 @@ _VALUE = r"(?:'([^']*)'|\"([^\"]*)\"|(-?\d+))"
 _EQUALS = re.compile(rf"^{_QUESTION}\s*=\s*{_VALUE}$")
 _SELECTED = re.compile(rf"^selected\(\s*{_QUESTION}\s*,\s*{_VALUE}\s*\)$")
 _LENGTH = re.compile(r"^string-length\(\s*\.\s*\)\s*<=\s*(\d+)$")
+# An integer's bounds: `. >= a`, `. <= b`, or both joined by `and` (either order).
+_BOUND = re.compile(r"^\.\s*(>=|<=|>|<)\s*(-?\d+)$")
 _YES = {"yes", "true", "true()", "1", "ja"}
 _NO = {"", "no", "false", "false()", "0", "nej"}
 
@@ -522,6 +524,8 @@ class _Reader:
             ]
         if kind == "text":
             item["max_length"] = self._max_length(row)
+        elif kind == "number":
+            item.update(self._bounds(row))
         elif row.get("constraint"):
             raise row.refuse("constraint", "Borgerblik cannot represent this constraint")
         if row.get("required") and _flag(row, "required"):
@@ -544,10 +548,36 @@ class _Reader:
         page["items"].append(item)
         self.items[code] = (item, choices, row)
 
+    def _bounds(self, row: Row) -> dict[str, int]:
+        """`. >= a and . <= b` (or one of them; `>` and `<` as the next whole number) as an
+        integer question's min and max; any other constraint is refused."""
+        constraint = row.get("constraint")
+        if not constraint:
+            return {}
+        bounds: dict[str, int] = {}
+        for part in re.split(r"\s+and\s+", constraint.strip()):
+            match = _BOUND.match(part.strip())
+            key = {">": "min", ">=": "min", "<": "max", "<=": "max"}.get(
+                match.group(1) if match else ""
+            )
+            if match is None or key is None or key in bounds:
+                raise row.refuse(
+                    "constraint",
+                    "of an integer's constraints only '. >= a', '. <= b' or both joined by "
+                    "'and' can be represented",
+                )
+            value = int(match.group(2)) + {">": 1, "<": -1}.get(match.group(1), 0)
+            if abs(value) > NUMBER_LIMIT:
+                raise row.refuse("constraint", f"a bound beyond ±{NUMBER_LIMIT}")
+            bounds[key] = value
+        if bounds.get("min", -NUMBER_LIMIT) > bounds.get("max", NUMBER_LIMIT):
+            raise row.refuse("constraint", "the lowest accepted number is above the highest")
+        return bounds
+
     def _max_length(self, row: Row) -> int:
         constraint = row.get("constraint")
         if not constraint:
-            return INTEGER_LENGTH if row.get("type").lower() == "integer" else TEXT_LENGTH
+            return TEXT_LENGTH
         length = _LENGTH.match(constraint)
         if not length or not 1 <= int(length.group(1)) <= 5000:
             raise row.refuse(
@@ -668,11 +698,7 @@ class _Reader:
         elif kind == "text":
             self._question(row, "text", None)
         elif kind == "integer":
-            self.notes.append(
-                f"sheet 'survey', row {row.number}: the integer question '{row.get('name')}' "
-                f"is asked as a text of at most {INTEGER_LENGTH} characters"
-            )
-            self._question(row, "text", None)
+            self._question(row, "number", None)
         else:
             self._select(row, kind)
 
@@ -738,6 +764,17 @@ def import_xlsform(path: str | Path, key: str) -> tuple[str, Questionnaire, list
 
 def _label_headers(prefix: str, languages: tuple[str, ...]) -> list[str]:
     return [f"{prefix}::{EXPORT_LANGUAGE_NAMES.get(lang, lang)} ({lang})" for lang in languages]
+
+
+def _constraint(item: Item) -> str:
+    """A text's length or an integer's bounds as XLSForm writes them."""
+    if item.type == "text":
+        return f"string-length(.) <= {item.max_length}"
+    if item.type != "number":
+        return ""
+    parts = [f". >= {item.minimum}"] if item.minimum is not None else []
+    parts += [f". <= {item.maximum}"] if item.maximum is not None else []
+    return " and ".join(parts)
 
 
 def _item_list(item_code: str, scale: Scale | None) -> str:
@@ -820,6 +857,8 @@ def write_xlsform(questionnaire: Questionnaire) -> Workbook:
             list_name = _item_list(item.code, scale)
             if item.type == "text":
                 kind = "text"
+            elif item.type == "number":
+                kind = "integer"
             else:
                 kind = f"{'select_multiple' if item.type == 'multi' else 'select_one'} {list_name}"
             relevant = ""
@@ -840,13 +879,13 @@ def write_xlsform(questionnaire: Questionnaire) -> Workbook:
                     *langs(item.help),
                     "yes" if item.required else "",
                     relevant,
-                    f"string-length(.) <= {item.max_length}" if item.type == "text" else "",
+                    _constraint(item),
                     item.theme,
                     item.compare_key if item.compare_key != item.code else "",
                     item.background.variable if item.background else "",
                 ]
             )
-            if item.type == "text" or list_name in written:
+            if item.type in ("text", "number") or list_name in written:
                 continue
             if scale is not None:
                 write_scale(scale)

@@ -77,6 +77,8 @@ def codebook(questionnaire) -> dict:
                     {"value": option.value, "label": in_every_language(option.label)}
                     for option in item.options
                 ],
+                # a number item's bounds (None where open); other items have no such keys
+                **({"min": item.minimum, "max": item.maximum} if item.type == "number" else {}),
             }
             for item in questionnaire.items
         ],

@@ -96,6 +96,10 @@ def seed_responses(
                 value = rng.choice(COMMENTS)
             elif item.type == "single":
                 value = str(rng.choice(item.options).value)
+            elif item.type == "number":
+                low = item.minimum if item.minimum is not None else 0
+                high = item.maximum if item.maximum is not None else low + 20
+                value = str(rng.randint(low, high))
             else:
                 value = str(item.options[0].value)
             given[item.code] = value

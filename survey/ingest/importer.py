@@ -70,6 +70,15 @@ def check_value(item: Item, raw: str) -> tuple[str | None, str | None]:
         if len(value) > item.max_length:
             return None, f"longer than {item.max_length} characters"
         return value, None
+    if item.type == "number":
+        number = int(value) if re.fullmatch(r"[+-]?[0-9]{1,10}", value) else None
+        if number is None:
+            return None, f"'{value[:20]}' is not a whole number"
+        if (item.minimum is not None and number < item.minimum) or (
+            item.maximum is not None and number > item.maximum
+        ):
+            return None, f"{number} is outside {item.minimum}..{item.maximum}"
+        return str(number), None
     allowed = {str(v) for v in item.option_values}
     parts = MULTI_SEPARATOR.split(value) if item.type == "multi" else [value]
     for part in parts:

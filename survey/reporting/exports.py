@@ -160,7 +160,7 @@ def export_xlsx(survey_round: Round, with_free_text: bool = True) -> bytes:
     numeric = {
         item.code
         for item in definition.items
-        if item.type in ("likert5", "yesno", "scale", "single")
+        if item.type in ("likert5", "yesno", "scale", "single", "number")
     }
     header = columns(definition, plan)
     for row in rows(survey_round.id, definition, plan):
@@ -252,7 +252,7 @@ def export_sav(survey_round: Round, path: str, with_free_text: bool = True) -> N
             else:
                 # Not shown by the questionnaire's routing: "not asked"; shown and left
                 # unanswered: system-missing.
-                asked = item.is_shown(given)
+                asked = item.is_shown(given) or item.type == "number"  # a number: no code
                 cells.append(None if asked else spss.not_asked_code(item))
         data.append(cells)
     frame = pd.DataFrame(data, columns=header)

@@ -207,6 +207,16 @@ def theme_mean_text(score) -> str | None:
     )
 
 
+def number_mean_text(side) -> str:
+    """A number item's mean with its 95 % interval: "34,21 (31,50–36,92)"; "–" if hidden."""
+    if side is None or side.mean is None:
+        return "–"
+    if side.mean_ci is None:
+        return decimal(side.mean, 2)
+    low, high = side.mean_ci
+    return f"{decimal(side.mean, 2)} ({decimal(low, 2)}–{decimal(high, 2)})"
+
+
 def theme_previous_text(score) -> str | None:
     """The earlier round's theme mean and, where both are of the same items, the change."""
     before = getattr(score, "previous", None)
@@ -278,6 +288,7 @@ FILTERS = {
     "theme_mean_text": theme_mean_text,
     "benchmark_text": benchmark_text,
     "theme_previous_text": theme_previous_text,
+    "number_mean_text": number_mean_text,
     "theme_group_text": theme_group_text,
     "pct": pct,
     "ci": ci,

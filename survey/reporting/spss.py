@@ -15,14 +15,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from questionnaires import Questionnaire
-from questionnaires.model import Item, pick_text
+from questionnaires.model import NUMBER_LIMIT, Item, pick_text
 from questionnaires.scales import DONT_KNOW
 from survey.core.extensions import db
 from survey.core.labels import variable_label
 from survey.models.background import BackgroundValue
 from survey.reporting.spreadsheet import safe_cell
 
-NUMERIC_TYPES = ("likert5", "yesno", "scale", "single")
+NUMERIC_TYPES = ("likert5", "yesno", "scale", "single", "number")
 ORDINAL_TYPES = ("likert5", "scale")
 
 
@@ -32,7 +32,7 @@ class Variable:
 
     labels: dict[int, str]
     missing: tuple[int, ...]
-    measure: str  # "ordinal" or "nominal"
+    measure: str  # "ordinal", "nominal" or (a number item) "scale"
     width: int  # digits of the largest code: format F{width}.0
 
 
@@ -43,7 +43,15 @@ def not_asked_code(item: Item) -> int:
 
 
 def item_variable(item: Item) -> Variable:
-    """Value labels and missing codes of a numeric item, in Danish."""
+    """Value labels and missing codes of a numeric item, in Danish.
+
+    A number item's answers are the numbers themselves: no value labels, and "not asked"
+    is system-missing (any code could be a real answer); its level is scale."""
+    if item.type == "number":
+        bounds = (item.minimum, item.maximum)
+        unbounded = None in bounds
+        width = len(str(-NUMBER_LIMIT)) if unbounded else max(len(str(b)) for b in bounds)
+        return Variable({}, (), "scale", width)
     with force_locale("da"):
         not_asked = _("Not asked")
     labels = {option.value: pick_text(option.label, "da") for option in item.options}

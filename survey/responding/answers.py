@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -9,10 +10,13 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from questionnaires import Item, Page
+from questionnaires.model import NUMBER_LIMIT
 
 CONTROL_FIELDS = frozenset({"csrf_token", "page", "action", "switch_language"})
 ACTIONS = frozenset({"next", "back"})
 LANGUAGE = "language"  # a language button: save the page as it is, show it in that language
+WHOLE_NUMBER = re.compile(r"^[+-]?\d+$")  # \d: digits of any script (int() reads them all)
+WHITESPACE = re.compile(r"\s+")  # "1 000" as some write thousands
 
 
 class TamperedPost(ValueError):
@@ -56,7 +60,37 @@ def read_page_post(page: Page, form: MultiDict, saved: Mapping[str, str]) -> Pag
     return result
 
 
+def _read_number(item: Item, raw: list[str]) -> tuple[str | None, str | None]:
+    """A whole number as typed on any phone (digits of any script, spaces ignored); what was
+    typed comes back with the message when it is not one or lies outside min and max."""
+    if len(raw) > 1:
+        raise TamperedPost("several values for a number item")
+    typed = raw[0].strip() if raw else ""
+    if "\x00" in typed:
+        raise TamperedPost("NUL in a number")
+    if not typed:
+        return None, None
+    compact = WHITESPACE.sub("", typed).replace("\u2212", "-")  # minus sign as typed on iOS
+    if not WHOLE_NUMBER.match(compact) or len(compact) > 11:
+        return typed[:40], _("Please write a whole number with digits only, for example 3.")
+    number = int(compact)
+    low, high = item.minimum, item.maximum
+    if (low is not None and number < low) or (high is not None and number > high):
+        if low is not None and high is not None:
+            message = _("Please write a number from %(low)d to %(high)d.", low=low, high=high)
+        elif low is not None:
+            message = _("Please write a number of at least %(low)d.", low=low)
+        else:
+            message = _("Please write a number of at most %(high)d.", high=high)
+        return typed[:40], message
+    if abs(number) > NUMBER_LIMIT:
+        return typed[:40], _("Please write a whole number with digits only, for example 3.")
+    return str(number), None
+
+
 def _read_item(item: Item, raw: list[str]) -> tuple[str | None, str | None]:
+    if item.type == "number":
+        return _read_number(item, raw)
     if item.type == "text":
         if len(raw) > 1:
             raise TamperedPost("several values for a text item")

@@ -26,7 +26,7 @@ _fragments: BoundedCache[tuple, Markup] = BoundedCache(KEPT)
 def item_html(item: Item, saved: str | None, error: str | None) -> Markup:
     language = current_language()
     digest = getattr(getattr(g, "survey_round", None), "snapshot_digest", None)
-    cacheable = digest is not None and item.type != "text" and error is None
+    cacheable = digest is not None and item.type not in ("text", "number") and error is None
     key = (digest, language, item.code, saved)
     cached = _fragments.recall(key) if cacheable else None
     if cached is not None:

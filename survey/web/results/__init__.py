@@ -4,6 +4,7 @@ from flask import Blueprint
 
 from survey.reporting.format import (
     benchmark_text,
+    number_mean_text,
     theme_group_text,
     theme_mean_text,
     theme_previous_text,
@@ -20,6 +21,7 @@ def theme_texts() -> dict:
         "benchmark_text": benchmark_text,
         "theme_previous_text": theme_previous_text,
         "theme_group_text": theme_group_text,
+        "number_mean_text": number_mean_text,
     }
 
 
