@@ -334,3 +334,15 @@ def test_number_answers_are_analysed_as_n_and_mean_and_exported_as_numbers(
     column = [row[header.index("age")] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert sorted(v for v in column if v is not None) == sorted(ages[:39])
     assert all(isinstance(v, int) for v in column if v is not None)
+
+
+def test_imported_earlier_answers_of_a_number_question_are_checked_like_the_citizens(tmp_path):
+    from survey.ingest.importer import check_value
+
+    _text, questionnaire, _ = imported(tmp_path, kobo_workbook())
+    age = questionnaire.item("age")
+    assert check_value(age, " 042 ") == ("42", None)
+    assert check_value(age, "") == (None, None)
+    assert check_value(age, "12") == (None, "12 is outside 16..99")
+    assert check_value(age, "=1+1") == (None, "'=1+1' is not a whole number")
+    assert check_value(questionnaire.item("floor"), "-2") == ("-2", None)
