@@ -323,6 +323,7 @@ def test_option_group_theme_and_item_as_json():
             "share": None,
             "ci": None,
             "mean": None,
+            "mean_ci": None,
             "suppressed": True,
             "suppressed_reason": "too_few",
             "uncertain": False,

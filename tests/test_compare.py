@@ -21,6 +21,7 @@ from sqlalchemy import insert, select
 from staff import ITEM_NAME, add_to_round, bank_question, close_rounds, logged_in, make_user
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
+from statsmodels.stats.weightstats import DescrStatsW
 
 from analysis.results import ShownSide, Side, SuppressedSide
 from analysis.targets import CANNOT_TELL, MET, NO_DATA, NOT_MET, assess
@@ -41,6 +42,7 @@ SIDE_KEYS = {
     "share",
     "ci",
     "mean",
+    "mean_ci",
     "suppressed",
     "suppressed_reason",
     "uncertain",
@@ -166,6 +168,7 @@ def expected_side(item_type: str, values: list[str]) -> dict:
             "share": None,
             "ci": None,
             "mean": None,
+            "mean_ci": None,
             "suppressed": len(values) < 5,
         }
     n = len(valid)
@@ -176,15 +179,20 @@ def expected_side(item_type: str, values: list[str]) -> dict:
             "share": None,
             "ci": None,
             "mean": None,
+            "mean_ci": None,
             "suppressed": True,
         }
     low, high = proportion_confint(positive, n, alpha=0.05, method="wilson")
+    mean_ci = None
+    if mean is not None:  # the t interval of the mean, from statsmodels
+        mean_ci = list(DescrStatsW(np.array(valid, dtype=float)).tconfint_mean(alpha=0.05))
     return {
         "n": n,
         "positive": positive,
         "share": positive / n,
         "ci": [low, high],
         "mean": mean,
+        "mean_ci": mean_ci,
         "suppressed": False,
     }
 
@@ -219,8 +227,8 @@ def assert_side(actual: dict, expected: dict | None, where: str) -> None:
     assert actual["n"] == expected["n"], where
     assert actual["suppressed"] is expected["suppressed"], where
     assert actual["positive"] == expected["positive"], where
-    for key in ("share", "mean"):
-        if expected[key] is None:
+    for key in ("share", "mean", "mean_ci"):
+        if expected.get(key) is None:
             assert actual[key] is None, (where, key)
         else:
             assert actual[key] == pytest.approx(expected[key], abs=1e-6), (where, key)
@@ -422,6 +430,7 @@ def test_four_valid_answers_and_many_ved_ikke_stay_hidden(app, compare_json, mak
         "share": None,
         "ci": None,
         "mean": None,
+        "mean_ci": None,
         "suppressed": True,
         "suppressed_reason": "too_few",
         "uncertain": False,
@@ -1014,6 +1023,7 @@ def test_a_suppressed_side_cannot_carry_figures():
         "share": None,
         "ci": None,
         "mean": None,
+        "mean_ci": None,
         "suppressed": True,
         "suppressed_reason": "too_few",
         "uncertain": False,

@@ -297,6 +297,9 @@ def test_number_answers_are_analysed_as_n_and_mean_and_exported_as_numbers(
     assert age["current"]["n"] == 39
     assert age["current"]["share"] is None and age["current"]["positive"] is None
     assert age["current"]["mean"] == pytest.approx(reference.mean, abs=1e-6)
+    assert age["current"]["mean_ci"] == pytest.approx(
+        list(reference.tconfint_mean(alpha=0.05)), abs=1e-6
+    )
     assert age["distribution"] == []
     groups_by_value = {g["value"]: g["current"] for g in age["groups"]}
     dagpenge = DescrStatsW(np.array(ages[:20], dtype=float))

@@ -631,6 +631,7 @@ def test_the_comparison_has_significant_and_unchanged_items_and_suppressed_figur
         "share": None,
         "ci": None,
         "mean": None,
+        "mean_ci": None,
         "suppressed": True,
         "suppressed_reason": "too_few",
         "uncertain": False,

@@ -393,11 +393,13 @@ def test_side_excludes_ved_ikke_and_matches_hand_computation():
         "share",
         "ci",
         "mean",
+        "mean_ci",
         "suppressed",
         "suppressed_reason",
         "uncertain",
         "weighted",
     }
+    assert as_dict["mean_ci"] == pytest.approx(list(reference), abs=1e-6)
     assert as_dict["uncertain"] is True  # 26 valid answers: under 30
 
 

@@ -1,6 +1,7 @@
 """Theme means beyond the whole round: per group of a split, and for the earlier round
-with the change against it. The same respondent-mean method as the round's own
-(analysis.themes), the same rule that only items whose own figure is shown count."""
+with the change against it, by the round's own respondent-mean method (analysis.themes).
+A group's mean is of the items the round's mean is of; the earlier round's only of items
+whose figure is shown for that round."""
 
 from __future__ import annotations
 
@@ -57,8 +58,8 @@ def with_previous_means(
     previous_groups: MeanGroups,
 ) -> tuple[ThemeScore, ...]:
     """Each theme with the earlier round's mean over the items both rounds asked (matched
-    by compare key, shown for the earlier round, on the same valid values); the change
-    and its test only where both means are of the same items."""
+    by compare key, which the schema keeps on one scale; shown for the earlier round); the
+    change and its test only where both means are of the same items."""
     key_of = {item.code: item.compare_key for item in current_definition.items}
     previous_key_of = {item.code: item.compare_key for item in previous_definition.items}
     shown_before = {
