@@ -192,6 +192,7 @@ def test_looking_at_a_page_sends_no_cookie(app, make_round, invite, citizen):
     again = citizen.get()
     assert again.status_code == 200
     assert "Set-Cookie" not in again.headers
+    assert again.headers["Vary"] == "Cookie"  # the page depends on the cookie all the same
 
 
 def test_the_limiter_runs_only_on_the_login(app, make_round, invite, citizen, monkeypatch):
