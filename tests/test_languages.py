@@ -18,7 +18,14 @@ from sqlalchemy import select
 
 from questionnaires import QuestionnaireError, find_questionnaire
 from questionnaires.loader import parse_questionnaire
-from questionnaires.scales import BACK_TRANSLATIONS, LIKERT5, SCALE_LANGUAGES, YESNO
+from questionnaires.scales import (
+    BACK_TRANSLATIONS,
+    LIKERT5,
+    RECOMMEND0_10,
+    SATISFACTION5,
+    SCALE_LANGUAGES,
+    YESNO,
+)
 from survey.bank.lix import lix
 from survey.core.extensions import db
 from survey.core.i18n import LANGUAGE_NAMES, language_code
@@ -34,6 +41,7 @@ PREVIEW_ONLY = {  # shown to an administrator previewing a round, never to a cit
     "Preview: answers are not saved.",
     "Shown only to citizens who answered %(values)s to “%(item)s”.",
 }
+HAS_LETTERS = re.compile(r"[^\W\d_]")
 HTML_LANG = re.compile(r'<html lang="([a-z]+)" dir="(ltr|rtl)">')
 
 
@@ -92,9 +100,10 @@ def test_every_citizen_text_is_translated(citizen_messages, language):
 
 
 def test_kl_questionnaire_scales_and_demo_questions_exist_in_all_nine():
-    kl = find_questionnaire("kl-beskaeftigelse", 1)
-    assert kl.languages == NINE
-    for scale in (LIKERT5, YESNO):
+    for version in (1, 2):
+        assert find_questionnaire("kl-beskaeftigelse", version).languages == NINE
+    assert find_questionnaire("virksomheder", 1).languages == NINE
+    for scale in (LIKERT5, YESNO, SATISFACTION5, RECOMMEND0_10):
         for _value, labels in scale:
             assert tuple(labels) == SCALE_LANGUAGES == NINE
     from survey.demo.setup import ODENSE_QUESTIONS
@@ -110,8 +119,11 @@ def test_kl_questionnaire_scales_and_demo_questions_exist_in_all_nine():
 @pytest.mark.parametrize("language", [lang for lang in NINE if lang != "en"])
 def test_scale_labels_mean_the_same_in_every_language(language):
     """Each label's back-translation equals the English label of the same value."""
-    for scale in (LIKERT5, YESNO):
+    for scale in (LIKERT5, YESNO, SATISFACTION5, RECOMMEND0_10):
         for value, labels in scale:
+            if not HAS_LETTERS.search(labels[language]):  # 1-9 of the 0-10 scale: digits
+                assert labels[language] == labels["en"] == str(value)
+                continue
             back = BACK_TRANSLATIONS[language][labels[language]]
             assert back == labels["en"], (language, value, labels[language], back)
 
@@ -213,7 +225,7 @@ def test_creating_a_round_with_an_unaccepted_draft_is_refused_with_a_message(app
         "--title",
         "Arabisk",
         "--version",
-        "1",  # version 2 is in Danish and English only until it is translated
+        "1",
         "--languages",
         "da,ar",
         ok=False,
@@ -228,7 +240,7 @@ def test_creating_a_round_with_an_unaccepted_draft_is_refused_with_a_message(app
         "--title",
         "Arabisk",
         "--version",
-        "1",  # version 2 is in Danish and English only until it is translated
+        "1",
         "--languages",
         "da,ar",
         "--accept-draft-languages",
