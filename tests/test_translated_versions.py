@@ -65,7 +65,7 @@ def test_the_codebook_of_version_2_is_the_files_text():
     assert welcome["da"] == "Jeg bliver taget godt imod hos {organisation}."
     assert welcome["ar"] == "أشعر بالترحيب في {organisation}."
     satisfaction = by_code["kl.overall.satisfaction"]["options"]
-    assert [o["label"]["uk"] for o in satisfaction][0] == "Дуже задоволений(-а)"
+    assert satisfaction[0]["label"]["uk"] == "Дуже задоволений(-а)"
 
 
 @pytest.mark.parametrize(("key", "version"), NEW)
