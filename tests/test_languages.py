@@ -507,3 +507,40 @@ def test_the_round_page_says_which_languages_citizens_are_offered(app, make_roun
         db.session.commit()
     page = admin.get(f"/admin/rounds/{round_id}").get_data(as_text=True)
     assert "Tilbydes ikke: Ukrainsk" in page
+
+
+# --- invitations and reminders in every language ---------------------------------------------
+
+# A long base address and a long sender name: what a municipality might really have.
+SAMPLE_BASE_URL = "https://borgerblik.hoeje-taastrup.dk"
+SAMPLE_ORGANISATION = "Jobcenter Høje-Taastrup"
+MAX_SMS_PARTS = 3
+
+
+@pytest.mark.parametrize("language", NINE)
+def test_every_language_has_short_default_texts_that_can_be_sent(language):
+    from survey.delivery.texts import DEFAULT_TEXTS, check_text, render, sample_link, sms_count
+
+    texts = DEFAULT_TEXTS[language]
+    for kind in ("invitation", "reminder"):
+        text = texts[kind]
+        check_text(text)  # raises on a lost or unknown placeholder
+        assert "{organisation}" in text and text.count("{link}") == 1, (language, kind)
+        if language != "en":
+            assert text != DEFAULT_TEXTS["en"][kind]  # its own, not the English fallback
+        sent = render(text, sample_link(SAMPLE_BASE_URL), SAMPLE_ORGANISATION)
+        assert sms_count(sent).segments <= MAX_SMS_PARTS, (language, kind, sms_count(sent))
+
+
+def test_the_message_texts_page_shows_every_language_of_the_round_in_its_direction(app, make_round):
+    round_id = make_round(languages=NINE, drafts_accepted=list(TRANSLATED), state="draft")
+    make_user(app, "admin-tekster@odense.dk", "admin", 461)
+    admin = logged_in(app, "admin-tekster@odense.dk")
+    page = admin.get(f"/admin/rounds/{round_id}/messages").get_data(as_text=True)
+    for language in NINE:
+        field = re.search(rf'<textarea[^>]*name="invitation_{language}"[^>]*>', page)
+        assert field, language
+        direction = "rtl" if language in ("ar", "fa") else "ltr"
+        assert f'lang="{language}"' in field.group(0), field.group(0)
+        assert f'dir="{direction}"' in field.group(0), field.group(0)
+    assert "يريد" in page and "ተሞክሮኹም" in page  # the languages' own default texts
