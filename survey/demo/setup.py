@@ -111,8 +111,13 @@ def ensure_demo_round() -> Round:
         )
     if municipality.service_name is None:
         municipality.service_name = "Jobcenter Odense"
+    # The current version (KL's 2025 categories), in all nine languages; the earlier rounds
+    # of the demo's history are version 1, compared item by item where the wording agrees.
     survey_round = _find_round(DEMO_MUNICIPALITY, DEMO_TITLE) or _new_round(
-        DEMO_MUNICIPALITY, DEMO_TITLE, every_language=True
+        DEMO_MUNICIPALITY,
+        DEMO_TITLE,
+        questionnaire=find_questionnaire("kl-beskaeftigelse", 2),
+        every_language=True,
     )
     if survey_round.opens_on is None and survey_round.closes_on is None:
         # A period staff can read on the start page: the three weeks of invented answers
