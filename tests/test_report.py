@@ -1381,8 +1381,32 @@ def test_docx_has_the_pdf_charts_as_print_pictures_with_the_same_alt_text(built)
         if any(map(scored, items))
     ]
     shapes = list(document.inline_shapes)
-    assert len(shapes) == len(charted)
-    for shape, (title, items) in zip(shapes, charted, strict=True):
+    overall = [i for i in built.data["items"] if i["theme"] == "overall" and scored(i)]
+    # the theme charts, then the key-driver chart, then one trend chart per overall question
+    assert len(shapes) == len(charted) + 1 + len(overall)
+    theme_shapes, driver_shape, trend_shapes = (
+        shapes[: len(charted)],
+        shapes[len(charted)],
+        shapes[len(charted) + 1 :],
+    )
+    texts = {item["code"]: item["text"] for item in built.data["items"]}
+    alt = driver_shape._inline.docPr.get("descr")
+    assert alt.startswith("Hvad hænger sammen med den samlede tilfredshed (rangkorrelation). ")
+    assert driver_shape._inline.docPr.get("title") == alt.split(". ", 1)[0]
+    for driver in built.data["drivers"]:
+        if driver["r"] is not None:
+            assert f"{texts[driver['code']]}: {decimal(driver['r'], 2).replace('-', '−')} (" in alt
+            assert f"n={driver['n']})" in alt
+    for shape, item in zip(trend_shapes, overall, strict=True):
+        alt = shape._inline.docPr.get("descr")
+        assert alt.startswith(f"Udvikling: {item['text']}. "), alt
+        for period, side in (("1. halvår 2025", "previous"), ("1. halvår 2026", "current")):
+            figure = item[side]
+            assert f"{period}: {pct(figure['share'])} (n={figure['n']})" in alt, alt
+        assert "(Cochran–Armitage)" in alt
+    for shape in (driver_shape, *trend_shapes):
+        assert abs(shape.width - Mm(180)) < Mm(1)
+    for shape, (title, items) in zip(theme_shapes, charted, strict=True):
         alt = shape._inline.docPr.get("descr")
         assert alt.startswith(f"Andel positive: {title}. ")
         for item in items:

@@ -29,6 +29,7 @@ from survey.reporting.format import (
     theme_mean_text,
     weighting_text,
 )
+from survey.reporting.trends import TrendSection, trend_chart_png
 
 
 def _chart(document, section: ThemeSection, comparison: Comparison) -> None:
@@ -42,6 +43,29 @@ def _chart(document, section: ThemeSection, comparison: Comparison) -> None:
     document.add_paragraph(
         _(
             "Share positive with 95 %(pct)s interval; the table below gives the same figures.",
+            pct="%",
+        )
+    )
+
+
+def _drivers_chart(document, comparison: Comparison) -> None:
+    """The key-driver chart of the HTML and PDF, as a picture at print resolution."""
+    from survey.comparison.charts import drivers_chart_png  # matplotlib: loaded on use only
+
+    chart = drivers_chart_png(list(comparison.drivers))
+    if chart is not None:
+        add_picture(document, chart.png, chart.alt, chart.width_inches, chart.height_inches)
+
+
+def _trend_chart(document, trend: TrendSection) -> None:
+    """An item's trend chart of the HTML and PDF, as a picture at print resolution."""
+    chart = trend_chart_png(trend.trend, trend.text)
+    if chart is None:
+        return
+    add_picture(document, chart.png, chart.alt, chart.width_inches, chart.height_inches)
+    document.add_paragraph(
+        _(
+            "Share positive with 95 %(pct)s interval per round; the table below gives the same figures.",
             pct="%",
         )
     )
@@ -210,6 +234,7 @@ def _render(report: ReportData) -> bytes:
                 pct="%",
             )
         )
+        _drivers_chart(document, c)
         _table(
             document,
             _("Rank correlation with overall satisfaction"),
@@ -219,6 +244,7 @@ def _render(report: ReportData) -> bytes:
     if report.trends:
         document.add_heading(_("Trend over time"), level=1)
         for trend in report.trends:
+            _trend_chart(document, trend)
             _table(
                 document,
                 _("Trend: %(item)s", item=trend.text),

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from analysis.charts import TrendMark, figure_svg, trend_figure
+from analysis.charts import TrendMark, figure_png, figure_svg, trend_figure
 from analysis.formatting import danish_percent
 from analysis.results import ItemResult
 from analysis.trend import Trend
+from survey.comparison.charts import ChartImage
 from survey.comparison.themes import headline_theme
 from survey.comparison.trend import item_trend
 from survey.models import Round
@@ -49,13 +50,18 @@ def trend_sections(survey_round: Round, items: list[ItemResult]) -> list[TrendSe
     return sections
 
 
-def trend_chart(trend: Trend, title: str, element_id: str) -> str | None:
-    """A line chart of the shown points with their intervals; None under two points."""
-    marks = [
+def _marks(trend: Trend) -> list[TrendMark]:
+    """The shown points only: no point from fewer than 5 answers is drawn."""
+    return [
         TrendMark(point.time, period_in_words(point.period), point.share, point.ci, point.n)
         for point in trend.points
         if point.share is not None and point.ci is not None
     ]
+
+
+def trend_chart(trend: Trend, title: str, element_id: str) -> str | None:
+    """A line chart of the shown points with their intervals; None under two points."""
+    marks = _marks(trend)
     if len(marks) < 2:
         return None
     return figure_svg(
@@ -64,6 +70,17 @@ def trend_chart(trend: Trend, title: str, element_id: str) -> str | None:
         description=describe_trend(trend),
         element_id=element_id,
     )
+
+
+def trend_chart_png(trend: Trend, title: str, dpi: int = 200) -> ChartImage | None:
+    """The same chart as `trend_chart`, for the DOCX, with the SVG's title and text."""
+    marks = _marks(trend)
+    if len(marks) < 2:
+        return None
+    figure = trend_figure(marks)
+    width, height = figure.get_size_inches()
+    alt = _("Trend: %(item)s", item=title) + ". " + describe_trend(trend)
+    return ChartImage(figure_png(figure, dpi), alt, float(width), float(height))
 
 
 def describe_trend(trend: Trend) -> str:
