@@ -7,6 +7,7 @@ answers given, with statsmodels and scipy for the intervals and tests.
 
 from __future__ import annotations
 
+import html
 import json
 import random
 import re
@@ -838,19 +839,26 @@ def test_analyst_page_shows_the_same_figures_as_the_json(app, compare_json, two_
             assert f"n={driver['n']})" in drivers_chart
     themes_with_scores = {i["theme"] for i in items if i["type"] in ("likert5", "yesno")}
     assert len(charts) == len(themes_with_scores) >= 5
-    # A trend chart for each overall question shown in both rounds (line with intervals).
-    overall = [
+    # One trend chart per theme, a line per question shown in both rounds (with intervals),
+    # its description stating every figure of both rounds.
+    both = [
         i
         for i in items
-        if i["theme"] == "overall"
-        and i["type"] in ("likert5", "yesno")
+        if i["type"] in ("likert5", "yesno")
         and i["current"]["share"] is not None
         and i["previous"]["share"] is not None
     ]
-    trends = [c for c in every_chart if 'aria-labelledby="trend-' in c]
-    assert len(trends) == len(overall) >= 1
-    for item in overall:
-        assert f"(n={item['current']['n']})" in " ".join(trends)
+    trends = {
+        re.search(r'aria-labelledby="trend-([^"]+)-title', c).group(1): c
+        for c in every_chart
+        if 'aria-labelledby="trend-' in c
+    }
+    assert set(trends) == {i["theme"] for i in both} and "overall" in trends
+    for item in both:
+        desc = re.search(r"<desc[^>]*>(.+?)</desc>", trends[item["theme"]], flags=re.S).group(1)
+        assert item["text"] in html.unescape(desc)
+        for side in ("previous", "current"):
+            assert f"(n={item[side]['n']})" in desc, (item["code"], side)
     for chart in charts:
         assert re.search(r'<svg[^>]*role="img"[^>]*aria-labelledby="[^"]+"', chart)
         title = re.search(r"<title[^>]*>(.+?)</title>", chart, flags=re.S)
