@@ -635,6 +635,7 @@ def test_the_comparison_has_significant_and_unchanged_items_and_suppressed_figur
         "suppressed_reason": "too_few",
         "uncertain": False,
         "weighted": None,
+        "weighted_reason": None,
     }
     tiny = [g for i in items.values() for g in i["groups"] if g["value"] == TINY_GROUP]
     assert tiny and all(g["current"]["suppressed"] and g["current"]["share"] is None for g in tiny)
