@@ -397,6 +397,7 @@ def test_side_excludes_ved_ikke_and_matches_hand_computation():
         "suppressed_reason",
         "uncertain",
         "weighted",
+        "weighted_reason",
     }
     assert as_dict["uncertain"] is True  # 26 valid answers: under 30
 
