@@ -1107,32 +1107,19 @@ def test_weighted_shares_are_post_stratified_to_the_invited(
     with per-answer weights in statsmodels (weighted mean, Wilson at Kish's n_eff)."""
     from statsmodels.stats.weightstats import DescrStatsW
 
-    from survey.models import Invitation
-
     round_id = make_round(ODENSE, local=False, state="closed")
-    invited = [("kontanthjaelp", "18-29")] * 60 + [("kontanthjaelp", "30-49")] * 40
-    invited += [("dagpenge", "30-49")] * 100 + [("sygedagpenge", "30-49")] * 20
-    with app.app_context():
-        db.session.execute(
-            insert(Invitation),
-            [
-                {
-                    "round_id": round_id,
-                    "number": number,
-                    "token_hash": f"{round_id:04d}{number:060d}",
-                    "state": "issued",
-                    "benefit_group": group,
-                    "age_band": age,
-                }
-                for number, (group, age) in enumerate(invited, start=1)
-            ],
-        )
-        db.session.commit()
+    invite_cells(
+        app,
+        round_id,
+        {
+            ("kontanthjaelp", "18-29"): 60,
+            ("kontanthjaelp", "30-49"): 40,
+            ("dagpenge", "30-49"): 100,
+            ("sygedagpenge", "30-49"): 20,
+        },
+    )
 
-    def answers(group: str, age: str, values: str):
-        background = {"channel": "invitation", "benefit_group": group, "age_band": age}
-        return [(background, {SATISFIED: v}) for v in values]
-
+    answers = invited_answers
     insert_responses(
         app,
         round_id,

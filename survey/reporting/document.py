@@ -36,38 +36,41 @@ def _chart(document, section: ThemeSection, comparison: Comparison) -> None:
     """The theme's chart as in the PDF, as a picture at print resolution."""
     from survey.comparison.charts import theme_chart_png  # matplotlib: loaded on use only
 
-    chart = theme_chart_png(section.title, section.items, comparison)
-    if chart is None:
-        return
-    add_picture(document, chart.png, chart.alt, chart.width_inches, chart.height_inches)
-    document.add_paragraph(
+    _picture(
+        document,
+        theme_chart_png(section.title, section.items, comparison),
         _(
             "Share positive with 95 %(pct)s interval; the table below gives the same figures.",
             pct="%",
-        )
+        ),
     )
+
+
+def _picture(document, chart, caption: str | None = None) -> None:
+    """A chart as a picture (nothing when there is none), with its caption under it."""
+    if chart is None:
+        return
+    add_picture(document, chart.png, chart.alt, chart.width_inches, chart.height_inches)
+    if caption:
+        document.add_paragraph(caption)
 
 
 def _drivers_chart(document, comparison: Comparison) -> None:
     """The key-driver chart of the HTML and PDF, as a picture at print resolution."""
     from survey.comparison.charts import drivers_chart_png  # matplotlib: loaded on use only
 
-    chart = drivers_chart_png(list(comparison.drivers))
-    if chart is not None:
-        add_picture(document, chart.png, chart.alt, chart.width_inches, chart.height_inches)
+    _picture(document, drivers_chart_png(list(comparison.drivers)))
 
 
 def _trend_chart(document, trend: ThemeTrend) -> None:
     """A theme's trend chart of the HTML and PDF, as a picture at print resolution."""
-    chart = theme_trend_chart_png(trend)
-    if chart is None:
-        return
-    add_picture(document, chart.png, chart.alt, chart.width_inches, chart.height_inches)
-    document.add_paragraph(
+    _picture(
+        document,
+        theme_trend_chart_png(trend),
         _(
             "Share positive with 95 %(pct)s interval per round; the tables below give the same figures.",
             pct="%",
-        )
+        ),
     )
 
 
