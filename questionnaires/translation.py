@@ -7,6 +7,7 @@ question bank; the file formats translators use are in questionnaires.exchange.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,16 @@ PLACEHOLDER = re.compile(r"\{[a-z_]+\}|%\([a-z_]+\)[sd]|%[sd]")
 # wrong row, and would not fit where the source fits.
 LENGTH_FACTOR = 3
 LENGTH_SLACK = 30
+
+
+FINGERPRINT_LENGTH = 12  # hex digits of SHA-256: enough to tell two wordings apart
+
+
+def fingerprint(*sources: str) -> str:
+    """A short SHA-256 of Danish source texts: what a translation records it was made from,
+    so that a later change of the Danish shows the translation as stale."""
+    joined = "\x1f".join(source.strip() for source in sources)
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:FINGERPRINT_LENGTH]
 
 
 # What check_import says, by kind; the app passes the same texts in the reader's language.
@@ -46,6 +57,8 @@ class Unit:
     source: str
     target: str = ""
     note: str = ""
+    # The translation was made from a Danish text that has changed since: translate anew.
+    stale: bool = False
 
     @property
     def max_length(self) -> int:

@@ -73,12 +73,14 @@ class RoundForm(FlaskForm):
         )
     )
 
+    placed: list = []  # the round's local questions (RoundQuestion links)
+
     def validate_accept_drafts(self, field):
         key, _sep, version = (self.questionnaire.data or "").rpartition(":")
         number = int(version) if version.isascii() and version.isdigit() else 0
         questionnaire = available_questionnaires().get((key, number))
         drafts = (
-            draft_languages_chosen(questionnaire, self.languages.data or [])
+            draft_languages_chosen(questionnaire, self.languages.data or [], self.placed)
             if questionnaire
             else []
         )
@@ -101,6 +103,8 @@ class RoundForm(FlaskForm):
         """A new round's form, or an existing round's settings (filled in on GET)."""
         editing = survey_round is not None and request.method == "GET"
         form = cls(obj=survey_round) if editing else cls()
+        # The round's local questions may be draft translations too (survey/bank/status).
+        form.placed = list(survey_round.local_questions) if survey_round is not None else []
         form.questionnaire.choices = [
             (f"{key}:{version}", f"{pick_text(q.title, 'da')} ({key}, version {version})")
             for (key, version), q in sorted(available_questionnaires().items())
@@ -407,6 +411,13 @@ class TranslationExportForm(FlaskForm):
         ]
         form.fmt.choices = list(TRANSLATION_FORMATS)
         return form
+
+
+class ReviewTranslationForm(FlaskForm):
+    """The button that marks one translation of a bank question as reviewed by oneself."""
+
+    question_id = IntegerField(validators=[DataRequired()])
+    language = StringField(validators=[DataRequired(), Length(max=8)])
 
 
 class TranslationImportForm(FlaskForm):
