@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from questionnaires.model import Questionnaire
 from questionnaires.schema import MAX_TEXT_LENGTH
@@ -81,6 +81,26 @@ def questionnaire_units(questionnaire: Questionnaire, language: str) -> list[Uni
     The file's themes and its scales' labels are here too (the fixed scales of scales.py,
     used by items that name no scale, are one set for all questionnaires).
     """
+    units = _questionnaire_units(questionnaire, language)
+    recorded = questionnaire.translated_from.get(language, {})
+    return [
+        replace(unit, stale=unit.id in recorded and recorded[unit.id] != fingerprint(unit.source))
+        if unit.target
+        else unit
+        for unit in units
+    ]
+
+
+def stale_units(questionnaire: Questionnaire, language: str) -> list[str]:
+    """Ids of the texts whose translation was made from a Danish text that has changed since.
+
+    A translation without a recorded source (imported before sources were recorded) is of
+    unknown source, not stale.
+    """
+    return [unit.id for unit in questionnaire_units(questionnaire, language) if unit.stale]
+
+
+def _questionnaire_units(questionnaire: Questionnaire, language: str) -> list[Unit]:
     units = [_unit("title", questionnaire.title, language, "questionnaire title")]
     for theme in questionnaire.themes:
         units.append(_unit(f"theme/{theme.key}/title", theme.title, language, "theme title"))

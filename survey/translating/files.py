@@ -13,7 +13,7 @@ from pathlib import Path
 from questionnaires import Questionnaire, QuestionnaireError, find_questionnaire
 from questionnaires.exchange import ExchangeError, read, write
 from questionnaires.loader import available_questionnaires
-from questionnaires.translation import Checked, check_import, questionnaire_units
+from questionnaires.translation import Checked, check_import, fingerprint, questionnaire_units
 from questionnaires.yaml_edit import apply_translations
 from survey.core import audit
 
@@ -71,7 +71,12 @@ def import_questionnaire(
     path = Path(questionnaire.source_path or "")
     try:
         text, _new = apply_translations(
-            path.read_text(encoding="utf-8"), str(path), language, checked.accepted, status
+            path.read_text(encoding="utf-8"),
+            str(path),
+            language,
+            checked.accepted,
+            status,
+            _sources(questionnaire, checked),
         )
     except QuestionnaireError as error:
         raise TranslationImportError([str(error)]) from None
@@ -88,6 +93,13 @@ def import_questionnaire(
         },
     )
     return Imported(language, checked, str(path))
+
+
+def _sources(questionnaire: Questionnaire, checked: Checked) -> dict[str, str]:
+    """The fingerprint of the Danish each accepted translation was made from: the current
+    Danish (check_import set aside every text whose Danish changed since the export)."""
+    danish = {unit.id: unit.source for unit in questionnaire_units(questionnaire, "da")}
+    return {unit_id: fingerprint(danish[unit_id]) for unit_id in checked.accepted}
 
 
 def _status(questionnaire: Questionnaire, language: str, reviewed_by: str | None) -> dict:
