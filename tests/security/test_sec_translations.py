@@ -44,3 +44,37 @@ def test_only_the_municipalitys_own_administrator_marks_a_translation_reviewed(
         sign_in(people.odense_admin).post("/admin/translations/bank/review", data).status_code
         == 302
     )
+
+
+def test_only_the_operator_handles_the_shipped_questionnaires_translations(app, people, sign_in):
+    """Attack: a municipality's administrator or analyst uses the operator's page to get a
+    questionnaire file with texts of their choosing marked "reviewed" by a name of their
+    choosing. Defence: the page, its download and its upload are the operator's alone."""
+    import io
+
+    from questionnaires.exchange import to_csv
+    from questionnaires.translation import Unit
+
+    upload = {
+        "questionnaire": "kl-beskaeftigelse:1",
+        "file": (io.BytesIO(to_csv([Unit("title", "x", "y")], "uk")), "uk.csv"),
+        "reviewed_by": "Not a translator",
+    }
+    download = "/admin/questionnaire-translations/download?questionnaire=kl-beskaeftigelse:1"
+    for email in (people.odense_admin, people.odense_analyst, people.rodovre_admin):
+        browser = sign_in(email)
+        assert browser.get("/admin/questionnaire-translations").status_code == 403, email
+        assert browser.get(f"{download}&language=uk&fmt=csv").status_code == 403, email
+        posted = browser.post(
+            "/admin/questionnaire-translations", upload, content_type="multipart/form-data"
+        )
+        assert posted.status_code == 403, email
+        upload["file"] = (io.BytesIO(to_csv([Unit("title", "x", "y")], "uk")), "uk.csv")
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(AuditEvent).where(AuditEvent.action == "questionnaire.translations_upload")
+            )
+            is None
+        )
+    assert sign_in(people.operator).get("/admin/questionnaire-translations").status_code == 200

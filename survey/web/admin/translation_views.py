@@ -1,7 +1,8 @@
 """Translations for translators: download texts (XLIFF, CSV, XLSX), upload the bank's back.
 
-The shipped questionnaire files are imported on the command line (`flask questionnaire
-translations import`): they are part of the code, reviewed and committed like it.
+The shipped questionnaire files are part of the code: imported on the command line (`flask
+questionnaire translations import`), or checked on the operator's page, which gives back
+the file to ship (questionnaire_translation_views.py).
 """
 
 from __future__ import annotations
