@@ -103,6 +103,8 @@ def test_an_administrator_reviews_a_translation_and_the_round_offers_it(app, mak
         assert event.details["language"] == "en" and event.details["reviewed_by"] == ADMIN
     page = admin.get("/admin/translations").get_data(as_text=True)
     assert "Gennemgået" in page and ADMIN in page
+    trail = admin.get("/admin/audit").get_data(as_text=True)
+    assert "Oversættelse i banken markeret som gennemgået" in trail
 
 
 def test_a_changed_danish_text_makes_the_translation_stale_and_a_draft_again(app, make_round):
