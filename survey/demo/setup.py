@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from questionnaires import Questionnaire, find_questionnaire
 from survey.accounts.service import create_user, hash_password
+from survey.bank import status
 from survey.core.extensions import db
 from survey.delivery.queue import queue_send
 from survey.delivery.texts import texts_for
@@ -38,6 +39,7 @@ DEMO_MUNICIPALITY = 461
 DEMO_TITLE = "Borgerundersøgelse, demo"
 DEMO_INVITATIONS = 10
 DEMO_ANSWER_DAYS = 21  # the invented answers of the demo round fall in the last three weeks
+DEMO_TRANSLATOR = "Borgerblik's authors (own translation, not checked by a professional translator)"
 INTERNSHIP_YES = {"item": "kl.progress.internship", "in": [1]}
 ODENSE_QUESTIONS = (
     {
@@ -91,9 +93,25 @@ def ensure_odense_questions() -> list[LocalQuestion]:
                 show_if=INTERNSHIP_YES,
                 compare_key=spec["code"],
             )
+            _demo_translation_status(question)
             db.session.add(question)
         questions.append(question)
     return questions
+
+
+def _demo_translation_status(question: LocalQuestion) -> None:
+    """As the core questionnaire's file says of its own texts: English reviewed by the
+    authors, every other language a draft of the authors' own (survey/bank/status.py)."""
+    status.mark_draft(question, question.translated_languages(), DEMO_TRANSLATOR)
+    question.translations = {
+        **(question.translations or {}),
+        "en": {
+            "status": "reviewed",
+            "reviewed_by": "Borgerblik's authors",
+            "reviewed_on": "2026-11-23",
+            "source": question.danish_fingerprint(),
+        },
+    }
 
 
 def demo_token(number: int) -> str:
