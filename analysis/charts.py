@@ -248,34 +248,72 @@ class TrendMark:
     n: int
 
 
-def plot_trend(ax: Axes, marks: Sequence[TrendMark]) -> Axes:
-    """A line through the shares over time, each point with its interval and n."""
-    times = [mark.time for mark in marks]
-    shares = [mark.share for mark in marks]
-    ax.plot(times, shares, color=CURRENT_COLOUR, marker="o", linewidth=1.5)
-    ax.errorbar(
-        times,
-        shares,
-        yerr=[
-            [mark.share - mark.ci[0] for mark in marks],
-            [mark.ci[1] - mark.share for mark in marks],
-        ],
-        fmt="none",
-        ecolor="#000000",
-        elinewidth=1,
-        capsize=3,
-    )
-    for mark in marks:
-        ax.annotate(
-            f"{danish_percent(mark.share)}\nn={mark.n}",
-            (mark.time, mark.ci[1]),
-            textcoords="offset points",
-            xytext=(0, 4),
-            ha="center",
-            fontsize=7,
+@dataclass(frozen=True)
+class TrendLine:
+    """One item's line in a theme's trend chart: its label and its shown points."""
+
+    label: str
+    marks: tuple[TrendMark, ...]
+
+
+# Told apart without colour: each line its own colour, marker and dash (colour-blind safe:
+# the blues of the bars, black, and Okabe–Ito orange and bluish green).
+LINE_STYLES = (
+    (CURRENT_COLOUR, "o", "-"),
+    ("#000000", "s", "--"),
+    ("#e69f00", "^", ":"),
+    ("#009e73", "D", "-."),
+    ("#4292c6", "v", (0, (5, 1, 1, 1, 1, 1))),
+    ("#cc79a7", "P", (0, (1, 3))),
+)
+DODGE_YEARS = 0.035  # lines side by side at one period, so their intervals do not overlap
+
+
+def plot_trend(ax: Axes, lines: Sequence[TrendLine]) -> Axes:
+    """One line per item through its shares over time, each point with its interval; with
+    a single line every point is labelled with its share and n."""
+    times: dict[float, str] = {}
+    for index, line in enumerate(lines):
+        colour, marker, dash = LINE_STYLES[index % len(LINE_STYLES)]
+        offset = (index - (len(lines) - 1) / 2) * DODGE_YEARS if len(lines) > 1 else 0.0
+        xs = [mark.time + offset for mark in line.marks]
+        shares = [mark.share for mark in line.marks]
+        ax.plot(
+            xs,
+            shares,
+            color=colour,
+            marker=marker,
+            linestyle=dash,
+            linewidth=1.5,
+            label=textwrap.fill(line.label, 90),
         )
-    ax.set_xticks(times)
-    ax.set_xticklabels([textwrap.fill(mark.label, 10) for mark in marks], fontsize=8)
+        ax.errorbar(
+            xs,
+            shares,
+            yerr=[
+                [mark.share - mark.ci[0] for mark in line.marks],
+                [mark.ci[1] - mark.share for mark in line.marks],
+            ],
+            fmt="none",
+            ecolor=colour,
+            elinewidth=1,
+            capsize=3,
+        )
+        for mark in line.marks:
+            times.setdefault(mark.time, mark.label)
+            if len(lines) == 1:
+                ax.annotate(
+                    f"{danish_percent(mark.share)}\nn={mark.n}",
+                    (mark.time, mark.ci[1]),
+                    textcoords="offset points",
+                    xytext=(0, 4),
+                    ha="center",
+                    fontsize=7,
+                )
+    ordered = sorted(times)
+    ax.set_xticks(ordered)
+    ax.set_xticklabels([textwrap.fill(times[time], 10) for time in ordered], fontsize=8)
+    ax.set_xlim(ordered[0] - 0.3, ordered[-1] + 0.3)
     ax.set_ylim(0, 1.15)
     ax.set_yticks([0, 0.25, 0.5, 0.75, 1])
     ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: danish_percent(y) if y <= 1 else ""))
@@ -283,15 +321,28 @@ def plot_trend(ax: Axes, marks: Sequence[TrendMark]) -> Axes:
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    if len(lines) > 1:
+        ax.legend(
+            loc="upper left",
+            bbox_to_anchor=(0.0, -0.16),
+            ncol=1,
+            frameon=False,
+            fontsize=8,
+            handlelength=3,
+        )
     return ax
 
 
-def trend_figure(marks: Sequence[TrendMark]) -> Figure:
+def trend_figure(lines: Sequence[TrendLine]) -> Figure:
+    """A figure sized to its legend (one row per line below the axes)."""
     with plt.rc_context(STYLE):
-        figure = Figure(figsize=(8, 3.2), dpi=100)
+        legend_rows = sum(line.label.count("\n") + 1 + len(line.label) // 90 for line in lines)
+        legend = 0.2 * legend_rows + 0.2 if len(lines) > 1 else 0.0
+        height = 3.2 + legend
+        figure = Figure(figsize=(8, height), dpi=100)
         ax = figure.add_subplot()
-        plot_trend(ax, marks)
-        figure.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=0.2)
+        plot_trend(ax, lines)
+        figure.subplots_adjust(left=0.09, right=0.98, top=0.95, bottom=(0.64 + legend) / height)
     return figure
 
 

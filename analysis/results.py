@@ -55,6 +55,8 @@ class ShownSide:
     mean_ci: tuple[float, float] | None
     suppressed: Literal[False] = False
     weighted: WeightedShare | None = None
+    # Why a weighted share was asked for and not given (analysis.weighting's reason keys).
+    weighted_reason: str | None = None
 
     @property
     def uncertain(self) -> bool:
@@ -73,6 +75,7 @@ class ShownSide:
             "suppressed_reason": None,
             "uncertain": self.uncertain,
             "weighted": self.weighted.to_dict() if self.weighted else None,
+            "weighted_reason": self.weighted_reason,
         }
 
 
@@ -94,6 +97,7 @@ class SuppressedSide:
     mean_ci: None = field(default=None, init=False)
     suppressed: Literal[True] = field(default=True, init=False)
     weighted: None = field(default=None, init=False)
+    weighted_reason: None = field(default=None, init=False)
     uncertain: Literal[False] = field(default=False, init=False)
 
     def to_dict(self) -> dict:
@@ -108,6 +112,7 @@ class SuppressedSide:
             "suppressed_reason": self.reason,
             "uncertain": False,
             "weighted": None,
+            "weighted_reason": None,
         }
 
 

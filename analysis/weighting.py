@@ -69,3 +69,11 @@ def post_stratified(cells: Sequence[Cell]) -> WeightedShare | None:
     # Each answer in cell c weighs W_c / n_c; Kish: (sum w)^2 / sum w^2 = 1 / sum W_c^2 / n_c.
     n_eff = 1 / sum(w * w / c.n for w, c in zip(shares, usable, strict=True))
     return WeightedShare(share, wilson_at(share, n_eff), n_eff)
+
+
+# Why a side asked for weights has none (the SIDE's `weighted_reason`).
+NO_INVITATIONS = "no_invitations"  # nobody invited to weight to (open link, imported round)
+CELL_WITHOUT_ANSWERS = "cell_without_answers"  # an invited cell of the group has no answer
+ONE_CELL = "one_cell"  # the group's invited are all in one cell: weighting changes nothing
+TOO_FEW_ANSWERS = "too_few_invited_answers"  # under MIN_N answers through an invitation
+TOO_FEW_MUNICIPALITIES = "too_few_municipalities"  # a benchmark resting on too few others

@@ -22,6 +22,11 @@ XLSX_MAGIC = b"PK\x03\x04"
 # leading apostrophe in CSV (removed again on import) and as plain strings in XLSX.
 FORMULA_START = ("=", "+", "-", "@")
 MAX_FILE_BYTES = 5_000_000
+# A translation made from a Danish text that changed since: XLIFF 2.0 segment state
+# "initial" with this sub-state (1.2: state="needs-review-translation"), and "stale" in the
+# status column of CSV and XLSX.
+STALE_SUBSTATE = "borgerblik:stale"
+STALE = "stale"
 
 
 class ExchangeError(ValueError):
@@ -67,9 +72,12 @@ def to_xliff(units: list[Unit], name: str, language: str) -> bytes:
             notes = ET.SubElement(node, f"{{{XLIFF_NS}}}notes")
             note = ET.SubElement(notes, f"{{{XLIFF_NS}}}note", {"category": "context"})
             note.text = f"{unit.note}; at most {unit.max_length} characters"
-        segment = ET.SubElement(
-            node, f"{{{XLIFF_NS}}}segment", {"state": "translated" if unit.target else "initial"}
-        )
+        if unit.stale and unit.target:
+            # XLIFF 2.0 has no "needs review" state: initial, with our sub-state saying why.
+            attributes = {"state": "initial", "subState": STALE_SUBSTATE}
+        else:
+            attributes = {"state": "translated" if unit.target else "initial"}
+        segment = ET.SubElement(node, f"{{{XLIFF_NS}}}segment", attributes)
         ET.SubElement(segment, f"{{{XLIFF_NS}}}source").text = unit.source
         if unit.target:
             ET.SubElement(segment, f"{{{XLIFF_NS}}}target").text = unit.target
@@ -115,9 +123,11 @@ def _xliff2(root) -> tuple[str, list[Unit]]:
     language = root.get("trgLang") or ""
     units = []
     for node in root.iterfind(".//x:unit", ns):
-        sources = [seg.findtext("x:source", "", ns) for seg in node.iterfind(".//x:segment", ns)]
-        targets = [seg.findtext("x:target", "", ns) for seg in node.iterfind(".//x:segment", ns)]
-        units.append(Unit(node.get("id") or "", "".join(sources), "".join(targets)))
+        segments = list(node.iterfind(".//x:segment", ns))
+        sources = [seg.findtext("x:source", "", ns) for seg in segments]
+        targets = [seg.findtext("x:target", "", ns) for seg in segments]
+        stale = any(seg.get("subState") == STALE_SUBSTATE for seg in segments)
+        units.append(Unit(node.get("id") or "", "".join(sources), "".join(targets), stale=stale))
     return language, units
 
 
@@ -130,6 +140,8 @@ def _xliff12(root, namespace: str) -> tuple[str, list[Unit]]:
             node.get("id") or "",
             node.findtext("x:source", "", ns),
             node.findtext("x:target", "", ns),
+            stale=(target := node.find("x:target", ns)) is not None
+            and target.get("state") == "needs-review-translation",
         )
         for node in root.iterfind(".//x:trans-unit", ns)
     ]
@@ -140,9 +152,17 @@ def _xliff12(root, namespace: str) -> tuple[str, list[Unit]]:
 
 
 def _rows(units: list[Unit], language: str) -> list[list[str]]:
-    header = ["id", SOURCE_LANGUAGE, language, "max_length", "note"]
+    header = ["id", SOURCE_LANGUAGE, language, "max_length", "note", "status"]
     return [header] + [
-        [unit.id, unit.source, unit.target, str(unit.max_length), unit.note] for unit in units
+        [
+            unit.id,
+            unit.source,
+            unit.target,
+            str(unit.max_length),
+            unit.note,
+            STALE if unit.stale and unit.target else "",
+        ]
+        for unit in units
     ]
 
 
@@ -215,11 +235,13 @@ def _from_rows(rows: list[list[str]], clean) -> tuple[str, list[Unit]]:
             "(as in the exported file)"
         )
     language = header[2]
+    status = header.index("status") if "status" in header else None
     units = []
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) < 3:
             raise ExchangeError(f"row {number} has fewer than three columns")
-        units.append(Unit(row[0].strip(), clean(row[1]), clean(row[2])))
+        stale = status is not None and len(row) > status and row[status].strip() == STALE
+        units.append(Unit(row[0].strip(), clean(row[1]), clean(row[2]), stale=stale))
     return language, units

@@ -285,6 +285,12 @@ class Questionnaire:
 
     # Per language: {"status": "source"|"draft"|"reviewed", "reviewed_by", "reviewed_on"}.
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Per language, per text id (questionnaires/translation.py): the fingerprint of the
+    # Danish each translation was made from, to tell stale ones. Only the file holds it: a
+    # round's snapshot freezes the texts, and staleness is for the people who ship files.
+    translated_from: Mapping[str, Mapping[str, str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
     # The pages shown per answer to the items conditions read: a round's questions live as
     # long as the process (cached per snapshot digest), and a citizen's page asked for them
     # four times. Not copied by dataclasses.replace (init=False): other pages, other memo.

@@ -31,6 +31,7 @@ from questionnaires.model import (
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*$")
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
+FINGERPRINT_PATTERN = re.compile(r"^[0-9a-f]{8,64}$")
 MAX_TEXT_LENGTH = 5000
 PLACEHOLDER_PATTERN = re.compile(r"\{([A-Za-z_]+)\}")
 PLACEHOLDERS = ("organisation",)  # filled from the municipality's settings
@@ -107,6 +108,7 @@ def build_questionnaire(data, source_path: str | None = None) -> Questionnaire:
             "title",
             "languages",
             "translations",
+            "translated_from",
             "estimated_minutes",
             "provenance",
             "headline",
@@ -141,6 +143,11 @@ def build_questionnaire(data, source_path: str | None = None) -> Questionnaire:
     translations = (
         _translations(data["translations"], languages, _line(data, "translations"))
         if "translations" in data
+        else {}
+    )
+    translated_from = (
+        _translated_from(data["translated_from"], languages, _line(data, "translated_from"))
+        if "translated_from" in data
         else {}
     )
     title = _texts(data, "title", languages, "the questionnaire")
@@ -186,6 +193,7 @@ def build_questionnaire(data, source_path: str | None = None) -> Questionnaire:
         provenance=provenance.strip() if provenance else None,
         headline=headline,
         translations=translations,
+        translated_from=translated_from,
     )
 
 
@@ -369,6 +377,28 @@ def _translations(node, languages: tuple[str, ...], line: int) -> dict[str, dict
                         _line(entry, "status"),
                     )
         found[language] = {key: str(value) for key, value in entry.items()}
+    return found
+
+
+def _translated_from(node, languages: tuple[str, ...], line: int) -> dict[str, dict[str, str]]:
+    """Per language, per text id: the fingerprint of the Danish text it was translated from
+    (written by the translation import; questionnaires/translation.py reads it)."""
+    node = _require_mapping(node, "translated_from", line)
+    found: dict[str, dict[str, str]] = {}
+    for language, entry in node.items():
+        where = _line(node, language)
+        if language not in languages or language == "da":
+            raise SchemaError(
+                f"translated_from names '{language}', which is not a translated language", where
+            )
+        entry = _require_mapping(entry, f"translated_from '{language}'", where)
+        for unit_id, value in entry.items():
+            if not isinstance(value, str) or not FINGERPRINT_PATTERN.match(value):
+                raise SchemaError(
+                    f"translated_from '{language}' '{unit_id}' must be a hexadecimal fingerprint",
+                    _line(entry, unit_id),
+                )
+        found[language] = {str(unit_id): value for unit_id, value in entry.items()}
     return found
 
 

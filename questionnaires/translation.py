@@ -7,9 +7,10 @@ question bank; the file formats translators use are in questionnaires.exchange.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from questionnaires.model import Questionnaire
 from questionnaires.schema import MAX_TEXT_LENGTH
@@ -22,6 +23,16 @@ PLACEHOLDER = re.compile(r"\{[a-z_]+\}|%\([a-z_]+\)[sd]|%[sd]")
 # wrong row, and would not fit where the source fits.
 LENGTH_FACTOR = 3
 LENGTH_SLACK = 30
+
+
+FINGERPRINT_LENGTH = 12  # hex digits of SHA-256: enough to tell two wordings apart
+
+
+def fingerprint(*sources: str) -> str:
+    """A short SHA-256 of Danish source texts: what a translation records it was made from,
+    so that a later change of the Danish shows the translation as stale."""
+    joined = "\x1f".join(source.strip() for source in sources)
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:FINGERPRINT_LENGTH]
 
 
 # What check_import says, by kind; the app passes the same texts in the reader's language.
@@ -46,6 +57,8 @@ class Unit:
     source: str
     target: str = ""
     note: str = ""
+    # The translation was made from a Danish text that has changed since: translate anew.
+    stale: bool = False
 
     @property
     def max_length(self) -> int:
@@ -68,6 +81,26 @@ def questionnaire_units(questionnaire: Questionnaire, language: str) -> list[Uni
     The file's themes and its scales' labels are here too (the fixed scales of scales.py,
     used by items that name no scale, are one set for all questionnaires).
     """
+    units = _questionnaire_units(questionnaire, language)
+    recorded = questionnaire.translated_from.get(language, {})
+    return [
+        replace(unit, stale=unit.id in recorded and recorded[unit.id] != fingerprint(unit.source))
+        if unit.target
+        else unit
+        for unit in units
+    ]
+
+
+def stale_units(questionnaire: Questionnaire, language: str) -> list[str]:
+    """Ids of the texts whose translation was made from a Danish text that has changed since.
+
+    A translation without a recorded source (imported before sources were recorded) is of
+    unknown source, not stale.
+    """
+    return [unit.id for unit in questionnaire_units(questionnaire, language) if unit.stale]
+
+
+def _questionnaire_units(questionnaire: Questionnaire, language: str) -> list[Unit]:
     units = [_unit("title", questionnaire.title, language, "questionnaire title")]
     for theme in questionnaire.themes:
         units.append(_unit(f"theme/{theme.key}/title", theme.title, language, "theme title"))

@@ -49,8 +49,10 @@ def apply_translations(
     language: str,
     accepted: Mapping[str, str],
     status: Mapping[str, str],
+    sources: Mapping[str, str] | None = None,
 ) -> tuple[str, Questionnaire]:
-    """The file's new text with `accepted` translations and the language's status."""
+    """The file's new text with `accepted` translations and the language's status; with
+    `sources` (text id -> fingerprint of its Danish), the `translated_from` block too."""
     lines = text.split("\n")
     data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     nodes = _text_nodes(data)
@@ -65,6 +67,8 @@ def apply_translations(
         else:
             lines[index] = content
     new_text = "\n".join(lines)
+    if sources:
+        new_text = _with_sources(new_text, language, sources)
     try:
         return new_text, parse_questionnaire(new_text, filename)
     except QuestionnaireError as error:
@@ -130,3 +134,40 @@ def _status_edits(lines, data, language: str, status: Mapping[str, str], filenam
         index = data.line_of("languages") - 1
         edits.append((index, f"translations:\n  {language}: {entry}", True))
     return edits
+
+
+SOURCES_COMMENT = (
+    "# translated_from: per language and text, a short SHA-256 of the Danish text the\n"
+    "# translation was made from (written by the translation import; a changed Danish text\n"
+    "# shows the translation as stale)."
+)
+
+
+def _with_sources(text: str, language: str, sources: Mapping[str, str]) -> str:
+    """The file with its `translated_from` block, at the end, holding `sources` for
+    `language` besides what it held."""
+    data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    lines = text.rstrip("\n").split("\n")
+    recorded: dict[str, dict[str, str]] = {}
+    block = data.get("translated_from")
+    if isinstance(block, LineDict):
+        recorded = {
+            str(lang): {str(k): str(v) for k, v in units.items()} for lang, units in block.items()
+        }
+        start = data.line_of("translated_from") - 1
+        end = _end_of_value(lines, start)
+        # the comment written with the block goes with it
+        comment = SOURCES_COMMENT.split("\n")
+        if lines[max(0, start - len(comment)) : start] == comment:
+            start -= len(comment)
+        del lines[start : end + 1]
+    recorded[language] = {**recorded.get(language, {}), **sources}
+    while lines and not lines[-1].strip():
+        lines.pop()
+    lines.append(SOURCES_COMMENT)
+    lines.append("translated_from:")
+    for lang in recorded:
+        lines.append(f"  {lang}:")
+        for unit_id in sorted(recorded[lang]):
+            lines.append(f"    {_quoted(unit_id)}: {_quoted(recorded[lang][unit_id])}")
+    return "\n".join(lines) + "\n"

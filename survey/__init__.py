@@ -38,7 +38,15 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path, config))
 
     from survey.accounts.service import load_user
-    from survey.core import database, i18n, operations, security, sessions, transaction
+    from survey.core import (
+        csrf_tokens,
+        database,
+        i18n,
+        operations,
+        security,
+        sessions,
+        transaction,
+    )
     from survey.core.extensions import babel, csrf, db, limiter, login_manager, migrate
     from survey.invitations.sendlist import UPLOAD_LIMIT
 
@@ -53,6 +61,9 @@ def create_app(config: dict | None = None) -> Flask:
             request.max_content_length = UPLOAD_LIMIT
 
     csrf.init_app(app)
+    # Templates' csrf_token(): the same tokens as Flask-WTF's, signed without rebuilding
+    # the serializer on every request (survey.core.csrf_tokens).
+    app.jinja_env.globals["csrf_token"] = csrf_tokens.csrf_token
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
     login_manager.init_app(app)

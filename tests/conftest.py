@@ -239,13 +239,14 @@ def make_round(app):
         opens_on=None,
         closes_on=None,
         drafts_accepted=None,
+        version: int = 1,
     ) -> int:
         with app.app_context():
             survey_round = Round(
                 municipality=db.session.get(Municipality, municipality),
                 title=title,
                 questionnaire_key="kl-beskaeftigelse",
-                questionnaire_version=1,
+                questionnaire_version=version,
                 languages=list(languages),
                 draft_languages_accepted=drafts_accepted,
                 opens_on=opens_on,

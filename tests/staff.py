@@ -102,8 +102,12 @@ def bank_question(
     *,
     show_if: dict | None = None,
     type: str = "likert5",
+    english_reviewed: bool = True,
 ) -> int:
-    """A question in a municipality's local bank, through the bank's own rules."""
+    """A question in a municipality's local bank, through the bank's own rules; its English
+    (typed in the editor: a draft) reviewed by a named person unless told otherwise, so a
+    round offers it without accepting drafts."""
+    from survey.bank import status
     from survey.bank.questions import QuestionDraft, create_question
 
     texts = {"da": danish, **({"en": english} if english else {})}
@@ -114,6 +118,8 @@ def bank_question(
                 texts=texts, type=type, options=[], max_length=None, help=None, show_if=show_if
             ),
         )
+        if english and english_reviewed:
+            status.review(question, "en", "Tekla Translatør")
         db.session.commit()
         return question.id
 

@@ -328,6 +328,7 @@ def test_option_group_theme_and_item_as_json():
             "suppressed_reason": "too_few",
             "uncertain": False,
             "weighted": None,
+            "weighted_reason": None,
         },
         "previous": None,
         "change": None,

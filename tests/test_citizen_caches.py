@@ -164,12 +164,19 @@ def test_what_a_citizen_typed_is_never_kept_in_a_cache(
     assert not any(key[2] == name for key in fragments._fragments)
 
 
-def test_a_citizen_get_cannot_write(app):
+@pytest.mark.parametrize("session_first", [True, False], ids=["session-first", "flag-first"])
+def test_a_citizen_get_cannot_write(app, session_first):
+    """Whether the request's ORM session was opened before it was made read-only or only
+    afterwards (a citizen's GET opens one only on a snapshot-cache miss), it cannot write."""
     from survey.core.transaction import WriteInReadOnlyRequest, read_without_transaction
     from survey.models import Municipality
 
     with app.test_request_context("/svar"):
+        db.session.remove()
+        if session_first:
+            db.session.info.setdefault("opened", True)  # a session, not yet connected
         read_without_transaction()
+        assert db.session.registry.has() is session_first
         db.session.add(Municipality(code=9999, name="Skriveby", region="Test"))
         with pytest.raises(WriteInReadOnlyRequest):
             db.session.flush()
@@ -185,6 +192,7 @@ def test_looking_at_a_page_sends_no_cookie(app, make_round, invite, citizen):
     again = citizen.get()
     assert again.status_code == 200
     assert "Set-Cookie" not in again.headers
+    assert again.headers["Vary"] == "Cookie"  # the page depends on the cookie all the same
 
 
 def test_the_limiter_runs_only_on_the_login(app, make_round, invite, citizen, monkeypatch):
@@ -225,3 +233,40 @@ def test_one_round_read_per_question_page(app, make_round, invite, citizen):
             event.remove(db.engine, "before_cursor_execute", seen)
     assert len([s for s in statements if not s.startswith(("BEGIN", "PRAGMA"))]) == 1
     assert not any(s.startswith("BEGIN") for s in statements)
+
+
+def test_a_question_page_with_answers_reads_them_all_in_one_row(
+    app, make_round, invite, citizen, monkeypatch, caches_cleared
+):
+    """The answers come as one JSON object made by the database, in one row, and a page
+    GET opens no ORM session at all (its bookkeeping cost more than the statement)."""
+    from survey.core import transaction
+    from survey.responding import journey
+
+    on_first_page(citizen, invite, make_round())
+    assert citizen.post_page(MEETING_ALL).status_code == 302
+    citizen.post_page({}, action="back")
+    citizen.get()  # the first page again, with its answers: the snapshot is now cached
+    rows, sessions = [], []
+    read = transaction.read_rows
+
+    def counting(statement, parameters):
+        result = read(statement, parameters)
+        rows.append(len(result))
+        return result
+
+    registry = db.session.registry
+    create = registry.createfunc
+
+    def opening():
+        sessions.append(1)
+        return create()
+
+    monkeypatch.setattr(journey, "read_rows", counting)
+    monkeypatch.setattr(registry, "createfunc", opening)
+    again = citizen.get()
+    assert again.status_code == 200
+    assert rows == [1]
+    assert sessions == []
+    for code, value in MEETING_ALL.items():
+        assert re.search(rf'name="{re.escape(code)}"[^>]*value="{value}"[^>]*checked', again.text)

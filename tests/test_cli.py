@@ -398,6 +398,9 @@ def test_demo_json_has_the_exact_shape_and_working_links(app, cli):
         assert survey_round.municipality_code == 461
         assert survey_round.state == "open"
         assert survey_round.questionnaire_key == "kl-beskaeftigelse"
+        # the current version, every language offered (drafts accepted knowingly)
+        assert survey_round.questionnaire_version == 2
+        assert survey_round.snapshot["languages"] == NINE
         local = [
             item
             for page in survey_round.snapshot["pages"]

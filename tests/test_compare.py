@@ -7,6 +7,7 @@ answers given, with statsmodels and scipy for the intervals and tests.
 
 from __future__ import annotations
 
+import html
 import json
 import random
 import re
@@ -47,6 +48,7 @@ SIDE_KEYS = {
     "suppressed_reason",
     "uncertain",
     "weighted",
+    "weighted_reason",
 }
 CHANGE_KEYS = {"diff", "ci", "ci_adjusted", "level", "p_value", "p_adjusted", "test", "significant"}
 ROUND_KEYS = {"id", "title", "completed"}
@@ -435,6 +437,7 @@ def test_four_valid_answers_and_many_ved_ikke_stay_hidden(app, compare_json, mak
         "suppressed_reason": "too_few",
         "uncertain": False,
         "weighted": None,
+        "weighted_reason": None,
     }
     assert all(o["count"] is None and o["share"] is None for o in item["distribution"])
 
@@ -847,19 +850,26 @@ def test_analyst_page_shows_the_same_figures_as_the_json(app, compare_json, two_
             assert f"n={driver['n']})" in drivers_chart
     themes_with_scores = {i["theme"] for i in items if i["type"] in ("likert5", "yesno")}
     assert len(charts) == len(themes_with_scores) >= 5
-    # A trend chart for each overall question shown in both rounds (line with intervals).
-    overall = [
+    # One trend chart per theme, a line per question shown in both rounds (with intervals),
+    # its description stating every figure of both rounds.
+    both = [
         i
         for i in items
-        if i["theme"] == "overall"
-        and i["type"] in ("likert5", "yesno")
+        if i["type"] in ("likert5", "yesno")
         and i["current"]["share"] is not None
         and i["previous"]["share"] is not None
     ]
-    trends = [c for c in every_chart if 'aria-labelledby="trend-' in c]
-    assert len(trends) == len(overall) >= 1
-    for item in overall:
-        assert f"(n={item['current']['n']})" in " ".join(trends)
+    trends = {
+        re.search(r'aria-labelledby="trend-([^"]+)-title', c).group(1): c
+        for c in every_chart
+        if 'aria-labelledby="trend-' in c
+    }
+    assert set(trends) == {i["theme"] for i in both} and "overall" in trends
+    for item in both:
+        desc = re.search(r"<desc[^>]*>(.+?)</desc>", trends[item["theme"]], flags=re.S).group(1)
+        assert item["text"] in html.unescape(desc)
+        for side in ("previous", "current"):
+            assert f"(n={item[side]['n']})" in desc, (item["code"], side)
     for chart in charts:
         assert re.search(r'<svg[^>]*role="img"[^>]*aria-labelledby="[^"]+"', chart)
         title = re.search(r"<title[^>]*>(.+?)</title>", chart, flags=re.S)
@@ -1028,6 +1038,7 @@ def test_a_suppressed_side_cannot_carry_figures():
         "suppressed_reason": "too_few",
         "uncertain": False,
         "weighted": None,
+        "weighted_reason": None,
     }
     with pytest.raises(TypeError):
         SuppressedSide(3, 2)  # type: ignore[call-arg]
@@ -1106,32 +1117,19 @@ def test_weighted_shares_are_post_stratified_to_the_invited(
     with per-answer weights in statsmodels (weighted mean, Wilson at Kish's n_eff)."""
     from statsmodels.stats.weightstats import DescrStatsW
 
-    from survey.models import Invitation
-
     round_id = make_round(ODENSE, local=False, state="closed")
-    invited = [("kontanthjaelp", "18-29")] * 60 + [("kontanthjaelp", "30-49")] * 40
-    invited += [("dagpenge", "30-49")] * 100 + [("sygedagpenge", "30-49")] * 20
-    with app.app_context():
-        db.session.execute(
-            insert(Invitation),
-            [
-                {
-                    "round_id": round_id,
-                    "number": number,
-                    "token_hash": f"{round_id:04d}{number:060d}",
-                    "state": "issued",
-                    "benefit_group": group,
-                    "age_band": age,
-                }
-                for number, (group, age) in enumerate(invited, start=1)
-            ],
-        )
-        db.session.commit()
+    invite_cells(
+        app,
+        round_id,
+        {
+            ("kontanthjaelp", "18-29"): 60,
+            ("kontanthjaelp", "30-49"): 40,
+            ("dagpenge", "30-49"): 100,
+            ("sygedagpenge", "30-49"): 20,
+        },
+    )
 
-    def answers(group: str, age: str, values: str):
-        background = {"channel": "invitation", "benefit_group": group, "age_band": age}
-        return [(background, {SATISFIED: v}) for v in values]
-
+    answers = invited_answers
     insert_responses(
         app,
         round_id,
@@ -1187,6 +1185,145 @@ def test_weighted_shares_are_post_stratified_to_the_invited(
     text = " ".join(page.get_data(as_text=True).replace("\xa0", " ").split())
     assert f"vægtet {round(share * 100)} % ({round(low * 100)}–{round(high * 100)} %" in text
     assert 'id="pick-weighted" name="weighted" value="1" checked' in text
+
+
+def invite_cells(app, round_id: int, cells: dict[tuple[str, str], int]) -> None:
+    """Invitations of a round, so many per (benefit group, age band)."""
+    from survey.models import Invitation
+
+    invited = [cell for cell, count in cells.items() for _ in range(count)]
+    with app.app_context():
+        db.session.execute(
+            insert(Invitation),
+            [
+                {
+                    "round_id": round_id,
+                    "number": number,
+                    "token_hash": f"{round_id:04d}{number:060d}",
+                    "state": "issued",
+                    "benefit_group": group,
+                    "age_band": age,
+                }
+                for number, (group, age) in enumerate(invited, start=1)
+            ],
+        )
+        db.session.commit()
+
+
+def invited_answers(group: str, age: str, values: str):
+    background = {"channel": "invitation", "benefit_group": group, "age_band": age}
+    return [(background, {SATISFIED: v}) for v in values]
+
+
+def weighted_reference(cells: list[tuple[int, str]]) -> tuple[float, float, list[float]]:
+    """(share, Kish n_eff, Wilson interval at n_eff) with per-answer weights: each answer of a
+    cell of `invited` people with answers `values` weighs invited / answers (statsmodels)."""
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    values, weights = [], []
+    for invited, answers in cells:
+        valid = [v for v in answers if v != "0"]
+        values += [1.0 if v in "45" else 0.0 for v in valid]
+        weights += [invited / len(valid)] * len(valid)
+    w = np.array(weights)
+    share = DescrStatsW(np.array(values), weights=w).mean
+    n_eff = w.sum() ** 2 / (w**2).sum()
+    low, high = proportion_confint(share * n_eff, n_eff, method="wilson")
+    return share, n_eff, [low, high]
+
+
+def assert_weighted(side: dict, cells: list[tuple[int, str]]) -> None:
+    share, n_eff, ci = weighted_reference(cells)
+    assert side["weighted_reason"] is None
+    assert side["weighted"]["share"] == pytest.approx(share, abs=1e-6)
+    assert side["weighted"]["n_eff"] == pytest.approx(n_eff, abs=0.01)
+    assert side["weighted"]["ci"] == pytest.approx(ci, abs=1e-6)
+
+
+def test_weighted_groups_by_age_band_within_and_a_benchmark_weighted_per_municipality(
+    app, compare_json, make_round
+):
+    """A split by benefit group weights each group by age band within it (post-stratified to
+    the group's invited), or says why not; the benchmark weights each other municipality's
+    answers to its own invited. Checked with per-answer weights (statsmodels), Kish's n_eff
+    computed here and Wilson at that n (statsmodels)."""
+    own = make_round(ODENSE, local=False, state="closed")
+    invite_cells(
+        app,
+        own,
+        {
+            ("kontanthjaelp", "18-29"): 60,
+            ("kontanthjaelp", "30-49"): 40,
+            ("dagpenge", "30-49"): 100,
+            ("sygedagpenge", "30-49"): 20,
+            ("sygedagpenge", "50-64"): 10,
+        },
+    )
+    insert_responses(
+        app,
+        own,
+        invited_answers("kontanthjaelp", "18-29", "5552222221")
+        + invited_answers("kontanthjaelp", "30-49", "54442221")
+        + invited_answers("dagpenge", "30-49", "4" * 30 + "2" * 10)
+        + invited_answers("sygedagpenge", "30-49", "552222")  # nobody aged 50-64 answered
+        + [({}, {SATISFIED: "5"})] * 7,  # open link: no group, nobody invited to weight to
+    )
+    others = {
+        101: ({("kontanthjaelp", "18-29"): 50, ("dagpenge", "30-49"): 50}, ["55222", "444422"]),
+        751: (
+            {("kontanthjaelp", "18-29"): 30, ("kontanthjaelp", "30-49"): 30},
+            ["444442", "22224"],
+        ),
+        230: ({("dagpenge", "30-49"): 80}, ["4444422222"]),
+    }
+    for code, (cells, values) in others.items():
+        round_id = make_round(code, local=False, state="closed", title=f"Runde {code}")
+        invite_cells(app, round_id, cells)
+        insert_responses(
+            app,
+            round_id,
+            [r for (g, a), v in zip(cells, values, strict=True) for r in invited_answers(g, a, v)]
+            + [({}, {SATISFIED: "5"})] * 5,  # open link: in the plain benchmark only
+        )
+
+    data = compare_json(own, "--by", "benefit_group", "--weighted")
+    item = next(i for i in data["items"] if i["code"] == SATISFIED)
+    groups = {g["value"]: g["current"] for g in item["groups"]}
+    assert not any(side["suppressed"] for side in groups.values())
+    assert_weighted(groups["kontanthjaelp"], [(60, "5552222221"), (40, "54442221")])
+    # One benefit group's invited all in one age band: weighting would change nothing.
+    assert groups["dagpenge"]["weighted"] is None
+    assert groups["dagpenge"]["weighted_reason"] == "one_cell"
+    assert groups["sygedagpenge"]["weighted"] is None
+    assert groups["sygedagpenge"]["weighted_reason"] == "cell_without_answers"
+    assert groups[None]["weighted"] is None
+    assert groups[None]["weighted_reason"] == "no_invitations"
+    # The benchmark: cells of (municipality, benefit group, age band), each at its invited.
+    benchmark = item["benchmark"]
+    assert benchmark["n"] == 6 + 5 + 6 + 5 + 10 + 3 * 5  # the plain share keeps every answer
+    assert_weighted(
+        benchmark,
+        [
+            (invited, answers)
+            for cells, values in others.values()
+            for invited, answers in zip(cells.values(), values, strict=True)
+        ],
+    )
+    # Unweighted, nothing carries a weight or a reason.
+    plain = next(
+        i for i in compare_json(own, "--by", "benefit_group")["items"] if i["code"] == SATISFIED
+    )
+    assert all(g["current"]["weighted"] is None for g in plain["groups"])
+    assert all(g["current"]["weighted_reason"] is None for g in plain["groups"])
+    assert plain["benchmark"]["weighted"] is None
+
+    # A fourth municipality that invited nobody: its answers cannot be weighted, so neither
+    # can the benchmark they are pooled into.
+    open_only = make_round(147, local=False, state="closed", title="Runde 147")
+    insert_responses(app, open_only, [({}, {SATISFIED: "4"})] * 6)
+    item = next(i for i in compare_json(own, "--weighted")["items"] if i["code"] == SATISFIED)
+    assert item["benchmark"]["weighted"] is None
+    assert item["benchmark"]["weighted_reason"] == "no_invitations"
 
 
 # --- key drivers ----------------------------------------------------------------------------

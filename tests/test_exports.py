@@ -282,7 +282,7 @@ def test_xlsx_export_has_numbers_text_and_no_formulas(app, rounds, tmp_path):
 
     path = export(app, rounds["closed"], "xlsx", tmp_path / "svar.xlsx")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["data", "codebook"]
+    assert book.sheetnames == ["data", "codebook", "languages"]
     sheet = book["data"]
     assert sheet.freeze_panes == "B2"
     table = [[c.value for c in row] for row in sheet.iter_rows()]
@@ -441,9 +441,73 @@ def test_codebook_lists_every_item_and_option_as_text(app, rounds, tmp_path):
             )
         if item.type in ("likert5", "yesno", "single"):
             want.append([item.code, "", "", "", "9", "Ikke spurgt", "", "ja"])
+    title = "Gennemførte besvarelser pr. svarsprog (under 5 kun samlet)"
+    want.append(["answer_language", "summary", "", title, "", "", "", ""])
+    for code, n in language_counts(app, rounds["closed"]).most_common():
+        name = {"da": "Dansk", "en": "Engelsk"}[code]
+        want.append(["answer_language", "", "", "", code, f"{name}: {n}", "", ""])
     assert table == want
     assert_neutralised(cell for row in table for cell in row)
     assert MARKUP_QUESTION in raw.decode("utf-8")
+
+
+def language_counts(app, round_id: int) -> Counter:
+    with app.app_context():
+        counts = Counter(
+            db.session.scalars(
+                select(Response.ui_language).where(
+                    Response.round_id == round_id, Response.completed.is_(True)
+                )
+            )
+        )
+        db.session.remove()
+    return counts
+
+
+def test_exports_count_answers_per_language_and_hide_small_languages(app, rounds, tmp_path):
+    """Three answered in Arabic and one in Tigrinya: never a count of 3 or 1, and not one to
+    be had by subtracting the others from the number of rows; no language column per row."""
+    import openpyxl
+    import pyreadstat
+
+    closed = rounds["closed"]
+    with app.app_context():
+        ids = list(
+            db.session.scalars(
+                select(Response.id)
+                .where(Response.round_id == closed, Response.completed.is_(True))
+                .order_by(Response.id)
+            )
+        )
+        db.session.execute(
+            update(Response).where(Response.round_id == closed).values(ui_language="da")
+        )
+        for language, chosen in (("en", ids[:8]), ("ar", ids[8:11]), ("ti", ids[11:12])):
+            db.session.execute(
+                update(Response).where(Response.id.in_(chosen)).values(ui_language=language)
+            )
+        db.session.commit()
+        db.session.remove()
+    danish = len(ids) - 12
+    # Arabic and Tigrinya together are 4: English (the smallest shown) joins them.
+    want = [["language", "name", "completed"], ["da", "Dansk", danish]]
+    want.append(["ar, en, ti", "Arabisk, Engelsk, Tigrinya", 12])
+
+    book = openpyxl.load_workbook(export(app, closed, "xlsx", tmp_path / "svar.xlsx"))
+    assert [list(r) for r in book["languages"].iter_rows(values_only=True)] == want
+    header = next(book["data"].iter_rows(values_only=True))
+    assert not any("lang" in str(name) for name in header)
+    codebook = read_csv(export(app, closed, "codebook", tmp_path / "kb.csv").read_bytes(), ",")
+    language_lines = [row[4:6] for row in codebook if row[0] == "answer_language"][1:]
+    assert language_lines == [
+        ["da", f"Dansk: {danish}"],
+        ["ar, en, ti", "Arabisk, Engelsk, Tigrinya: 12"],
+    ]
+    _frame, meta = pyreadstat.read_sav(str(export(app, closed, "sav", tmp_path / "svar.sav")))
+    notes = "\n".join(meta.notes)
+    assert f"answer_language da (Dansk): {danish}" in notes
+    assert "answer_language ar, en, ti (Arabisk, Engelsk, Tigrinya): 12" in notes
+    assert len(meta.notes) == 2  # exactly the two counts above: no 3, 1 or 8 anywhere
 
 
 def test_an_open_round_is_not_exported_and_each_export_is_audited(app, rounds, tmp_path):

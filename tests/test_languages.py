@@ -18,7 +18,14 @@ from sqlalchemy import select
 
 from questionnaires import QuestionnaireError, find_questionnaire
 from questionnaires.loader import parse_questionnaire
-from questionnaires.scales import BACK_TRANSLATIONS, LIKERT5, SCALE_LANGUAGES, YESNO
+from questionnaires.scales import (
+    BACK_TRANSLATIONS,
+    LIKERT5,
+    RECOMMEND0_10,
+    SATISFACTION5,
+    SCALE_LANGUAGES,
+    YESNO,
+)
 from survey.bank.lix import lix
 from survey.core.extensions import db
 from survey.core.i18n import LANGUAGE_NAMES, language_code
@@ -34,6 +41,7 @@ PREVIEW_ONLY = {  # shown to an administrator previewing a round, never to a cit
     "Preview: answers are not saved.",
     "Shown only to citizens who answered %(values)s to “%(item)s”.",
 }
+HAS_LETTERS = re.compile(r"[^\W\d_]")
 HTML_LANG = re.compile(r'<html lang="([a-z]+)" dir="(ltr|rtl)">')
 
 
@@ -92,9 +100,10 @@ def test_every_citizen_text_is_translated(citizen_messages, language):
 
 
 def test_kl_questionnaire_scales_and_demo_questions_exist_in_all_nine():
-    kl = find_questionnaire("kl-beskaeftigelse", 1)
-    assert kl.languages == NINE
-    for scale in (LIKERT5, YESNO):
+    for version in (1, 2):
+        assert find_questionnaire("kl-beskaeftigelse", version).languages == NINE
+    assert find_questionnaire("virksomheder", 1).languages == NINE
+    for scale in (LIKERT5, YESNO, SATISFACTION5, RECOMMEND0_10):
         for _value, labels in scale:
             assert tuple(labels) == SCALE_LANGUAGES == NINE
     from survey.demo.setup import ODENSE_QUESTIONS
@@ -110,8 +119,11 @@ def test_kl_questionnaire_scales_and_demo_questions_exist_in_all_nine():
 @pytest.mark.parametrize("language", [lang for lang in NINE if lang != "en"])
 def test_scale_labels_mean_the_same_in_every_language(language):
     """Each label's back-translation equals the English label of the same value."""
-    for scale in (LIKERT5, YESNO):
+    for scale in (LIKERT5, YESNO, SATISFACTION5, RECOMMEND0_10):
         for value, labels in scale:
+            if not HAS_LETTERS.search(labels[language]):  # 1-9 of the 0-10 scale: digits
+                assert labels[language] == labels["en"] == str(value)
+                continue
             back = BACK_TRANSLATIONS[language][labels[language]]
             assert back == labels["en"], (language, value, labels[language], back)
 
@@ -213,7 +225,7 @@ def test_creating_a_round_with_an_unaccepted_draft_is_refused_with_a_message(app
         "--title",
         "Arabisk",
         "--version",
-        "1",  # version 2 is in Danish and English only until it is translated
+        "1",
         "--languages",
         "da,ar",
         ok=False,
@@ -228,7 +240,7 @@ def test_creating_a_round_with_an_unaccepted_draft_is_refused_with_a_message(app
         "--title",
         "Arabisk",
         "--version",
-        "1",  # version 2 is in Danish and English only until it is translated
+        "1",
         "--languages",
         "da,ar",
         "--accept-draft-languages",
@@ -495,3 +507,40 @@ def test_the_round_page_says_which_languages_citizens_are_offered(app, make_roun
         db.session.commit()
     page = admin.get(f"/admin/rounds/{round_id}").get_data(as_text=True)
     assert "Tilbydes ikke: Ukrainsk" in page
+
+
+# --- invitations and reminders in every language ---------------------------------------------
+
+# A long base address and a long sender name: what a municipality might really have.
+SAMPLE_BASE_URL = "https://borgerblik.hoeje-taastrup.dk"
+SAMPLE_ORGANISATION = "Jobcenter Høje-Taastrup"
+MAX_SMS_PARTS = 3
+
+
+@pytest.mark.parametrize("language", NINE)
+def test_every_language_has_short_default_texts_that_can_be_sent(language):
+    from survey.delivery.texts import DEFAULT_TEXTS, check_text, render, sample_link, sms_count
+
+    texts = DEFAULT_TEXTS[language]
+    for kind in ("invitation", "reminder"):
+        text = texts[kind]
+        check_text(text)  # raises on a lost or unknown placeholder
+        assert "{organisation}" in text and text.count("{link}") == 1, (language, kind)
+        if language != "en":
+            assert text != DEFAULT_TEXTS["en"][kind]  # its own, not the English fallback
+        sent = render(text, sample_link(SAMPLE_BASE_URL), SAMPLE_ORGANISATION)
+        assert sms_count(sent).segments <= MAX_SMS_PARTS, (language, kind, sms_count(sent))
+
+
+def test_the_message_texts_page_shows_every_language_of_the_round_in_its_direction(app, make_round):
+    round_id = make_round(languages=NINE, drafts_accepted=list(TRANSLATED), state="draft")
+    make_user(app, "admin-tekster@odense.dk", "admin", 461)
+    admin = logged_in(app, "admin-tekster@odense.dk")
+    page = admin.get(f"/admin/rounds/{round_id}/messages").get_data(as_text=True)
+    for language in NINE:
+        field = re.search(rf'<textarea[^>]*name="invitation_{language}"[^>]*>', page)
+        assert field, language
+        direction = "rtl" if language in ("ar", "fa") else "ltr"
+        assert f'lang="{language}"' in field.group(0), field.group(0)
+        assert f'dir="{direction}"' in field.group(0), field.group(0)
+    assert "يريد" in page and "ተሞክሮኹም" in page  # the languages' own default texts

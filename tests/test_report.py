@@ -636,6 +636,7 @@ def test_the_comparison_has_significant_and_unchanged_items_and_suppressed_figur
         "suppressed_reason": "too_few",
         "uncertain": False,
         "weighted": None,
+        "weighted_reason": None,
     }
     tiny = [g for i in items.values() for g in i["groups"] if g["value"] == TINY_GROUP]
     assert tiny and all(g["current"]["suppressed"] and g["current"]["share"] is None for g in tiny)
@@ -715,41 +716,76 @@ def test_html_charts_are_inline_svg_with_the_json_figures_in_labels_title_and_de
         assert sorted(bar_labels) == sorted(labels), theme
 
 
-def test_html_trend_charts_draw_every_round_of_the_overall_questions(built, tree):
-    """A line chart with intervals per overall question over both rounds, its table and the
-    test in words, checked against statsmodels (Cochran–Armitage = linear-by-linear test
-    x N / (N - 1)), with time at the middle of each half-year."""
+def trend_themes(built) -> list[tuple[str, list[dict]]]:
+    """(title, questions) of each theme with a question drawn in both rounds."""
+    found = []
+    for _theme, title, items in sections(built, built.data):
+        asked = [i for i in items if scored(i) and i["previous"] is not None]
+        if any(
+            i["previous"]["share"] is not None and i["current"]["share"] is not None for i in asked
+        ):
+            found.append((title, asked))
+    return found
+
+
+def trend_label(item: dict) -> str:
+    return f"{item['text']} (andel ja)" if item["type"] == "yesno" else item["text"]
+
+
+def test_html_trend_charts_draw_every_theme_with_a_line_per_question(built, tree):
+    """Per theme one line chart with intervals, a line per question asked in both rounds, a
+    table per question and the test in words, checked against statsmodels
+    (Cochran–Armitage = linear-by-linear test x N / (N - 1)), with time at the middle of
+    each half-year. A question under 5 answers in a round is in the table, never drawn."""
     import numpy as np
     from scipy import stats
     from statsmodels.stats.contingency_tables import Table
 
-    overall = [i for i in built.data["items"] if i["theme"] == "overall" and scored(i)]
-    assert overall
     charts = {s.attrs["aria-labelledby"].split()[0]: s for s in tree.iter("svg")}
     tables = tables_of(tree)
-    for item in overall:
-        before, now = item["previous"], item["current"]
-        svg = charts["trend-" + item["code"].replace(".", "-") + "-title"]
+    followed = 0
+    for theme, title, items in sections(built, built.data):
+        asked = [i for i in items if scored(i) and i["previous"] is not None]
+        if not asked:
+            assert f"trend-{theme}-title" not in charts, theme
+            continue
+        svg = charts[f"trend-{theme}-title"]
+        assert norm(svg.first("title").text()) == f"Udvikling: {title}"
         desc = norm(svg.first("desc").text())
-        assert f"1. halvår 2025: {pct(before['share'])} (n={before['n']})" in desc, desc
-        assert f"1. halvår 2026: {pct(now['share'])} (n={now['n']})" in desc, desc
-        (table,) = [t for t in tables if t.caption == f"Udvikling: {item['text']}"]
-        assert table.rows == [
-            ["1. halvår 2025", str(before["n"]), side_text(before)],
-            ["1. halvår 2026", str(now["n"]), side_text(now)],
-        ]
-        positives = np.array([before["positive"], now["positive"]])
-        totals = np.array([before["n"], now["n"]])
-        reference = Table(
-            np.column_stack([totals - positives, positives])
-        ).test_ordinal_association(
-            row_scores=np.array([2025.25, 2026.25]), col_scores=np.array([0, 1])
-        )
-        z = reference.zscore * np.sqrt(totals.sum() / (totals.sum() - 1))
-        p = 2 * stats.norm.sf(abs(z))
-        assert f"{p_text(p).removesuffix(' (justeret)')} (Cochran–Armitage)" in desc, (desc, p)
-        slope = positives[1] / totals[1] - positives[0] / totals[0]  # two points a year apart
-        assert f"Udvikling {points(slope)} pr. år" in desc, desc
+        drawn = " ".join(norm(t.text()) for t in svg.iter("text"))
+        for item in asked:
+            followed += 1
+            before, now = item["previous"], item["current"]
+            label = trend_label(item)
+            assert f"{label}: " in desc, (label, desc)
+            (table,) = [t for t in tables if t.caption == f"Udvikling: {item['text']}"]
+            share = "Andel ja" if item["type"] == "yesno" else "Andel positive"
+            assert table.header == ["Periode", "n", f"{share} (95 %-interval)"]
+            assert table.rows == [
+                ["1. halvår 2025", str(before["n"]), side_text(before)],
+                ["1. halvår 2026", str(now["n"]), side_text(now)],
+            ]
+            if before["share"] is None or now["share"] is None:
+                # not drawn: its text is in the description, never in the chart's legend
+                assert item["text"] not in drawn, item["code"]
+                assert "færre end 5 svar, vises ikke" in desc
+                continue
+            assert item["text"][:40] in drawn, item["code"]
+            assert f"1. halvår 2025: {pct(before['share'])} (n={before['n']})" in desc, desc
+            assert f"1. halvår 2026: {pct(now['share'])} (n={now['n']})" in desc, desc
+            positives = np.array([before["positive"], now["positive"]])
+            totals = np.array([before["n"], now["n"]])
+            reference = Table(
+                np.column_stack([totals - positives, positives])
+            ).test_ordinal_association(
+                row_scores=np.array([2025.25, 2026.25]), col_scores=np.array([0, 1])
+            )
+            z = reference.zscore * np.sqrt(totals.sum() / (totals.sum() - 1))
+            p = 2 * stats.norm.sf(abs(z))
+            sentence = f"{p_text(p).removesuffix(' (justeret)')} (Cochran–Armitage)"
+            slope = positives[1] / totals[1] - positives[0] / totals[0]  # a year apart
+            assert f"Udvikling {points(slope)} pr. år, {sentence}" in desc, (desc, p)
+    assert followed > len(THEMES)
 
 
 def test_html_appendix_targets_and_sample_match_the_json_and_the_database(built, tree):
@@ -1318,7 +1354,10 @@ def test_docx_has_real_headings_and_tables_with_the_json_figures(built):
         "Ambitionsniveauer",
         "Bilag: svarfordelinger",
     ]
-    assert {style for style, _ in headings} == {"Title", "Heading 1"}
+    assert [text for style, text in headings if style == "Heading 2"] == [
+        title for title, _items in trend_themes(built)
+    ]
+    assert {style for style, _ in headings} == {"Title", "Heading 1", "Heading 2"}
 
     captioned = {}
     for before, block in pairwise(blocks):
@@ -1384,8 +1423,35 @@ def test_docx_has_the_pdf_charts_as_print_pictures_with_the_same_alt_text(built)
         if any(map(scored, items))
     ]
     shapes = list(document.inline_shapes)
-    assert len(shapes) == len(charted)
-    for shape, (title, items) in zip(shapes, charted, strict=True):
+    trended = trend_themes(built)
+    # the theme charts, then the key-driver chart, then one trend chart per theme
+    assert len(shapes) == len(charted) + 1 + len(trended)
+    theme_shapes, driver_shape, trend_shapes = (
+        shapes[: len(charted)],
+        shapes[len(charted)],
+        shapes[len(charted) + 1 :],
+    )
+    texts = {item["code"]: item["text"] for item in built.data["items"]}
+    alt = driver_shape._inline.docPr.get("descr")
+    assert alt.startswith("Hvad hænger sammen med den samlede tilfredshed (rangkorrelation). ")
+    assert driver_shape._inline.docPr.get("title") == alt.split(". ", 1)[0]
+    for driver in built.data["drivers"]:
+        if driver["r"] is not None:
+            assert f"{texts[driver['code']]}: {decimal(driver['r'], 2).replace('-', '−')} (" in alt
+            assert f"n={driver['n']})" in alt
+    for shape, (title, items) in zip(trend_shapes, trended, strict=True):
+        alt = shape._inline.docPr.get("descr")
+        assert alt.startswith(f"Udvikling: {title}. "), alt
+        for item in items:
+            assert f"{trend_label(item)}: " in alt
+            for period, side in (("1. halvår 2025", "previous"), ("1. halvår 2026", "current")):
+                figure = item[side]
+                if figure["share"] is not None:
+                    assert f"{period}: {pct(figure['share'])} (n={figure['n']})" in alt, alt
+        assert "(Cochran–Armitage)" in alt
+    for shape in (driver_shape, *trend_shapes):
+        assert abs(shape.width - Mm(180)) < Mm(1)
+    for shape, (title, items) in zip(theme_shapes, charted, strict=True):
         alt = shape._inline.docPr.get("descr")
         assert alt.startswith(f"Andel positive: {title}. ")
         for item in items:

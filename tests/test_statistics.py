@@ -398,6 +398,7 @@ def test_side_excludes_ved_ikke_and_matches_hand_computation():
         "suppressed_reason",
         "uncertain",
         "weighted",
+        "weighted_reason",
     }
     assert as_dict["mean_ci"] == pytest.approx(list(reference), abs=1e-6)
     assert as_dict["uncertain"] is True  # 26 valid answers: under 30

@@ -66,6 +66,10 @@ ACCESS: dict[str, dict[str, set[str]]] = {
     "admin.translations": {"GET": {ADMIN}},
     "admin.download_translations": {"GET": {ADMIN}},
     "admin.import_bank_translations": {"POST": {ADMIN}},
+    "admin.review_bank_translation": {"POST": {ADMIN}},
+    "admin.questionnaire_translations": {"GET": {OPERATOR}},
+    "admin.download_questionnaire_translations": {"GET": {OPERATOR}},
+    "admin.upload_questionnaire_translations": {"POST": {OPERATOR}},
 }
 # URL parts that name a municipality's object: another municipality's id must be a 404.
 TENANT_PARTS = {"round_id", "question_id", "user_id", "token_id"}

@@ -13,7 +13,7 @@ from sqlalchemy import select
 import questionnaires.loader as loader
 from questionnaires import find_questionnaire
 from questionnaires.exchange import ExchangeError, read, to_csv, to_xliff, to_xlsx
-from questionnaires.translation import questionnaire_units
+from questionnaires.translation import fingerprint, questionnaire_units, stale_units
 from survey.core.extensions import db
 from survey.models import AuditEvent, LocalQuestion
 
@@ -115,13 +115,16 @@ def test_an_improved_translation_is_imported_into_the_file_as_draft(app, cli, tm
     result, _ = _round_trip(cli, tmp_path, fmt, "uk", improve)
     assert result.exit_code == 0, result.output
     assert "46 texts imported in uk" in result.output
-    after = (files / "kl-beskaeftigelse.yaml").read_text(encoding="utf-8")
-    changed = [
-        (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
-    ]
+    after = (files / "kl-beskaeftigelse.yaml").read_text(encoding="utf-8").splitlines()
+    kept, added = after[: len(before.splitlines())], after[len(before.splitlines()) :]
+    changed = [(a, b) for a, b in zip(before.splitlines(), kept, strict=True) if a != b]
     assert len(changed) == 2  # the text and the status line; comments and layout kept
     assert changed[0][1].startswith('  uk: {status: "draft", translated_by: "imported')
     assert changed[1][1] == '          uk: "Ми знаємо мою мету."'
+    # At the end, what each translation was made from: its Danish text's fingerprint.
+    assert added[3:5] == ["translated_from:", "  uk:"] and len(added) == 5 + 46
+    danish = find_questionnaire("kl-beskaeftigelse", 1).item("kl.goals.clear").text["da"]
+    assert f'    "item/kl.goals.clear/text": "{fingerprint(danish)}"' in added
     kl = find_questionnaire("kl-beskaeftigelse", 1)
     assert kl.item("kl.goals.clear").text["uk"] == "Ми знаємо мою мету."
     assert kl.translation_status("uk") == "draft"
@@ -429,3 +432,86 @@ def test_version_2_is_translated_with_its_themes_and_scales(cli, tmp_path, files
     assert "ar" in v2.languages and v2.translation_status("ar") == "draft"
     assert v2.theme_order()[3].title["ar"] == "ع Samarbejde på tværs af forvaltning"
     assert v2.scale("satisfaction5").options[0].label["ar"] == "ع Meget tilfreds"
+
+
+def test_a_translation_made_from_danish_that_changed_since_is_reported_stale(cli, tmp_path, files):
+    """The import records what each translation was made from; when the Danish changes in
+    the file afterwards, `questionnaire check` and the exports say which texts are stale.
+    A translation without a recorded source is of unknown source, never called stale."""
+    from dataclasses import replace
+
+    def improve(unit):
+        if unit.id == "title":
+            return replace(unit, target="Ваш досвід із центром зайнятості")
+        return unit
+
+    result, _ = _round_trip(cli, tmp_path, "xliff", "uk", improve)
+    assert result.exit_code == 0, result.output
+    path = files / "kl-beskaeftigelse.yaml"
+    kl = find_questionnaire("kl-beskaeftigelse", 1)
+    old = kl.title["da"]
+    assert stale_units(kl, "uk") == []
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            f'da: "{old}"', 'da: "Sådan oplevede du jobcentret"', 1
+        ),
+        encoding="utf-8",
+    )
+    loader.available_questionnaires.cache_clear()
+    kl = find_questionnaire("kl-beskaeftigelse", 1)
+    assert kl.title["da"] == "Sådan oplevede du jobcentret"
+    assert stale_units(kl, "uk") == ["title"]
+    assert stale_units(kl, "ar") == []  # imported before sources were recorded: unknown
+    checked = cli("questionnaire", "check", str(path))
+    assert "1 stale translations in uk" in checked.output
+    assert "  title" in checked.output
+
+    out = tmp_path / "uk.xlf"
+    cli(
+        "questionnaire",
+        "translations",
+        "export",
+        "kl-beskaeftigelse",
+        "--version",
+        "1",
+        "--language",
+        "uk",
+        "--output",
+        str(out),
+    )
+    segments = {
+        unit.get("id"): unit.find(f"{XLIFF}segment")
+        for unit in ET.fromstring(out.read_bytes()).iter(f"{XLIFF}unit")  # noqa: S314 - ours
+    }
+    stale = segments["title"]
+    assert stale.get("state") == "initial" and stale.get("subState") == "borgerblik:stale"
+    assert stale.findtext(f"{XLIFF}target") == "Ваш досвід із центром зайнятості"  # marked
+    assert segments["item/kl.goals.own/text"].get("state") == "translated"
+    csv_out = tmp_path / "uk.csv"
+    cli(
+        "questionnaire",
+        "translations",
+        "export",
+        "kl-beskaeftigelse",
+        "--version",
+        "1",
+        "--language",
+        "uk",
+        "--format",
+        "csv",
+        "--output",
+        str(csv_out),
+    )
+    _language, units = read(csv_out.read_bytes())
+    assert [unit.id for unit in units if unit.stale] == ["title"]
+    assert csv_out.read_bytes().decode("utf-8-sig").splitlines()[0].endswith(";status")
+
+    # Translated again from the new Danish: no longer stale.
+    def again(unit):
+        if unit.id == "title":
+            return replace(unit, target="Як ви оцінюєте центр зайнятості", stale=False)
+        return unit
+
+    result, _ = _round_trip(cli, tmp_path, "csv", "uk", again)
+    assert result.exit_code == 0, result.output
+    assert stale_units(find_questionnaire("kl-beskaeftigelse", 1), "uk") == []

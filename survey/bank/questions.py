@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from questionnaires import Item, find_questionnaire
 from questionnaires.scales import SCALE_LANGUAGES
 from questionnaires.schema import SchemaError, build_item
+from survey.bank import status
 from survey.core import audit
 from survey.core.extensions import db
 from survey.models import LocalQuestion, Round, RoundQuestion
@@ -100,6 +101,7 @@ def create_question(municipality_code: int, draft: QuestionDraft) -> LocalQuesti
         version=1,
     )
     _apply(question, item)
+    status.carry_over({}, None, question)  # every translation typed here is a draft
     question.compare_key = question.code
     db.session.add(question)
     db.session.flush()
@@ -128,8 +130,10 @@ def edit_question(
     unless the administrator says the change is not comparable.
     """
     item = check_draft(draft)
+    before, entries = status.texts_by_language(question), question.translations
     if not used_in_opened_round(question):
         _apply(question, item)
+        status.carry_over(before, entries, question)
         audit.record(
             "question.edit", question, details={"code": question.code, "version": question.version}
         )
@@ -146,6 +150,7 @@ def edit_question(
         compare_key=question.compare_key if comparable else f"{question.code}.v{latest + 1}",
     )
     _apply(new, item)
+    status.carry_over(before, entries, new)
     question.retired = True  # the old wording stays in the rounds that used it
     db.session.add(new)
     db.session.flush()

@@ -6,15 +6,19 @@ current version without a new version; rounds already opened keep their frozen t
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from questionnaires.exchange import ExchangeError, read, write
 from questionnaires.model import Item, Option
 from questionnaires.translation import Checked, Unit, check_import, item_units
+from survey.bank import status
 from survey.core import audit
 from survey.core.extensions import db
 from survey.models import LocalQuestion
+from survey.models.question import STALE
 
 
 def import_messages() -> dict[str, str]:
@@ -37,6 +41,39 @@ def import_messages() -> dict[str, str]:
         ),
         "characters": _("{id}: the translation contains characters that are not allowed"),
     }
+
+
+@dataclass(frozen=True)
+class TranslationState:
+    """One translated language of a bank question, as the translations page lists it."""
+
+    question: LocalQuestion
+    language: str
+    state: str  # "draft", "reviewed" or "stale" (LocalQuestion.translation_state)
+    entry: dict  # who translated or reviewed it, and when
+
+
+def translation_states(municipality_code: int) -> list[TranslationState]:
+    """Every translation of the bank's current questions with its status, stale ones first."""
+    found = [
+        TranslationState(
+            question,
+            language,
+            question.translation_state(language),
+            question.translation_entry(language),
+        )
+        for question in current_questions(municipality_code)
+        for language in question.translated_languages()
+    ]
+    order = {"stale": 0, "draft": 1, "reviewed": 2}
+    return sorted(found, key=lambda s: (order.get(s.state, 3), s.question.code, s.language))
+
+
+def review_translation(question: LocalQuestion, language: str, reviewer: str) -> None:
+    """A staff member marks a translation reviewed against today's Danish (audited)."""
+    if question.retired or language not in question.translated_languages():
+        raise LookupError(f"{question.code} has no current translation into {language}")
+    status.review(question, language, reviewer)
 
 
 class BankImportError(ValueError):
@@ -71,8 +108,10 @@ def _as_item(question: LocalQuestion) -> Item:
 
 
 def bank_units(municipality_code: int, language: str) -> list[Unit]:
+    """Every text of the bank's current questions; a translation made from Danish that
+    changed since is marked stale, so the translator knows to look at it again."""
     return [
-        unit
+        replace(unit, stale=question.translation_state(language) == STALE)
         for question in current_questions(municipality_code)
         for unit in item_units(f"question/{question.code}", _as_item(question), language)
     ]
@@ -102,9 +141,11 @@ def import_bank(municipality_code: int, data: bytes) -> tuple[str, Checked]:
         raise BankImportError(checked.errors)
     by_code = {question.code: question for question in current_questions(municipality_code)}
     changed: set[str] = set()
+    before: dict[str, tuple[str, ...]] = {}
     for unit_id, text in checked.accepted.items():
         _kind, code, field, *rest = unit_id.split("/")
         question = by_code[code]
+        before.setdefault(code, question.language_texts(language))
         if field == "text":
             question.texts = {**question.texts, language: text}
         elif field == "help":
@@ -116,6 +157,9 @@ def import_bank(municipality_code: int, data: bytes) -> tuple[str, Checked]:
             ]
         changed.add(code)
     for code in sorted(changed):
+        if by_code[code].language_texts(language) != before[code]:
+            # New wording from a file: a draft until someone reviews it (survey/bank/status).
+            status.mark_draft(by_code[code], [language], status.FILE)
         audit.record(
             "question.translate",
             by_code[code],

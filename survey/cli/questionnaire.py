@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from questionnaires import QuestionnaireError, find_questionnaire, load_questionnaire
 from questionnaires.exchange import FORMATS
 from questionnaires.model import pick_text
+from questionnaires.translation import stale_units
 from questionnaires.xlsform import XLSFormError, import_xlsform, write_xlsform
 from survey.cli.common import english_command_transaction
 from survey.translating.files import (
@@ -29,7 +30,7 @@ def questionnaire_group():
 @questionnaire_group.command("check")
 @click.argument("path", type=click.Path(dir_okay=False))
 def check(path: str):
-    """Validate a questionnaire YAML file against the schema."""
+    """Validate a questionnaire YAML file against the schema; list stale translations."""
     try:
         questionnaire = load_questionnaire(path)
     except QuestionnaireError as error:
@@ -39,6 +40,17 @@ def check(path: str):
         f"{len(questionnaire.pages)} pages, {len(questionnaire.items)} items, "
         f"{len(questionnaire.themes)} themes, {len(questionnaire.scales)} scales"
     )
+    # A stale translation still ships (the file is code, reviewed like code), so this is a
+    # warning to translate again before the release, not an error that blocks the file.
+    for language in questionnaire.languages:
+        stale = stale_units(questionnaire, language) if language != "da" else []
+        if stale:
+            click.echo(
+                f"{len(stale)} stale translations in {language} (the Danish text changed since "
+                "they were made; export and translate them again):"
+            )
+            for unit_id in stale:
+                click.echo(f"  {unit_id}")
 
 
 def codebook(questionnaire) -> dict:

@@ -126,9 +126,13 @@ def describe_drivers(drivers: list[Driver]) -> str:
     return "; ".join(parts) + "."
 
 
+def _driver_marks(drivers: list[Driver]) -> list[DriverMark]:
+    return [DriverMark(d.text, d.r, d.ci, d.n) for d in drivers if d.r is not None]
+
+
 def drivers_chart(drivers: list[Driver]) -> str | None:
     """One chart of every shown item's rank correlation with overall satisfaction."""
-    marks = [DriverMark(d.text, d.r, d.ci, d.n) for d in drivers if d.r is not None]
+    marks = _driver_marks(drivers)
     if not marks:
         return None
     return figure_svg(
@@ -137,3 +141,18 @@ def drivers_chart(drivers: list[Driver]) -> str | None:
         description=describe_drivers(drivers),
         element_id="chart-drivers",
     )
+
+
+def drivers_chart_png(drivers: list[Driver], dpi: int = 200) -> ChartImage | None:
+    """The same chart as `drivers_chart`, for the DOCX, with the SVG's title and text."""
+    marks = _driver_marks(drivers)
+    if not marks:
+        return None
+    figure = driver_figure(marks)
+    width, height = figure.get_size_inches()
+    alt = (
+        _("What goes with overall satisfaction (rank correlation)")
+        + ". "
+        + describe_drivers(drivers)
+    )
+    return ChartImage(figure_png(figure, dpi), alt, float(width), float(height))

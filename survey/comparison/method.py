@@ -84,7 +84,7 @@ def method_definitions(with_split: bool = False) -> list[tuple[str, str]]:
         (
             _("Weighting"),
             _(
-                "Optional. Weighted shares count each benefit group (and age band, where every cell has answers) as it is among the invited: post-stratification. Cells under 5 answers are pooled. The effective number of answers (Kish) is smaller than the real one when the weights differ, and the interval is widened accordingly. Answers through the open link have no known group and are left out of the weighted figures. Tests and verdicts are on the unweighted answers."
+                "Optional. Weighted shares count each benefit group (and age band, where every cell has answers) as it is among the invited: post-stratification. Cells under 5 answers are pooled. The effective number of answers (Kish) is smaller than the real one when the weights differ, and the interval is widened accordingly. Answers through the open link have no known group and are left out of the weighted figures. A group of a split is weighted to its own invited by the weighting variables it is not split by: one benefit group by age band within it; where an invited cell of the group has no answers, or all its invited are in one cell, the group has no weighted share and says why. The other municipalities are weighted each to its own invited, so each counts as many as it invited; not when one of them invited nobody. Tests and verdicts are on the unweighted answers."
             ),
         )
     )

@@ -20,7 +20,7 @@ from survey.comparison.drivers import key_drivers
 from survey.comparison.query import completed_count, frequency_rows, pooled_counts, theme_sums
 from survey.comparison.theme_means import with_group_means, with_previous_means
 from survey.comparison.themes import headline_code
-from survey.comparison.weighting import weight_round_sides
+from survey.comparison.weighting import BenchmarkRound, weight_round_sides
 from survey.core.extensions import db
 from survey.models import BenchmarkFigure, Round
 from survey.rounds.definition import round_definition
@@ -152,7 +152,7 @@ def build_comparison(
         if item.type == "text"
     }
     table = FrequencyTable(frequency_rows(mapping, by, text_codes))
-    benchmark = None
+    benchmark, others = None, []
     if with_benchmark:
         others = benchmark_rounds(survey_round)
         pooled, contributors = pooled_counts(
@@ -201,6 +201,14 @@ def build_comparison(
         comparison,
         (survey_round.id, keyed[survey_round.id]),
         (against.id, keyed[against.id]) if against is not None else None,
+        [
+            BenchmarkRound(
+                r.id,
+                r.municipality_code,
+                {k: c for c, k in code_to_key(round_definition(r)).items()},
+            )
+            for r in others
+        ],
     )
     return replace(
         comparison, weighting={role: w.to_dict() if w else None for role, w in used.items()}

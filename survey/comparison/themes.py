@@ -52,10 +52,3 @@ def headline_code(survey_round: Round, definition: Questionnaire) -> str | None:
     except (LookupError, QuestionnaireError):
         return None
     return questionnaire.headline
-
-
-def headline_theme(survey_round: Round, definition: Questionnaire) -> str | None:
-    """The theme of the overall satisfaction item: the theme whose items get a trend."""
-    code = headline_code(survey_round, definition)
-    themes = {item.code: item.theme for item in definition.items}
-    return themes.get(code) if code else None

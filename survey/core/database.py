@@ -43,6 +43,8 @@ def init_app(app: Flask) -> None:
         a traceback in the log. Nothing is left to undo on such a connection. (Closing,
         not rolling back: a streamed download still reads the objects it loaded.)
         """
+        if not db.session.registry.has():
+            return  # this request never opened a session (a citizen's page GET)
         with suppress(SQLAlchemyError):
             db.session.close()
 
@@ -71,4 +73,4 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def dialect_name() -> str:
-    return db.session.get_bind().dialect.name
+    return db.engine.dialect.name

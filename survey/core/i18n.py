@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
 from flask import Flask, g, has_request_context, request, session
 
 DEFAULT_LANGUAGE = "da"
@@ -90,7 +91,18 @@ def page_languages() -> tuple[str, ...]:
     return STAFF_LANGUAGES if request.blueprint in STAFF_BLUEPRINTS else ui_languages()
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
+    """The page's language, as a babel Locale made once per language (Flask-Babel parses a
+    language code into a new Locale on every request; it takes a Locale as it is)."""
+    return _locale(_select_language())
+
+
+@cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def _select_language() -> str:
     if not has_request_context():  # CLI commands and background work: the default language
         return DEFAULT_LANGUAGE
     allowed = page_languages()

@@ -1,4 +1,5 @@
-"""The signed session cookie, with its signing serializer built once per secret key.
+"""The signed session cookie, with its signing serializer built once per secret key, and
+nothing but "Vary: Cookie" done for a response that leaves the cookie as it came.
 
 Flask builds a new itsdangerous serializer (and its key derivation) for every request
 that opens or saves a session; a citizen page opens one on every request. Building it
@@ -9,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Response
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -25,6 +26,19 @@ class SessionInterface(SecureCookieSessionInterface):
             if serializer is not None:
                 self._serializers = {key: serializer}  # only the current key is kept
         return serializer
+
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        # Most citizen requests leave the cookie as it came (SESSION_REFRESH_EACH_REQUEST is
+        # off): then only "Vary: Cookie" is due, without Flask's seven cookie settings.
+        if not session.modified and not self.should_set_cookie(app, session):
+            if session.accessed:
+                if "Vary" in response.headers:
+                    response.vary.add("Cookie")
+                else:
+                    response.headers["Vary"] = "Cookie"
+            return
+        super().save_session(app, session, response)
 
 
 def init_app(app: Flask) -> None:

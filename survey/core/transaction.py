@@ -9,12 +9,13 @@ same transaction, so an action and its audit stand or fall together.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ContextDecorator, suppress
 from types import TracebackType
+from typing import Any
 
-from flask import Flask, Response, g, has_app_context, session
-from sqlalchemy import event
+from flask import Flask, Response, g, has_app_context, has_request_context, session
+from sqlalchemy import Executable, Row, event
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
@@ -23,6 +24,7 @@ from survey.core.extensions import db
 WROTE = "borgerblik.wrote"
 KEEP_REFUSED = "borgerblik.keep_refused"
 READ_ONLY = "borgerblik.read_only"
+READ_ONLY_REQUEST = "borgerblik_read_only"  # in `g`: this request only reads
 AUTOCOMMIT_READS = "borgerblik_autocommit_reads"  # an execution option (SQLite)
 
 
@@ -31,9 +33,14 @@ class WriteInReadOnlyRequest(RuntimeError):
     statement by statement, outside the one commit point."""
 
 
+def _read_only(session: Session) -> bool:
+    # Set by read_without_transaction, or when the session is opened (_open_read_only_sessions).
+    return bool(session.info.get(READ_ONLY))
+
+
 @event.listens_for(Session, "before_flush")
 def _flushing(session: Session, _context: UOWTransaction, _instances: object) -> None:
-    if session.info.get(READ_ONLY):
+    if _read_only(session):
         raise WriteInReadOnlyRequest("a read-only request flushed changes")
 
 
@@ -46,33 +53,70 @@ def _flushed(session: Session, _context: UOWTransaction) -> None:
 def _executed(state: ORMExecuteState) -> None:
     # Bulk INSERT/UPDATE/DELETE statements bypass the unit of work's flush.
     if state.is_insert or state.is_update or state.is_delete:
-        if state.session.info.get(READ_ONLY):
+        if _read_only(state.session):
             raise WriteInReadOnlyRequest("a read-only request executed a write")
         state.session.info[WROTE] = True
+    elif _read_only(state.session) and not state.session.in_transaction():
+        # A read-only session opened after its request was made so (_open_read_only_sessions)
+        # connects here, at its first statement, in autocommit: no BEGIN and ROLLBACK.
+        state.session.connection(execution_options=_autocommit_options())
 
 
 def read_without_transaction() -> None:
     """Let this request's reads run without BEGIN and ROLLBACK (autocommit reads).
 
     For requests that only read, where no two reads must see one snapshot: a citizen's
-    page reads the round, then the sheet with its answers, each complete in itself. It
-    saves two round trips on PostgreSQL and a transaction on SQLite. Any write in such a
-    request raises WriteInReadOnlyRequest: it would commit at once, outside the one
-    commit point.
+    page reads the round, its sheet and answers in one statement (read_rows). It saves
+    two round trips on PostgreSQL and a transaction on SQLite. Any write in such a request
+    raises WriteInReadOnlyRequest: it would commit at once, outside the one commit point.
+    The ORM session is not opened for it: a page read through read_rows never builds one.
     """
-    db.session.info[READ_ONLY] = True
+    g.setdefault(READ_ONLY_REQUEST, True)
+    if db.session.registry.has():  # else the session is made so when opened
+        db.session.info[READ_ONLY] = True
+        db.session.connection(execution_options=_autocommit_options())
+
+
+def _autocommit_options() -> dict[str, Any]:
     if db.engine.dialect.name == "sqlite":
         # The sqlite3 module is already left in autocommit mode (survey.core.database) and
         # only our "begin" hook starts transactions: it skips this connection's. (SQLite's
         # AUTOCOMMIT isolation level would be undone on return to the pool by a setting
         # that lets the module begin transactions by itself again.)
-        db.session.connection(execution_options={AUTOCOMMIT_READS: True})
-    else:
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return {AUTOCOMMIT_READS: True}
+    return {"isolation_level": "AUTOCOMMIT"}
+
+
+def read_rows(
+    statement: Executable, parameters: Mapping[str, Any]
+) -> Sequence[Row[tuple[Any, ...]]]:
+    """All rows of one read statement.
+
+    In a request that reads without a transaction, over a pooled connection of its own in
+    autocommit, without the ORM session: a citizen's page GET is this one statement, and
+    the session's bookkeeping (its transaction, its ORM execution and its closing) cost
+    more than the statement itself. Elsewhere, through the session as usual. A connection
+    found dead raises DBAPIError with connection_invalidated, which run_view retries.
+    """
+    if not (has_request_context() and g.get(READ_ONLY_REQUEST)):
+        return db.session.execute(statement, parameters).all()
+    connection = db.engine.connect().execution_options(**_autocommit_options())
+    try:
+        return connection.execute(statement, parameters).all()
+    finally:
+        try:
+            connection.close()
+        except SQLAlchemyError:
+            # The rows are read; a connection that died after them (PostgreSQL restarted)
+            # fails only its closing: the page is still shown, and the connection dropped.
+            with suppress(SQLAlchemyError):
+                connection.invalidate()
 
 
 def wrote() -> bool:
     """Whether the session wrote or holds changes not yet flushed since its last transaction."""
+    if not db.session.registry.has():
+        return False  # no session was opened: nothing was written
     session = db.session
     return bool(session.info.get(WROTE) or session.new or session.dirty or session.deleted)
 
@@ -149,7 +193,7 @@ def run_view(view: Callable[[], Response]) -> Response:
     except DBAPIError as error:
         if not error.connection_invalidated:
             raise
-        read_only = db.session.info.get(READ_ONLY)
+        read_only = g.get(READ_ONLY_REQUEST)
         roll_back()
         session.clear()
         session.update(cookie)
@@ -172,11 +216,34 @@ def finish(response: Response) -> Response:
     return response
 
 
+def _open_read_only_sessions() -> None:
+    """A session first opened in a request that reads without a transaction reads so too:
+    it refuses writes, and connects in autocommit at its first statement (_executed).
+    (Connecting here, eagerly, would fail the session's creation itself while the database
+    is down, before the error pages could answer.)"""
+    registry = db.session.registry
+    if getattr(registry.createfunc, "opens_read_only_sessions", False):
+        return  # one scoped session for every app: wrapped once
+    create = registry.createfunc
+
+    def create_session() -> Any:
+        created = create()
+        if has_request_context() and g.get(READ_ONLY_REQUEST):
+            created.info[READ_ONLY] = True
+        return created
+
+    create_session.opens_read_only_sessions = True  # type: ignore[attr-defined]
+    registry.createfunc = create_session
+
+
 def init_app(app: Flask) -> None:
+    _open_read_only_sessions()
+
     @app.before_request
     def start_clean() -> None:
-        db.session.info.pop(WROTE, None)
-        db.session.info.pop(READ_ONLY, None)
+        if db.session.registry.has():  # else the session this request opens starts clean
+            db.session.info.pop(WROTE, None)
+            db.session.info.pop(READ_ONLY, None)
 
     # A response made before any view ran (a before_request hook) is finished here.
     app.after_request(finish)

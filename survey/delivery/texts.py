@@ -41,6 +41,77 @@ DEFAULT_TEXTS = {
             "Your caseworker cannot see your answers: {link}"
         ),
     },
+    # Draft translations by Borgerblik's authors, like the questionnaire's. Short: outside
+    # GSM-7 an SMS part holds 67 characters, and each stays within 3 parts with a link.
+    "ar": {
+        "invitation": (
+            "مرحبًا. يريد {organisation} أن يعرف رأيك. يستغرق ذلك 5 دقائق، "
+            "ولا يرى الموظف المسؤول عن ملفك إجاباتك: {link}"
+        ),
+        "reminder": (
+            "مرحبًا مجددًا. هل لديك 5 دقائق لاستبيان {organisation}؟ "
+            "لا يرى الموظف المسؤول عن ملفك إجاباتك: {link}"
+        ),
+    },
+    "fa": {
+        "invitation": (
+            "سلام. {organisation} می‌خواهد نظر شما را بداند. ۵ دقیقه طول می‌کشد "
+            "و کارشناس پرونده‌تان پاسخ‌های شما را نمی‌بیند: {link}"
+        ),
+        "reminder": (
+            "سلام دوباره. ۵ دقیقه برای پرسشنامه {organisation} وقت دارید؟ "
+            "کارشناس پرونده‌تان پاسخ‌های شما را نمی‌بیند: {link}"
+        ),
+    },
+    "so": {
+        "invitation": (
+            "Salaan. {organisation} waxay rabtaa inay ogaato waaya-aragnimadaada. Waxay "
+            "qaadanaysaa 5 daqiiqo. Shaqaalaha kiiskaagu ma arki karo jawaabahaaga: {link}"
+        ),
+        "reminder": (
+            "Salaan mar kale. Ma haysaa 5 daqiiqo oo aad kaga jawaabto su'aalaha "
+            "{organisation}? Shaqaalaha kiiskaagu ma arki karo jawaabahaaga: {link}"
+        ),
+    },
+    "tr": {
+        "invitation": (
+            "Merhaba. {organisation} deneyiminizi öğrenmek istiyor. 5 dakika sürer. "
+            "Dosya sorumlunuz yanıtlarınızı göremez: {link}"
+        ),
+        "reminder": (
+            "Tekrar merhaba. {organisation} anketi için 5 dakikanız var mı? "
+            "Dosya sorumlunuz yanıtlarınızı göremez: {link}"
+        ),
+    },
+    "uk": {
+        "invitation": (
+            "Вітаємо. {organisation} хоче знати про ваш досвід. Це 5 хвилин. "
+            "Ваш куратор не побачить ваших відповідей: {link}"
+        ),
+        "reminder": (
+            "Вітаємо ще раз. Маєте 5 хвилин для опитування {organisation}? "
+            "Ваш куратор не побачить ваших відповідей: {link}"
+        ),
+    },
+    "pl": {
+        "invitation": (
+            "Dzień dobry. {organisation} pyta o Twoje doświadczenia. To 5 minut. "
+            "Opiekun sprawy nie zobaczy Twoich odpowiedzi: {link}"
+        ),
+        "reminder": (
+            "Dzień dobry ponownie. Masz 5 minut na ankietę {organisation}? "
+            "Opiekun sprawy nie zobaczy Twoich odpowiedzi: {link}"
+        ),
+    },
+    "ti": {
+        "invitation": (
+            "ሰላም። {organisation} ተሞክሮኹም ክፈልጥ ይደሊ። 5 ደቒቕ ይወስድ። "
+            "ሰራሕተኛ ጉዳይኩም መልስታትኩም ክርኢ ኣይክእልን: {link}"
+        ),
+        "reminder": (
+            "ሰላም ደጊምና። ንሕቶታት {organisation} 5 ደቒቕ ኣለኩም ዶ? ሰራሕተኛ ጉዳይኩም መልስታትኩም ክርኢ ኣይክእልን: {link}"
+        ),
+    },
 }
 
 GSM7_BASIC = set(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from questionnaires import Questionnaire, find_questionnaire
 from survey.accounts.service import create_user, hash_password
+from survey.bank import status
 from survey.core.extensions import db
 from survey.delivery.queue import queue_send
 from survey.delivery.texts import texts_for
@@ -38,6 +39,7 @@ DEMO_MUNICIPALITY = 461
 DEMO_TITLE = "Borgerundersøgelse, demo"
 DEMO_INVITATIONS = 10
 DEMO_ANSWER_DAYS = 21  # the invented answers of the demo round fall in the last three weeks
+DEMO_TRANSLATOR = "Borgerblik's authors (own translation, not checked by a professional translator)"
 INTERNSHIP_YES = {"item": "kl.progress.internship", "in": [1]}
 ODENSE_QUESTIONS = (
     {
@@ -91,9 +93,25 @@ def ensure_odense_questions() -> list[LocalQuestion]:
                 show_if=INTERNSHIP_YES,
                 compare_key=spec["code"],
             )
+            _demo_translation_status(question)
             db.session.add(question)
         questions.append(question)
     return questions
+
+
+def _demo_translation_status(question: LocalQuestion) -> None:
+    """As the core questionnaire's file says of its own texts: English reviewed by the
+    authors, every other language a draft of the authors' own (survey/bank/status.py)."""
+    status.mark_draft(question, question.translated_languages(), DEMO_TRANSLATOR)
+    question.translations = {
+        **(question.translations or {}),
+        "en": {
+            "status": "reviewed",
+            "reviewed_by": "Borgerblik's authors",
+            "reviewed_on": "2026-11-23",
+            "source": question.danish_fingerprint(),
+        },
+    }
 
 
 def demo_token(number: int) -> str:
@@ -111,8 +129,13 @@ def ensure_demo_round() -> Round:
         )
     if municipality.service_name is None:
         municipality.service_name = "Jobcenter Odense"
+    # The current version (KL's 2025 categories), in all nine languages; the earlier rounds
+    # of the demo's history are version 1, compared item by item where the wording agrees.
     survey_round = _find_round(DEMO_MUNICIPALITY, DEMO_TITLE) or _new_round(
-        DEMO_MUNICIPALITY, DEMO_TITLE, every_language=True
+        DEMO_MUNICIPALITY,
+        DEMO_TITLE,
+        questionnaire=find_questionnaire("kl-beskaeftigelse", 2),
+        every_language=True,
     )
     if survey_round.opens_on is None and survey_round.closes_on is None:
         # A period staff can read on the start page: the three weeks of invented answers

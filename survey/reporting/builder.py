@@ -21,7 +21,7 @@ from survey.core.labels import language_label
 from survey.invitations.response_rate import OTHER, ResponseRate, response_rate
 from survey.models import Round
 from survey.reporting.format import half_year
-from survey.reporting.trends import TrendSection, trend_sections
+from survey.reporting.trends import ThemeTrend, theme_trends
 from survey.rounds.definition import round_definition
 from survey.settings.background import value_labels
 
@@ -55,7 +55,7 @@ class ReportData:
     languages: str = ""  # completed answers per answering language, none under 5
     group_labels: dict[str | None, str] = field(default_factory=dict)  # code -> maintained label
     method: list[tuple[str, str]] = field(default_factory=list)  # the method section's terms
-    trends: list[TrendSection] = field(default_factory=list)  # the overall items over time
+    trends: list[ThemeTrend] = field(default_factory=list)  # per theme, its items over time
     drivers_svg: str | None = None  # key drivers: rank correlations with overall satisfaction
 
     # variable -> code -> maintained label, for the response rates' groups
@@ -147,7 +147,9 @@ def build_report(
         group_labels=value_labels(by, language) if by else {},
         rate_labels={variable: value_labels(variable, language) for variable in rate.groups},
         method=method_definitions(with_split=by is not None),
-        trends=trend_sections(survey_round, list(comparison.items)),
+        trends=theme_trends(
+            survey_round, [(s.theme, s.title, s.items) for s in [*sections, *filter(None, [local])]]
+        ),
         drivers_svg=drivers_chart(list(comparison.drivers)),
     )
 

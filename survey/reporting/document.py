@@ -31,21 +31,48 @@ from survey.reporting.format import (
     theme_previous_text,
     weighting_text,
 )
+from survey.reporting.trends import ThemeTrend, theme_trend_chart_png
 
 
 def _chart(document, section: ThemeSection, comparison: Comparison) -> None:
     """The theme's chart as in the PDF, as a picture at print resolution."""
     from survey.comparison.charts import theme_chart_png  # matplotlib: loaded on use only
 
-    chart = theme_chart_png(section.title, section.items, comparison)
-    if chart is None:
-        return
-    add_picture(document, chart.png, chart.alt, chart.width_inches, chart.height_inches)
-    document.add_paragraph(
+    _picture(
+        document,
+        theme_chart_png(section.title, section.items, comparison),
         _(
             "Share positive with 95 %(pct)s interval; the table below gives the same figures.",
             pct="%",
-        )
+        ),
+    )
+
+
+def _picture(document, chart, caption: str | None = None) -> None:
+    """A chart as a picture (nothing when there is none), with its caption under it."""
+    if chart is None:
+        return
+    add_picture(document, chart.png, chart.alt, chart.width_inches, chart.height_inches)
+    if caption:
+        document.add_paragraph(caption)
+
+
+def _drivers_chart(document, comparison: Comparison) -> None:
+    """The key-driver chart of the HTML and PDF, as a picture at print resolution."""
+    from survey.comparison.charts import drivers_chart_png  # matplotlib: loaded on use only
+
+    _picture(document, drivers_chart_png(list(comparison.drivers)))
+
+
+def _trend_chart(document, trend: ThemeTrend) -> None:
+    """A theme's trend chart of the HTML and PDF, as a picture at print resolution."""
+    _picture(
+        document,
+        theme_trend_chart_png(trend),
+        _(
+            "Share positive with 95 %(pct)s interval per round; the tables below give the same figures.",
+            pct="%",
+        ),
     )
 
 
@@ -216,6 +243,7 @@ def _render(report: ReportData) -> bytes:
                 pct="%",
             )
         )
+        _drivers_chart(document, c)
         _table(
             document,
             _("Rank correlation with overall satisfaction"),
@@ -224,14 +252,27 @@ def _render(report: ReportData) -> bytes:
         )
     if report.trends:
         document.add_heading(_("Trend over time"), level=1)
-        for trend in report.trends:
-            _table(
-                document,
-                _("Trend: %(item)s", item=trend.text),
-                [_("Period"), "n", _("Share positive (95 %(pct)s interval)", pct="%")],
-                [[period_in_words(p.period), p.n, _point_text(p)] for p in trend.trend.points],
+        document.add_paragraph(
+            _(
+                "Each theme's questions asked in at least two rounds or earlier surveys, one line per question; a round with fewer than 5 answers to a question is not drawn."
             )
-            document.add_paragraph(_text(trend.sentence))
+        )
+        for theme in report.trends:
+            document.add_heading(_text(theme.title), level=2)
+            _trend_chart(document, theme)
+            for trend in theme.items:
+                share = (
+                    _("Share yes (95 %(pct)s interval)", pct="%")
+                    if trend.yes_no
+                    else _("Share positive (95 %(pct)s interval)", pct="%")
+                )
+                _table(
+                    document,
+                    _("Trend: %(item)s", item=trend.text),
+                    [_("Period"), "n", share],
+                    [[period_in_words(p.period), p.n, _point_text(p)] for p in trend.trend.points],
+                )
+                document.add_paragraph(_text(trend.sentence))
     document.add_heading(_("Ambition levels"), level=1)
     for text, rows in report.targets:
         _table(

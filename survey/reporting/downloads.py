@@ -91,7 +91,7 @@ def answers_download(
     if fmt == "codebook":
         plan = exports.background_plan(survey_round.id)
         definition = exports.shared_definition(survey_round, with_free_text)
-        lines = exports.codebook_rows(definition, plan)
+        lines = exports.codebook_rows(definition, plan, exports.language_rows(survey_round))
         # Excel reads UTF-8 only with a byte order mark.
         body = "\ufeff" + "".join(exports.csv_line(line, ",") for line in lines)
         return Download(body, "text/csv; charset=utf-8", name("csv", "kodebog"))

@@ -3,6 +3,12 @@
 Never tokens, never exact times; background variables only where every value has at
 least 5 respondents (small values are merged into "other", or the variable is left out).
 Every cell that a spreadsheet would run as a formula is neutralised.
+
+The answering language is deliberately not a column: one respondent who answered in
+Tigrinya among a hundred in Danish would be singled out by it, and their answers with them.
+Each export instead carries the round's count of completed answers per language (the XLSX
+a "languages" sheet, the codebook its rows, the .sav its document notes), with counts under
+5 only shown together (survey/comparison/languages.py: none can be had by subtraction).
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from sqlalchemy import func, select
 from analysis.compare import MIN_N
 from questionnaires import Questionnaire
 from questionnaires.model import pick_text
+from survey.comparison.languages import answering_languages
 from survey.core.extensions import db
+from survey.core.labels import language_label
 from survey.models import Answer, Response, Round
 from survey.models.background import BACKGROUND_VARIABLES
 from survey.reporting import spss
@@ -170,16 +178,36 @@ def export_xlsx(survey_round: Round, with_free_text: bool = True) -> bytes:
                 for i, value in enumerate(row)
             ]
         )
+    languages = language_rows(survey_round)
     book = workbook.create_sheet("codebook")
-    for line in codebook_rows(definition, plan):
+    for line in codebook_rows(definition, plan, languages):
         book.append([safe_cell(cell) for cell in line])
+    counts = workbook.create_sheet("languages")
+    for line in languages:
+        counts.append([safe_cell(cell) for cell in line])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def codebook_rows(definition: Questionnaire, plan: dict | None = None) -> list[list]:
-    """The codebook of the .sav, and of the CSV and XLSX (where "not asked" is a blank cell).
+def language_rows(survey_round: Round) -> list[list]:
+    """Completed answers per answering language, a header first; languages under 5 only
+    together ("ar, ti"), and that group's count blank when it is itself under 5."""
+    counts = answering_languages(survey_round)
+    with force_locale("da"):
+        lines: list[list] = [["language", "name", "completed"]]
+        lines += [[lang, language_label(lang), n] for lang, n in counts.shown]
+        if counts.grouped:
+            names = ", ".join(language_label(lang) for lang in counts.grouped)
+            lines.append([", ".join(counts.grouped), names, counts.grouped_count])
+    return lines
+
+
+def codebook_rows(
+    definition: Questionnaire, plan: dict | None = None, languages: list[list] | None = None
+) -> list[list]:
+    """The codebook of the .sav, and of the CSV and XLSX (where "not asked" is a blank cell);
+    with `languages` (language_rows), the count of answers per language at the end.
 
     Texts neutralised here: the CSV codebook (CLI and download) writes these rows as they are.
     """
@@ -214,6 +242,14 @@ def codebook_rows(definition: Questionnaire, plan: dict | None = None) -> list[l
         for value, label in labels.items():
             missing = missing_mark if meta and value in meta.missing else None
             lines.append([item.code, None, None, None, value, safe_cell(label), None, missing])
+    if languages:
+        with force_locale("da"):
+            title = _("Completed answers per answering language (under 5 only together)")
+            under = _("fewer than 5")
+        lines.append(["answer_language", "summary", None, title, None, None, None, None])
+        for code, name, n in languages[1:]:
+            label = f"{name}: {n if n is not None else under}"
+            lines.append(["answer_language", None, None, None, code, label, None, None])
     return lines
 
 
@@ -268,9 +304,16 @@ def export_sav(survey_round: Round, path: str, with_free_text: bool = True) -> N
     metas = {**{v: meta for v, (_numbers, meta) in background.items()}, **variables}
     widths = {names["respondent"]: len(str(len(frame)))}
     widths.update({names[code]: meta.width for code, meta in metas.items()})
+    with force_locale("da"):
+        under = _("fewer than 5")
+    notes = [
+        f"answer_language {code} ({name}): {n if n is not None else under}"
+        for code, name, n in language_rows(survey_round)[1:]
+    ]
     pyreadstat.write_sav(
         frame,
         path,
+        note=notes or None,
         column_labels=labels,
         variable_value_labels={
             names[code]: {float(k): v for k, v in meta.labels.items()}

@@ -118,7 +118,21 @@ def side_text(side, yes_no: bool = False) -> str:
             interval=ci(side.weighted.ci),
             n_eff=decimal(side.weighted.n_eff, 0),
         )
+    elif (reason := unweighted_reason(side.weighted_reason)) is not None:
+        text += "; " + _("not weighted: %(reason)s", reason=reason)
     return text
+
+
+def unweighted_reason(key: str | None) -> str | None:
+    """Why a side asked for weights has none, in words; None where the round's sentence on
+    weighting already says it (nobody invited) or weights were not asked for."""
+    reasons = {
+        "cell_without_answers": _("a group of the invited gave no answers"),
+        "one_cell": _("all its invited are in one weighting group"),
+        "too_few_invited_answers": _("fewer than 5 answers through an invitation"),
+        "too_few_municipalities": _("fewer than 3 municipalities with invitations"),
+    }
+    return reasons.get(key) if key else None
 
 
 def weighting_text(weighting: dict | None) -> str:

@@ -393,6 +393,7 @@ def _render(report: ReportData) -> bytes:
             workbook,
             _("Trend over time"),
             [
+                _("Theme"),
                 _("Question"),
                 _("Period"),
                 "n",
@@ -401,25 +402,29 @@ def _render(report: ReportData) -> bytes:
                 _("Interval, high"),
                 _("Uncertain (n under 30)"),
             ],
-            [55, 16, 8, 14, 12, 12, 14],
+            [30, 55, 16, 8, 14, 12, 12, 14],
         )
-        for trend in report.trends:
-            for point in trend.trend.points:
-                low, high = point.ci or (None, None)
+        for theme in report.trends:
+            for trend in theme.items:
+                for point in trend.trend.points:
+                    low, high = point.ci or (None, None)
+                    trends.append(
+                        [
+                            safe_cell(theme.title),
+                            safe_cell(trend.label),
+                            period_in_words(point.period),
+                            point.n,
+                            point.share,
+                            low,
+                            high,
+                            _("uncertain") if point.share is not None and point.n < 30 else None,
+                        ]
+                    )
+                    for column in (5, 6, 7):
+                        trends.cell(trends.max_row, column).number_format = PERCENT
                 trends.append(
-                    [
-                        safe_cell(trend.text),
-                        period_in_words(point.period),
-                        point.n,
-                        point.share,
-                        low,
-                        high,
-                        _("uncertain") if point.share is not None and point.n < 30 else None,
-                    ]
+                    [safe_cell(theme.title), safe_cell(trend.label), safe_cell(trend.sentence)]
                 )
-                for column in (4, 5, 6):
-                    trends.cell(trends.max_row, column).number_format = PERCENT
-            trends.append([safe_cell(trend.text), safe_cell(trend.sentence)])
 
     appendix = _sheet(
         workbook,

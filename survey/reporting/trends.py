@@ -1,73 +1,130 @@
-"""An item's trend for the page and the report: the line chart with intervals, its text
-alternative and the test in words."""
+"""Trends for the page and the report: per theme, one line chart with intervals of its items
+over every round and history point, its text alternative, and each item's test in words."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from analysis.charts import TrendMark, figure_svg, trend_figure
+from analysis.charts import TrendLine, TrendMark, figure_png, figure_svg, trend_figure
 from analysis.formatting import danish_percent
 from analysis.results import ItemResult
 from analysis.trend import Trend
-from survey.comparison.themes import headline_theme
-from survey.comparison.trend import item_trend
+from survey.comparison.charts import ChartImage
+from survey.comparison.trend import item_trends
 from survey.models import Round
 from survey.reporting.format import p_plain, period_in_words, points
-from survey.rounds.definition import round_definition
+
+TREND_TYPES = ("likert5", "yesno")  # the items with a share to follow: positive, or yes
 
 
 @dataclass(frozen=True)
 class TrendSection:
+    """One item over time: its points (suppressed ones included, for the table) and test."""
+
     code: str
     text: str
+    yes_no: bool  # a yes/no item's share is the share answering yes
     trend: Trend
-    chart_svg: str | None
     sentence: str
 
-
-def trend_sections(survey_round: Round, items: list[ItemResult]) -> list[TrendSection]:
-    """The scored items of the overall satisfaction item's theme (the questionnaire file
-    names that item: `headline`), each over every round and history point."""
-    theme = headline_theme(survey_round, round_definition(survey_round))
-    sections = []
-    for item in items:
-        if theme is None or item.theme != theme or item.type not in ("likert5", "yesno"):
-            continue
-        trend = item_trend(survey_round.municipality_code, item.compare_key or item.code)
-        element_id = "trend-" + item.code.replace(".", "-")
-        sections.append(
-            TrendSection(
-                item.code,
-                item.text,
-                trend,
-                trend_chart(trend, item.text, element_id),
-                trend_sentence(trend),
-            )
-        )
-    return sections
+    @property
+    def label(self) -> str:
+        return _("%(item)s (share yes)", item=self.text) if self.yes_no else self.text
 
 
-def trend_chart(trend: Trend, title: str, element_id: str) -> str | None:
-    """A line chart of the shown points with their intervals; None under two points."""
-    marks = [
-        TrendMark(point.time, period_in_words(point.period), point.share, point.ci, point.n)
-        for point in trend.points
-        if point.share is not None and point.ci is not None
+@dataclass(frozen=True)
+class ThemeTrend:
+    """A theme's items with at least two points, and their one chart (None when fewer than
+    two points of any item can be drawn)."""
+
+    theme: str
+    title: str
+    items: list[TrendSection]
+    chart_svg: str | None
+
+
+def theme_trends(
+    survey_round: Round, groups: Sequence[tuple[str, str, Sequence[ItemResult]]]
+) -> list[ThemeTrend]:
+    """Per theme (theme, title, items), every scored item asked in at least two rounds or
+    history points of the municipality; themes without one are left out."""
+    wanted = [
+        item.compare_key or item.code
+        for _theme, _title, items in groups
+        for item in items
+        if item.type in TREND_TYPES
     ]
-    if len(marks) < 2:
+    trends = item_trends(survey_round.municipality_code, wanted) if wanted else {}
+    result = []
+    for theme, title, items in groups:
+        sections = [
+            TrendSection(item.code, item.text, item.type == "yesno", trend, trend_sentence(trend))
+            for item in items
+            if item.type in TREND_TYPES
+            and len((trend := trends[item.compare_key or item.code]).points) >= 2
+        ]
+        if sections:
+            element_id = "trend-" + re.sub(r"[^A-Za-z0-9_-]", "-", theme)
+            result.append(
+                ThemeTrend(theme, title, sections, theme_trend_chart(title, sections, element_id))
+            )
+    return result
+
+
+def _lines(sections: Sequence[TrendSection]) -> list[TrendLine]:
+    """The items with at least two shown points, each with only its shown points: no point
+    from fewer than 5 answers is drawn."""
+    lines = []
+    for section in sections:
+        marks = tuple(
+            TrendMark(point.time, period_in_words(point.period), point.share, point.ci, point.n)
+            for point in section.trend.points
+            if point.share is not None and point.ci is not None
+        )
+        if len(marks) >= 2:
+            lines.append(TrendLine(section.label, marks))
+    return lines
+
+
+def chart_title(title: str) -> str:
+    return _("Trend: %(item)s", item=title)
+
+
+def theme_trend_chart(title: str, sections: Sequence[TrendSection], element_id: str) -> str | None:
+    """One line per item with its intervals; None when no item has two shown points."""
+    lines = _lines(sections)
+    if not lines:
         return None
     return figure_svg(
-        trend_figure(marks),
-        title=_("Trend: %(item)s", item=title),
-        description=describe_trend(trend),
+        trend_figure(lines),
+        title=chart_title(title),
+        description=describe_theme_trend(sections),
         element_id=element_id,
     )
 
 
+def theme_trend_chart_png(trend: ThemeTrend, dpi: int = 200) -> ChartImage | None:
+    """The same chart as `theme_trend_chart`, for the DOCX, with the SVG's title and text."""
+    lines = _lines(trend.items)
+    if not lines:
+        return None
+    figure = trend_figure(lines)
+    width, height = figure.get_size_inches()
+    alt = chart_title(trend.title) + ". " + describe_theme_trend(trend.items)
+    return ChartImage(figure_png(figure, dpi), alt, float(width), float(height))
+
+
+def describe_theme_trend(sections: Sequence[TrendSection]) -> str:
+    """Every item's points and test, item by item: the chart's text alternative."""
+    return " ".join(f"{section.label}: {describe_trend(section.trend)}" for section in sections)
+
+
 def describe_trend(trend: Trend) -> str:
-    """Every point and the test, in words: the chart's text alternative and its caption."""
+    """Every point and the test, in words."""
     parts = []
     for point in trend.points:
         if point.share is None:
@@ -86,10 +143,7 @@ def describe_trend(trend: Trend) -> str:
                     n=point.n,
                 )
             )
-    text = "; ".join(parts) + "."
-    if trend.test is not None:
-        text += " " + trend_sentence(trend)
-    return text
+    return "; ".join(parts) + ". " + trend_sentence(trend)
 
 
 def trend_sentence(trend: Trend) -> str:

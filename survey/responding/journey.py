@@ -6,12 +6,12 @@ Services add and flush; the view commits once per request.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import JSON, Select, Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import defer, joinedload
@@ -20,6 +20,7 @@ from questionnaires import Page, Questionnaire
 from survey.core.database import dialect_name
 from survey.core.extensions import db
 from survey.core.i18n import language_code
+from survey.core.transaction import read_rows
 from survey.invitations.tokens import (
     device_hash,
     invitation_hash,
@@ -37,11 +38,6 @@ OPEN_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")  # secrets.token_urlsafe, as roun
 
 # The citizen path's statements, built once per process: building a statement and its cache
 # key cost more than running it (SQLAlchemy memoises both on a statement object).
-# Everything a citizen's page reads, in one statement: the round with its municipality
-# (not its snapshot: the parsed questions are cached per snapshot digest, see
-# rounds.definition), the citizen's sheet if there is one, and its answers (a row per
-# answer, at least one row). Plain columns, no ORM objects: building those cost more than
-# the query, and a page only reads them (writes go by the sheet's id).
 _round, _place, _sheet, _answer = (
     cast(Table, model.__table__) for model in (Round, Municipality, Response, Answer)
 )
@@ -55,29 +51,52 @@ SHEET_COLUMNS = (
     _answer.c.item_code,
     _answer.c.value,
 )
-CITIZEN_PAGE = (
-    select(
-        _round.c.id,
-        _round.c.state,
-        _round.c.opens_on,
-        _round.c.closes_on,
-        _round.c.languages,
-        _round.c.open_code,
-        _round.c.snapshot_digest,
-        _place.c.name,
-        _place.c.service_name,
-        _place.c.accessibility_url,
-        *SHEET_COLUMNS,
+SHEET = SHEET_COLUMNS[:5]
+
+
+def _citizen_page(aggregate) -> Select:
+    """Everything a citizen's page reads, in one statement and one row: the round with its
+    municipality (not its snapshot: the parsed questions are cached per snapshot digest,
+    see rounds.definition), the citizen's sheet if there is one, and its answers as one
+    JSON object made by the database (`aggregate`: the dialect's JSON object aggregate).
+    A row per answer repeated the round's columns, whose dates and JSON list were then
+    converted once per answer. Plain columns, no ORM objects: building those cost more
+    than the query, and a page only reads them (writes go by the sheet's id)."""
+    answers = (
+        select(aggregate(_answer.c.item_code, _answer.c.value, type_=JSON))
+        .where(_answer.c.response_id == _sheet.c.id)
+        .correlate(_sheet)
+        .scalar_subquery()
     )
-    .select_from(_round)
-    .join(_place, _place.c.code == _round.c.municipality_code)
-    .outerjoin(
-        _sheet,
-        (_sheet.c.round_id == _round.c.id) & (_sheet.c.resume_hash == bindparam("resume_hash")),
+    return (
+        select(
+            _round.c.id,
+            _round.c.state,
+            _round.c.opens_on,
+            _round.c.closes_on,
+            _round.c.languages,
+            _round.c.open_code,
+            _round.c.snapshot_digest,
+            _place.c.name,
+            _place.c.service_name,
+            _place.c.accessibility_url,
+            *SHEET,
+            answers,
+        )
+        .select_from(_round)
+        .join(_place, _place.c.code == _round.c.municipality_code)
+        .outerjoin(
+            _sheet,
+            (_sheet.c.round_id == _round.c.id) & (_sheet.c.resume_hash == bindparam("resume_hash")),
+        )
+        .where(_round.c.id == bindparam("round_id"))
     )
-    .outerjoin(_answer, _answer.c.response_id == _sheet.c.id)
-    .where(_round.c.id == bindparam("round_id"))
-)
+
+
+CITIZEN_PAGE = {
+    "postgresql": _citizen_page(func.json_object_agg),  # NULL without answers
+    "sqlite": _citizen_page(func.json_group_object),  # '{}' without answers
+}
 
 
 # A page's answers: one INSERT for all its rows (executed with a list of rows: SQLAlchemy
@@ -493,14 +512,19 @@ def load_journey(state: CitizenState, device: str | None) -> Journey | None:
     """
     from survey.rounds.definition import parsed_snapshot, round_definition
 
-    rows = db.session.execute(
-        CITIZEN_PAGE, {"round_id": state.round_id, "resume_hash": resume_hash(state.secret)}
-    ).all()
+    rows = read_rows(
+        CITIZEN_PAGE[dialect_name()],
+        {"round_id": state.round_id, "resume_hash": resume_hash(state.secret)},
+    )
     if not rows:
         return None
-    first = rows[0]
-    survey_round = CitizenRound(*first[:7], municipality=Sender(*first[7:10]))
-    response, answers = _sheet_and_answers(rows, 10)
+    row: Sequence[Any] = rows[0]
+    id_, state_, opens_on, closes_on, languages, open_code, digest = row[:7]
+    survey_round = CitizenRound(
+        id_, state_, opens_on, closes_on, languages, open_code, digest, Sender(*row[7:10])
+    )
+    response = Sheet(*row[10:15]) if row[10] is not None else None
+    answers = dict(row[15] or {}) if response is not None else {}
     if survey_round.snapshot_digest is not None:
         definition = parsed_snapshot(
             survey_round.snapshot_digest,

@@ -45,18 +45,32 @@ def offerable_languages(
     """The round's chosen languages that citizens may be offered.
 
     A language needs the questionnaire's texts, every local question's text (no citizen
-    meets a Danish question in another language) and, when its translation is a draft,
-    the administrator's acceptance.
+    meets a Danish question in another language) and, when its translation is a draft
+    (the questionnaire's, or a local question's: draft or stale), the administrator's
+    acceptance.
     """
     accepted = set(drafts_accepted or ())
+    drafts = draft_languages(questionnaire, placed)
     offered = [
         lang
         for lang in questionnaire.languages
         if lang in languages
         and (lang == "da" or all(question.texts.get(lang) for _, question in placed))
-        and (questionnaire.translation_status(lang) != "draft" or lang in accepted)
+        and (lang not in drafts or lang in accepted)
     ]
     return tuple(offered) or ("da",)
+
+
+def draft_languages(
+    questionnaire: Questionnaire, placed: list[tuple[str, LocalQuestion]]
+) -> set[str]:
+    """Languages in which the questionnaire or any placed local question is a draft."""
+    return set(questionnaire.draft_languages) | {
+        lang
+        for _, question in placed
+        for lang in question.translated_languages()
+        if question.translation_is_draft(lang)
+    }
 
 
 def build_definition(
@@ -96,7 +110,12 @@ def build_definition(
             )
         )
     offered = offerable_languages(questionnaire, placed, languages, drafts_accepted)
-    return replace(questionnaire, pages=tuple(pages), languages=offered)
+    # A language offered with a local question's draft is named as a draft in the results.
+    translations = {lang: dict(entry) for lang, entry in questionnaire.translations.items()}
+    for lang in draft_languages(questionnaire, placed) & set(offered):
+        if questionnaire.translation_status(lang) != "draft":
+            translations[lang] = {"status": "draft", "translated_by": "local question bank"}
+    return replace(questionnaire, pages=tuple(pages), languages=offered, translations=translations)
 
 
 def local_page_title(name: str) -> dict[str, str]:

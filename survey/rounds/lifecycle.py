@@ -18,7 +18,7 @@ from survey.core import audit
 from survey.core.extensions import db
 from survey.models import Round
 from survey.models.base import today
-from survey.rounds.definition import parsed_snapshot, round_definition
+from survey.rounds.definition import draft_languages, parsed_snapshot, round_definition
 
 
 class RoundStateError(ValueError):
@@ -39,16 +39,22 @@ def offered_languages(languages: Iterable[str]) -> list[str]:
     return chosen
 
 
-def draft_languages_chosen(questionnaire: Questionnaire, languages: Iterable[str]) -> list[str]:
-    """The chosen languages whose translation is a draft (not professionally reviewed)."""
-    drafts = set(questionnaire.draft_languages)
+def draft_languages_chosen(
+    questionnaire: Questionnaire, languages: Iterable[str], placed: Iterable = ()
+) -> list[str]:
+    """The chosen languages whose translation is a draft (not professionally reviewed): the
+    questionnaire's, or that of a local question placed in the round."""
+    drafts = draft_languages(questionnaire, [(link.placement, link.question) for link in placed])
     return [lang for lang in offered_languages(languages) if lang in drafts]
 
 
 def _accepted_drafts(
-    questionnaire: Questionnaire, languages: Iterable[str], accept_drafts: bool
+    questionnaire: Questionnaire,
+    languages: Iterable[str],
+    accept_drafts: bool,
+    placed: Iterable = (),
 ) -> list[str]:
-    drafts = draft_languages_chosen(questionnaire, languages)
+    drafts = draft_languages_chosen(questionnaire, languages, placed)
     if drafts and not accept_drafts:
         raise RoundSettingsError(
             _(
@@ -141,7 +147,9 @@ def change_settings(
         questionnaire = find_questionnaire(
             survey_round.questionnaire_key, survey_round.questionnaire_version
         )
-        drafts = _accepted_drafts(questionnaire, chosen, accept_drafts)
+        drafts = _accepted_drafts(
+            questionnaire, chosen, accept_drafts, survey_round.local_questions
+        )
         survey_round.languages = chosen
         if drafts != (survey_round.draft_languages_accepted or []):
             details["draft_languages_accepted"] = drafts  # only a change is worth a line

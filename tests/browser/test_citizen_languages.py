@@ -23,10 +23,13 @@ DRAFTS = list(NINE[2:])
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SMALL_PHONE = {"width": 320, "height": 568}
 SEND_LIST_NAMES = {"ar": "arabisk", "ti": "Tigrinya", "uk": "uk", "fa": "farsi"}
+# The walk is on version 2, the current default: {organisation} is the municipality's
+# name for its service (Odense in the tests has none of its own: "Odense Kommune").
+ORGANISATION = "Odense Kommune"
 TITLES = {
-    "ar": "تجربتك مع مركز التوظيف",
-    "ti": "ተሞክሮኹም ምስ ማእከል ስራሕ",
-    "uk": "Ваш досвід з центром зайнятості",
+    "ar": f"تجربتك مع {ORGANISATION}",
+    "ti": f"ተሞክሮኹም ምስ {ORGANISATION}",
+    "uk": f"Ваш досвід з {ORGANISATION}",
 }
 THANKS = {"ar": "شكرًا لك على إجاباتك", "ti": "ስለ መልስታትኩም የቐንየልና", "uk": "Дякуємо за ваші відповіді"}
 SCROLL = "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
@@ -41,13 +44,15 @@ WITHOUT_FONT = """() => [...document.querySelectorAll('body *')].filter(el => {
 
 
 def danish_question_texts() -> set[str]:
-    kl = find_questionnaire("kl-beskaeftigelse")
-    texts = {item.text["da"] for item in kl.items}
-    texts |= {text for item in kl.items if item.help for text in [item.help["da"]]}
-    texts |= {page.title["da"] for page in kl.pages} | {
-        spec["texts"]["da"] for spec in ODENSE_QUESTIONS
-    }
-    return texts
+    """Both versions' Danish texts, as a citizen would read them (the name filled in)."""
+    texts = {spec["texts"]["da"] for spec in ODENSE_QUESTIONS}
+    for version in (1, 2):
+        kl = find_questionnaire("kl-beskaeftigelse", version)
+        texts |= {item.text["da"] for item in kl.items}
+        texts |= {text for item in kl.items if item.help for text in [item.help["da"]]}
+        texts |= {page.title["da"] for page in kl.pages}
+        texts |= {page.intro["da"] for page in kl.pages if page.intro}
+    return {text.replace("{organisation}", ORGANISATION) for text in texts}
 
 
 def next_button(page):
@@ -75,7 +80,7 @@ def answer_page(page) -> None:
 def test_a_whole_round_in_the_citizens_language(
     new_phone, make_round, invite, axe_source, screenshots, language, viewport
 ):
-    round_id = make_round(languages=NINE, drafts_accepted=DRAFTS)
+    round_id = make_round(languages=NINE, drafts_accepted=DRAFTS, version=2)
     (token,) = invite(round_id, language=SEND_LIST_NAMES[language])
     phone = new_phone(**({"viewport": viewport} if viewport else {}))
     page = phone.new_page()
@@ -125,7 +130,16 @@ def test_a_whole_round_in_the_citizens_language(
         wait_for_load(page, lambda: next_button(page).click())
         if page.url.endswith("/svar/tak"):
             break
-    assert seen == ["meeting", "goals", "conversation", "progression", "overall", "local"]
+    assert seen == [
+        "meeting",
+        "goals",
+        "cooperation",
+        "conversation",
+        "progression",
+        "overall",
+        "about",
+        "local",
+    ]
     expect(page.get_by_role("heading", level=1)).to_have_text(THANKS[language])
     check("thanks")
     assert not problems, problems

@@ -236,6 +236,17 @@ def admin_builds_a_round(desktop, new_phone, app, visit: Callable) -> int:
     expect(bank.filter(has_text=EASY_DA)).not_to_contain_text("svær at læse")
     visit("questions", page)
 
+    # English typed in the editor is a draft: the admin checks it and says so, on the
+    # translations page, so the round offers English without accepting drafts.
+    follow(page, "Oversættelser")
+    drafts = page.locator(".bank-translations tbody tr")
+    expect(drafts).to_have_count(2)
+    for _ in range(2):
+        press(drafts.first, "Jeg har tjekket den: markér som gennemgået", page)
+    expect(page.locator(".bank-translations")).not_to_contain_text("Kladde")
+    expect(page.locator(".bank-translations")).to_contain_text(ADMIN)
+    visit("translations", page)
+
     # Both in the round, at the end; the conditional one first, then moved to the end.
     follow(page.get_by_role("navigation", name="Hovedmenu"), "Runder", page)
     follow(page, ROUND_TITLE)
@@ -555,6 +566,8 @@ EVERY_STAFF_PAGE = {
     "preview",
     "preview-english",
     "questions",
+    "translations",
+    "questionnaire-translations",
     "question-edit-frozen",
     "round-analyst",
     "question-errors",
@@ -654,6 +667,9 @@ def test_axe_finds_no_wcag_violation_on_any_staff_page(
     replaced = operator.locator("table tbody tr").filter(has_text="uddannelseshjaelp")
     expect(replaced).to_contain_text("Erstattet af kontanthjaelp")
     check("background-values", operator)
+    follow(operator.get_by_role("navigation", name="Hovedmenu"), "Oversættelser", operator)
+    expect(h1(operator)).to_have_text("Oversættelser af spørgeskemaerne")
+    check("questionnaire-translations", operator)
 
     rounds = seeded_rounds(app, make_round)
     analyst_reads_results(desktop, rounds, check)

@@ -193,6 +193,7 @@ FORMS = {
     ),
     "admin.link_downloads": ({"municipality": "461", "allowed": "1"}, ["municipality", "allowed"]),
     "admin.api_tokens": ({"name": "BI"}, ["name"]),
+    "admin.review_bank_translation": ({"language": "en"}, ["question_id", "language"]),
     "results.publish_round": ({}, ["round", "against"]),
     "results.unpublish_round": ({}, ["round"]),
     "results.comment_review": ({}, ["round", "key", "redacted", "themes", "quote", "page"]),
@@ -228,8 +229,10 @@ def post_rules(app):
 
 # Uploads (multipart, tested in test_sec_limits and test_delivery) and the gateway's signed
 # JSON callback (tested in test_delivery) are not HTML forms of fields.
-# The bank's translation upload is tested in test_translation_files and test_sec_language.
+# The bank's translation upload is tested in test_translation_files and test_sec_language,
+# the questionnaires' in test_questionnaire_translation_page and test_sec_translations.
 NOT_FORMS = {
+    "admin.upload_questionnaire_translations",
     "admin.round_invitations",
     "admin.round_send",
     "receipts.sms_receipt",

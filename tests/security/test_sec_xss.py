@@ -93,6 +93,11 @@ def hostile(app, people, sign_in):
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         question_id = db.session.scalar(select(LocalQuestion.id).order_by(LocalQuestion.id.desc()))
+    # English typed in the editor is a draft: reviewed, so the round offers it.
+    response = admin.post(
+        "/admin/translations/bank/review", {"question_id": question_id, "language": "en"}
+    )
+    assert response.status_code == 302
     response = admin.post(
         "/admin/rounds/new",
         {"title": TITLE, "questionnaire": "kl-beskaeftigelse:1", "languages": "en"},
@@ -114,6 +119,7 @@ def test_staff_texts_are_shown_as_text_on_every_staff_page(app, hostile):
         "rounds": ("/admin/rounds", (TITLE,)),
         "round": (f"/admin/rounds/{round_id}", (TITLE, QUESTION_DA)),
         "question bank": ("/admin/questions", (QUESTION_DA,)),
+        "translations": ("/admin/translations", (QUESTION_DA,)),
         "editor": (f"/admin/questions/{hostile['question_id']}/edit", question_texts),
         "settings": ("/admin/municipality", (SENDER,)),
         "audit": ("/admin/audit", (TITLE,)),

@@ -26,6 +26,7 @@ from survey.web.admin import (  # noqa: E402, F401
     link_download_views,
     municipality_views,
     question_views,
+    questionnaire_translation_views,
     round_views,
     translation_views,
     user_views,

@@ -73,12 +73,14 @@ class RoundForm(FlaskForm):
         )
     )
 
+    placed: list = []  # the round's local questions (RoundQuestion links)
+
     def validate_accept_drafts(self, field):
         key, _sep, version = (self.questionnaire.data or "").rpartition(":")
         number = int(version) if version.isascii() and version.isdigit() else 0
         questionnaire = available_questionnaires().get((key, number))
         drafts = (
-            draft_languages_chosen(questionnaire, self.languages.data or [])
+            draft_languages_chosen(questionnaire, self.languages.data or [], self.placed)
             if questionnaire
             else []
         )
@@ -101,6 +103,8 @@ class RoundForm(FlaskForm):
         """A new round's form, or an existing round's settings (filled in on GET)."""
         editing = survey_round is not None and request.method == "GET"
         form = cls(obj=survey_round) if editing else cls()
+        # The round's local questions may be draft translations too (survey/bank/status).
+        form.placed = list(survey_round.local_questions) if survey_round is not None else []
         form.questionnaire.choices = [
             (f"{key}:{version}", f"{pick_text(q.title, 'da')} ({key}, version {version})")
             for (key, version), q in sorted(available_questionnaires().items())
@@ -407,6 +411,69 @@ class TranslationExportForm(FlaskForm):
         ]
         form.fmt.choices = list(TRANSLATION_FORMATS)
         return form
+
+
+def _questionnaire_choices() -> list[tuple[str, str]]:
+    return [
+        (f"{key}:{version}", f"{pick_text(q.title, 'da')} ({key}, version {version})")
+        for (key, version), q in sorted(available_questionnaires().items())
+    ]
+
+
+class QuestionnaireExportForm(FlaskForm):
+    """A shipped questionnaire's texts to download for a translator (a GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    questionnaire = SelectField(_l("Questionnaire"), choices=[])
+    language = SelectField(_l("Translate into"), choices=[])
+    fmt = SelectField(_l("File format"), choices=[])
+
+    @classmethod
+    def for_operator(cls) -> QuestionnaireExportForm:
+        form = cls(formdata=request.args or None)
+        form.questionnaire.choices = _questionnaire_choices()
+        form.language.choices = [
+            (lang, _language_choice(lang, False)) for lang in ui_languages() if lang != "da"
+        ]
+        form.fmt.choices = list(TRANSLATION_FORMATS)
+        return form
+
+    def chosen(self) -> tuple[str, int]:
+        key, version = self.questionnaire.data.rsplit(":", 1)
+        return key, int(version)
+
+
+class QuestionnaireUploadForm(FlaskForm):
+    """A translator's file for a shipped questionnaire, checked and given back as its file."""
+
+    questionnaire = SelectField(_l("Questionnaire"), choices=[])
+    file = FileField(
+        _l("Translated file (XLIFF, CSV or XLSX)"),
+        validators=[FileRequired(_l("Choose the file the translator sent back."))],
+    )
+    reviewed_by = StringField(
+        _l("Reviewed by (the professional translator who checked it; empty: a draft)"),
+        validators=[Optional(), Length(max=200)],
+    )
+
+    @classmethod
+    def for_operator(cls) -> QuestionnaireUploadForm:
+        form = cls()
+        form.questionnaire.choices = _questionnaire_choices()
+        return form
+
+    def chosen(self) -> tuple[str, int]:
+        key, version = self.questionnaire.data.rsplit(":", 1)
+        return key, int(version)
+
+
+class ReviewTranslationForm(FlaskForm):
+    """The button that marks one translation of a bank question as reviewed by oneself."""
+
+    question_id = IntegerField(validators=[DataRequired()])
+    language = StringField(validators=[DataRequired(), Length(max=8)])
 
 
 class TranslationImportForm(FlaskForm):

@@ -1,20 +1,32 @@
 """Translations for translators: download texts (XLIFF, CSV, XLSX), upload the bank's back.
 
-The shipped questionnaire files are imported on the command line (`flask questionnaire
-translations import`): they are part of the code, reviewed and committed like it.
+The shipped questionnaire files are part of the code: imported on the command line (`flask
+questionnaire translations import`), or checked on the operator's page, which gives back
+the file to ship (questionnaire_translation_views.py).
 """
 
 from __future__ import annotations
 
-from flask import Response, flash, render_template, request
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from survey.bank.translations import BankImportError, export_bank, import_bank
-from survey.core.tenancy import requires
+from survey.bank.translations import (
+    BankImportError,
+    export_bank,
+    import_bank,
+    review_translation,
+    translation_states,
+)
+from survey.core.tenancy import get_or_404, requires
+from survey.models import LocalQuestion
 from survey.translating.files import export_questionnaire
 from survey.web.admin import bp
-from survey.web.admin.forms import TranslationExportForm, TranslationImportForm
+from survey.web.admin.forms import (
+    ReviewTranslationForm,
+    TranslationExportForm,
+    TranslationImportForm,
+)
 
 MEDIA_TYPES = {
     "xliff": "application/xliff+xml",
@@ -70,6 +82,21 @@ def import_bank_translations():
     return _page(TranslationImportForm(), notes=checked.stale + checked.missing)
 
 
+@bp.post("/translations/bank/review")
+@requires("admin")
+def review_bank_translation():
+    form = ReviewTranslationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    question = get_or_404(LocalQuestion, form.question_id.data)  # another municipality's: 404
+    try:
+        review_translation(question, form.language.data, current_user.email)
+    except LookupError:
+        abort(404)
+    flash(_("The translation is marked as reviewed by you."), "success")
+    return redirect(url_for("admin.translations") + "#bank-translations")
+
+
 def _page(import_form, export_form=None, problems=(), notes=()):
     return render_template(
         "admin/translations.html",
@@ -77,4 +104,6 @@ def _page(import_form, export_form=None, problems=(), notes=()):
         import_form=import_form,
         problems=problems,
         notes=notes,
+        bank=translation_states(current_user.municipality_code),
+        review_form=ReviewTranslationForm(),
     )

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 
-from flask_wtf.csrf import generate_csrf
-
 from survey.core.bounded_cache import BoundedCache
+from survey.core.csrf_tokens import csrf_token
 
 # Where the CSRF token goes: a control character cannot reach a page from any input
 # (survey.core.security refuses them), so the marker cannot be forged by a question.
@@ -27,12 +26,12 @@ def render_cached(key: Hashable | None, render: Callable[[Callable[[], str]], st
     """The page for `key` (None: do not cache), rendered by `render(csrf_token)` on a miss
     with the marker as its CSRF token; this request's token is put in on the way out."""
     if key is None:
-        return render(generate_csrf)
+        return render(csrf_token)
     html = _pages.recall(key)
     if html is None:
         html = render(lambda: CSRF_MARKER)
         _pages.keep(key, html)
-    return html.replace(CSRF_MARKER, generate_csrf())
+    return html.replace(CSRF_MARKER, csrf_token())
 
 
 def clear() -> None:

@@ -14,7 +14,7 @@ from survey.core.i18n import current_language
 from survey.core.tenancy import comparison_args, requires, scoped
 from survey.models import Round
 from survey.models.background import BACKGROUND_VARIABLES
-from survey.reporting.trends import trend_sections
+from survey.reporting.trends import theme_trends
 from survey.web.navigation import safe_next
 from survey.web.results import bp
 from survey.web.results.forms import TargetForm
@@ -54,7 +54,7 @@ def _comparison_page(rounds, survey_round, against, by, weighted, shown):
         },
         current_round_closed=survey_round.state == "closed",
         links_handed_out=survey_round.links_handed_out,
-        trends=trend_sections(survey_round, list(shown.comparison.items)),
+        trends=theme_trends(survey_round, shown.themes),
         **shown.context(),
     )
 
