@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 
-from sqlalchemy import Integer, and_, case, cast, false, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, cast, func, literal, null, select
 
 from analysis.frequency import FrequencyRow
 from survey.core.extensions import db
@@ -84,84 +84,108 @@ def pooled_counts(
     return {k: dict(v) for k, v in counts.items()}, dict(contributors)
 
 
+Codes = Collection[str]
+
+
 def theme_sums(
-    round_id: int, themes: Mapping[str, tuple[Collection[str], Collection[str]]]
+    round_id: int, themes: Mapping[str, tuple[Codes, Codes]]
 ) -> dict[str, dict[tuple[int, int], int]]:
     """Per theme, how many completed respondents had each (sum, count) of valid answers to
     the theme's items. `themes` maps a theme to (its item codes, the valid values).
 
     The database adds up each respondent's answers; only counts of respondents per
-    (sum, count) leave it, so a respondent's mean is sum / count exactly."""
-    result: dict[str, dict[tuple[int, int], int]] = {}
-    for theme, (codes, valid) in themes.items():
-        if not codes or not valid:
-            continue
-        per_respondent = (
-            select(
-                func.sum(cast(Answer.value, Integer)).label("total"),
-                func.count().label("answers"),
-            )
-            .join(Response, Response.id == Answer.response_id)
-            .where(
-                Response.round_id == round_id,
-                Response.completed.is_(True),
-                Answer.item_code.in_(sorted(codes)),
-                Answer.value.in_(sorted(valid)),
-            )
-            .group_by(Answer.response_id)
-            .subquery()
-        )
-        statement = select(per_respondent.c.total, per_respondent.c.answers, func.count()).group_by(
-            per_respondent.c.total, per_respondent.c.answers
-        )
-        result[theme] = {
-            (int(total), int(answers)): int(count)
-            for total, answers, count in db.session.execute(statement)
-        }
-    return result
+    (sum, count) leave it, so a respondent's mean is sum / count exactly. Every theme in
+    one statement: one pass over the round's answers, not one per theme."""
+    counted = _sum_counts(round_id, None, {(theme, None): cells for theme, cells in themes.items()})
+    return {
+        theme: counted.get((theme, None), {})
+        for theme, (codes, valid) in themes.items()
+        if codes and valid
+    }
 
 
 def group_theme_sums(
     round_id: int,
     by: str,
-    themes: Mapping[str, Mapping[str | None, tuple[Collection[str], Collection[str]]]],
+    themes: Mapping[str, Mapping[str | None, tuple[Codes, Codes]]],
 ) -> dict[str, dict[str | None, dict[tuple[int, int], int]]]:
     """As `theme_sums`, per group of the background variable `by`: `themes` maps a theme
     to {group value: (the item codes counted in that group, the valid values)}."""
     if by not in BACKGROUND_VARIABLES:
         raise ValueError(f"unknown background variable: {by}")
-    group_column = getattr(Response, by)
-    result: dict[str, dict[str | None, dict[tuple[int, int], int]]] = {}
-    for theme, groups in themes.items():
-        conditions = [
-            and_(
-                group_column.is_(None) if value is None else group_column == value,
-                Answer.item_code.in_(sorted(codes)),
-                Answer.value.in_(sorted(valid)),
-            )
-            for value, (codes, valid) in groups.items()
-            if codes and valid
-        ]
-        per_respondent = (
-            select(
-                group_column.label("grp"),
-                func.sum(cast(Answer.value, Integer)).label("total"),
-                func.count().label("answers"),
-            )
-            .join(Response, Response.id == Answer.response_id)
-            .where(
-                Response.round_id == round_id,
-                Response.completed.is_(True),
-                or_(*conditions) if conditions else false(),
-            )
-            .group_by(Answer.response_id, group_column)
-            .subquery()
+    counted = _sum_counts(
+        round_id,
+        by,
+        {
+            (theme, value): cells
+            for theme, groups in themes.items()
+            for value, cells in groups.items()
+        },
+    )
+    return {
+        theme: {value: counted.get((theme, value), {}) for value in groups}
+        for theme, groups in themes.items()
+    }
+
+
+def _sum_counts(
+    round_id: int, by: str | None, cells: Mapping[tuple[str, str | None], tuple[Codes, Codes]]
+) -> dict[tuple[str, str | None], dict[tuple[int, int], int]]:
+    """For each (theme, group value) of `cells` (group None without a split), respondents
+    counted per (sum, count) of their valid answers to the cell's items, in one statement.
+
+    Each answer is first given the theme it counts for (a CASE over the cells: the themes'
+    items do not overlap, and a group's respondents are only in their group), then summed
+    per respondent and theme, then respondents counted per sum and count."""
+    wanted = {cell: (codes, valid) for cell, (codes, valid) in cells.items() if codes and valid}
+    if not wanted:
+        return {}
+    group_column = getattr(Response, by) if by else None
+    whens = []
+    for (theme, value), (codes, valid) in wanted.items():
+        conditions = [Answer.item_code.in_(sorted(codes)), Answer.value.in_(sorted(valid))]
+        if group_column is not None:
+            conditions.append(group_column.is_(None) if value is None else group_column == value)
+        whens.append((and_(*conditions), literal(theme)))
+    answers = (
+        select(
+            Answer.response_id,
+            case(*whens, else_=null()).label("theme"),
+            (group_column if group_column is not None else literal(None)).label("grp"),
+            Answer.value,
         )
-        statement = select(
-            per_respondent.c.grp, per_respondent.c.total, per_respondent.c.answers, func.count()
-        ).group_by(per_respondent.c.grp, per_respondent.c.total, per_respondent.c.answers)
-        found: dict[str | None, dict[tuple[int, int], int]] = {value: {} for value in groups}
-        for group, total, answers, count in db.session.execute(statement):
-            found.setdefault(group, {})[(int(total), int(answers))] = int(count)
-        result[theme] = found
+        .join(Response, Response.id == Answer.response_id)
+        .where(
+            Response.round_id == round_id,
+            Response.completed.is_(True),
+            Answer.item_code.in_(sorted({code for codes, _ in wanted.values() for code in codes})),
+        )
+        .subquery()
+    )
+    per_respondent = (
+        select(
+            answers.c.theme,
+            answers.c.grp,
+            func.sum(cast(answers.c.value, Integer)).label("total"),
+            func.count().label("answers"),
+        )
+        .where(answers.c.theme.is_not(None))
+        .group_by(answers.c.response_id, answers.c.theme, answers.c.grp)
+        .subquery()
+    )
+    statement = select(
+        per_respondent.c.theme,
+        per_respondent.c.grp,
+        per_respondent.c.total,
+        per_respondent.c.answers,
+        func.count(),
+    ).group_by(
+        per_respondent.c.theme,
+        per_respondent.c.grp,
+        per_respondent.c.total,
+        per_respondent.c.answers,
+    )
+    result: dict[tuple[str, str | None], dict[tuple[int, int], int]] = {}
+    for theme, group, total, answered, count in db.session.execute(statement):
+        result.setdefault((theme, group), {})[(int(total), int(answered))] = int(count)
     return result

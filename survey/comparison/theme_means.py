@@ -67,26 +67,35 @@ def with_previous_means(
         for item in items
         if item.previous is not None and not item.previous.suppressed
     }
-    result = []
+    used_by_theme: dict[str, list[str]] = {}
     for score in themes:
         earlier = previous_groups.get(score.theme)
         if score.scale is None or earlier is None:
-            result.append(score)
             continue
-        codes, valid, bounds = earlier
+        codes, _valid, bounds = earlier
         keys_now = {key_of[c] for c in score.mean_items}
         used = [
             c
             for c in codes
             if previous_key_of[c] in keys_now and previous_key_of[c] in shown_before
         ]
-        if bounds != score.scale or not used:
+        if bounds == score.scale and used:
+            used_by_theme[score.theme] = used
+    # Every theme's earlier mean in one statement (one pass over the earlier round).
+    sums = theme_sums(
+        against_id,
+        {theme: (used, previous_groups[theme][1]) for theme, used in used_by_theme.items()},
+    )
+    result = []
+    for score in themes:
+        chosen = used_by_theme.get(score.theme)
+        if chosen is None:
             result.append(score)
             continue
-        sums = theme_sums(against_id, {score.theme: (used, valid)})
+        keys_now = {key_of[c] for c in score.mean_items}
         before = theme_mean(sums.get(score.theme, {}))
         change = None
-        if {previous_key_of[c] for c in used} == keys_now:
+        if {previous_key_of[c] for c in chosen} == keys_now:
             change = theme_change(_round_mean(score), before)
-        result.append(replace(score, previous=before, previous_items=tuple(used), change=change))
+        result.append(replace(score, previous=before, previous_items=tuple(chosen), change=change))
     return tuple(result)
