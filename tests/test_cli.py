@@ -5,6 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,6 +19,8 @@ from survey.core.extensions import db
 from survey.demo.setup import DEMO_TITLE
 from survey.models import Invitation, LocalQuestion, Response, Round
 from survey.models.background import BACKGROUND_VARIABLES
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # Links are handed to staff only where an operator allowed it (see conftest).
 pytestmark = pytest.mark.usefixtures("links_allowed")
@@ -463,3 +469,42 @@ def test_demo_is_idempotent_and_lists_only_unused_links(app, cli):
     assert again["round_id"] == first["round_id"]
     assert again["citizen_links"] == first["citizen_links"][1:]
     assert len(again["citizen_links"]) >= 3
+
+
+def _flask_without_configuration(*arguments: str, cwd: Path) -> subprocess.CompletedProcess:
+    """`flask --app wsgi ...` as on a fresh machine: none of the keys, no demo mode, and an
+    instance folder of its own (nothing kept from earlier runs)."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "TOKEN_KEY", "CONTACT_KEY", "BORGERBLIK_DEMO", "FLASK_DEBUG"}
+        and not key.startswith(("DATABASE_URL", "PUBLIC_BASE_URL"))
+    }
+    flask = Path(sys.executable).with_name("flask")
+    return subprocess.run(
+        [str(flask), "--app", "wsgi", *arguments],
+        cwd=cwd,
+        env={**environment, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_questionnaire_commands_run_without_the_server_keys():
+    """A translator's machine or a fresh checkout has no SECRET_KEY: the commands that only
+    read questionnaire files still work, as the README writes them."""
+    done = _flask_without_configuration(
+        "questionnaire", "codebook", "kl-beskaeftigelse", "--json", cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    codebook = json.loads(done.stdout)
+    nine = {"da", "en", "ar", "fa", "so", "tr", "uk", "pl", "ti"}
+    assert set(codebook["items"][0]["text"]) == nine
+
+
+def test_other_commands_without_the_keys_say_why_in_one_line():
+    done = _flask_without_configuration("round", "list", cwd=ROOT)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert "Borgerblik cannot start: SECRET_KEY is not set" in done.stderr
