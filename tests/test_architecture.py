@@ -5,6 +5,7 @@ in `make test`.)"""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,58 @@ def test_no_loose_modules_in_the_survey_package():
     """Plumbing lives in survey/core, the domain in packages named for what they do."""
     loose = sorted(path.name for path in SURVEY.glob("*.py") if path.name != "__init__.py")
     assert loose == []
+
+
+def _normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _installed_with(requirements: list[str]) -> set[str]:
+    """The distributions that installing `requirements` brings: them and, transitively,
+    what they require (markers of extras left out: `pip install -e .` installs none)."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    found: set[str] = set()
+    waiting = [re.match(r"[A-Za-z0-9_.-]+", r).group(0) for r in requirements]
+    while waiting:
+        name = _normalised(waiting.pop())
+        if name in found:
+            continue
+        found.add(name)
+        try:
+            needed = requires(name) or []
+        except PackageNotFoundError:
+            continue
+        waiting += [re.match(r"[A-Za-z0-9_.-]+", r).group(0) for r in needed if "extra ==" not in r]
+    return found
+
+
+def test_every_library_the_app_imports_is_installed_by_make_run():
+    """`make run` installs the runtime dependencies only. A library the app imports that
+    came only with the test extras (pandas, through statsmodels) made the SPSS download fail
+    on a fresh installation while every test passed."""
+    import ast
+    import sys
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    installed = _installed_with(project["dependencies"])
+    own = {"survey", "analysis", "questionnaires", "wsgi"}
+    distributions = packages_distributions()
+    missing = set()
+    for path in [ROOT / "wsgi.py", *(p for d in own - {"wsgi"} for p in (ROOT / d).rglob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            else:
+                continue
+            for module in modules:
+                top = module.split(".")[0]
+                if top in own or top in sys.stdlib_module_names or top == "__future__":
+                    continue
+                if not any(_normalised(d) in installed for d in distributions.get(top, [])):
+                    missing.add(f"{top} ({path.relative_to(ROOT)})")
+    assert not missing, f"imported but not installed by `make run`: {sorted(missing)}"

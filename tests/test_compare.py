@@ -1418,3 +1418,32 @@ def test_groups_periods_and_dates_read_as_words_not_codes(app, two_rounds):
     assert "2025H1" not in report and "2025-03-01" not in report
     months = "januar februar marts april maj juni juli august september oktober november december"
     assert re.search(rf"\d{{1,2}}\. ({months.replace(' ', '|')}) \d{{4}}", report)
+
+
+def test_the_picker_offers_only_rounds_that_can_be_compared(app, make_round):
+    """Once a round is chosen, "Compare with" lists neither the round itself nor a round of
+    another questionnaire; asked for anyway, the page keeps the round and says why in Danish."""
+    from survey.models import Round
+
+    first = make_round(ODENSE, local=False, state="closed", title="Forår 2025")
+    second = make_round(ODENSE, local=False, state="closed", title="Forår 2026")
+    employers = make_round(ODENSE, local=False, state="closed", title="Virksomheder 2026")
+    with app.app_context():
+        db.session.get(Round, employers).questionnaire_key = "virksomheder"
+        db.session.commit()
+    analyst = odense_analyst(app)
+    page = analyst.get(f"/results/?round={second}").get_data(as_text=True)
+    against = page[
+        page.index('id="pick-against"') : page.index("</select>", page.index('id="pick-against"'))
+    ]
+    assert f'value="{first}"' in against
+    assert f'value="{second}"' not in against and f'value="{employers}"' not in against
+    for other, message in (
+        (second, "En runde kan ikke sammenlignes med sig selv"),
+        (employers, "Runderne stiller forskellige spørgeskemaer"),
+    ):
+        refused = analyst.get(f"/results/?round={second}&against={other}")
+        assert refused.status_code == 302
+        assert refused.headers["Location"].endswith(f"/results/?round={second}")
+        shown = analyst.get(refused.headers["Location"]).get_data(as_text=True)
+        assert message in shown

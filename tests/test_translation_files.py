@@ -515,3 +515,25 @@ def test_a_translation_made_from_danish_that_changed_since_is_reported_stale(cli
     result, _ = _round_trip(cli, tmp_path, "csv", "uk", again)
     assert result.exit_code == 0, result.output
     assert stale_units(find_questionnaire("kl-beskaeftigelse", 1), "uk") == []
+
+
+def test_the_admin_page_gives_the_questionnaire_version_chosen(app):
+    """Both versions of the KL questionnaire are offered by version, newest first, titled
+    with the municipality's name in place of {organisation}; each downloads its own texts."""
+    from tests.staff import logged_in, make_user
+
+    make_user(app, "admin-versioner@odense.dk", "admin", 461)
+    admin = logged_in(app, "admin-versioner@odense.dk")
+    page = admin.get("/admin/translations").get_data(as_text=True)
+    assert "{organisation}" not in page
+    assert page.index('value="kl-beskaeftigelse:2"') < page.index('value="kl-beskaeftigelse:1"')
+    for version in (1, 2):
+        download = admin.get(
+            f"/admin/translations/download?what=kl-beskaeftigelse:{version}&language=en&fmt=xliff"
+        )
+        assert download.status_code == 200
+        assert (
+            f'filename="kl-beskaeftigelse-{version}-en.xlf"'
+            in download.headers["Content-Disposition"]
+        )
+        assert f'id="kl-beskaeftigelse-{version}"'.encode() in download.data

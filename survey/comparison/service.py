@@ -134,9 +134,18 @@ def build_comparison(
     """
     if against is not None:
         if against.id == survey_round.id:
-            raise ResultsError("a round cannot be compared with itself")
+            raise ResultsError(
+                _("A round cannot be compared with itself. Choose an earlier round.")
+            )
         if against.municipality_code != survey_round.municipality_code:
-            raise ResultsError("rounds of another municipality cannot be compared directly")
+            raise ResultsError(_("Rounds of another municipality cannot be compared directly."))
+        if against.questionnaire_key != survey_round.questionnaire_key:
+            # No question in common: every row would read "not asked" under "Before".
+            raise ResultsError(
+                _(
+                    "The rounds ask different questionnaires and cannot be compared. Choose a round of the same questionnaire."
+                )
+            )
     check_results_may_be_shown(survey_round, against, by)
     definition = round_definition(survey_round)
     previous_definition: Questionnaire | None = None

@@ -27,7 +27,6 @@ class SessionInterface(SecureCookieSessionInterface):
                 self._serializers = {key: serializer}  # only the current key is kept
         return serializer
 
-
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         # Most citizen requests leave the cookie as it came (SESSION_REFRESH_EACH_REQUEST is
         # off): then only "Vary: Cookie" is due, without Flask's seven cookie settings.

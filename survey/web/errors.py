@@ -12,6 +12,8 @@ from survey.core.i18n import RTL_LANGUAGES, current_language
 from survey.core.transaction import roll_back
 from survey.responding.answers import TamperedPost
 
+CITIZEN_BLUEPRINTS = frozenset({"respond"})
+
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
@@ -81,11 +83,17 @@ def init_app(app: Flask) -> None:
     def unexpected(error):
         roll_back()
         app.logger.exception("unhandled error")
-        return _page(
-            500,
-            _("Something went wrong on our side"),
-            _("Your saved answers are safe. Please try again in a little while."),
+        # A citizen is told their answers are safe; staff, that nothing was changed and
+        # that the error is logged (trying again soon rarely helps them).
+        text = (
+            _("Your saved answers are safe. Please try again in a little while.")
+            if request.blueprint in CITIZEN_BLUEPRINTS
+            else _(
+                "Nothing was changed. The error has been logged; if it happens again, tell "
+                "whoever runs Borgerblik for you what you were doing."
+            )
         )
+        return _page(500, _("Something went wrong on our side"), text)
 
 
 RETRY_AFTER_SECONDS = 5

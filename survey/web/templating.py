@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from questionnaires.model import pick_text
 from survey.core.extensions import db
-from survey.core.i18n import page_languages, ui_languages
+from survey.core.i18n import current_language, page_languages, ui_languages
 from survey.core.labels import (
     language_label,
     role_label,
@@ -32,6 +32,7 @@ from survey.reporting.format import (
 )
 from survey.responding.state import load_state
 from survey.rounds.status import period_text, round_status_of
+from survey.settings.background import value_labels
 from survey.web.fragments import item_html
 from survey.web.ids import field_id
 
@@ -105,6 +106,14 @@ def init_app(app: Flask) -> None:
             allowed = page_languages()
             return tuple(lang for lang in ui_languages() if lang in allowed)
 
+        def value_label(variable: str, code: str | None) -> str:
+            """A background code by its maintained label ("kontanthjaelp": "Kontanthjælp"),
+            the labels read once per request and variable."""
+            known = g.setdefault("value_labels", {})
+            if variable not in known:
+                known[variable] = value_labels(variable, current_language())
+            return known[variable].get(code, code or "")
+
         def session_channel() -> str | None:
             state = load_state()
             return state.channel if state else None
@@ -116,6 +125,7 @@ def init_app(app: Flask) -> None:
             "role_label": role_label,
             "type_label": type_label,
             "variable_label": variable_label,
+            "value_label": value_label,
             "percent": percent,
             "number": number,
             "signed_percent": signed_percent,

@@ -105,10 +105,7 @@ class RoundForm(FlaskForm):
         form = cls(obj=survey_round) if editing else cls()
         # The round's local questions may be draft translations too (survey/bank/status).
         form.placed = list(survey_round.local_questions) if survey_round is not None else []
-        form.questionnaire.choices = [
-            (f"{key}:{version}", f"{pick_text(q.title, 'da')} ({key}, version {version})")
-            for (key, version), q in sorted(available_questionnaires().items())
-        ]
+        form.questionnaire.choices = _questionnaire_choices()
         if survey_round is not None:
             form.questionnaire.data = (
                 f"{survey_round.questionnaire_key}:{survey_round.questionnaire_version}"
@@ -402,10 +399,7 @@ class TranslationExportForm(FlaskForm):
     @classmethod
     def for_staff(cls) -> TranslationExportForm:
         form = cls(formdata=request.args or None)
-        form.what.choices = [("bank", _("Your local question bank"))] + [
-            (key, f"{pick_text(q.title, 'da')} ({key})")
-            for (key, _version), q in sorted(available_questionnaires().items())
-        ]
+        form.what.choices = [("bank", _("Your local question bank")), *_questionnaire_choices()]
         form.language.choices = [
             (lang, _language_choice(lang, False)) for lang in ui_languages() if lang != "da"
         ]
@@ -414,9 +408,22 @@ class TranslationExportForm(FlaskForm):
 
 
 def _questionnaire_choices() -> list[tuple[str, str]]:
+    """Each shipped questionnaire as "key:version", the newest version of each first (so a
+    new round starts on it), titled as the staff member's municipality will see it."""
+    municipality = getattr(current_user, "municipality", None)
+    name = municipality.display_service_name if municipality else _("the job centre")
+    newest_first = sorted(available_questionnaires().items(), key=lambda kv: (kv[0][0], -kv[0][1]))
     return [
-        (f"{key}:{version}", f"{pick_text(q.title, 'da')} ({key}, version {version})")
-        for (key, version), q in sorted(available_questionnaires().items())
+        (
+            f"{key}:{version}",
+            _(
+                "%(title)s (%(key)s, version %(version)d)",
+                title=pick_text(q.title, "da").replace("{organisation}", name),
+                key=key,
+                version=version,
+            ),
+        )
+        for (key, version), q in newest_first
     ]
 
 

@@ -51,8 +51,10 @@ def download_translations():
     what, language, fmt = form.what.data, form.language.data, form.fmt.data
     if what == "bank":
         data = export_bank(current_user.municipality_code, language, fmt)
-    else:
-        data = export_questionnaire(what, language, fmt)
+    else:  # "key:version", as the form offers it
+        key, version = what.rsplit(":", 1)
+        data = export_questionnaire(key, language, fmt, int(version))
+        what = f"{key}-{version}"
     name = f"{what}-{language}.{SUFFIXES[fmt]}"
     return Response(
         data,

@@ -36,6 +36,8 @@ def overview():
         shown = build_overview(survey_round, against, by, current_language(), weighted)
     except ResultsError as error:
         flash(str(error), "error")
+        if against is not None:  # keep the round chosen; only the comparison was refused
+            return redirect(url_for("results.overview", round=survey_round.id, by=by or None))
         return redirect(url_for("results.overview"))
     return _comparison_page(rounds, survey_round, against, by, weighted, shown)
 
