@@ -17,30 +17,14 @@ from questionnaires.translation import Checked, Unit, check_import, item_units
 from survey.bank import status
 from survey.core import audit
 from survey.core.extensions import db
+from survey.core.translation_checks import check_messages
 from survey.models import LocalQuestion
 from survey.models.question import STALE
 
 
 def import_messages() -> dict[str, str]:
     """check_import's messages in the reader's language (English on the command line)."""
-    return {
-        "unknown": _("{id}: there is no such text in the question bank"),
-        "twice": _("{id}: appears twice in the file"),
-        "stale": _(
-            "{id}: the Danish text has changed since the file was made; translate the new "
-            "text (download the file again)"
-        ),
-        "missing": _("{id}: no translation"),
-        "not_in_file": _("{id}: not in the file"),
-        "placeholders": _(
-            "{id}: the placeholders must be kept exactly (Danish: {wanted}; translation: {found})"
-        ),
-        "too_long": _(
-            "{id}: the translation is {length} characters long; at most {limit} fit where the "
-            "Danish text ({source}) goes"
-        ),
-        "characters": _("{id}: the translation contains characters that are not allowed"),
-    }
+    return check_messages(_("{id}: there is no such text in the question bank"))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from questionnaires.translation import (
 )
 from questionnaires.yaml_edit import apply_translations
 from survey.core import audit
+from survey.core.translation_checks import check_messages
 
 DRAFT_NOTE = "imported translation, not checked by a professional translator"
 
@@ -181,22 +182,7 @@ def upload_messages() -> dict[str, str]:
             "%(reason)s", "{reason}"
         ),
         "language": _("The file does not name the language it translates into (e.g. ar)."),
-        "unknown": _("{id}: there is no such text in this questionnaire"),
-        "twice": _("{id}: appears twice in the file"),
-        "stale": _(
-            "{id}: the Danish text has changed since the file was made; translate the new "
-            "text (download the file again)"
-        ),
-        "missing": _("{id}: no translation"),
-        "not_in_file": _("{id}: not in the file"),
-        "placeholders": _(
-            "{id}: the placeholders must be kept exactly (Danish: {wanted}; translation: {found})"
-        ),
-        "too_long": _(
-            "{id}: the translation is {length} characters long; at most {limit} fit where the "
-            "Danish text ({source}) goes"
-        ),
-        "characters": _("{id}: the translation contains characters that are not allowed"),
+        **check_messages(_("{id}: there is no such text in this questionnaire")),
     }
 
 
