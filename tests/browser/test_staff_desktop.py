@@ -201,6 +201,10 @@ def admin_builds_a_round(desktop, new_phone, app, visit: Callable) -> int:
     follow(page, "Opret en runde")
     visit("round-new", page)
     page.get_by_label("Titel").fill(ROUND_TITLE)
+    # The newest version (KL's 2025 categories) is offered first; this walk is on version 1.
+    questionnaire = page.get_by_label("Spørgeskema")
+    expect(questionnaire).to_have_value("kl-beskaeftigelse:2")
+    questionnaire.select_option("kl-beskaeftigelse:1")
     page.get_by_label("English").check()
     press(page, "Opret runden")
     expect(h1(page)).to_have_text(ROUND_TITLE)
