@@ -29,11 +29,11 @@ def with_group_means(
     against subtraction (analysis.themes.group_theme_means)."""
     values = [group.value for group in items[0].groups] if items else []
     asked = {
-        score.theme: {value: (list(score.mean_items), groups[score.theme][1]) for value in values}
+        score.theme: (list(score.mean_items), groups[score.theme][1])
         for score in themes
         if score.scale is not None and score.theme in groups
     }
-    sums = group_theme_sums(round_id, by, asked)
+    sums = group_theme_sums(round_id, by, asked, values)
     result = []
     for score in themes:
         if score.theme not in asked or score.scale is None:
