@@ -67,7 +67,9 @@ def with_previous_means(
         for item in items
         if item.previous is not None and not item.previous.suppressed
     }
-    used_by_theme: dict[str, list[str]] = {}
+    # per theme: the earlier round's items its mean is of, and whether they are the same
+    # questions as the current mean's (only then a change and its test)
+    used_by_theme: dict[str, tuple[list[str], bool]] = {}
     for score in themes:
         earlier = previous_groups.get(score.theme)
         if score.scale is None or earlier is None:
@@ -80,22 +82,19 @@ def with_previous_means(
             if previous_key_of[c] in keys_now and previous_key_of[c] in shown_before
         ]
         if bounds == score.scale and used:
-            used_by_theme[score.theme] = used
+            used_by_theme[score.theme] = (used, {previous_key_of[c] for c in used} == keys_now)
     # Every theme's earlier mean in one statement (one pass over the earlier round).
     sums = theme_sums(
         against_id,
-        {theme: (used, previous_groups[theme][1]) for theme, used in used_by_theme.items()},
+        {theme: (used, previous_groups[theme][1]) for theme, (used, _) in used_by_theme.items()},
     )
     result = []
     for score in themes:
-        chosen = used_by_theme.get(score.theme)
-        if chosen is None:
+        if score.theme not in used_by_theme:
             result.append(score)
             continue
-        keys_now = {key_of[c] for c in score.mean_items}
+        chosen, same_items = used_by_theme[score.theme]
         before = theme_mean(sums.get(score.theme, {}))
-        change = None
-        if {previous_key_of[c] for c in chosen} == keys_now:
-            change = theme_change(_round_mean(score), before)
+        change = theme_change(_round_mean(score), before) if same_items else None
         result.append(replace(score, previous=before, previous_items=tuple(chosen), change=change))
     return tuple(result)
