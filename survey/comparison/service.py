@@ -17,8 +17,21 @@ from analysis.themes import METHOD, benchmark_beside, theme_mean
 from questionnaires import Item, Questionnaire
 from questionnaires.model import LOCAL_THEME, SCALE_TYPES, pick_text
 from survey.comparison.drivers import key_drivers
-from survey.comparison.query import completed_count, frequency_rows, pooled_counts, theme_sums
-from survey.comparison.theme_means import with_group_means, with_previous_means
+from survey.comparison.query import (
+    ThemeSums,
+    completed_count,
+    counted_answers,
+    pooled_counts,
+    round_theme_sums,
+    theme_sums,
+)
+from survey.comparison.theme_means import (
+    MeanGroups,
+    counted_items,
+    previous_mean_items,
+    with_group_means,
+    with_previous_means,
+)
 from survey.comparison.themes import headline_code
 from survey.comparison.weighting import BenchmarkRound, weight_round_sides
 from survey.core.extensions import db
@@ -160,7 +173,12 @@ def build_comparison(
         for item in d.items
         if item.type == "text"
     }
-    table = FrequencyTable(frequency_rows(mapping, by, text_codes))
+    # One pass over both rounds' answers counts them, with the key drivers' joint counts
+    headline = headline_code(survey_round, definition)
+    counted = counted_answers(
+        mapping, by, text_codes, (survey_round.id, headline) if headline else None
+    )
+    table = FrequencyTable(counted.rows)
     benchmark, others = None, []
     if with_benchmark:
         others = benchmark_rounds(survey_round)
@@ -184,24 +202,36 @@ def build_comparison(
         benchmark=benchmark,
     )
     shown = {item.code for item in comparison.items if not item.current.suppressed}
-    themes = theme_results(definition, survey_round, comparison.themes, language, shown)
-    if by is not None:
-        themes = with_group_means(
-            themes, comparison.items, survey_round.id, by, mean_groups(definition)
-        )
-    if against is not None and previous_definition is not None:
-        themes = with_previous_means(
-            themes,
+    groups = shown_mean_groups(definition, shown)
+    chosen_before = (
+        previous_mean_items(
+            groups,
             comparison.items,
             definition,
             previous_definition,
-            against.id,
             mean_groups(previous_definition),
         )
-    comparison = replace(comparison, themes=themes)
-    headline = headline_code(survey_round, definition)
+        if against is not None and previous_definition is not None
+        else {}
+    )
+    # and a second pass counts every theme mean's respondents: the round's, its groups'
+    # and the earlier round's
+    counted_by_round = {survey_round.id: counted_items(groups)}
+    if against is not None and previous_definition is not None:
+        valid_before = mean_groups(previous_definition)
+        counted_by_round[against.id] = {
+            theme: (used, valid_before[theme][1]) for theme, (used, _same) in chosen_before.items()
+        }
+    sums = theme_sums(counted_by_round, by)
+    themes = theme_results(definition, survey_round, comparison.themes, language, groups, sums)
+    if by is not None:
+        themes = with_group_means(themes, comparison.items, survey_round.id, groups, sums)
+    if against is not None:
+        themes = with_previous_means(themes, chosen_before, against.id, sums)
     comparison = replace(
-        comparison, drivers=tuple(key_drivers(survey_round.id, comparison, headline))
+        comparison,
+        themes=themes,
+        drivers=tuple(key_drivers(comparison, headline, counted.joint)),
     )
     if not weighted:
         return comparison
@@ -260,27 +290,30 @@ def benchmark_figures(period: str) -> dict[str, BenchmarkFigure]:
     return found
 
 
+def shown_mean_groups(definition: Questionnaire, shown: Collection[str]) -> MeanGroups:
+    """`mean_groups` of the items whose own figure is shown (`shown`: codes; 5 valid
+    answers or more): otherwise a theme mean beside the other items' figures would tell
+    something of the few answers to a hidden item."""
+    return {
+        theme: ([c for c in codes if c in shown], valid, bounds)
+        for theme, (codes, valid, bounds) in mean_groups(definition).items()
+    }
+
+
 def theme_results(
     definition: Questionnaire,
     survey_round: Round,
     shares: Collection[ThemeScore],
     language: str,
-    shown: Collection[str] | None = None,
+    groups: MeanGroups,
+    sums: ThemeSums,
 ) -> tuple[ThemeScore, ...]:
     """Every theme of the file in its order: share positive, mean on its scale with a 95 %
     interval (suppressed below 5 respondents) and a published figure beside it.
 
-    Only items whose own figure is shown (`shown`: codes; 5 valid answers or more) count,
-    as for the share: otherwise the theme mean beside the other items' figures would tell
-    something of the few answers to a hidden item."""
+    `groups` are the items each mean is of (`shown_mean_groups`), `sums` their respondents
+    as counted (`theme_sums`)."""
     by_theme = {score.theme: score for score in shares}
-    groups = {
-        theme: ([c for c in codes if shown is None or c in shown], valid, bounds)
-        for theme, (codes, valid, bounds) in mean_groups(definition).items()
-    }
-    sums = theme_sums(
-        survey_round.id, {t: (codes, valid) for t, (codes, valid, _) in groups.items()}
-    )
     figures = benchmark_figures(period_label(survey_round))
     results = []
     for theme in definition.theme_order():
@@ -293,7 +326,7 @@ def theme_results(
             results.append(replace(score, title=pick_text(theme.title, language)))
             continue
         codes, _valid, bounds = group
-        mean = theme_mean(sums.get(theme.key, {}))
+        mean = theme_mean(round_theme_sums(sums, survey_round.id, theme.key))
         figure = figures.get(pick_text(theme.title, "da").casefold()) or figures.get(theme.key)
         results.append(
             replace(

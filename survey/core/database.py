@@ -1,4 +1,5 @@
-"""Database engine settings: SQLite WAL and busy timeout, write transactions taken early."""
+"""Database engine settings: SQLite WAL and busy timeout, write transactions taken early;
+PostgreSQL without JIT compilation."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ def init_app(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine)
+        elif engine.dialect.name == "postgresql":
+            _configure_postgresql(engine)
 
     @app.before_request
     def take_write_lock_early():
@@ -70,6 +73,18 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # No JIT compilation: it pays for statements that run for minutes. A comparison's
+        # counting statements run for a second or two and spent up to 0.9 s of that
+        # compiling (measured at 100,000 responses); citizens' statements never reach it.
+        # Once per pooled connection, not per request.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()
 
 
 def dialect_name() -> str:
