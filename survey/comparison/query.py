@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -87,7 +88,7 @@ def counted_answers(
     )
     # Respondents first: SQLite then walks each respondent's answers by the primary key.
     source = select(Response.round_id).select_from(Response)
-    headline_value: ColumnElement = literal(None)
+    headline_value: Any = literal(None)  # a column of the aliased answer when paired
     if paired_with is not None:
         headline = aliased(Answer)
         source = source.outerjoin(
@@ -186,12 +187,12 @@ def theme_sums(themes_by_round: Mapping[int, ThemeItems], by: str | None = None)
     postgres = db.session.get_bind().dialect.name == "postgresql"
     counting = _counting(usable) if postgres else None
     theme = counting.c.theme if counting is not None else _theme_case(usable)
-    total = func.sum(cast(Answer.value, Integer))
-    answers = func.count()
+    total: ColumnElement[Any] = func.sum(cast(Answer.value, Integer))
+    answers: ColumnElement[Any] = func.count()
     if counting is not None:
         # only counted answers are numbers (a comment is not)
         total, answers = total.filter(theme.is_not(None)), answers.filter(theme.is_not(None))
-    per_respondent = (
+    counts_per_respondent = (
         select(
             Response.round_id,
             group_column.label("grp"),
@@ -205,14 +206,16 @@ def theme_sums(themes_by_round: Mapping[int, ThemeItems], by: str | None = None)
     if counting is not None:
         # An outer join: PostgreSQL cannot estimate how many answers an inner join to the
         # small table keeps, guesses a few thousand of millions, and hashes and sorts on disk.
-        per_respondent = per_respondent.outerjoin(
+        counts_per_respondent = counts_per_respondent.outerjoin(
             counting,
             (counting.c.round_id == Response.round_id)
             & (counting.c.item_code == Answer.item_code)
             & (counting.c.value == Answer.value),
         )
     per_respondent = (
-        per_respondent.where(Response.round_id.in_(list(usable)), Response.completed.is_(True))
+        counts_per_respondent.where(
+            Response.round_id.in_(list(usable)), Response.completed.is_(True)
+        )
         # the round and group depend on the respondent; the theme by its name, not the
         # CASE again, which SQLite would evaluate twice per answer
         .group_by(Response.id, literal_column("theme"))
