@@ -82,9 +82,12 @@ def _configure_postgresql(engine: Engine) -> None:
         # counting statements run for a second or two and spent up to 0.9 s of that
         # compiling (measured at 100,000 responses); citizens' statements never reach it.
         # Once per pooled connection, not per request.
+        # Outside a transaction, so nothing is left to commit or roll back.
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SET jit = off")
-        dbapi_connection.commit()
+        dbapi_connection.autocommit = autocommit
 
 
 def dialect_name() -> str:
