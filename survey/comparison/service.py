@@ -27,6 +27,7 @@ from survey.comparison.query import (
 )
 from survey.comparison.theme_means import (
     MeanGroups,
+    PreviousItems,
     counted_items,
     previous_mean_items,
     with_group_means,
@@ -203,25 +204,18 @@ def build_comparison(
     )
     shown = {item.code for item in comparison.items if not item.current.suppressed}
     groups = shown_mean_groups(definition, shown)
-    chosen_before = (
-        previous_mean_items(
-            groups,
-            comparison.items,
-            definition,
-            previous_definition,
-            mean_groups(previous_definition),
+    counted_by_round = {survey_round.id: counted_items(groups)}
+    chosen_before: PreviousItems = {}
+    if against is not None and previous_definition is not None:
+        groups_before = mean_groups(previous_definition)
+        chosen_before = previous_mean_items(
+            groups, comparison.items, definition, previous_definition, groups_before
         )
-        if against is not None and previous_definition is not None
-        else {}
-    )
+        counted_by_round[against.id] = {
+            theme: (used, groups_before[theme][1]) for theme, (used, _) in chosen_before.items()
+        }
     # and a second pass counts every theme mean's respondents: the round's, its groups'
     # and the earlier round's
-    counted_by_round = {survey_round.id: counted_items(groups)}
-    if against is not None and previous_definition is not None:
-        valid_before = mean_groups(previous_definition)
-        counted_by_round[against.id] = {
-            theme: (used, valid_before[theme][1]) for theme, (used, _same) in chosen_before.items()
-        }
     sums = theme_sums(counted_by_round, by)
     themes = theme_results(definition, survey_round, comparison.themes, language, groups, sums)
     if by is not None:
