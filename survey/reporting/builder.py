@@ -17,6 +17,7 @@ from survey.comparison.method import method_definitions
 from survey.comparison.service import build_comparison, round_period
 from survey.comparison.targets import THEME_PREFIX, indicators_with_targets, target_table
 from survey.comparison.themes import LOCAL, group_by_theme
+from survey.comparison.trend import counted_by
 from survey.core.labels import language_label
 from survey.invitations.response_rate import OTHER, ResponseRate, response_rate
 from survey.models import Round
@@ -148,7 +149,10 @@ def build_report(
         rate_labels={variable: value_labels(variable, language) for variable in rate.groups},
         method=method_definitions(with_split=by is not None),
         trends=theme_trends(
-            survey_round, [(s.theme, s.title, s.items) for s in [*sections, *filter(None, [local])]]
+            survey_round,
+            [(s.theme, s.title, s.items) for s in [*sections, *filter(None, [local])]],
+            # the comparison's rounds are not counted a second time for their trends
+            counted_by(comparison),
         ),
         drivers_svg=drivers_chart(list(comparison.drivers)),
     )

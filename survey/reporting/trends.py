@@ -14,7 +14,7 @@ from analysis.formatting import danish_percent
 from analysis.results import ItemResult
 from analysis.trend import Trend
 from survey.comparison.charts import ChartImage
-from survey.comparison.trend import item_trends
+from survey.comparison.trend import Counted, item_trends
 from survey.models import Round
 from survey.reporting.format import p_plain, period_in_words, points
 
@@ -48,17 +48,20 @@ class ThemeTrend:
 
 
 def theme_trends(
-    survey_round: Round, groups: Sequence[tuple[str, str, Sequence[ItemResult]]]
+    survey_round: Round,
+    groups: Sequence[tuple[str, str, Sequence[ItemResult]]],
+    counted: Counted | None = None,
 ) -> list[ThemeTrend]:
     """Per theme (theme, title, items), every scored item asked in at least two rounds or
-    history points of the municipality; themes without one are left out."""
+    history points of the municipality; themes without one are left out. `counted`: what
+    the report's comparison already counted (`counted_by`), not counted again."""
     wanted = [
         item.compare_key or item.code
         for _theme, _title, items in groups
         for item in items
         if item.type in TREND_TYPES
     ]
-    trends = item_trends(survey_round.municipality_code, wanted) if wanted else {}
+    trends = item_trends(survey_round.municipality_code, wanted, counted) if wanted else {}
     result = []
     for theme, title, items in groups:
         sections = [
