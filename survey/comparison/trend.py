@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from analysis.compare import MIN_N, SCORED_TYPES, scored_counts
 from analysis.frequency import FrequencyTable
-from analysis.results import Comparison
+from analysis.results import Comparison, Side
 from analysis.trend import Trend, TrendPoint, build_trend, period_time
 from survey.comparison.query import frequency_rows
 from survey.comparison.service import ResultsError, code_to_key, round_period
@@ -33,7 +33,7 @@ def counted_by(comparison: Comparison) -> dict[tuple[int, str], tuple[str, int, 
     for item in comparison.items:
         if item.type not in SCORED_TYPES or item.compare_key is None:
             continue
-        sides = [(comparison.round.id, item.current)]
+        sides: list[tuple[int, Side | None]] = [(comparison.round.id, item.current)]
         if comparison.against is not None:
             sides.append((comparison.against.id, item.previous))
         for round_id, side in sides:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property, partial
 
 from flask_babel import gettext as _
 
@@ -22,6 +23,7 @@ from survey.core.labels import language_label
 from survey.invitations.response_rate import OTHER, ResponseRate, response_rate
 from survey.models import Round
 from survey.reporting.format import half_year
+from survey.reporting.later import drawn_later
 from survey.reporting.trends import ThemeTrend, theme_trends
 from survey.rounds.definition import round_definition
 from survey.settings.background import value_labels
@@ -32,9 +34,14 @@ class ThemeSection:
     theme: str
     title: str
     items: list[ItemResult]
-    chart_svg: str | None
+    draw_chart: Callable[[], str | None] = field(repr=False, compare=False)
     score: float | None
     theme_score: ThemeScore | None = None  # share, mean on its scale, benchmark
+
+    @cached_property
+    def chart_svg(self) -> str | None:
+        """Drawn when a format first shows it (survey.reporting.later)."""
+        return self.draw_chart()
 
 
 @dataclass
@@ -57,10 +64,15 @@ class ReportData:
     group_labels: dict[str | None, str] = field(default_factory=dict)  # code -> maintained label
     method: list[tuple[str, str]] = field(default_factory=list)  # the method section's terms
     trends: list[ThemeTrend] = field(default_factory=list)  # per theme, its items over time
-    drivers_svg: str | None = None  # key drivers: rank correlations with overall satisfaction
+    # key drivers: rank correlations with overall satisfaction, drawn when first shown
+    draw_drivers: Callable[[], str | None] = field(default=lambda: None, repr=False)
 
     # variable -> code -> maintained label, for the response rates' groups
     rate_labels: dict[str, dict[str | None, str]] = field(default_factory=dict)
+
+    @cached_property
+    def drivers_svg(self) -> str | None:
+        return self.draw_drivers()
 
     def group_label(self, value: str | None) -> str:
         return self.group_labels.get(value, value or "")
@@ -110,7 +122,7 @@ def build_report(
             group.theme,
             title,
             group.items,
-            theme_chart(group.theme, title, group.items, comparison),
+            drawn_later(partial(theme_chart, group.theme, title, group.items, comparison)),
             score.score if (score := scores.get(group.theme)) else None,
             score,
         )
@@ -154,7 +166,7 @@ def build_report(
             # the comparison's rounds are not counted a second time for their trends
             counted_by(comparison),
         ),
-        drivers_svg=drivers_chart(list(comparison.drivers)),
+        draw_drivers=drawn_later(partial(drivers_chart, list(comparison.drivers))),
     )
 
 

@@ -4,8 +4,9 @@ over every round and history point, its text alternative, and each item's test i
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 
 from flask_babel import gettext as _
 
@@ -17,6 +18,7 @@ from survey.comparison.charts import ChartImage
 from survey.comparison.trend import Counted, item_trends
 from survey.models import Round
 from survey.reporting.format import p_plain, period_in_words, points
+from survey.reporting.later import drawn_later
 
 TREND_TYPES = ("likert5", "yesno")  # the items with a share to follow: positive, or yes
 
@@ -44,7 +46,12 @@ class ThemeTrend:
     theme: str
     title: str
     items: list[TrendSection]
-    chart_svg: str | None
+    draw_chart: Callable[[], str | None] = field(repr=False, compare=False)
+
+    @cached_property
+    def chart_svg(self) -> str | None:
+        """Drawn when a format first shows it (survey.reporting.later)."""
+        return self.draw_chart()
 
 
 def theme_trends(
@@ -73,7 +80,12 @@ def theme_trends(
         if sections:
             element_id = "trend-" + re.sub(r"[^A-Za-z0-9_-]", "-", theme)
             result.append(
-                ThemeTrend(theme, title, sections, theme_trend_chart(title, sections, element_id))
+                ThemeTrend(
+                    theme,
+                    title,
+                    sections,
+                    drawn_later(partial(theme_trend_chart, title, sections, element_id)),
+                )
             )
     return result
 
