@@ -13,7 +13,7 @@ from analysis.compare import MIN_N
 from analysis.results import Comparison, ItemResult, ThemeScore
 from analysis.targets import TargetRow
 from survey.comments.service import report_quotes
-from survey.comparison.languages import answering_languages
+from survey.comparison.languages import LanguageCounts, answering_languages
 from survey.comparison.method import method_definitions
 from survey.comparison.service import build_comparison, round_period
 from survey.comparison.targets import THEME_PREFIX, indicators_with_targets, target_table
@@ -137,6 +137,7 @@ def build_report(
         for key in indicators_with_targets(survey_round.municipality_code)
     ]
     rate = response_rate(survey_round.id)
+    languages = answering_languages(survey_round)  # counted once for the notice and the sentence
     return ReportData(
         municipality=survey_round.municipality.name,
         title=survey_round.title,
@@ -148,7 +149,7 @@ def build_report(
         rate=rate,
         summary=[
             *_handed_out_notice(survey_round, against),
-            *_language_notice(survey_round),
+            *_language_notice(languages),
             *summary_sentences(comparison),
         ],
         themes=sections,
@@ -156,7 +157,7 @@ def build_report(
         targets=targets,
         free_text=free_text_answers(survey_round, comparison) if include_free_text else [],
         by=by,
-        languages=language_sentence(survey_round),
+        languages=language_sentence(languages),
         group_labels=value_labels(by, language) if by else {},
         rate_labels={variable: value_labels(variable, language) for variable in rate.groups},
         method=method_definitions(with_split=by is not None),
@@ -186,9 +187,8 @@ def free_text_answers(
     ]
 
 
-def language_sentence(survey_round: Round) -> str:
+def language_sentence(counts: LanguageCounts) -> str:
     """Completed answers per answering language; under 5 only together with others."""
-    counts = answering_languages(survey_round)
     parts = [f"{language_label(lang)}: {n}" for lang, n in counts.shown]
     if counts.grouped:
         names = ", ".join(language_label(lang) for lang in counts.grouped)
@@ -199,9 +199,9 @@ def language_sentence(survey_round: Round) -> str:
     return _("Completed answers per language: %(counts)s.", counts="; ".join(parts))
 
 
-def _language_notice(survey_round: Round) -> list[str]:
+def _language_notice(counts: LanguageCounts) -> list[str]:
     """Every format of the report names the draft translations the round offered."""
-    drafts = answering_languages(survey_round).draft_languages
+    drafts = counts.draft_languages
     if not drafts:
         return []
     return [
