@@ -1106,6 +1106,69 @@ def test_trend_over_rounds_and_history_as_json(app, cli, make_round):
     assert refused.exit_code != 0
 
 
+def test_report_trends_take_the_comparison_counts_and_count_only_other_rounds(
+    app, make_round, monkeypatch
+):
+    """A report's trends beside its comparison (split by group or not) are the trends
+    counted from the database, but only the rounds outside the comparison are counted
+    again; a side under 5 answers has no positive count, so its round is counted."""
+    import survey.comparison.trend as trend_module
+    from survey.comparison.service import build_comparison
+    from survey.comparison.trend import counted_by, item_trends
+
+    older = make_round(ODENSE, local=False, state="closed", opens_on=date(2024, 3, 1))
+    spring = make_round(ODENSE, local=False, state="closed", opens_on=SPRING_2025)
+    autumn = make_round(ODENSE, local=False, state="closed", opens_on=date(2026, 9, 1))
+    rng = random.Random(12)
+
+    def respondents(count: int, rare: int = 0):
+        return [
+            (
+                {"benefit_group": rng.choice(["kontanthjaelp", "dagpenge", None])},
+                {
+                    SATISFIED: rng.choice("0123455"),
+                    **({INTERNSHIP: rng.choice("12")} if index < rare else {}),
+                },
+            )
+            for index in range(count)
+        ]
+
+    insert_responses(app, older, respondents(40, rare=30), date(2024, 3, 1))
+    insert_responses(app, spring, respondents(60, rare=3), SPRING_2025)  # 3: suppressed
+    insert_responses(app, autumn, respondents(80, rare=50))
+    wanted = [SATISFIED, INTERNSHIP]
+    with app.app_context():
+        expected = {k: t.to_dict() for k, t in item_trends(ODENSE, wanted).items()}
+    counted_rounds = []
+    real_rows = trend_module.frequency_rows
+
+    def counting(mapping, *args, **kwargs):
+        counted_rounds.append(sorted(mapping))
+        return real_rows(mapping, *args, **kwargs)
+
+    monkeypatch.setattr(trend_module, "frequency_rows", counting)
+    for by in (None, "benefit_group"):
+        with app.app_context():
+            comparison = build_comparison(
+                db.session.get(Round, autumn), db.session.get(Round, spring), by
+            )
+            counted = counted_by(comparison)
+            assert (spring, INTERNSHIP) not in counted  # 3 answers: no positive count
+            assert counted[(autumn, SATISFIED)][0] == "likert5"
+            got = {k: t.to_dict() for k, t in item_trends(ODENSE, wanted, counted).items()}
+        assert got == expected, by
+    # The older round for both items, the spring round for the suppressed item only.
+    assert counted_rounds == [sorted([older, spring])] * 2
+    with app.app_context():
+        comparison = build_comparison(db.session.get(Round, autumn), db.session.get(Round, older))
+        counted_rounds.clear()
+        assert {
+            k: t.to_dict()
+            for k, t in item_trends(ODENSE, [SATISFIED], counted_by(comparison)).items()
+        } == {SATISFIED: expected[SATISFIED]}
+    assert counted_rounds == [[spring]]
+
+
 # --- weighting for non-response --------------------------------------------------------------
 
 

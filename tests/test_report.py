@@ -1074,6 +1074,31 @@ def structure(pdf) -> list:
     return found
 
 
+def test_pdf_draws_charts_as_images_exactly_as_inline_svg():
+    """The PDF's charts go to WeasyPrint as <img> of their SVG (cheaper: not part of the
+    page's CSS cascade); the PDF is byte for byte the one of the inline SVG, sized as
+    report.css sizes both, alt text included."""
+    from weasyprint import HTML
+
+    from analysis.charts import Bar, figure_svg, share_figure
+    from survey.reporting.pdf import PDF_VARIANT, alt_text_in_titles, charts_as_images
+
+    bars = [Bar("Spørgsmål & svar", 0.6, (0.5, 0.7), 80, 0.5, (0.4, 0.6), 70, 0.55)]
+    figure = share_figure(bars, current_label="Nu", previous_label="Før")
+    svg = figure_svg(figure, "Andel <positive>", "60 % (n=80)", "chart-x")
+    html = alt_text_in_titles(
+        '<!doctype html><html lang="da"><head><title>t</title><style>'
+        "figure svg, figure img { max-width: 100%; height: auto; width: 100%; }</style>"
+        "</head><body><h1>t</h1>"
+        f"<figure>{svg}</figure><p>after</p></body></html>"
+    )
+    as_images = charts_as_images(html)
+    assert "<svg" not in as_images and 'alt="Andel &lt;positive&gt;. 60 % (n=80)"' in as_images
+    assert HTML(string=as_images).write_pdf(pdf_variant=PDF_VARIANT) == HTML(string=html).write_pdf(
+        pdf_variant=PDF_VARIANT
+    )
+
+
 def test_pdf_is_tagged_pdf_ua_in_danish_with_alt_text_and_table_headers(built):
     """What a screen reader needs of a published PDF (pdfinfo and pikepdf read it)."""
     import pikepdf

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property, partial
 
 from flask_babel import gettext as _
 
@@ -12,15 +13,17 @@ from analysis.compare import MIN_N
 from analysis.results import Comparison, ItemResult, ThemeScore
 from analysis.targets import TargetRow
 from survey.comments.service import report_quotes
-from survey.comparison.languages import answering_languages
+from survey.comparison.languages import LanguageCounts, answering_languages
 from survey.comparison.method import method_definitions
 from survey.comparison.service import build_comparison, round_period
 from survey.comparison.targets import THEME_PREFIX, indicators_with_targets, target_table
 from survey.comparison.themes import LOCAL, group_by_theme
+from survey.comparison.trend import counted_by
 from survey.core.labels import language_label
 from survey.invitations.response_rate import OTHER, ResponseRate, response_rate
 from survey.models import Round
 from survey.reporting.format import half_year
+from survey.reporting.later import drawn_later
 from survey.reporting.trends import ThemeTrend, theme_trends
 from survey.rounds.definition import round_definition
 from survey.settings.background import value_labels
@@ -31,9 +34,14 @@ class ThemeSection:
     theme: str
     title: str
     items: list[ItemResult]
-    chart_svg: str | None
+    draw_chart: Callable[[], str | None] = field(repr=False, compare=False)
     score: float | None
     theme_score: ThemeScore | None = None  # share, mean on its scale, benchmark
+
+    @cached_property
+    def chart_svg(self) -> str | None:
+        """Drawn when a format first shows it (survey.reporting.later)."""
+        return self.draw_chart()
 
 
 @dataclass
@@ -56,10 +64,15 @@ class ReportData:
     group_labels: dict[str | None, str] = field(default_factory=dict)  # code -> maintained label
     method: list[tuple[str, str]] = field(default_factory=list)  # the method section's terms
     trends: list[ThemeTrend] = field(default_factory=list)  # per theme, its items over time
-    drivers_svg: str | None = None  # key drivers: rank correlations with overall satisfaction
+    # key drivers: rank correlations with overall satisfaction, drawn when first shown
+    draw_drivers: Callable[[], str | None] = field(default=lambda: None, repr=False)
 
     # variable -> code -> maintained label, for the response rates' groups
     rate_labels: dict[str, dict[str | None, str]] = field(default_factory=dict)
+
+    @cached_property
+    def drivers_svg(self) -> str | None:
+        return self.draw_drivers()
 
     def group_label(self, value: str | None) -> str:
         return self.group_labels.get(value, value or "")
@@ -109,7 +122,7 @@ def build_report(
             group.theme,
             title,
             group.items,
-            theme_chart(group.theme, title, group.items, comparison),
+            drawn_later(partial(theme_chart, group.theme, title, group.items, comparison)),
             score.score if (score := scores.get(group.theme)) else None,
             score,
         )
@@ -124,6 +137,7 @@ def build_report(
         for key in indicators_with_targets(survey_round.municipality_code)
     ]
     rate = response_rate(survey_round.id)
+    languages = answering_languages(survey_round)  # counted once for the notice and the sentence
     return ReportData(
         municipality=survey_round.municipality.name,
         title=survey_round.title,
@@ -135,7 +149,7 @@ def build_report(
         rate=rate,
         summary=[
             *_handed_out_notice(survey_round, against),
-            *_language_notice(survey_round),
+            *_language_notice(languages),
             *summary_sentences(comparison),
         ],
         themes=sections,
@@ -143,14 +157,17 @@ def build_report(
         targets=targets,
         free_text=free_text_answers(survey_round, comparison) if include_free_text else [],
         by=by,
-        languages=language_sentence(survey_round),
+        languages=language_sentence(languages),
         group_labels=value_labels(by, language) if by else {},
         rate_labels={variable: value_labels(variable, language) for variable in rate.groups},
         method=method_definitions(with_split=by is not None),
         trends=theme_trends(
-            survey_round, [(s.theme, s.title, s.items) for s in [*sections, *filter(None, [local])]]
+            survey_round,
+            [(s.theme, s.title, s.items) for s in [*sections, *filter(None, [local])]],
+            # the comparison's rounds are not counted a second time for their trends
+            counted_by(comparison),
         ),
-        drivers_svg=drivers_chart(list(comparison.drivers)),
+        draw_drivers=drawn_later(partial(drivers_chart, list(comparison.drivers))),
     )
 
 
@@ -170,9 +187,8 @@ def free_text_answers(
     ]
 
 
-def language_sentence(survey_round: Round) -> str:
+def language_sentence(counts: LanguageCounts) -> str:
     """Completed answers per answering language; under 5 only together with others."""
-    counts = answering_languages(survey_round)
     parts = [f"{language_label(lang)}: {n}" for lang, n in counts.shown]
     if counts.grouped:
         names = ", ".join(language_label(lang) for lang in counts.grouped)
@@ -183,9 +199,9 @@ def language_sentence(survey_round: Round) -> str:
     return _("Completed answers per language: %(counts)s.", counts="; ".join(parts))
 
 
-def _language_notice(survey_round: Round) -> list[str]:
+def _language_notice(counts: LanguageCounts) -> list[str]:
     """Every format of the report names the draft translations the round offered."""
-    drafts = answering_languages(survey_round).draft_languages
+    drafts = counts.draft_languages
     if not drafts:
         return []
     return [

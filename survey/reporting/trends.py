@@ -4,8 +4,9 @@ over every round and history point, its text alternative, and each item's test i
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 
 from flask_babel import gettext as _
 
@@ -14,9 +15,10 @@ from analysis.formatting import danish_percent
 from analysis.results import ItemResult
 from analysis.trend import Trend
 from survey.comparison.charts import ChartImage
-from survey.comparison.trend import item_trends
+from survey.comparison.trend import Counted, item_trends
 from survey.models import Round
 from survey.reporting.format import p_plain, period_in_words, points
+from survey.reporting.later import drawn_later
 
 TREND_TYPES = ("likert5", "yesno")  # the items with a share to follow: positive, or yes
 
@@ -44,21 +46,29 @@ class ThemeTrend:
     theme: str
     title: str
     items: list[TrendSection]
-    chart_svg: str | None
+    draw_chart: Callable[[], str | None] = field(repr=False, compare=False)
+
+    @cached_property
+    def chart_svg(self) -> str | None:
+        """Drawn when a format first shows it (survey.reporting.later)."""
+        return self.draw_chart()
 
 
 def theme_trends(
-    survey_round: Round, groups: Sequence[tuple[str, str, Sequence[ItemResult]]]
+    survey_round: Round,
+    groups: Sequence[tuple[str, str, Sequence[ItemResult]]],
+    counted: Counted | None = None,
 ) -> list[ThemeTrend]:
     """Per theme (theme, title, items), every scored item asked in at least two rounds or
-    history points of the municipality; themes without one are left out."""
+    history points of the municipality; themes without one are left out. `counted`: what
+    the report's comparison already counted (`counted_by`), not counted again."""
     wanted = [
         item.compare_key or item.code
         for _theme, _title, items in groups
         for item in items
         if item.type in TREND_TYPES
     ]
-    trends = item_trends(survey_round.municipality_code, wanted) if wanted else {}
+    trends = item_trends(survey_round.municipality_code, wanted, counted) if wanted else {}
     result = []
     for theme, title, items in groups:
         sections = [
@@ -70,7 +80,12 @@ def theme_trends(
         if sections:
             element_id = "trend-" + re.sub(r"[^A-Za-z0-9_-]", "-", theme)
             result.append(
-                ThemeTrend(theme, title, sections, theme_trend_chart(title, sections, element_id))
+                ThemeTrend(
+                    theme,
+                    title,
+                    sections,
+                    drawn_later(partial(theme_trend_chart, title, sections, element_id)),
+                )
             )
     return result
 
