@@ -12,21 +12,22 @@ from __future__ import annotations
 import secrets
 
 from flask import current_app, g, session
-from itsdangerous import URLSafeTimedSerializer
+
+from survey.core.signing import SigningSerializer
 
 FIELD = "csrf_token"  # Flask-WTF's default WTF_CSRF_FIELD_NAME, which this app keeps
 SALT = "wtf-csrf-token"  # Flask-WTF's salt: its validate_csrf must accept our tokens
 
-_serializers: dict[object, URLSafeTimedSerializer] = {}
+_serializers: dict[object, SigningSerializer] = {}
 
 
-def _serializer() -> URLSafeTimedSerializer:
+def _serializer() -> SigningSerializer:
     secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
     if not secret:
         raise RuntimeError("A secret key is required to use CSRF.")  # as Flask-WTF says
     serializer = _serializers.get(secret)
     if serializer is None:
-        serializer = URLSafeTimedSerializer(secret, salt=SALT)
+        serializer = SigningSerializer(secret, salt=SALT)
         _serializers.clear()  # only the current key is kept
         _serializers[secret] = serializer
     return serializer
