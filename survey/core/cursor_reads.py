@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Executable
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ def plan(statement: Executable, dialect: Dialect) -> Plan | None:
 
 
 def _make_plan(statement: Executable, dialect: Dialect) -> Plan | None:
+    if not isinstance(statement, ClauseElement):
+        return None
     compiled = statement.compile(dialect=dialect)
     if not isinstance(compiled, SQLCompiler) or not getattr(statement, "is_select", False):
         return None
@@ -106,7 +109,7 @@ def fetch_all(connection: Connection, plan: Plan, parameters: Mapping[str, Any])
 
 
 def _raise_as_sqlalchemy(
-    connection: Connection, cursor: Any, sql: str, arguments: Any, error: Exception
+    connection: Connection, cursor: Any, sql: str, arguments: Any, error: Any
 ) -> None:
     dialect = connection.dialect
     disconnect = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)

@@ -11,7 +11,7 @@ signatures, timestamps, compression and key rotation are itsdangerous' own, unch
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import Any, cast
 
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_decode, base64_encode, want_bytes
@@ -61,7 +61,7 @@ class SigningSerializer(URLSafeTimedSerializer):
         self._signers: dict[bytes, Any] = {}
 
     def make_signer(self, salt: str | bytes | None = None) -> Any:
-        wanted = want_bytes(self.salt if salt is None else salt)
+        wanted = want_bytes(cast(bytes, self.salt) if salt is None else salt)
         signer = self._signers.get(wanted)
         if signer is None:
             signer = self._signers[wanted] = super().make_signer(wanted)
