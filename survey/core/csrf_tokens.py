@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, g, session
+from flask import Flask, current_app, g, request, session
 
 from survey.core.signing import SigningSerializer
 
@@ -44,3 +44,28 @@ def csrf_token() -> str:
         token = _serializer().dumps(raw)
         setattr(g, FIELD, token)
     return token
+
+
+def protect_only_unsafe_methods(app: Flask) -> None:
+    """Let Flask-WTF's request hook return at once for a method it never checks (a GET).
+
+    Its hook looks up the view's and blueprint's exemptions on every request and only then
+    asks the method (3 % of a citizen's question page). Asking the method first changes
+    nothing else: for such a method the hook did nothing. The methods are still Flask-WTF's
+    setting (WTF_CSRF_METHODS), read per request as it does. Call right after init_app."""
+    hooks = app.before_request_funcs.setdefault(None, [])
+    found = [
+        index
+        for index, hook in enumerate(hooks)
+        if getattr(hook, "__module__", "") == "flask_wtf.csrf"
+        and getattr(hook, "__name__", "") == "csrf_protect"
+    ]
+    if len(found) != 1:  # a Flask-WTF that registers its check otherwise: look again
+        raise RuntimeError("Flask-WTF's csrf_protect hook was not found exactly once")
+    protect = hooks[found[0]]
+
+    def csrf_protect_unsafe_methods() -> None:
+        if request.method in current_app.config["WTF_CSRF_METHODS"]:
+            protect()
+
+    hooks[found[0]] = csrf_protect_unsafe_methods
