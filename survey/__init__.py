@@ -61,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
             request.max_content_length = UPLOAD_LIMIT
 
     csrf.init_app(app)
+    csrf_tokens.protect_only_unsafe_methods(app)
     # Templates' csrf_token(): the same tokens as Flask-WTF's, signed without rebuilding
     # the serializer on every request (survey.core.csrf_tokens).
     app.jinja_env.globals["csrf_token"] = csrf_tokens.csrf_token

@@ -11,22 +11,24 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, g, session
-from itsdangerous import URLSafeTimedSerializer
+from flask import Flask, current_app, g, request, session
+from itsdangerous.encoding import base64_encode
+
+from survey.core.signing import SigningSerializer
 
 FIELD = "csrf_token"  # Flask-WTF's default WTF_CSRF_FIELD_NAME, which this app keeps
 SALT = "wtf-csrf-token"  # Flask-WTF's salt: its validate_csrf must accept our tokens
 
-_serializers: dict[object, URLSafeTimedSerializer] = {}
+_serializers: dict[object, SigningSerializer] = {}
 
 
-def _serializer() -> URLSafeTimedSerializer:
+def _serializer() -> SigningSerializer:
     secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
     if not secret:
         raise RuntimeError("A secret key is required to use CSRF.")  # as Flask-WTF says
     serializer = _serializers.get(secret)
     if serializer is None:
-        serializer = URLSafeTimedSerializer(secret, salt=SALT)
+        serializer = SigningSerializer(secret, salt=SALT)
         _serializers.clear()  # only the current key is kept
         _serializers[secret] = serializer
     return serializer
@@ -40,6 +42,44 @@ def csrf_token() -> str:
         if not isinstance(raw, str):
             # 40 hexadecimal digits, as Flask-WTF's own raw tokens
             raw = session[FIELD] = secrets.token_hex(20)
-        token = _serializer().dumps(raw)
+        token = _sign(raw)
         setattr(g, FIELD, token)
     return token
+
+
+def _sign(raw: str) -> str:
+    """What `_serializer().dumps(raw)` makes, without its try at compressing the payload.
+
+    A raw token of hexadecimal digits is its own JSON between quotes, and 40 random digits
+    never shrink under zlib (whose try cost a third of signing a token; itsdangerous then
+    keeps the payload uncompressed, as here). Any other raw token goes the usual way."""
+    serializer = _serializer()
+    if not (len(raw) <= 64 and raw.isascii() and raw.isalnum()):
+        return serializer.dumps(raw)
+    payload = base64_encode(f'"{raw}"'.encode("ascii"))
+    return serializer.make_signer().sign(payload).decode("ascii")
+
+
+def protect_only_unsafe_methods(app: Flask) -> None:
+    """Let Flask-WTF's request hook return at once for a method it never checks (a GET).
+
+    Its hook looks up the view's and blueprint's exemptions on every request and only then
+    asks the method (3 % of a citizen's question page). Asking the method first changes
+    nothing else: for such a method the hook did nothing. The methods are still Flask-WTF's
+    setting (WTF_CSRF_METHODS), read per request as it does. Call right after init_app."""
+    hooks = app.before_request_funcs.setdefault(None, [])
+    found = [
+        index
+        for index, hook in enumerate(hooks)
+        if getattr(hook, "__module__", "") == "flask_wtf.csrf"
+        and getattr(hook, "__name__", "") == "csrf_protect"
+    ]
+    if len(found) != 1:  # a Flask-WTF that registers its check otherwise: look again
+        raise RuntimeError("Flask-WTF's csrf_protect hook was not found exactly once")
+    protect = hooks[found[0]]
+
+    def csrf_protect_unsafe_methods() -> None:
+        if request.method in current_app.config["WTF_CSRF_METHODS"]:
+            protect()
+
+    hooks[found[0]] = csrf_protect_unsafe_methods

@@ -8,6 +8,8 @@ from pathlib import Path
 from babel import Locale
 from flask import Flask, g, has_request_context, request, session
 
+from survey.core.bounded_cache import BoundedCache
+
 DEFAULT_LANGUAGE = "da"
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ku"})
 LANGUAGE_NAMES = {
@@ -97,6 +99,10 @@ def select_locale() -> Locale:
     return _locale(_select_language())
 
 
+ACCEPT_KEPT_LENGTH = 200
+_best_matches: BoundedCache[tuple[str, tuple[str, ...]], str] = BoundedCache(512)
+
+
 @cache
 def _locale(code: str) -> Locale:
     return Locale.parse(code)
@@ -109,7 +115,16 @@ def _select_language() -> str:
     chosen = session.get("lang")
     if isinstance(chosen, str) and chosen in allowed:
         return chosen
-    return request.accept_languages.best_match(allowed) or DEFAULT_LANGUAGE
+    # Browsers send few distinct Accept-Language headers: the best match for each is kept
+    # (parsing the header and matching it were half of choosing a page's language).
+    header = request.environ.get("HTTP_ACCEPT_LANGUAGE", "")
+    if len(header) > ACCEPT_KEPT_LENGTH:  # longer than any browser's: not kept
+        return request.accept_languages.best_match(allowed) or DEFAULT_LANGUAGE
+    best = _best_matches.recall((header, allowed))
+    if best is None:
+        best = request.accept_languages.best_match(allowed) or DEFAULT_LANGUAGE
+        _best_matches.keep((header, allowed), best)
+    return best
 
 
 def current_language() -> str:

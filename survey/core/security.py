@@ -54,22 +54,30 @@ def init_app(app: Flask) -> None:
     if app.config.get("SESSION_COOKIE_SECURE"):
         always.append(("Strict-Transport-Security", "max-age=31536000"))
 
+    ours = [(name, value, name.lower()) for name, value in always]
+
     @app.after_request
     def set_security_headers(response):
         # Each header unless the view set its own (a report's CSP, a preview frame's
-        # framing); one pass over the response's headers instead of one per header.
+        # framing); one pass over the response's headers, and the missing ones added at
+        # once (this ran on every page, about 4 % of a citizen's question page).
         headers = response.headers
-        present = {name.lower() for name, _value in headers.items()}
-        for name, value in always:
-            if name.lower() not in present:
-                headers.add(name, value)
+        present = {name.lower(): value for name, value in headers}
+        missing = [(name, value) for name, value, lower in ours if lower not in present]
         # Only a published results page names sites that may frame it (frame-ancestors);
-        # X-Frame-Options cannot list sites, so such a page goes without it.
-        policy = headers.get("Content-Security-Policy", "")
+        # X-Frame-Options cannot list sites, so such a page goes without it. A policy not
+        # set by the view is ours, which frames nothing.
+        policy = (
+            headers.get("Content-Security-Policy", "")
+            if "content-security-policy" in present
+            else ""
+        )
         framed = "frame-ancestors" in policy and "frame-ancestors 'none'" not in policy
         if "x-frame-options" not in present and not framed:
-            headers.add("X-Frame-Options", "DENY")
-        if response.mimetype == "text/html" and "cache-control" not in present:
+            missing.append(("X-Frame-Options", "DENY"))
+        mimetype = present.get("content-type", "").partition(";")[0].strip()
+        if mimetype == "text/html" and "cache-control" not in present:
             # Pages hold a citizen's answers: no shared cache may keep them.
-            headers.add("Cache-Control", "no-store")
+            missing.append(("Cache-Control", "no-store"))
+        headers.extend(missing)
         return response

@@ -3,7 +3,8 @@ nothing but "Vary: Cookie" done for a response that leaves the cookie as it came
 
 Flask builds a new itsdangerous serializer (and its key derivation) for every request
 that opens or saves a session; a citizen page opens one on every request. Building it
-once per key keeps the same cookies, signatures and key rotation (SECRET_KEY_FALLBACKS).
+once per key, with signers kept (survey.core.signing), keeps the same cookies, signatures
+and key rotation (SECRET_KEY_FALLBACKS).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 from flask import Flask, Response
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
+from survey.core.signing import SigningSerializer
+
 
 class SessionInterface(SecureCookieSessionInterface):
     def __init__(self) -> None:
@@ -21,10 +24,19 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_signing_serializer(self, app: Flask) -> Any:
         key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
         serializer = self._serializers.get(key)
-        if serializer is None:
-            serializer = super().get_signing_serializer(app)
-            if serializer is not None:
-                self._serializers = {key: serializer}  # only the current key is kept
+        if serializer is None and app.secret_key:
+            # Flask's own arguments (SecureCookieSessionInterface.get_signing_serializer):
+            # the fallbacks, then the current key, which signs.
+            serializer = SigningSerializer(
+                [*key[1], app.secret_key],
+                salt=self.salt,
+                serializer=self.serializer,
+                signer_kwargs={
+                    "key_derivation": self.key_derivation,
+                    "digest_method": self.digest_method,
+                },
+            )
+            self._serializers = {key: serializer}  # only the current key is kept
         return serializer
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:

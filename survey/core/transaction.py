@@ -15,10 +15,12 @@ from types import TracebackType
 from typing import Any
 
 from flask import Flask, Response, g, has_app_context, has_request_context, session
-from sqlalchemy import Executable, Row, event
+from flask.sessions import SecureCookieSession
+from sqlalchemy import Executable, event
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from survey.core import cursor_reads
 from survey.core.extensions import db
 
 WROTE = "borgerblik.wrote"
@@ -87,22 +89,26 @@ def _autocommit_options() -> dict[str, Any]:
     return {"isolation_level": "AUTOCOMMIT"}
 
 
-def read_rows(
-    statement: Executable, parameters: Mapping[str, Any]
-) -> Sequence[Row[tuple[Any, ...]]]:
-    """All rows of one read statement.
+def read_rows(statement: Executable, parameters: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+    """All rows of one read statement (each a Row or a tuple, read by position).
 
     In a request that reads without a transaction, over a pooled connection of its own in
     autocommit, without the ORM session: a citizen's page GET is this one statement, and
     the session's bookkeeping (its transaction, its ORM execution and its closing) cost
-    more than the statement itself. Elsewhere, through the session as usual. A connection
-    found dead raises DBAPIError with connection_invalidated, which run_view retries.
+    more than the statement itself; so did SQLAlchemy's execution of it, so it is sent on
+    the connection's cursor (survey.core.cursor_reads). Elsewhere, through the session as
+    usual. A connection found dead raises DBAPIError with connection_invalidated, which
+    run_view retries.
     """
     if not (has_request_context() and g.get(READ_ONLY_REQUEST)):
         return db.session.execute(statement, parameters).all()
     connection = db.engine.connect().execution_options(**_autocommit_options())
     try:
-        return connection.execute(statement, parameters).all()
+        planned = cursor_reads.plan(statement, connection.dialect)
+        if planned is None:
+            return connection.execute(statement, parameters).all()
+        connection.begin()  # as execute would: no BEGIN sent (autocommit), closed by close()
+        return cursor_reads.fetch_all(connection, planned, parameters)
     finally:
         try:
             connection.close()
@@ -187,7 +193,13 @@ def run_view(view: Callable[[], Response]) -> Response:
     Without this, every pooled connection of every worker failed one request after a
     PostgreSQL restart; with it, the app needs no "pre-ping" round trip per request.
     """
-    cookie = dict(session)
+    # Copied from the session object itself: through the proxy, dict() fetched every key
+    # one by one (2 % of a citizen's page). Those fetches marked a session with keys as
+    # accessed (so its response varies by cookie); that stays so.
+    current = session._get_current_object()  # type: ignore[attr-defined]
+    cookie = dict(current)
+    if cookie and isinstance(current, SecureCookieSession):
+        current.accessed = True
     try:
         response = view()
     except DBAPIError as error:

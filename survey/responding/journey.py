@@ -131,6 +131,11 @@ SHEET_WITH_ANSWERS = (
     .where(_sheet.c.round_id == bindparam("round_id"))
 )
 INVITATION_BY_HASH = select(Invitation).where(Invitation.token_hash == bindparam("token_hash"))
+# What opening an invitation link reads of it: plain columns, no ORM object (most of an
+# unknown link's work was the ORM session's around this one look-up).
+INVITATION_ENTRY = select(Invitation.round_id, Invitation.state, Invitation.language).where(
+    Invitation.token_hash == bindparam("token_hash")
+)
 INVITATION_STATE = select(Invitation.state).where(Invitation.token_hash == bindparam("token_hash"))
 
 
@@ -150,13 +155,14 @@ def enter_invitation(token: str) -> Entry:
     # Hash and look up even malformed tokens, so every miss takes the same path and time
     # (a skipped query made malformed misses measurably faster).
     token_hash = invitation_hash(token)
-    invitation = db.session.scalar(INVITATION_BY_HASH, {"token_hash": token_hash})
-    if invitation is None or not looks_like_token(token):
+    found = read_rows(INVITATION_ENTRY, {"token_hash": token_hash})
+    if not found or not looks_like_token(token):
         return Entry("unknown")
-    survey_round = db.session.scalar(ROUND_ENTRY, {"round_id": invitation.round_id})
+    round_id, invitation_state, invitation_language = found[0]
+    survey_round = db.session.scalar(ROUND_ENTRY, {"round_id": round_id})
     if survey_round is None:  # the foreign key deletes a round's invitations with it
-        raise LookupError(f"round {invitation.round_id} of an invitation does not exist")
-    if invitation.state == "completed":
+        raise LookupError(f"round {round_id} of an invitation does not exist")
+    if invitation_state == "completed":
         return Entry("completed", survey_round)
     status = availability(survey_round)
     if status != "open":
@@ -165,7 +171,7 @@ def enter_invitation(token: str) -> Entry:
     # The language is kept for the sheet: a sheet already started continues in the language
     # last answered in; else the send list's ("ar", "arabisk", "Arabic" or "العربية").
     started = find_response(state)
-    language = started.ui_language if started else language_code(invitation.language)
+    language = started.ui_language if started else language_code(invitation_language)
     if language not in citizen_languages(survey_round):
         language = None
     return Entry("ok", survey_round, state, language)

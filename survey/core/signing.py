@@ -1,0 +1,68 @@
+"""itsdangerous' timed serializer with its signers built once: the same tokens, cheaper.
+
+The session cookie is verified and the CSRF token signed on every citizen page. For each,
+itsdangerous builds a new signer (its keys list, its algorithm), derives the signing key
+from the secret again (a hash) and keys a new HMAC: together more than half of the 12 µs a
+CSRF token took and of the 24 µs a session cookie took. Here a serializer keeps one signer
+per salt, and a signer keeps each secret's keyed HMAC and copies it per message. Tokens,
+signatures, timestamps, compression and key rotation are itsdangerous' own, unchanged.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any, cast
+
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_decode, base64_encode, want_bytes
+from itsdangerous.signer import HMACAlgorithm
+
+
+class KeyedSigner(TimestampSigner):
+    """TimestampSigner with each secret's keyed HMAC made once (HMAC signing only)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if type(self.algorithm) is not HMACAlgorithm:
+            raise TypeError("KeyedSigner signs with HMAC only")
+        # Newest first, the order in which verify_signature tries them.
+        self._macs = [
+            hmac.new(self.derive_key(secret), digestmod=self.digest_method)
+            for secret in reversed(self.secret_keys)
+        ]
+
+    def get_signature(self, value: str | bytes) -> bytes:
+        mac = self._macs[0].copy()
+        mac.update(want_bytes(value))
+        return base64_encode(mac.digest())
+
+    def verify_signature(self, value: str | bytes, sig: str | bytes) -> bool:
+        try:
+            expected = base64_decode(sig)
+        except Exception:  # as itsdangerous: any undecodable signature is a wrong one
+            return False
+        value = want_bytes(value)
+        for keyed in self._macs:
+            mac = keyed.copy()
+            mac.update(value)
+            if hmac.compare_digest(mac.digest(), expected):
+                return True
+        return False
+
+
+class SigningSerializer(URLSafeTimedSerializer):
+    """URLSafeTimedSerializer keeping one KeyedSigner per salt (a signer holds no state
+    between messages, so threads share it)."""
+
+    default_signer = KeyedSigner
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._signers: dict[bytes, Any] = {}
+
+    def make_signer(self, salt: str | bytes | None = None) -> Any:
+        wanted = want_bytes(cast(bytes, self.salt) if salt is None else salt)
+        signer = self._signers.get(wanted)
+        if signer is None:
+            signer = self._signers[wanted] = super().make_signer(wanted)
+        return signer
