@@ -31,6 +31,7 @@ from sqlalchemy.orm import aliased
 
 from analysis.compare import LIKERT_VALID
 from analysis.frequency import FrequencyRow
+from survey.core.database import dialect_name
 from survey.core.extensions import db
 from survey.models import Answer, Response, Round
 from survey.models.background import BACKGROUND_VARIABLES
@@ -184,7 +185,7 @@ def theme_sums(themes_by_round: Mapping[int, ThemeItems], by: str | None = None)
     if not usable:
         return {}
     group_column = getattr(Response, by) if by else literal(None)
-    postgres = db.session.get_bind().dialect.name == "postgresql"
+    postgres = dialect_name() == "postgresql"
     counting = _counting(usable) if postgres else None
     theme = counting.c.theme if counting is not None else _theme_case(usable)
     total: ColumnElement[Any] = func.sum(cast(Answer.value, Integer))

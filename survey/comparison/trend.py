@@ -20,9 +20,10 @@ from survey.rounds.lifecycle import release_results
 
 # (round id, compare key) -> (item type, valid answers, positive answers) of the whole round
 Counted = Mapping[tuple[int, str], tuple[str, int, int]]
-# The types whose side counts n and positive as `scored_counts` does; a scale item's side
-# counts its own valid and positive values, which a trend does not follow.
-COUNTED_TYPES = ("likert5", "yesno")
+# The items with a share to follow (positive, or yes): their comparison sides count n and
+# positive as `scored_counts` does; a scale item's side counts its own valid and positive
+# values, which a trend does not follow.
+TREND_TYPES = ("likert5", "yesno")
 
 
 def counted_by(comparison: Comparison) -> dict[tuple[int, str], tuple[str, int, int]]:
@@ -34,7 +35,7 @@ def counted_by(comparison: Comparison) -> dict[tuple[int, str], tuple[str, int, 
     not ask has no side there, as it has no answers in the database."""
     counted: dict[tuple[int, str], tuple[str, int, int]] = {}
     for item in comparison.items:
-        if item.type not in COUNTED_TYPES or item.compare_key is None:
+        if item.type not in TREND_TYPES or item.compare_key is None:
             continue
         sides: list[tuple[int, Side | None]] = [(comparison.round.id, item.current)]
         if comparison.against is not None:

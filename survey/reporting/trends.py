@@ -15,12 +15,10 @@ from analysis.formatting import danish_percent
 from analysis.results import ItemResult
 from analysis.trend import Trend
 from survey.comparison.charts import ChartImage
-from survey.comparison.trend import Counted, item_trends
+from survey.comparison.trend import TREND_TYPES, Counted, item_trends
 from survey.models import Round
 from survey.reporting.format import p_plain, period_in_words, points
 from survey.reporting.later import drawn_later
-
-TREND_TYPES = ("likert5", "yesno")  # the items with a share to follow: positive, or yes
 
 
 @dataclass(frozen=True)
