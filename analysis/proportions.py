@@ -80,8 +80,12 @@ def two_proportion_test(successes1: int, n1: int, successes2: int, n2: int) -> T
         return TestResult(
             float(stats.fisher_exact(table, alternative="two-sided").pvalue), "fisher"
         )
-    result = stats.chi2_contingency(table, correction=False)
-    return TestResult(float(result.pvalue), "chi2")
+    # Pearson's statistic of a 2 x 2 table in closed form, and its chi-square (1 df) tail
+    # as erfc(sqrt(x / 2)): what stats.chi2_contingency(table, correction=False) computes,
+    # without its general machinery, which cost a comparison of 300 items 0.14 s.
+    (a, b), (c, d) = table
+    statistic = total * (a * d - b * c) ** 2 / (n1 * n2 * column_totals[0] * column_totals[1])
+    return TestResult(math.erfc(math.sqrt(statistic / 2)), "chi2")
 
 
 def holm_adjust(p_values: Sequence[float]) -> list[float]:

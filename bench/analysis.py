@@ -16,6 +16,10 @@ What it does, in one run:
    ikke", a unique comment from 1 in 10), with a benefit group and an age band; loaded by
    bulk inserts (executemany on SQLite, COPY on PostgreSQL), then ANALYZE. First the
    smaller size, then the rest is added to reach the larger one.
+   Then what citizens' completions keep for the comparison (each respondent's theme sums
+   and headline answer, survey.comparison.summaries) is written for the loaded responses
+   in bulk, as the first comparison after an import would, and timed on its own
+   ("summaries"): answers loaded in bulk skip the completion that keeps them.
 3. At each size, in the same process and on the same data: the full comparison every
    consumer uses, `build_comparison(round, against, by="benefit_group")` inside an app
    context, and the bare `SELECT round_id, item_code, benefit_group, value, count(*) ...
@@ -298,6 +302,25 @@ def load(db, database, rng, rounds, items, count: int, serial: list[int]) -> int
     return added
 
 
+def keep_summaries(db, database, rounds) -> float:
+    """What completing the loaded sheets would have kept, written in bulk; seconds taken."""
+    from sqlalchemy import text
+
+    from survey.comparison.summaries import summarise
+    from survey.models import Round
+
+    db.session.remove()
+    start = time.perf_counter()
+    summarise([db.session.get(Round, round_id) for round_id in rounds])
+    db.session.commit()
+    seconds = time.perf_counter() - start
+    db.session.remove()
+    if not database.postgres:  # PostgreSQL's statistics were taken by summarise
+        with db.engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+    return seconds
+
+
 # --- measuring ----------------------------------------------------------------------------
 
 
@@ -437,6 +460,7 @@ def report_json(args, database: Database, results: list[dict], failures: list[st
                 "answers": r["answers"],
                 "frequency_rows": r["rows"],
                 "load_seconds": r["load"],
+                "summaries_seconds": r["summaries"],
                 "comparison_seconds": r["full"],
                 "baseline_seconds": r["bare"],
                 "ratio": r["full"] / r["bare"] if r["bare"] else None,
@@ -488,9 +512,17 @@ def main(argv=None) -> int:
                 answers += load(db, database, rng, rounds, items, size - loaded, serial)
                 load_seconds = time.perf_counter() - start
                 loaded = size
-                db.session.remove()
+                summary_seconds = keep_summaries(db, database, rounds)
                 figures = measure_in_child(database, rounds, size, args.repeat)
-                results.append({"size": size, "answers": answers, "load": load_seconds, **figures})
+                results.append(
+                    {
+                        "size": size,
+                        "answers": answers,
+                        "load": load_seconds,
+                        "summaries": summary_seconds,
+                        **figures,
+                    }
+                )
         finally:
             database.drop(db)
 
@@ -502,7 +534,7 @@ def main(argv=None) -> int:
     print(f"items per round     {ITEMS_PER_ROUND} (split by benefit_group, two rounds)")
     print(f"timed runs          {args.repeat} per figure, median, in a fresh process per size")
     header = (
-        f"{'responses':>10} {'answers':>11} {'freq rows':>9} {'load':>8} "
+        f"{'responses':>10} {'answers':>11} {'freq rows':>9} {'load':>8} {'summaries':>9} "
         f"{'comparison':>11} {'bare GROUP BY':>13} {'ratio':>6} "
         f"{'tracemalloc peak':>16} {'maxrss growth':>13}"
     )
@@ -510,6 +542,7 @@ def main(argv=None) -> int:
     for r in results:
         print(
             f"{r['size']:>10,} {r['answers']:>11,} {r['rows']:>9,} {r['load']:>7.1f}s "
+            f"{r['summaries']:>8.1f}s "
             f"{r['full']:>10.3f}s {r['bare']:>12.3f}s {r['full'] / r['bare']:>5.2f}x "
             f"{mib(r['traced']):>16} {mib(r['rss']):>13}"
         )

@@ -38,7 +38,13 @@ def test_quick_analysis_bench_runs_and_its_counts_agree():
     assert [size["responses"] for size in sizes] == [200, 1000]
     for size in sizes:
         assert size["answers"] > 0 and size["frequency_rows"] > 0
-        for name in ("comparison_seconds", "baseline_seconds", "ratio", "load_seconds"):
+        for name in (
+            "comparison_seconds",
+            "baseline_seconds",
+            "ratio",
+            "load_seconds",
+            "summaries_seconds",
+        ):
             assert isinstance(size[name], float) and size[name] >= 0, (name, size)
         assert size["ratio"] == pytest.approx(size["comparison_seconds"] / size["baseline_seconds"])
         for name in ("tracemalloc_peak_bytes", "maxrss_growth_bytes", "maxrss_total_bytes"):

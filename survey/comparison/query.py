@@ -1,6 +1,7 @@
-"""Counting in the database: a comparison is two passes over its rounds' answers, one
-GROUP BY giving the frequency table with the key drivers' joint counts
-(`counted_answers`), one giving every theme mean's respondents (`theme_sums`).
+"""Counting in the database: a comparison is one pass over its rounds' answers, a GROUP BY
+giving the frequency table with the key drivers' joint counts (`counted_answers`), and
+one over the respondents' kept theme sums giving every theme mean's respondents
+(`theme_sums`; survey.comparison.summaries keeps them).
 
 Nothing here loads answer rows into Python; only aggregated counts cross the wire, so a
 round of a million answers costs what a round of a hundred does once the database counted.
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Select,
     String,
     case,
     cast,
@@ -27,13 +29,12 @@ from sqlalchemy import (
     text,
     values,
 )
-from sqlalchemy.orm import aliased
 
 from analysis.compare import LIKERT_VALID
 from analysis.frequency import FrequencyRow
 from survey.core.database import dialect_name
 from survey.core.extensions import db
-from survey.models import Answer, Response, Round
+from survey.models import Answer, RespondentThemeSum, Response, Round
 from survey.models.background import BACKGROUND_VARIABLES
 
 WORK_MEM_FOR_RESPONDENTS = "128MB"  # PostgreSQL, while counting theme means
@@ -67,48 +68,36 @@ def counted_answers(
     code_to_key: Mapping[int, Mapping[str, str]],
     by: str | None = None,
     text_codes: Collection[str] = (),
-    paired_with: tuple[int, str] | None = None,
+    paired_round: int | None = None,
 ) -> CountedAnswers:
-    """`frequency_rows`, and with `paired_with` (a round id, its headline item's code) in
-    the same pass the joint counts of each item's valid answers with the same
-    respondent's valid headline answer in that round, for the key drivers.
+    """`frequency_rows`, and with `paired_round` in the same pass the joint counts of each
+    item's valid answers with the same respondent's valid headline answer in that round,
+    for the key drivers.
 
-    The headline answer is joined to each answer by the answer's primary key (one per
-    respondent at most), so the counts are those of a self-join, without a second pass
-    over the round's answers."""
+    The headline answer is the one kept on each response of a summarised round
+    (survey.comparison.summaries): counting by it costs one more column of the rows
+    already read, where pairing the answers themselves needed a join of the answers to
+    themselves."""
     if by is not None and by not in BACKGROUND_VARIABLES:
         raise ValueError(f"unknown background variable: {by}")
     round_ids = list(code_to_key)
     if not round_ids:
         return CountedAnswers([], {})
     group_column = getattr(Response, by) if by else literal(None)
-    value = (
-        case((Answer.item_code.in_(list(text_codes)), literal("text")), else_=Answer.value)
-        if text_codes
-        else Answer.value
-    )
-    # Respondents first: SQLite then walks each respondent's answers by the primary key.
-    source = select(Response.round_id).select_from(Response)
-    headline_value: Any = literal(None)  # a column of the aliased answer when paired
-    if paired_with is not None:
-        headline = aliased(Answer)
-        source = source.outerjoin(
-            headline,
-            (headline.response_id == Response.id)
-            & (headline.item_code == paired_with[1])
-            & (Response.round_id == paired_with[0]),
-        )
-        headline_value = headline.value
+    headline_value: Any = Response.headline_value if paired_round is not None else literal(None)
     statement = (
-        source.join(Answer, Answer.response_id == Response.id)
-        .add_columns(Answer.item_code, group_column, value, headline_value, func.count())
+        # Respondents first: SQLite then walks each respondent's answers by the primary key.
+        select(Response.round_id)
+        .select_from(Response)
+        .join(Answer, Answer.response_id == Response.id)
+        .add_columns(Answer.item_code, group_column, Answer.value, headline_value, func.count())
         .where(Response.round_id.in_(round_ids), Response.completed.is_(True))
         .group_by(
             Response.round_id,
             Answer.item_code,
             *([group_column] if by else []),
-            value,
-            *([headline_value] if paired_with is not None else []),
+            Answer.value,
+            *([headline_value] if paired_round is not None else []),
         )
     )
     counts: dict[tuple, int] = defaultdict(int)
@@ -117,8 +106,12 @@ def counted_answers(
         key = code_to_key[round_id].get(code)
         if key is None:
             continue
+        if code in text_codes:
+            # Counted here, not by a CASE in SQL, which cost every answer more than the
+            # few thousand comments' rows cost here.
+            answer = "text"
         counts[(round_id, key, group, answer)] += count
-        if paired in LIKERT_VALID and answer in LIKERT_VALID:
+        if round_id == paired_round and paired in LIKERT_VALID and answer in LIKERT_VALID:
             pair = (int(answer), int(paired))
             joint[code][pair] = joint[code].get(pair, 0) + count
     rows = [
@@ -167,34 +160,109 @@ ThemeItems = Mapping[str, tuple[Codes, Codes]]
 ThemeSums = dict[tuple[int, str, str | None], dict[tuple[int, int], int]]
 
 
-def theme_sums(themes_by_round: Mapping[int, ThemeItems], by: str | None = None) -> ThemeSums:
+def theme_sums(
+    themes_by_round: Mapping[int, ThemeItems],
+    by: str | None = None,
+    summarised: Mapping[int, ThemeItems] | None = None,
+) -> ThemeSums:
     """Per round, theme (and group of `by`), how many completed respondents had each
-    (sum, count) of valid answers to the theme's items, for every round in one statement:
-    one pass over the rounds' answers, however many themes, groups and rounds.
+    (sum, count) of valid answers to the theme's items.
 
-    The database adds up each respondent's answers; only counts of respondents per
-    (sum, count) leave it, so a respondent's mean is sum / count exactly. A theme's
-    respondents over the groups of a split add up to the round's (`round_theme_sums`)."""
+    A theme whose mean is of exactly the items `summarised` holds for its round (every
+    completed respondent's sums kept by survey.comparison.summaries) is counted from
+    those kept sums: a pass over a row per respondent and theme. Any other (an item hidden
+    under 5 answers, an earlier round's mean of the items both rounds asked) is added up
+    from the answers, every such theme of every round in one statement.
+
+    Only counts of respondents per (sum, count) leave the database, so a respondent's
+    mean is sum / count exactly. A theme's respondents over the groups of a split add up
+    to the round's (`round_theme_sums`)."""
     if by is not None and by not in BACKGROUND_VARIABLES:
         raise ValueError(f"unknown background variable: {by}")
     usable = {
         round_id: {t: (codes, valid) for t, (codes, valid) in themes.items() if codes and valid}
         for round_id, themes in themes_by_round.items()
     }
-    usable = {round_id: themes for round_id, themes in usable.items() if themes}
-    if not usable:
-        return {}
+    kept = summarised or {}
+    from_kept = {
+        round_id: {
+            t for t, items in themes.items() if _same_items(items, kept.get(round_id, {}).get(t))
+        }
+        for round_id, themes in usable.items()
+    }
+    from_answers = {
+        round_id: {t: items for t, items in themes.items() if t not in from_kept[round_id]}
+        for round_id, themes in usable.items()
+    }
+    result: ThemeSums = {}
+    if any(from_kept.values()):
+        result.update(_kept_theme_sums(from_kept, by))
+    from_answers = {round_id: themes for round_id, themes in from_answers.items() if themes}
+    if from_answers:
+        result.update(_added_theme_sums(from_answers, by))
+    return result
+
+
+def _same_items(items: tuple[Codes, Codes], kept: tuple[Codes, Codes] | None) -> bool:
+    return kept is not None and all(set(a) == set(b) for a, b in zip(items, kept, strict=True))
+
+
+def _kept_theme_sums(themes_by_round: Mapping[int, Collection[str]], by: str | None) -> ThemeSums:
+    group_column = getattr(Response, by) if by else literal(None)
+    statement = (
+        select(
+            Response.round_id,
+            RespondentThemeSum.theme,
+            group_column,
+            RespondentThemeSum.total,
+            RespondentThemeSum.answers,
+            func.count(),
+        )
+        .join(Response, Response.id == RespondentThemeSum.response_id)
+        .where(
+            Response.round_id.in_([r for r, themes in themes_by_round.items() if themes]),
+            Response.completed.is_(True),
+        )
+        .group_by(
+            Response.round_id,
+            RespondentThemeSum.theme,
+            *([group_column] if by else []),
+            RespondentThemeSum.total,
+            RespondentThemeSum.answers,
+        )
+    )
+    result: ThemeSums = {}
+    for round_id, theme, group, total, answered, count in db.session.execute(statement):
+        if theme in themes_by_round.get(round_id, ()):
+            result.setdefault((round_id, theme, group), {})[(int(total), int(answered))] = count
+    return result
+
+
+def respondent_sums(
+    themes_by_round: Mapping[int, ThemeItems],
+    *criteria: ColumnElement[bool],
+    by: str | None = None,
+    counted_themes_only: bool = False,
+) -> Select:
+    """Per completed respondent of the rounds (and `criteria` on the response) and theme:
+    the sum and count of the respondent's valid answers to the theme's items, with the
+    response's id, round and group of `by` (None without). Answers that count towards no
+    theme come out under the theme None, for the caller to leave out (see below), unless
+    `counted_themes_only`."""
     group_column = getattr(Response, by) if by else literal(None)
     postgres = dialect_name() == "postgresql"
-    counting = _counting(usable) if postgres else None
-    theme = counting.c.theme if counting is not None else _theme_case(usable)
+    # PostgreSQL's fastest form (`_counting`) cannot leave out the theme None in SQL: the
+    # CASE can, at some cost per answer.
+    counting = _counting(themes_by_round) if postgres and not counted_themes_only else None
+    theme = counting.c.theme if counting is not None else _theme_case(themes_by_round)
     total: ColumnElement[Any] = func.sum(cast(Answer.value, Integer))
     answers: ColumnElement[Any] = func.count()
     if counting is not None:
         # only counted answers are numbers (a comment is not)
         total, answers = total.filter(theme.is_not(None)), answers.filter(theme.is_not(None))
-    counts_per_respondent = (
+    statement = (
         select(
+            Response.id.label("response_id"),
             Response.round_id,
             group_column.label("grp"),
             theme.label("theme"),
@@ -207,21 +275,37 @@ def theme_sums(themes_by_round: Mapping[int, ThemeItems], by: str | None = None)
     if counting is not None:
         # An outer join: PostgreSQL cannot estimate how many answers an inner join to the
         # small table keeps, guesses a few thousand of millions, and hashes and sorts on disk.
-        counts_per_respondent = counts_per_respondent.outerjoin(
+        statement = statement.outerjoin(
             counting,
             (counting.c.round_id == Response.round_id)
             & (counting.c.item_code == Answer.item_code)
             & (counting.c.value == Answer.value),
         )
-    per_respondent = (
-        counts_per_respondent.where(
-            Response.round_id.in_(list(usable)), Response.completed.is_(True)
+    if counted_themes_only:
+        criteria = (*criteria, theme.is_not(None))
+    return (
+        statement.where(
+            Response.round_id.in_(list(themes_by_round)),
+            Response.completed.is_(True),
+            *criteria,
         )
         # the round and group depend on the respondent; the theme by its name, not the
         # CASE again, which SQLite would evaluate twice per answer
         .group_by(Response.id, literal_column("theme"))
-        .subquery()
     )
+
+
+def room_for_respondents() -> None:
+    """Before adding up many respondents' answers on PostgreSQL: a hash of every
+    respondent's themes (about 100 bytes each) instead of a sort spilled to disk; for this
+    transaction only, not for every connection."""
+    if dialect_name() == "postgresql":
+        db.session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM_FOR_RESPONDENTS}'"))
+
+
+def _added_theme_sums(themes_by_round: Mapping[int, ThemeItems], by: str | None) -> ThemeSums:
+    room_for_respondents()
+    per_respondent = respondent_sums(themes_by_round, by=by).subquery()
     statement = select(
         per_respondent.c.round_id,
         per_respondent.c.theme,
@@ -236,10 +320,6 @@ def theme_sums(themes_by_round: Mapping[int, ThemeItems], by: str | None = None)
         per_respondent.c.total,
         per_respondent.c.answers,
     )
-    if postgres:
-        # A hash of every respondent's themes (about 100 bytes each) instead of a sort
-        # spilled to disk; for this transaction only, not for every connection.
-        db.session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM_FOR_RESPONDENTS}'"))
     result: ThemeSums = {}
     for round_id, theme, group, total, answered, count in db.session.execute(statement):
         if theme is None:

@@ -15,7 +15,7 @@ from analysis.frequency import FrequencyTable
 from analysis.results import Comparison, RoundInfo, ThemeScore
 from analysis.themes import METHOD, benchmark_beside, theme_mean
 from questionnaires import Item, Questionnaire
-from questionnaires.model import LOCAL_THEME, SCALE_TYPES, pick_text
+from questionnaires.model import LOCAL_THEME, pick_text
 from survey.comparison.drivers import key_drivers
 from survey.comparison.query import (
     ThemeSums,
@@ -25,15 +25,16 @@ from survey.comparison.query import (
     round_theme_sums,
     theme_sums,
 )
+from survey.comparison.summaries import summarise
 from survey.comparison.theme_means import (
     MeanGroups,
     PreviousItems,
     counted_items,
+    mean_groups,
     previous_mean_items,
     with_group_means,
     with_previous_means,
 )
-from survey.comparison.themes import headline_code
 from survey.comparison.weighting import BenchmarkRound, weight_round_sides
 from survey.core.extensions import db
 from survey.models import BenchmarkFigure, Round
@@ -174,11 +175,11 @@ def build_comparison(
         for item in d.items
         if item.type == "text"
     }
+    # Each completed respondent's theme sums and headline answer, kept once per round
+    summaries = summarise([survey_round, *([against] if against is not None else [])])
     # One pass over both rounds' answers counts them, with the key drivers' joint counts
-    headline = headline_code(survey_round, definition)
-    counted = counted_answers(
-        mapping, by, text_codes, (survey_round.id, headline) if headline else None
-    )
+    headline = summaries[survey_round.id].headline
+    counted = counted_answers(mapping, by, text_codes, survey_round.id if headline else None)
     table = FrequencyTable(counted.rows)
     benchmark, others = None, []
     if with_benchmark:
@@ -214,9 +215,9 @@ def build_comparison(
         counted_by_round[against.id] = {
             theme: (used, groups_before[theme][1]) for theme, (used, _) in chosen_before.items()
         }
-    # and a second pass counts every theme mean's respondents: the round's, its groups'
-    # and the earlier round's
-    sums = theme_sums(counted_by_round, by)
+    # and the kept sums give every theme mean's respondents: the round's, its groups' and
+    # the earlier round's (a mean of other items than those kept is added up from answers)
+    sums = theme_sums(counted_by_round, by, {r: summary.themes for r, summary in summaries.items()})
     themes = theme_results(definition, survey_round, comparison.themes, language, groups, sums)
     if by is not None:
         themes = with_group_means(themes, comparison.items, survey_round.id, groups, sums)
@@ -246,28 +247,6 @@ def build_comparison(
     return replace(
         comparison, weighting={role: w.to_dict() if w else None for role, w in used.items()}
     )
-
-
-def mean_groups(
-    definition: Questionnaire,
-) -> dict[str, tuple[list[str], list[str], tuple[int, int]]]:
-    """Per theme of the file: the items its mean is computed from (those on a scale with a
-    meaningful mean and the same valid values as the theme's first such item), their valid
-    values as stored, and the scale's lowest and highest valid value."""
-    groups: dict[str, tuple[list[str], list[str], tuple[int, int]]] = {}
-    for item in definition.items:
-        scale = item.answer_scale
-        if item.type not in SCALE_TYPES or scale is None or not scale.mean:
-            continue
-        if item.theme == LOCAL_THEME:
-            continue
-        valid = [str(value) for value in scale.valid]
-        codes, first_valid, _bounds = groups.setdefault(
-            item.theme, ([], valid, (min(scale.valid), max(scale.valid)))
-        )
-        if valid == first_valid:
-            codes.append(item.code)
-    return groups
 
 
 def benchmark_figures(period: str) -> dict[str, BenchmarkFigure]:

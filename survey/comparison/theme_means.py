@@ -15,6 +15,7 @@ from dataclasses import replace
 from analysis.results import ItemResult, ThemeScore
 from analysis.themes import ThemeMean, group_theme_means, theme_change, theme_mean
 from questionnaires import Questionnaire
+from questionnaires.model import LOCAL_THEME, SCALE_TYPES
 from survey.comparison.query import ThemeItems, ThemeSums, round_theme_sums
 
 # per theme: (item codes, valid values as stored, (lowest, highest) value of the scale)
@@ -22,6 +23,28 @@ MeanGroups = Mapping[str, tuple[list[str], list[str], tuple[int, int]]]
 # per theme: the earlier round's item codes its mean is of, and whether they are the same
 # questions as the current round's mean (only then a change and its test)
 PreviousItems = dict[str, tuple[list[str], bool]]
+
+
+def mean_groups(
+    definition: Questionnaire,
+) -> dict[str, tuple[list[str], list[str], tuple[int, int]]]:
+    """Per theme of the file: the items its mean is computed from (those on a scale with a
+    meaningful mean and the same valid values as the theme's first such item), their valid
+    values as stored, and the scale's lowest and highest valid value."""
+    groups: dict[str, tuple[list[str], list[str], tuple[int, int]]] = {}
+    for item in definition.items:
+        scale = item.answer_scale
+        if item.type not in SCALE_TYPES or scale is None or not scale.mean:
+            continue
+        if item.theme == LOCAL_THEME:
+            continue
+        valid = [str(value) for value in scale.valid]
+        codes, first_valid, _bounds = groups.setdefault(
+            item.theme, ([], valid, (min(scale.valid), max(scale.valid)))
+        )
+        if valid == first_valid:
+            codes.append(item.code)
+    return groups
 
 
 def counted_items(groups: MeanGroups) -> ThemeItems:

@@ -10,7 +10,7 @@ from survey.models.invitation import Invitation
 from survey.models.municipality import Municipality
 from survey.models.publication import Publication
 from survey.models.question import LocalQuestion
-from survey.models.response import Answer, OpenLinkHour, Response
+from survey.models.response import Answer, OpenLinkHour, RespondentThemeSum, Response
 from survey.models.results import BenchmarkFigure, HistoricalResult, Target
 from survey.models.round import Round, RoundQuestion
 from survey.models.upload import PendingUpload
@@ -35,6 +35,7 @@ __all__ = [
     "PasswordReset",
     "PendingUpload",
     "Publication",
+    "RespondentThemeSum",
     "Response",
     "Round",
     "RoundQuestion",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey.models.background import BackgroundColumns
@@ -32,6 +32,11 @@ class Response(BackgroundColumns, Base):
     # Day precision only: exact times would line up with token use and re-identify.
     started_on: Mapped[date] = mapped_column(default=today)
     completed_on: Mapped[date | None]
+    # What the comparison keeps of a completed sheet so that it need not add up each
+    # respondent's answers again (survey.comparison.summaries): the headline answer for the
+    # key drivers, and which summary (the round's theme items and headline) was kept.
+    headline_value: Mapped[str | None] = mapped_column(Text)
+    summary_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class Answer(Base):
@@ -46,6 +51,21 @@ class Answer(Base):
     # The option value as text ("1".."5", "0" for ved ikke); multi: values joined by ";";
     # text items: the citizen's words exactly as typed.
     value: Mapped[str] = mapped_column(Text)
+
+
+class RespondentThemeSum(Base):
+    """One completed respondent's valid answers to one theme's mean items, added up: what
+    a theme mean of respondents' means needs of each respondent (survey.comparison.summaries
+    writes them; a response's `summary_digest` says which items they were of)."""
+
+    __tablename__ = "respondent_theme_sum"
+
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme: Mapped[str] = mapped_column(String(60), primary_key=True)
+    total: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[int] = mapped_column(Integer)
 
 
 class OpenLinkHour(Base):

@@ -181,7 +181,7 @@ def _complete(
         if state.channel == "open"
         else {}
     )
-    sheets.complete_response(journey.response, state, language, background)
+    sheets.complete_response(journey.response, state, journey.definition, language, background)
     if state.channel == "open":
         open_link.count_completion(journey.survey_round.id, address)
         if not state.kiosk:

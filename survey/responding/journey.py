@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import defer, joinedload
 
 from questionnaires import Page, Questionnaire
+from survey.comparison.summaries import keep_for_sheet, summary_of
 from survey.core.database import dialect_name
 from survey.core.extensions import db
 from survey.core.i18n import language_code
@@ -395,11 +396,14 @@ def background_from_answers(
 def complete_response(
     response: Sheet,
     state: CitizenState,
+    definition: Questionnaire,
     language: str | None = None,
     background: Mapping[str, str] | None = None,
 ) -> None:
     """Mark the sheet complete and cut the last tie between answers and link; `background`
-    (from a background question, for sheets without a send list) is kept with it."""
+    (from a background question, for sheets without a send list) is kept with it, and so
+    is what the comparison needs of it (survey.comparison.summaries)."""
+    summary = summary_of(definition, definition.headline)
     db.session.execute(
         update(Response)
         .where(Response.id == response.id)
@@ -411,9 +415,12 @@ def complete_response(
             resume_hash=None,
             device_hash=None,
             current_page=None,
+            summary_digest=summary.digest,
+            headline_value=summary.headline_answer(),
         )
         .execution_options(synchronize_session=False)
     )
+    keep_for_sheet(state.round_id, response.id, summary)
     response.device_hash = response.current_page = None
     if state.channel == "invitation":
         invitation = db.session.scalar(INVITATION_BY_HASH, {"token_hash": state.secret})

@@ -1,0 +1,153 @@
+"""What a comparison keeps of each completed respondent, so that it need not add up every
+respondent's answers again on every comparison.
+
+A theme mean is a mean of respondents' means, and the key drivers pair each answer with
+the same respondent's headline answer: both need each respondent's answers together,
+which cost the database a second and a third pass over every answer of the compared
+rounds. Kept once per completed respondent instead:
+
+- per theme, the sum and count of the respondent's valid answers to the theme's mean
+  items (`RespondentThemeSum`), read by survey.comparison.query.theme_sums;
+- the headline answer, on the response (`Response.headline_value`), by which
+  survey.comparison.query.counted_answers counts.
+
+A citizen's sheet gets its summary as it is completed (`keep_for_sheet`). A response's
+`summary_digest` names what its summary is of (the round's mean items per theme, their
+valid values, the headline item): a summary of anything else, or none (answers that came
+by an import, the demo, or before summaries were kept), is written at the round's next
+comparison (`summarise`), for every such respondent in one statement. So a round's
+figures are never read from a summary of other items or of other answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, ScalarSelect, delete, func, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from questionnaires import Questionnaire
+from survey.comparison.query import ThemeItems, respondent_sums, room_for_respondents
+from survey.comparison.theme_means import counted_items, mean_groups
+from survey.comparison.themes import headline_code
+from survey.core.database import dialect_name
+from survey.core.extensions import db
+from survey.models import Answer, RespondentThemeSum, Response, Round
+from survey.rounds.definition import round_definition
+
+# Part of every digest: raised when what a summary holds changes, so that every kept
+# summary is written again.
+SUMMARY_VERSION = 1
+# PostgreSQL's statistics of the responses are taken again when this many were summarised
+STATISTICS_AFTER = 1_000
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What every completed respondent of a round has kept."""
+
+    themes: ThemeItems  # per theme: its mean items and their valid values as stored
+    headline: str | None  # the headline item's code
+    digest: str
+
+    def headline_answer(self) -> ScalarSelect | None:
+        """The headline answer of the response being updated, as a value for its row."""
+        if not self.headline:
+            return None
+        return (
+            select(Answer.value)
+            .where(Answer.response_id == Response.id, Answer.item_code == self.headline)
+            .scalar_subquery()
+        )
+
+
+def summary_of(definition: Questionnaire, headline: str | None) -> Summary:
+    themes = {
+        theme: (sorted(codes), sorted(valid))
+        for theme, (codes, valid) in counted_items(mean_groups(definition)).items()
+        if codes and valid
+    }
+    content = json.dumps([SUMMARY_VERSION, headline, sorted(themes.items())])
+    return Summary(themes, headline, hashlib.sha256(content.encode()).hexdigest())
+
+
+def round_summary(survey_round: Round) -> Summary:
+    definition = round_definition(survey_round)
+    return summary_of(definition, headline_code(survey_round, definition))
+
+
+def summarise(rounds: Iterable[Round]) -> dict[int, Summary]:
+    """Each round's summary, written first for every completed respondent without it."""
+    summaries = {}
+    for survey_round in rounds:
+        summary = round_summary(survey_round)
+        _keep(survey_round.id, summary)
+        summaries[survey_round.id] = summary
+    return summaries
+
+
+def keep_for_sheet(round_id: int, response_id: str, summary: Summary) -> None:
+    """The theme sums of a sheet just completed (its row already says so and carries the
+    summary's digest and headline answer): one statement over its few answers."""
+    _insert_sums(round_id, summary, Response.id == response_id)
+
+
+def _keep(round_id: int, summary: Summary) -> None:
+    stale = (
+        Response.round_id == round_id,
+        Response.completed.is_(True),
+        or_(Response.summary_digest.is_(None), Response.summary_digest != summary.digest),
+    )
+    stale_count = db.session.scalar(select(func.count()).where(*stale))
+    if not stale_count:
+        return
+    fresh_statistics = dialect_name() == "postgresql" and stale_count >= STATISTICS_AFTER
+    if fresh_statistics:
+        # PostgreSQL plans by what it last sampled: before a round's first summary it
+        # guesses a few hundred responses to summarise and walks the answers by index
+        # for each (16 s instead of 2 at 50,000 responses).
+        db.session.execute(text("ANALYZE response"))
+    stale_ids = select(Response.id).where(*stale)
+    db.session.execute(
+        delete(RespondentThemeSum).where(RespondentThemeSum.response_id.in_(stale_ids))
+    )
+    room_for_respondents()
+    _insert_sums(round_id, summary, *stale)
+    db.session.execute(
+        update(Response)
+        .where(*stale)
+        .values(summary_digest=summary.digest, headline_value=summary.headline_answer())
+        .execution_options(synchronize_session=False)
+    )
+    if fresh_statistics:
+        # and the next counting by what is now kept
+        db.session.execute(text("ANALYZE response, respondent_theme_sum"))
+
+
+def _insert_sums(round_id: int, summary: Summary, *criteria: ColumnElement[bool]) -> None:
+    if not summary.themes:
+        return
+    sums = respondent_sums({round_id: summary.themes}, *criteria, counted_themes_only=True)
+    kept = sums.subquery()
+    rows = select(kept.c.response_id, kept.c.theme, kept.c.total, kept.c.answers).where(
+        # true of every row; SQLite reads "ON CONFLICT" after a SELECT without WHERE as
+        # a join's ON
+        kept.c.answers > 0
+    )
+    columns = ["response_id", "theme", "total", "answers"]
+    db.session.execute(_insert_once().from_select(columns, rows))
+
+
+def _insert_once():
+    """INSERT that leaves a summary another comparison kept meanwhile as it is (the same
+    respondent's sums, counted from the same answers)."""
+    name = dialect_name()
+    if name == "postgresql":
+        return pg_insert(RespondentThemeSum).on_conflict_do_nothing()
+    if name == "sqlite":
+        return sqlite_insert(RespondentThemeSum).on_conflict_do_nothing()
+    return insert(RespondentThemeSum)
