@@ -98,7 +98,8 @@ def test_a_comparison_keeps_every_completed_respondents_sums_and_headline_answer
     app, cli, kl_items
 ):
     round_id = new_round(app, *KL)
-    insert_sheets(app, round_id, random_sheets(kl_items, 40, seed=3))
+    insert_sheets(app, round_id, random_sheets(kl_items, 30, seed=3), benefit_group="dagpenge")
+    insert_sheets(app, round_id, random_sheets(kl_items, 10, seed=13), age_band="30-49")
     with app.app_context():  # a sheet left half-way is no respondent
         db.session.execute(
             update(Response)
@@ -123,6 +124,22 @@ def test_a_comparison_keeps_every_completed_respondents_sums_and_headline_answer
             continue
         assert headline == given.get(HEADLINE)
         assert sums == expected_sums(kl_items, given)
+    with app.app_context():  # each kept row carries its response's round and background
+        carried = db.session.execute(
+            select(Response.id, Response.benefit_group, Response.age_band).where(
+                Response.round_id == round_id
+            )
+        ).all()
+        rows_kept = db.session.execute(
+            select(
+                RespondentThemeSum.response_id,
+                RespondentThemeSum.round_id,
+                RespondentThemeSum.benefit_group,
+                RespondentThemeSum.age_band,
+            )
+        ).all()
+    background = {r: (round_id, group, age) for r, group, age in carried}
+    assert rows_kept and all(background[r] == tuple(rest) for r, *rest in rows_kept)
 
 
 def test_a_second_comparison_writes_nothing(app, cli, kl_items):

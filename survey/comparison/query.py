@@ -84,19 +84,24 @@ def counted_answers(
     if not round_ids:
         return CountedAnswers([], {})
     group_column = getattr(Response, by) if by else literal(None)
+    value = (
+        case((Answer.item_code.in_(list(text_codes)), literal("text")), else_=Answer.value)
+        if text_codes
+        else Answer.value
+    )
     headline_value: Any = Response.headline_value if paired_round is not None else literal(None)
     statement = (
         # Respondents first: SQLite then walks each respondent's answers by the primary key.
         select(Response.round_id)
         .select_from(Response)
         .join(Answer, Answer.response_id == Response.id)
-        .add_columns(Answer.item_code, group_column, Answer.value, headline_value, func.count())
+        .add_columns(Answer.item_code, group_column, value, headline_value, func.count())
         .where(Response.round_id.in_(round_ids), Response.completed.is_(True))
         .group_by(
             Response.round_id,
             Answer.item_code,
             *([group_column] if by else []),
-            Answer.value,
+            value,
             *([headline_value] if paired_round is not None else []),
         )
     )
@@ -106,10 +111,6 @@ def counted_answers(
         key = code_to_key[round_id].get(code)
         if key is None:
             continue
-        if code in text_codes:
-            # Counted here, not by a CASE in SQL, which cost every answer more than the
-            # few thousand comments' rows cost here.
-            answer = "text"
         counts[(round_id, key, group, answer)] += count
         if round_id == paired_round and paired in LIKERT_VALID and answer in LIKERT_VALID:
             pair = (int(answer), int(paired))
@@ -119,12 +120,6 @@ def counted_answers(
         for (round_id, key, group, answer), count in counts.items()
     ]
     return CountedAnswers(rows, dict(joint))
-
-
-def completed_count(round_id: int) -> int:
-    return db.session.execute(
-        select(func.count()).where(Response.round_id == round_id, Response.completed.is_(True))
-    ).scalar_one()
 
 
 def pooled_counts(
@@ -208,23 +203,20 @@ def _same_items(items: tuple[Codes, Codes], kept: tuple[Codes, Codes] | None) ->
 
 
 def _kept_theme_sums(themes_by_round: Mapping[int, Collection[str]], by: str | None) -> ThemeSums:
-    group_column = getattr(Response, by) if by else literal(None)
+    # the kept rows carry the round and background: no join to the responses
+    group_column = getattr(RespondentThemeSum, by) if by else literal(None)
     statement = (
         select(
-            Response.round_id,
+            RespondentThemeSum.round_id,
             RespondentThemeSum.theme,
             group_column,
             RespondentThemeSum.total,
             RespondentThemeSum.answers,
             func.count(),
         )
-        .join(Response, Response.id == RespondentThemeSum.response_id)
-        .where(
-            Response.round_id.in_([r for r, themes in themes_by_round.items() if themes]),
-            Response.completed.is_(True),
-        )
+        .where(RespondentThemeSum.round_id.in_([r for r, t in themes_by_round.items() if t]))
         .group_by(
-            Response.round_id,
+            RespondentThemeSum.round_id,
             RespondentThemeSum.theme,
             *([group_column] if by else []),
             RespondentThemeSum.total,
@@ -246,9 +238,9 @@ def respondent_sums(
 ) -> Select:
     """Per completed respondent of the rounds (and `criteria` on the response) and theme:
     the sum and count of the respondent's valid answers to the theme's items, with the
-    response's id, round and group of `by` (None without). Answers that count towards no
-    theme come out under the theme None, for the caller to leave out (see below), unless
-    `counted_themes_only`."""
+    response's id, round, group of `by` (None without) and background. Answers that count
+    towards no theme come out under the theme None, for the caller to leave out (see
+    below), unless `counted_themes_only`."""
     group_column = getattr(Response, by) if by else literal(None)
     postgres = dialect_name() == "postgresql"
     # PostgreSQL's fastest form (`_counting`) cannot leave out the theme None in SQL: the
@@ -268,6 +260,7 @@ def respondent_sums(
             theme.label("theme"),
             total.label("total"),
             answers.label("answers"),
+            *(getattr(Response, variable) for variable in BACKGROUND_VARIABLES),
         )
         .select_from(Response)
         .join(Answer, Answer.response_id == Response.id)

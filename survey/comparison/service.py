@@ -19,7 +19,6 @@ from questionnaires.model import LOCAL_THEME, pick_text
 from survey.comparison.drivers import key_drivers
 from survey.comparison.query import (
     ThemeSums,
-    completed_count,
     counted_answers,
     pooled_counts,
     round_theme_sums,
@@ -178,7 +177,7 @@ def build_comparison(
     # Each completed respondent's theme sums and headline answer, kept once per round
     summaries = summarise([survey_round, *([against] if against is not None else [])])
     # One pass over both rounds' answers counts them, with the key drivers' joint counts
-    headline = summaries[survey_round.id].headline
+    headline = summaries[survey_round.id].summary.headline
     counted = counted_answers(mapping, by, text_codes, survey_round.id if headline else None)
     table = FrequencyTable(counted.rows)
     benchmark, others = None, []
@@ -194,9 +193,11 @@ def build_comparison(
         }
     comparison = compare(
         table,
-        current=RoundInfo(survey_round.id, survey_round.title, completed_count(survey_round.id)),
+        current=RoundInfo(
+            survey_round.id, survey_round.title, summaries[survey_round.id].completed
+        ),
         items=item_infos(definition, previous_definition, language),
-        against=RoundInfo(against.id, against.title, completed_count(against.id))
+        against=RoundInfo(against.id, against.title, summaries[against.id].completed)
         if against
         else None,
         previous_keys=set(mapping[against.id].values()) if against is not None else None,
@@ -217,7 +218,9 @@ def build_comparison(
         }
     # and the kept sums give every theme mean's respondents: the round's, its groups' and
     # the earlier round's (a mean of other items than those kept is added up from answers)
-    sums = theme_sums(counted_by_round, by, {r: summary.themes for r, summary in summaries.items()})
+    sums = theme_sums(
+        counted_by_round, by, {r: kept.summary.themes for r, kept in summaries.items()}
+    )
     themes = theme_results(definition, survey_round, comparison.themes, language, groups, sums)
     if by is not None:
         themes = with_group_means(themes, comparison.items, survey_round.id, groups, sums)

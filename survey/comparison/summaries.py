@@ -37,6 +37,7 @@ from survey.comparison.themes import headline_code
 from survey.core.database import dialect_name
 from survey.core.extensions import db
 from survey.models import Answer, RespondentThemeSum, Response, Round
+from survey.models.background import BACKGROUND_VARIABLES
 from survey.rounds.definition import round_definition
 
 # Part of every digest: raised when what a summary holds changes, so that every kept
@@ -80,14 +81,20 @@ def round_summary(survey_round: Round) -> Summary:
     return summary_of(definition, headline_code(survey_round, definition))
 
 
-def summarise(rounds: Iterable[Round]) -> dict[int, Summary]:
+@dataclass(frozen=True)
+class Summarised:
+    summary: Summary
+    completed: int  # the round's completed responses, each with the summary
+
+
+def summarise(rounds: Iterable[Round]) -> dict[int, Summarised]:
     """Each round's summary, written first for every completed respondent without it."""
-    summaries = {}
+    summarised = {}
     for survey_round in rounds:
         summary = round_summary(survey_round)
-        _keep(survey_round.id, summary)
-        summaries[survey_round.id] = summary
-    return summaries
+        completed = _keep(survey_round.id, summary)
+        summarised[survey_round.id] = Summarised(summary, completed)
+    return summarised
 
 
 def keep_for_sheet(round_id: int, response_id: str, summary: Summary) -> None:
@@ -96,15 +103,17 @@ def keep_for_sheet(round_id: int, response_id: str, summary: Summary) -> None:
     _insert_sums(round_id, summary, Response.id == response_id)
 
 
-def _keep(round_id: int, summary: Summary) -> None:
-    stale = (
-        Response.round_id == round_id,
-        Response.completed.is_(True),
-        or_(Response.summary_digest.is_(None), Response.summary_digest != summary.digest),
-    )
-    stale_count = db.session.scalar(select(func.count()).where(*stale))
+def _keep(round_id: int, summary: Summary) -> int:
+    """Writes the summary of every completed response of the round without it; returns
+    the round's completed responses, counted in the same statement."""
+    completed = (Response.round_id == round_id, Response.completed.is_(True))
+    other = or_(Response.summary_digest.is_(None), Response.summary_digest != summary.digest)
+    stale = (*completed, other)
+    completed_count, stale_count = db.session.execute(
+        select(func.count(), func.count().filter(other)).where(*completed)
+    ).one()
     if not stale_count:
-        return
+        return completed_count
     fresh_statistics = dialect_name() == "postgresql" and stale_count >= STATISTICS_AFTER
     if fresh_statistics:
         # PostgreSQL plans by what it last sampled: before a round's first summary it
@@ -126,6 +135,7 @@ def _keep(round_id: int, summary: Summary) -> None:
     if fresh_statistics:
         # and the next counting by what is now kept
         db.session.execute(text("ANALYZE response, respondent_theme_sum"))
+    return completed_count
 
 
 def _insert_sums(round_id: int, summary: Summary, *criteria: ColumnElement[bool]) -> None:
@@ -133,12 +143,12 @@ def _insert_sums(round_id: int, summary: Summary, *criteria: ColumnElement[bool]
         return
     sums = respondent_sums({round_id: summary.themes}, *criteria, counted_themes_only=True)
     kept = sums.subquery()
-    rows = select(kept.c.response_id, kept.c.theme, kept.c.total, kept.c.answers).where(
+    columns = ["response_id", "round_id", "theme", "total", "answers", *BACKGROUND_VARIABLES]
+    rows = select(*(kept.c[name] for name in columns)).where(
         # true of every row; SQLite reads "ON CONFLICT" after a SELECT without WHERE as
         # a join's ON
         kept.c.answers > 0
     )
-    columns = ["response_id", "theme", "total", "answers"]
     db.session.execute(_insert_once().from_select(columns, rows))
 
 

@@ -53,10 +53,14 @@ class Answer(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-class RespondentThemeSum(Base):
+class RespondentThemeSum(BackgroundColumns, Base):
     """One completed respondent's valid answers to one theme's mean items, added up: what
     a theme mean of respondents' means needs of each respondent (survey.comparison.summaries
-    writes them; a response's `summary_digest` says which items they were of)."""
+    writes them; a response's `summary_digest` says which items they were of).
+
+    With the response's round and background, which are fixed once it is completed: a
+    theme mean per group is then counted from this table alone, without a join to the
+    responses per respondent and theme."""
 
     __tablename__ = "respondent_theme_sum"
 
@@ -64,6 +68,9 @@ class RespondentThemeSum(Base):
         ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
     )
     theme: Mapped[str] = mapped_column(String(60), primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_round.id", ondelete="CASCADE"), index=True
+    )
     total: Mapped[int] = mapped_column(Integer)
     answers: Mapped[int] = mapped_column(Integer)
 
