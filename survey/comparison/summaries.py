@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from questionnaires import Questionnaire
-from survey.comparison.query import ThemeItems, respondent_sums, room_for_respondents
+from survey.comparison.query import ThemeItems, respondent_sums, room_to_count
 from survey.comparison.theme_means import counted_items, mean_groups
 from survey.comparison.themes import headline_code
 from survey.core.database import dialect_name
@@ -124,7 +124,7 @@ def _keep(round_id: int, summary: Summary) -> int:
     db.session.execute(
         delete(RespondentThemeSum).where(RespondentThemeSum.response_id.in_(stale_ids))
     )
-    room_for_respondents()
+    room_to_count()
     _insert_sums(round_id, summary, *stale)
     db.session.execute(
         update(Response)
