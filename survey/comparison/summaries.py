@@ -23,10 +23,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    TextClause,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -45,6 +58,8 @@ from survey.rounds.definition import round_definition
 SUMMARY_VERSION = 1
 # PostgreSQL's statistics of the responses are taken again when this many were summarised
 STATISTICS_AFTER = 1_000
+# What a kept row carries of its response, besides the response's id
+CARRIED = ("round_id", *BACKGROUND_VARIABLES)
 
 
 @dataclass(frozen=True)
@@ -97,10 +112,39 @@ def summarise(rounds: Iterable[Round]) -> dict[int, Summarised]:
     return summarised
 
 
-def keep_for_sheet(round_id: int, response_id: str, summary: Summary) -> None:
-    """The theme sums of a sheet just completed (its row already says so and carries the
-    summary's digest and headline answer): one statement over its few answers."""
-    _insert_sums(round_id, summary, Response.id == response_id)
+def sheet_sums(summary: Summary, answers: Mapping[str, str]) -> dict[str, tuple[int, int]]:
+    """A sheet's (sum, count) of valid answers per theme, from its answers as stored: the
+    rule of `respondent_sums`, for one sheet whose answers the request already holds."""
+    sums = {}
+    for theme, (codes, valid) in summary.themes.items():
+        values = [int(answers[code]) for code in codes if answers.get(code) in valid]
+        if values:
+            sums[theme] = (sum(values), len(values))
+    return sums
+
+
+def keep_for_sheet(
+    response_id: str, kept_with: Mapping[str, Any], summary: Summary, answers: Mapping[str, str]
+) -> None:
+    """The theme sums of a sheet just completed, whose row already says so and carries the
+    summary's digest and headline answer: `answers` are its answers as stored, `kept_with`
+    its round and background (as its completing UPDATE returned them).
+
+    Added up here, not by `respondent_sums` in SQL: building and planning that statement
+    of a CASE per item cost 20 ms per sheet, against a citizen page's 1 ms. One INSERT of
+    a row per theme."""
+    rows = [
+        {"response_id": response_id, "theme": theme, "total": total, "answers": count}
+        | dict(kept_with)
+        for theme, (total, count) in sheet_sums(summary, answers).items()
+    ]
+    if rows:
+        numbered = {
+            f"{name}_{i}": value for i, row in enumerate(rows) for name, value in row.items()
+        }
+        # (a text statement does not mark the session as written: the completing UPDATE
+        # before it did, so the request's one commit point commits both)
+        db.session.execute(_sheet_insert(len(rows)), numbered)
 
 
 def _keep(round_id: int, summary: Summary) -> int:
@@ -143,13 +187,26 @@ def _insert_sums(round_id: int, summary: Summary, *criteria: ColumnElement[bool]
         return
     sums = respondent_sums({round_id: summary.themes}, *criteria, counted_themes_only=True)
     kept = sums.subquery()
-    columns = ["response_id", "round_id", "theme", "total", "answers", *BACKGROUND_VARIABLES]
+    columns = ["response_id", "theme", "total", "answers", *CARRIED]
     rows = select(*(kept.c[name] for name in columns)).where(
         # true of every row; SQLite reads "ON CONFLICT" after a SELECT without WHERE as
         # a join's ON
         kept.c.answers > 0
     )
     db.session.execute(_insert_once().from_select(columns, rows))
+
+
+@cache
+def _sheet_insert(rows: int) -> TextClause:
+    """One INSERT of `rows` rows with numbered parameters, compiled once per number of
+    themes. SQLAlchemy compiles a multi-row insert() on every execution (it cost more
+    than running it), and sends a list of rows to PostgreSQL as a pipeline of one INSERT
+    each. The same text on both databases; only constant names are put into it."""
+    names = ["response_id", "theme", "total", "answers", *CARRIED]
+    values = ", ".join("(" + ", ".join(f":{name}_{i}" for name in names) + ")" for i in range(rows))
+    # only this module's column names go into the text; values are parameters
+    statement = f"INSERT INTO respondent_theme_sum ({', '.join(names)}) VALUES {values} "  # noqa: S608
+    return text(statement + "ON CONFLICT DO NOTHING")
 
 
 def _insert_once():

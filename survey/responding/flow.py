@@ -176,12 +176,15 @@ def _complete(
         raise LookupError("no sheet to complete")
     # An open link's sheet has no background from a send list: a background question of
     # the questionnaire (e.g. "Hvilken ydelse får du?") gives it.
+    answers = answers or journey.answers  # as stored
     background = (
-        sheets.background_from_answers(journey.definition, answers or journey.answers)
+        sheets.background_from_answers(journey.definition, answers)
         if state.channel == "open"
         else {}
     )
-    sheets.complete_response(journey.response, state, journey.definition, language, background)
+    sheets.complete_response(
+        journey.response, state, journey.definition, answers, language, background
+    )
     if state.channel == "open":
         open_link.count_completion(journey.survey_round.id, address)
         if not state.kiosk:

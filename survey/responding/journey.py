@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import defer, joinedload
 
 from questionnaires import Page, Questionnaire
-from survey.comparison.summaries import keep_for_sheet, summary_of
+from survey.comparison.summaries import CARRIED, keep_for_sheet, summary_of
 from survey.core.database import dialect_name
 from survey.core.extensions import db
 from survey.core.i18n import language_code
@@ -397,14 +397,16 @@ def complete_response(
     response: Sheet,
     state: CitizenState,
     definition: Questionnaire,
+    answers: Mapping[str, str],
     language: str | None = None,
     background: Mapping[str, str] | None = None,
 ) -> None:
     """Mark the sheet complete and cut the last tie between answers and link; `background`
     (from a background question, for sheets without a send list) is kept with it, and so
-    is what the comparison needs of it (survey.comparison.summaries)."""
+    is what the comparison needs of it (survey.comparison.summaries) from `answers`, the
+    sheet's answers as stored."""
     summary = summary_of(definition, definition.headline)
-    db.session.execute(
+    kept_with = db.session.execute(
         update(Response)
         .where(Response.id == response.id)
         .values(
@@ -416,11 +418,12 @@ def complete_response(
             device_hash=None,
             current_page=None,
             summary_digest=summary.digest,
-            headline_value=summary.headline_answer(),
+            headline_value=answers.get(summary.headline) if summary.headline else None,
         )
+        .returning(*(getattr(Response, name) for name in CARRIED))
         .execution_options(synchronize_session=False)
-    )
-    keep_for_sheet(state.round_id, response.id, summary)
+    ).one()
+    keep_for_sheet(response.id, kept_with._asdict(), summary, answers)
     response.device_hash = response.current_page = None
     if state.channel == "invitation":
         invitation = db.session.scalar(INVITATION_BY_HASH, {"token_hash": state.secret})
