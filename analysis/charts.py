@@ -212,11 +212,26 @@ def _presentation_attributes(match: re.Match) -> str:
 
 
 def figure_png(figure: Figure, dpi: int = 200) -> bytes:
-    """PNG at print resolution (200 dpi) for documents that cannot hold SVG."""
-    buffer = io.BytesIO()
+    """PNG at print resolution (200 dpi) for documents that cannot hold SVG.
+
+    Opaque RGB at zlib level 1: a chart's background is opaque white, so matplotlib's alpha
+    channel said nothing, and without it the fast level packs as small as the default
+    did with it, in a third less encoding time (the DOCX encodes a dozen of these)."""
+    from PIL import Image  # matplotlib's own dependency, needed here only
+
+    raw = io.BytesIO()
     with plt.rc_context(STYLE):
-        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    return buffer.getvalue()
+        figure.savefig(raw, format="rgba", dpi=dpi)
+    pixels = raw.getvalue()
+    # The width is whole inches at whole dots per inch; the height follows from the bytes.
+    width = round(figure.get_figwidth() * dpi)
+    height, rest = divmod(len(pixels), 4 * width)
+    if rest:
+        raise ValueError(f"a {width} pixel wide RGBA image cannot be {len(pixels)} bytes")
+    image = Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1)
+    png = io.BytesIO()
+    image.convert("RGB").save(png, format="png", compress_level=1, dpi=(dpi, dpi))
+    return png.getvalue()
 
 
 def figure_svg(figure: Figure, title: str, description: str, element_id: str) -> str:
