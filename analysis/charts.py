@@ -68,6 +68,7 @@ def plot_shares(
     """Horizontal bars of share positive per item, intervals drawn, n on every bar."""
     height = 0.38 if previous_label else 0.6
     positions = list(range(len(bars)))[::-1]
+    intervals: list[tuple[float, float, tuple[float, float]]] = []
     for position, bar in zip(positions, bars, strict=True):
         _bar(
             ax,
@@ -79,6 +80,7 @@ def plot_shares(
             CURRENT_COLOUR,
             None,
             suppressed_label,
+            intervals,
         )
         if previous_label:
             # A question the earlier round did not ask has no n at all: it is not a
@@ -93,6 +95,7 @@ def plot_shares(
                 PREVIOUS_COLOUR,
                 "///",
                 not_asked_label if bar.previous_n is None else suppressed_label,
+                intervals,
             )
         if bar.benchmark is not None:
             ax.plot(
@@ -103,6 +106,7 @@ def plot_shares(
                 markersize=6,
                 zorder=5,
             )
+    _interval_bars(ax, intervals)
     ax.set_yticks(positions)
     ax.set_yticklabels([textwrap.fill(bar.label, 38) for bar in bars])
     # Room below the lowest bar for its label (it lay on the x axis) and to the right of a
@@ -146,7 +150,8 @@ def plot_shares(
     return ax
 
 
-def _bar(ax, y, share, ci, n, height, colour, hatch, suppressed_label):
+def _bar(ax, y, share, ci, n, height, colour, hatch, suppressed_label, intervals):
+    """One bar and its label; its interval is added to `intervals`, drawn with the rest."""
     if share is None:
         # Clear of the axis line, which ran through the first letter.
         ax.text(0.03, y, f"({suppressed_label})", va="center", fontsize=8, color="#4d4d4d")
@@ -160,17 +165,29 @@ def _bar(ax, y, share, ci, n, height, colour, hatch, suppressed_label):
         edgecolor="#4d4d4d" if hatch else colour,
     )
     if ci is not None:
-        ax.errorbar(
-            [share],
-            [y],
-            xerr=[[share - ci[0]], [ci[1] - share]],
-            fmt="none",
-            ecolor="#000000",
-            elinewidth=1,
-            capsize=3,
-        )
+        intervals.append((share, y, ci))
     right = ci[1] if ci else share
     ax.text(right + 0.015, y, f"{danish_percent(share)}  n={n}", va="center", fontsize=8)
+
+
+def _interval_bars(ax, intervals: Sequence[tuple[float, float, tuple[float, float]]]) -> None:
+    """Horizontal 95 % intervals, all in one errorbar: drawn alike (black, above the bars,
+    below the labels), but matplotlib builds and draws one collection and two cap lines
+    instead of as many per bar, a third of a chart's time."""
+    if not intervals:
+        return
+    ax.errorbar(
+        [share for share, _y, _ci in intervals],
+        [y for _share, y, _ci in intervals],
+        xerr=[
+            [share - ci[0] for share, _y, ci in intervals],
+            [ci[1] - share for share, _y, ci in intervals],
+        ],
+        fmt="none",
+        ecolor="#000000",
+        elinewidth=1,
+        capsize=3,
+    )
 
 
 def share_figure(bars: Sequence[Bar], **labels) -> Figure:
@@ -195,11 +212,26 @@ def _presentation_attributes(match: re.Match) -> str:
 
 
 def figure_png(figure: Figure, dpi: int = 200) -> bytes:
-    """PNG at print resolution (200 dpi) for documents that cannot hold SVG."""
-    buffer = io.BytesIO()
+    """PNG at print resolution (200 dpi) for documents that cannot hold SVG.
+
+    Opaque RGB at zlib level 1: a chart's background is opaque white, so matplotlib's alpha
+    channel said nothing, and without it the fast level packs as small as the default
+    did with it, in a third less encoding time (the DOCX encodes a dozen of these)."""
+    from PIL import Image  # matplotlib's own dependency, needed here only
+
+    raw = io.BytesIO()
     with plt.rc_context(STYLE):
-        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    return buffer.getvalue()
+        figure.savefig(raw, format="rgba", dpi=dpi)
+    pixels = raw.getvalue()
+    # The width is whole inches at whole dots per inch; the height follows from the bytes.
+    width = round(figure.get_figwidth() * dpi)
+    height, rest = divmod(len(pixels), 4 * width)
+    if rest:
+        raise ValueError(f"a {width} pixel wide RGBA image cannot be {len(pixels)} bytes")
+    image = Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1)
+    png = io.BytesIO()
+    image.convert("RGB").save(png, format="png", compress_level=1, dpi=(dpi, dpi))
+    return png.getvalue()
 
 
 def figure_svg(figure: Figure, title: str, description: str, element_id: str) -> str:
@@ -359,21 +391,15 @@ class DriverMark:
 def plot_drivers(ax: Axes, marks: Sequence[DriverMark]) -> Axes:
     """A bar per item from 0 to its correlation, the interval drawn; strongest at the top."""
     positions = list(range(len(marks)))[::-1]
+    intervals: list[tuple[float, float, tuple[float, float]]] = []
     for position, mark in zip(positions, marks, strict=True):
         ax.barh([position], [mark.r], height=0.6, color=CURRENT_COLOUR)
         if mark.ci is not None:
-            ax.errorbar(
-                [mark.r],
-                [position],
-                xerr=[[mark.r - mark.ci[0]], [mark.ci[1] - mark.r]],
-                fmt="none",
-                ecolor="#000000",
-                elinewidth=1,
-                capsize=3,
-            )
+            intervals.append((mark.r, position, mark.ci))
         right = mark.ci[1] if mark.ci else mark.r
         label = f"{mark.r:.2f}".replace(".", ",").replace("-", "−")
         ax.text(right + 0.03, position, f"{label}  n={mark.n}", va="center", fontsize=8)
+    _interval_bars(ax, intervals)
     ax.axvline(0, color="#4d4d4d", linewidth=0.8)
     ax.set_yticks(positions)
     ax.set_yticklabels([textwrap.fill(mark.label, 38) for mark in marks])

@@ -23,7 +23,9 @@ What it does, in one run:
 3. A check that the report speaks of the rounds loaded (completed counts, every format
    non-empty and of its kind). Exit status 0 only when it does.
 
-Figures are printed, never asserted. With --json, stdout is one JSON object with the
+Beside each wall time, the CPU time of this process (median too): the database's own work
+is not in it, nor that of other programs on a shared machine, so it is the figure to compare
+a rendering change by. Figures are printed, never asserted. With --json, stdout is one JSON object with the
 same figures per step (the comparison alone being the same-run baseline) and the check.
 """
 
@@ -92,25 +94,29 @@ def load_round(db, database, rng, round_id: int, items, count: int, day: date, s
     return added
 
 
-def timed(function, repeat: int) -> tuple[float, object]:
-    times, result = [], None
+def timed(function, repeat: int) -> tuple[float, float, object]:
+    """Median wall and median CPU seconds of this process (the database's own work is not
+    in the CPU figure, nor other programs' on a shared machine), and the last result."""
+    times, cpu, result = [], [], None
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = function()
         times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+        cpu.append(time.process_time() - start_cpu)
+    return statistics.median(times), statistics.median(cpu), result
 
 
-def timed_after(prepare, function, repeat: int) -> tuple[float, object]:
+def timed_after(prepare, function, repeat: int) -> tuple[float, float, object]:
     """As `timed`, of `function(prepare())` with only `function` timed: `prepare` afresh
     before each run, so that nothing the first run computed is reused by the next."""
-    times, result = [], None
+    times, cpu, result = [], [], None
     for _ in range(repeat):
         prepared = prepare()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = function(prepared)
         times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+        cpu.append(time.process_time() - start_cpu)
+    return statistics.median(times), statistics.median(cpu), result
 
 
 def size(count: int) -> str:
@@ -139,8 +145,10 @@ def report_json(args, database, answers: int, load_seconds: float, rows, problem
                 "render_seconds": render,
                 "times_baseline": total / base if base else None,
                 "bytes": length,
+                "cpu_seconds": total_cpu,
+                "render_cpu_seconds": render_cpu,
             }
-            for name, total, render, length in rows
+            for name, total, render, length, total_cpu, render_cpu in rows
         ],
         "checked": not problems,
         "problems": problems,
@@ -218,20 +226,22 @@ def main(argv=None) -> int:
             for fmt in FORMATS:
                 render_report(data, fmt)
 
-            base, compared = timed(comparison, args.repeat)
-            rows.append(("comparison alone", base, None, None))
-            gathered, data = timed(report, args.repeat)
-            rows.append(("report data", gathered, None, None))
+            base, base_cpu, compared = timed(comparison, args.repeat)
+            rows.append(("comparison alone", base, None, None, base_cpu, None))
+            gathered, gathered_cpu, data = timed(report, args.repeat)
+            rows.append(("report data", gathered, None, None, gathered_cpu, None))
             if compared.round.completed != args.responses:
                 problems.append(f"current round: {compared.round.completed} completed")
             if compared.against.completed != args.earlier:
                 problems.append(f"earlier round: {compared.against.completed} completed")
             for fmt in FORMATS:
-                total, body = timed(lambda fmt=fmt: render_report(report(), fmt), args.repeat)
-                render, _same = timed_after(
+                total, total_cpu, body = timed(
+                    lambda fmt=fmt: render_report(report(), fmt), args.repeat
+                )
+                render, render_cpu, _same = timed_after(
                     report, lambda data, fmt=fmt: render_report(data, fmt), args.repeat
                 )
-                rows.append((fmt, total, render, len(body)))
+                rows.append((fmt, total, render, len(body), total_cpu, render_cpu))
                 if not body.startswith(MAGIC[fmt]):
                     problems.append(f"{fmt}: does not start with {MAGIC[fmt]!r}")
                 if fmt == "html" and f"<dd>{args.responses}</dd>".encode() not in body:
@@ -249,12 +259,16 @@ def main(argv=None) -> int:
     )
     print(f"split               {args.by or 'none'}")
     print(f"timed runs          {args.repeat} per figure, median")
-    print(f"{'step':<18} {'total':>9} {'render only':>12} {'x comparison':>13} {'output':>10}")
-    for name, total, render, length in rows:
+    print(
+        f"{'step':<18} {'total':>9} {'render only':>12} {'x comparison':>13} {'output':>10}"
+        f" {'CPU total':>10} {'CPU render':>11}"
+    )
+    for name, total, render, length, total_cpu, render_cpu in rows:
         print(
             f"{name:<18} {total:>8.3f}s "
             f"{(f'{render:.3f}s' if render is not None else '–'):>12} "
             f"{total / base:>12.1f}x {(size(length) if length else '–'):>10}"
+            f" {total_cpu:>9.3f}s {(f'{render_cpu:.3f}s' if render_cpu is not None else '–'):>11}"
         )
     if problems:
         print("PROBLEM with the report built:", file=sys.stderr)
