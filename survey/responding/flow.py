@@ -95,22 +95,36 @@ def page(
         # language the citizen now answers in), then the page is shown again.
         chosen = posted.language if posted.language in journey.definition.languages else None
         sheets.save_page_answers(
-            journey.response, journey.definition, current, posted.values, journey.answers
+            journey.response,
+            journey.definition,
+            current,
+            posted.values,
+            journey.answers,
+            move_to_page=(current.key, chosen or language),
         )
-        sheets.move_to(journey.response, current.key, chosen or language)
         return GoTo(PAGE, current.key, language=chosen)
     step = -1 if posted.action == "back" else 1
     if step > 0 and _refused(journey, state, current, posted, address):
         return Show(current, _with_posted(journey, posted), status=429, notice=BUSY)
-    answers = sheets.save_page_answers(
-        journey.response, journey.definition, current, posted.values, journey.answers
-    )
-    target = sheets.neighbour_page(journey.definition, answers, current.key, step)
+    # Where the citizen goes is known before anything is written, so the answers and the
+    # move are saved together (one statement on PostgreSQL).
+    after = sheets.answers_after_post(journey.definition, posted.values, journey.answers)
+    target = sheets.neighbour_page(journey.definition, after, current.key, step)
     if target is None and step > 0:
+        answers = sheets.save_page_answers(
+            journey.response, journey.definition, current, posted.values, journey.answers
+        )
         return _complete(journey, state, address, language, answers)
     if target is None or journey.is_locked(target):
         target = current
-    sheets.move_to(journey.response, target.key, language)
+    sheets.save_page_answers(
+        journey.response,
+        journey.definition,
+        current,
+        posted.values,
+        journey.answers,
+        move_to_page=(target.key, language),
+    )
     return GoTo(PAGE, target.key)
 
 

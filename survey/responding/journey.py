@@ -11,10 +11,23 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import JSON, Select, Table, bindparam, func, select, update
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    Select,
+    String,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.sql.dml import Update
 
 from questionnaires import Page, Questionnaire
 from survey.core.database import dialect_name
@@ -118,6 +131,35 @@ MOVE_TO = (
     .where(_sheet.c.id == bindparam("sheet_id"))
     .values(current_page=bindparam("b_page_key"), ui_language=bindparam("b_language"))
 )
+
+
+def _save_and_move() -> Update:
+    """A page's answers stored, the cleared and hidden ones dropped and the sheet moved on,
+    in one PostgreSQL statement (data-modifying WITH): one round trip instead of two or
+    three, and one SQL text whatever the number of answers, so psycopg prepares it once
+    per connection (a multi-row VALUES list is a new text per row count). The stored and
+    the dropped codes never overlap (save_page_answers): both parts see the same snapshot,
+    so a row inserted and deleted by one statement would be kept."""
+    sheet_id = bindparam("sheet_id", type_=String)
+    given = (
+        func.unnest(bindparam("codes", type_=ARRAY(String)), bindparam("values", type_=ARRAY(Text)))
+        .table_valued("code", "value")
+        .render_derived(name="given")
+    )
+    saved = pg_insert(_answer).from_select(
+        ["response_id", "item_code", "value"], select(sheet_id, given.c.code, given.c.value)
+    )
+    saved = saved.on_conflict_do_update(
+        index_elements=["response_id", "item_code"], set_={"value": saved.excluded.value}
+    )
+    dropped = _answer.delete().where(
+        (_answer.c.response_id == sheet_id)
+        & (_answer.c.item_code == any_(bindparam("dropped", type_=ARRAY(String))))
+    )
+    return MOVE_TO.add_cte(saved.cte("saved")).add_cte(dropped.cte("dropped"))
+
+
+SAVE_AND_MOVE = _save_and_move()  # PostgreSQL only: SQLite has no INSERT or DELETE in WITH
 # A link's round, without its 16 kB snapshot (an entry page never reads the questions).
 _ROUND_FOR_LINK = select(Round).options(defer(Round.snapshot), joinedload(Round.municipality))
 ROUND_ENTRY = _ROUND_FOR_LINK.where(Round.id == bindparam("round_id"))
@@ -336,38 +378,76 @@ def save_page_answers(
     page: Page,
     values: Mapping[str, str | None],
     saved: Mapping[str, str],
+    move_to_page: tuple[str, str] | None = None,
 ) -> dict[str, str]:
-    """Store a page's answers idempotently and drop answers that a changed branch now hides.
+    """Store a page's answers idempotently and drop answers that a changed branch now hides;
+    with `move_to_page` (a page key and a language), also remember both as move_to does.
 
     `saved` holds the sheet's answers as read at the start of the request (on SQLite inside
     the write lock the request took first); the answers after the save are derived from
-    them, not read back. The page's answers go in one statement (a multi-row upsert); what
-    the citizen cleared and what a changed branch now hides go in one delete.
+    them, not read back (answers_after_post gives them before anything is written). On
+    PostgreSQL a save with a move is one statement (SAVE_AND_MOVE); otherwise the page's
+    answers go in one statement (a multi-row upsert), and what the citizen cleared and
+    what a changed branch now hides in one delete.
     """
+    answers, given, dropped = _page_changes(definition, values, saved)
+    if move_to_page is not None and dialect_name() == "postgresql":
+        page_key, language = move_to_page
+        db.session.execute(
+            SAVE_AND_MOVE,
+            {
+                "sheet_id": response.id,
+                "codes": list(given),
+                "values": list(given.values()),
+                "dropped": sorted(dropped),
+                "b_page_key": page_key,
+                "b_language": language,
+            },
+        )
+        response.current_page, response.ui_language = page_key, language
+        return answers
+    if given:
+        rows = [{"response_id": response.id, "item_code": c, "value": v} for c, v in given.items()]
+        db.session.execute(SAVE_ANSWERS[dialect_name()], rows)
+    if dropped:
+        db.session.execute(DROP_ANSWERS, {"sheet_id": response.id, "codes": sorted(dropped)})
+    if move_to_page is not None:
+        move_to(response, *move_to_page)
+    return answers
+
+
+def answers_after_post(
+    definition: Questionnaire, values: Mapping[str, str | None], saved: Mapping[str, str]
+) -> dict[str, str]:
+    """The sheet's answers once the posted `values` are saved (nothing is written)."""
+    return _page_changes(definition, values, saved)[0]
+
+
+def _page_changes(
+    definition: Questionnaire, values: Mapping[str, str | None], saved: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str], set[str]]:
+    """The answers after a save, the answers to store and the codes to drop.
+
+    An answer that the page's own answers now hide is dropped, not stored: stored and
+    dropped codes never overlap (SAVE_AND_MOVE relies on it)."""
     answers = dict(saved)
-    given = []
-    cleared = set()
+    given: dict[str, str] = {}
+    dropped: set[str] = set()
     for code, value in values.items():
         if value is None:
-            cleared.add(code)
+            dropped.add(code)
             answers.pop(code, None)
         else:
-            given.append({"response_id": response.id, "item_code": code, "value": value})
-            answers[code] = value
+            given[code] = answers[code] = value
     hidden = {
         item.code
         for item in definition.items
         if item.code in answers and not item.is_shown(answers)
     }
-    if given:
-        db.session.execute(SAVE_ANSWERS[dialect_name()], given)
-    if cleared or hidden:
-        db.session.execute(
-            DROP_ANSWERS, {"sheet_id": response.id, "codes": sorted(cleared | hidden)}
-        )
     for code in hidden:
         answers.pop(code)
-    return answers
+        given.pop(code, None)
+    return answers, given, dropped | hidden
 
 
 def move_to(response: Sheet, page_key: str, language: str) -> None:
