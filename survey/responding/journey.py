@@ -33,7 +33,7 @@ from questionnaires import Page, Questionnaire
 from survey.core.database import dialect_name
 from survey.core.extensions import db
 from survey.core.i18n import language_code
-from survey.core.transaction import read_rows
+from survey.core.transaction import read_rows, write_at_commit
 from survey.invitations.tokens import (
     device_hash,
     invitation_hash,
@@ -393,7 +393,7 @@ def save_page_answers(
     answers, given, dropped = _page_changes(definition, values, saved)
     if move_to_page is not None and dialect_name() == "postgresql":
         page_key, language = move_to_page
-        db.session.execute(
+        write_at_commit(  # the request's one write: sent alone, without BEGIN and COMMIT
             SAVE_AND_MOVE,
             {
                 "sheet_id": response.id,
