@@ -111,10 +111,7 @@ def page(
     after = sheets.answers_after_post(journey.definition, posted.values, journey.answers)
     target = sheets.neighbour_page(journey.definition, after, current.key, step)
     if target is None and step > 0:
-        answers = sheets.save_page_answers(
-            journey.response, journey.definition, current, posted.values, journey.answers
-        )
-        return _complete(journey, state, address, language, answers)
+        return _complete(journey, state, address, language, (current, posted.values))
     if target is None or journey.is_locked(target):
         target = current
     sheets.save_page_answers(
@@ -184,18 +181,35 @@ def _complete(
     state: CitizenState,
     address: str,
     language: str | None = None,
-    answers: dict[str, str] | None = None,
+    last_page: tuple[Page, Mapping[str, str | None]] | None = None,
 ) -> GoTo:
+    """Complete the sheet; with `last_page` (the page and its posted values), save it too."""
     if journey.response is None:
         raise LookupError("no sheet to complete")
+    answers = journey.answers
+    if last_page is not None:
+        answers = sheets.answers_after_post(journey.definition, last_page[1], journey.answers)
     # An open link's sheet has no background from a send list: a background question of
     # the questionnaire (e.g. "Hvilken ydelse får du?") gives it.
     background = (
-        sheets.background_from_answers(journey.definition, answers or journey.answers)
+        sheets.background_from_answers(journey.definition, answers)
         if state.channel == "open"
         else {}
     )
-    sheets.complete_response(journey.response, state, language, background)
+    if last_page is None:
+        sheets.complete_response(journey.response, state, language, background)
+    else:
+        page, values = last_page
+        sheets.save_and_complete(
+            journey.response,
+            journey.definition,
+            page,
+            values,
+            journey.answers,
+            state,
+            language,
+            background,
+        )
     if state.channel == "open":
         open_link.count_completion(journey.survey_round.id, address)
         if not state.kiosk:

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import defer, joinedload
-from sqlalchemy.sql.dml import Update
+from sqlalchemy.sql.selectable import CTE
 
 from questionnaires import Page, Questionnaire
 from survey.core.database import dialect_name
@@ -51,8 +51,8 @@ OPEN_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")  # secrets.token_urlsafe, as roun
 
 # The citizen path's statements, built once per process: building a statement and its cache
 # key cost more than running it (SQLAlchemy memoises both on a statement object).
-_round, _place, _sheet, _answer = (
-    cast(Table, model.__table__) for model in (Round, Municipality, Response, Answer)
+_round, _place, _sheet, _answer, _invitation = (
+    cast(Table, model.__table__) for model in (Round, Municipality, Response, Answer, Invitation)
 )
 # The columns of a Sheet, then an answer's code and value (see _sheet_and_answers).
 SHEET_COLUMNS = (
@@ -133,13 +133,14 @@ MOVE_TO = (
 )
 
 
-def _save_and_move() -> Update:
-    """A page's answers stored, the cleared and hidden ones dropped and the sheet moved on,
-    in one PostgreSQL statement (data-modifying WITH): one round trip instead of two or
-    three, and one SQL text whatever the number of answers, so psycopg prepares it once
-    per connection (a multi-row VALUES list is a new text per row count). The stored and
-    the dropped codes never overlap (save_page_answers): both parts see the same snapshot,
-    so a row inserted and deleted by one statement would be kept."""
+def _page_writes() -> tuple[CTE, CTE]:
+    """A page's answers stored, and the cleared and hidden ones dropped, as the parts of
+    one PostgreSQL statement (data-modifying WITH) that also moves the sheet on or
+    completes it: one round trip instead of two to four, and one SQL text whatever the
+    number of answers, so psycopg prepares it once per connection (a multi-row VALUES list
+    is a new text per row count). The stored and the dropped codes never overlap
+    (_page_changes): both parts see the same snapshot, so a row inserted and deleted by
+    one statement would be kept."""
     sheet_id = bindparam("sheet_id", type_=String)
     given = (
         func.unnest(bindparam("codes", type_=ARRAY(String)), bindparam("values", type_=ARRAY(Text)))
@@ -156,10 +157,32 @@ def _save_and_move() -> Update:
         (_answer.c.response_id == sheet_id)
         & (_answer.c.item_code == any_(bindparam("dropped", type_=ARRAY(String))))
     )
-    return MOVE_TO.add_cte(saved.cte("saved")).add_cte(dropped.cte("dropped"))
+    return saved.cte("saved"), dropped.cte("dropped")
 
 
-SAVE_AND_MOVE = _save_and_move()  # PostgreSQL only: SQLite has no INSERT or DELETE in WITH
+# PostgreSQL only (SQLite has no INSERT or DELETE in WITH): a page saved and the sheet moved
+# on; the last page saved and the sheet completed as complete_response does (without
+# background columns), its invitation (if any: token_hash NULL matches none) marked used.
+SAVE_AND_MOVE = MOVE_TO.add_cte(*_page_writes())
+SAVE_AND_COMPLETE = (
+    _sheet.update()
+    .where(_sheet.c.id == bindparam("sheet_id"))
+    .values(
+        ui_language=bindparam("b_language"),
+        completed=True,
+        completed_on=bindparam("b_completed_on"),
+        resume_hash=None,
+        device_hash=None,
+        current_page=None,
+    )
+    .add_cte(*_page_writes())
+    .add_cte(
+        _invitation.update()
+        .where(_invitation.c.token_hash == bindparam("b_token_hash"))
+        .values(state="completed")
+        .cte("used")
+    )
+)
 # A link's round, without its 16 kB snapshot (an entry page never reads the questions).
 _ROUND_FOR_LINK = select(Round).options(defer(Round.snapshot), joinedload(Round.municipality))
 ROUND_ENTRY = _ROUND_FOR_LINK.where(Round.id == bindparam("round_id"))
@@ -500,6 +523,43 @@ def complete_response(
         if invitation is not None:
             invitation.state = "completed"
     db.session.flush()
+
+
+def save_and_complete(
+    response: Sheet,
+    definition: Questionnaire,
+    page: Page,
+    values: Mapping[str, str | None],
+    saved: Mapping[str, str],
+    state: CitizenState,
+    language: str | None = None,
+    background: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The last page's answers stored as save_page_answers does, then the sheet completed as
+    complete_response does; the answers after the save returned.
+
+    On PostgreSQL, without background to keep, one statement (SAVE_AND_COMPLETE) handed to
+    the commit point: alone (an invitation's sheet) it is sent without BEGIN and COMMIT.
+    """
+    if background or dialect_name() != "postgresql":
+        answers = save_page_answers(response, definition, page, values, saved)
+        complete_response(response, state, language, background)
+        return answers
+    answers, given, dropped = _page_changes(definition, values, saved)
+    write_at_commit(
+        SAVE_AND_COMPLETE,
+        {
+            "sheet_id": response.id,
+            "codes": list(given),
+            "values": list(given.values()),
+            "dropped": sorted(dropped),
+            "b_language": language or response.ui_language,
+            "b_completed_on": today(),
+            "b_token_hash": state.secret if state.channel == "invitation" else None,
+        },
+    )
+    response.device_hash = response.current_page = None
+    return answers
 
 
 def neighbour_page(
