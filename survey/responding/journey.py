@@ -353,7 +353,10 @@ def _sheet_and_answers(rows, first: int) -> tuple[Sheet | None, dict[str, str]]:
 def invitation_completed(state: CitizenState) -> bool:
     if state.channel != "invitation":
         return state.done
-    return db.session.scalar(INVITATION_STATE, {"token_hash": state.secret}) == "completed"
+    # read_rows: on a page without a transaction (the landing and thank-you pages), this
+    # look-up no longer opens an ORM session of its own.
+    found = read_rows(INVITATION_STATE, {"token_hash": state.secret})
+    return bool(found) and found[0][0] == "completed"
 
 
 def start_response(
