@@ -384,11 +384,16 @@ def start_response(
         "started_on": today(),
         **background,
     }
-    db.session.execute(
-        _insert(Response).values(**values).on_conflict_do_nothing(index_elements=["resume_hash"])
-    )
+    inserted = db.session.execute(
+        _insert(Response)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["resume_hash"])
+        .returning(*SHEET)  # the new sheet as find_response reads it, without reading it
+    ).first()
+    if inserted is not None:
+        return Sheet(*inserted)
     response = find_response(state)
-    if response is None:  # either inserted now or already there: the resume hash is unique
+    if response is None:  # already there, as the resume hash is unique
         raise LookupError("the answer sheet just started was not found")
     return response
 
