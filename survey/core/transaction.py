@@ -4,7 +4,9 @@ A web request commits once, after the view returned a successful response, when 
 was written; any refusal (a 4xx or 5xx answer, an exception) rolls back, so a refused post
 never leaves a partial write. A command-line command commits once through `unit_of_work`,
 used as a decorator or a `with` block. Audit events are written by the services in the
-same transaction, so an action and its audit stand or fall together.
+same transaction, so an action and its audit stand or fall together. A request whose whole
+write is one statement may hand it to the commit point instead (write_at_commit), which
+sends it alone, as a transaction of its own, only when the request succeeds.
 """
 
 from __future__ import annotations
