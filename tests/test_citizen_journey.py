@@ -54,3 +54,39 @@ def test_no_to_internship_skips_local_page(app, citizen, make_round, invite):
     assert "local" not in pages
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+
+
+def _answer_page(citizen, internship: int, action: str = "next"):
+    html = citizen.get().get_data(as_text=True)
+    codes = sorted(set(__import__("re").findall(r'name="((?:kl|odense)\.[a-z0-9_.]+)"', html)))
+    answers = {
+        code: internship if code == "kl.progress.internship" else LIKERT
+        for code in codes
+        if not code.endswith("comment")
+    }
+    response = citizen.post_page(answers, action=action)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return answers
+
+
+def test_a_changed_branch_drops_the_answers_it_hides(app, citizen, make_round, invite):
+    """Saying no to the internship after answering the local page drops the local answers,
+    stores the changed answer and moves the sheet on (one statement on PostgreSQL)."""
+    (token,) = invite(make_round())
+    citizen.open(f"/s/{token}")
+    citizen.start()
+    while citizen.page_key != "local":
+        _answer_page(citizen, internship=1)
+    local = _answer_page(citizen, internship=1, action="back")  # saved, back to "overall"
+    assert citizen.page_key == "overall" and local
+    with app.app_context():
+        codes = set(db.session.scalars(select(Answer.item_code)))
+        assert set(local) <= codes
+    citizen.location = "/svar/side/progression"
+    _answer_page(citizen, internship=2)
+    assert citizen.page_key == "overall"
+    with app.app_context():
+        stored = dict(db.session.execute(select(Answer.item_code, Answer.value)).all())
+        assert stored["kl.progress.internship"] == "2"
+        assert not set(local) & set(stored)
+        assert db.session.scalar(select(Response.current_page)) == "overall"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 import pytest
 from flask import abort
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, insert, select
 
 from survey import create_app
 from survey.core import audit, transaction
@@ -29,6 +29,18 @@ def probe_app(app, app_config):
         if status == 401:
             transaction.keep_when_refused()
         return "written", status
+
+    @probe.post("/probe/lone/<int:status>")
+    def hand_over_then(status: int):
+        """One audit row handed to the commit point (as a citizen's page POST hands its
+        write on PostgreSQL); `status` 201 writes through the session too."""
+        if status == 201:
+            audit.record("probe.session", actor="probe")
+        values = {"action": f"probe.lone.{status}", "actor": "probe", "details": {}}
+        transaction.write_at_commit(insert(AuditEvent).values(**values), {})
+        if status == 500:
+            raise RuntimeError("after handing the write over")
+        return "handed over", status
 
     @probe.get("/probe/read")
     def read_only():
@@ -85,6 +97,39 @@ def test_a_refusal_may_keep_the_record_of_itself(app, probe_app):
 def test_a_request_that_writes_nothing_commits_nothing(probe_app):
     probe, commits = probe_app
     assert probe.test_client().get("/probe/read").status_code == 200
+    assert commits == []
+
+
+@pytest.mark.parametrize("status", [200, 302])
+def test_a_handed_over_write_is_sent_once_the_request_succeeds(app, probe_app, status):
+    """On PostgreSQL, alone, it is sent in autocommit, without BEGIN and COMMIT (the lone
+    statement is its own transaction); SQLite's POST began its transaction before the
+    view (the write lock taken first), so it is sent there and committed once."""
+    probe, commits = probe_app
+    assert probe.test_client().post(f"/probe/lone/{status}").status_code == status
+    assert recorded(app) == [f"probe.lone.{status}"]
+    with app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+    assert len(commits) == (0 if postgresql else 1)
+
+
+def test_a_handed_over_write_beside_others_is_committed_with_them(app, probe_app):
+    probe, commits = probe_app
+    assert probe.test_client().post("/probe/lone/201").status_code == 201
+    assert recorded(app) == ["probe.session", "probe.lone.201"]
+    assert len(commits) == 1
+
+
+@pytest.mark.parametrize("status", [400, 422, 500])
+def test_a_refused_request_never_sends_its_handed_over_write(app, probe_app, status):
+    probe, commits = probe_app
+    client = probe.test_client()
+    if status == 500:
+        with pytest.raises(RuntimeError):
+            client.post("/probe/lone/500")
+    else:
+        assert client.post(f"/probe/lone/{status}").status_code == status
+    assert recorded(app) == []
     assert commits == []
 
 

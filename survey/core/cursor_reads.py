@@ -1,4 +1,5 @@
-"""One read statement run on the connection's DBAPI cursor, its SQL compiled once.
+"""One read statement run on the connection's DBAPI cursor, its SQL compiled once (and
+so one write statement sent alone: send).
 
 A citizen's page GET is one SELECT (survey.responding.journey), and SQLAlchemy's execution
 of it (its execution context, cursor result and row processing) cost about 45 µs of the
@@ -31,6 +32,7 @@ class Plan:
     positional: tuple[str, ...] | None  # parameter names in order; None: by name
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # parameters' bind processors
     columns: tuple[Callable[[Any], Any] | None, ...]  # each column's result processor
+    defaults: tuple[tuple[str, Any], ...] = ()  # values the statement carries (a write's)
 
 
 _plans: dict[tuple[int, str], tuple[Executable, Plan | None]] = {}
@@ -38,7 +40,8 @@ _plans: dict[tuple[int, str], tuple[Executable, Plan | None]] = {}
 
 def plan(statement: Executable, dialect: Dialect) -> Plan | None:
     """The statement compiled for the dialect, or None when it needs SQLAlchemy's own
-    execution (parameters expanded or rendered at execution, unknown columns)."""
+    execution (parameters expanded or rendered at execution, unknown columns; a write
+    without RETURNING is planned too, for send)."""
     key = (id(statement), dialect.name)
     known = _plans.get(key)
     if known is not None and known[0] is statement:
@@ -53,12 +56,17 @@ def _make_plan(statement: Executable, dialect: Dialect) -> Plan | None:
     if not isinstance(statement, ClauseElement):
         return None
     compiled = statement.compile(dialect=dialect)
-    if not isinstance(compiled, SQLCompiler) or not getattr(statement, "is_select", False):
+    if not isinstance(compiled, SQLCompiler):
         return None
     if compiled.literal_execute_params or compiled.post_compile_params:
         return None
-    selected = getattr(statement, "selected_columns", None)
-    if selected is None:
+    if getattr(statement, "is_dml", False) and not compiled.effective_returning:
+        selected: Any = ()
+    elif getattr(statement, "is_select", False):
+        selected = getattr(statement, "selected_columns", None)
+        if selected is None:
+            return None
+    else:
         return None
     binds = tuple(
         (name, processor)
@@ -72,12 +80,30 @@ def _make_plan(statement: Executable, dialect: Dialect) -> Plan | None:
         columns=tuple(
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in selected
         ),
+        # Values given in the statement itself (a write's `completed=True`), as execute
+        # would fill them in; the caller's parameters name the others.
+        defaults=tuple(
+            (name, bind.value)
+            for bind, name in compiled.bind_names.items()
+            if not bind.required and bind.callable is None
+        ),
     )
 
 
 def fetch_all(connection: Connection, plan: Plan, parameters: Mapping[str, Any]) -> list[tuple]:
     """All rows of the planned statement, as tuples, on the connection's DBAPI cursor."""
-    values = dict(parameters)
+    return _run(connection, plan, parameters, fetch=True)
+
+
+def send(connection: Connection, plan: Plan, parameters: Mapping[str, Any]) -> None:
+    """Send the planned write on the connection's DBAPI cursor (no rows come back)."""
+    _run(connection, plan, parameters, fetch=False)
+
+
+def _run(
+    connection: Connection, plan: Plan, parameters: Mapping[str, Any], fetch: bool
+) -> list[tuple]:
+    values = {**dict(plan.defaults), **parameters}
     for name, processor in plan.binds:
         values[name] = processor(values[name])
     arguments: Any = (
@@ -92,7 +118,7 @@ def fetch_all(connection: Connection, plan: Plan, parameters: Mapping[str, Any])
             sql, arguments = listener(connection, cursor, sql, arguments, None, False)
         try:
             cursor.execute(sql, arguments)
-            rows = cursor.fetchall()
+            rows = cursor.fetchall() if fetch else []
         except connection.dialect.loaded_dbapi.Error as error:
             _raise_as_sqlalchemy(connection, cursor, sql, arguments, error)
         for after in connection.dispatch.after_cursor_execute:

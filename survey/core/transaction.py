@@ -4,7 +4,9 @@ A web request commits once, after the view returned a successful response, when 
 was written; any refusal (a 4xx or 5xx answer, an exception) rolls back, so a refused post
 never leaves a partial write. A command-line command commits once through `unit_of_work`,
 used as a decorator or a `with` block. Audit events are written by the services in the
-same transaction, so an action and its audit stand or fall together.
+same transaction, so an action and its audit stand or fall together. A request whose whole
+write is one statement may hand it to the commit point instead (write_at_commit), which
+sends it alone, as a transaction of its own, only when the request succeeds.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ KEEP_REFUSED = "borgerblik.keep_refused"
 READ_ONLY = "borgerblik.read_only"
 READ_ONLY_REQUEST = "borgerblik_read_only"  # in `g`: this request only reads
 AUTOCOMMIT_READS = "borgerblik_autocommit_reads"  # an execution option (SQLite)
+LONE_WRITE = "borgerblik_lone_write"  # in `g`: a write handed to the commit point
 
 
 class WriteInReadOnlyRequest(RuntimeError):
@@ -96,11 +99,15 @@ def read_rows(statement: Executable, parameters: Mapping[str, Any]) -> Sequence[
     autocommit, without the ORM session: a citizen's page GET is this one statement, and
     the session's bookkeeping (its transaction, its ORM execution and its closing) cost
     more than the statement itself; so did SQLAlchemy's execution of it, so it is sent on
-    the connection's cursor (survey.core.cursor_reads). Elsewhere, through the session as
-    usual. A connection found dead raises DBAPIError with connection_invalidated, which
-    run_view retries.
+    the connection's cursor (survey.core.cursor_reads). So too on PostgreSQL in a writing
+    request that has not begun its transaction (a citizen's page POST reads first): each
+    statement of a READ COMMITTED transaction sees its own snapshot and a plain SELECT
+    takes no lock, so the read sees what it would have seen inside; the transaction, if
+    any, begins with the first write. Elsewhere (SQLite's writing requests, which read
+    inside the write lock they took first), through the session as usual. A connection
+    found dead raises DBAPIError with connection_invalidated, which run_view retries.
     """
-    if not (has_request_context() and g.get(READ_ONLY_REQUEST)):
+    if not (has_request_context() and (g.get(READ_ONLY_REQUEST) or _before_transaction())):
         return db.session.execute(statement, parameters).all()
     connection = db.engine.connect().execution_options(**_autocommit_options())
     try:
@@ -117,6 +124,53 @@ def read_rows(statement: Executable, parameters: Mapping[str, Any]) -> Sequence[
             # fails only its closing: the page is still shown, and the connection dropped.
             with suppress(SQLAlchemyError):
                 connection.invalidate()
+
+
+def _before_transaction() -> bool:
+    """Whether this request may still read outside a transaction (PostgreSQL, no session
+    transaction begun)."""
+    return db.engine.dialect.name == "postgresql" and not _in_transaction()
+
+
+def _in_transaction() -> bool:
+    """Whether this request's session (if one was opened) has begun a transaction."""
+    return db.session.registry.has() and db.session().in_transaction()
+
+
+def write_at_commit(statement: Executable, parameters: Mapping[str, Any]) -> None:
+    """Hand one write statement to the commit point, to be sent only if the request succeeds.
+
+    When it is all the request writes and no transaction was begun (a citizen's page POST
+    on PostgreSQL: one read, then this), the commit point sends it alone in autocommit:
+    PostgreSQL runs a lone statement as a transaction of its own, all or nothing, and
+    commits it (WAL flushed, synchronous_commit as configured) before the statement
+    returns, so before the answer leaves. That saves BEGIN and COMMIT, two of a page
+    POST's four round trips. Otherwise it goes through the session before the commit. A
+    refused request never sends it, as a rolled-back write.
+    """
+    if not has_request_context():  # a command's unit of work: no request to finish
+        db.session.execute(statement, parameters)
+        return
+    if g.get(READ_ONLY_REQUEST):
+        raise WriteInReadOnlyRequest("a read-only request handed over a write")
+    if g.get(LONE_WRITE) is not None:
+        raise RuntimeError("a request hands the commit point at most one write")
+    g.setdefault(LONE_WRITE, (statement, dict(parameters)))
+
+
+def _send_alone(statement: Executable, parameters: Mapping[str, Any]) -> None:
+    # Not retried when the connection fails: as with a failing COMMIT the outcome is not
+    # known. The error pages answer 503 and a citizen's answers stay in the form; sent
+    # again, the page's statement stores the same (an upsert and a move).
+    # Sent on the connection's cursor as a citizen's read is (cursor_reads): SQLAlchemy's
+    # execution of it cost a fifth of a page POST.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        planned = cursor_reads.plan(statement, connection.dialect)
+        if planned is None or planned.columns:
+            connection.execute(statement, parameters)
+            return
+        connection.begin()  # as execute would: no BEGIN sent (autocommit), ended by close()
+        cursor_reads.send(connection, planned, parameters)
 
 
 def wrote() -> bool:
@@ -206,6 +260,7 @@ def run_view(view: Callable[[], Response]) -> Response:
         if not error.connection_invalidated:
             raise
         read_only = g.get(READ_ONLY_REQUEST)
+        g.pop(LONE_WRITE, None)  # the view hands it over again
         roll_back()
         session.clear()
         session.update(cookie)
@@ -219,12 +274,17 @@ def finish(response: Response) -> Response:
     """Commit what the view wrote if it answered with success (or kept a refusal), else roll
     back. Called as the view returns (survey.Borgerblik.dispatch_request), so a commit that
     fails is an error of the view, answered by the error pages like any other."""
-    if not wrote():
+    lone = g.pop(LONE_WRITE, None)
+    if not (lone or wrote()):
         return response
-    if response.status_code < 400 or g.get(KEEP_REFUSED):
-        commit()
-    else:
+    if not (response.status_code < 400 or g.get(KEEP_REFUSED)):
         roll_back()
+    elif lone is not None and not _in_transaction():
+        _send_alone(*lone)
+    else:
+        if lone is not None:
+            db.session.execute(*lone)
+        commit()
     return response
 
 

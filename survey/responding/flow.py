@@ -95,22 +95,33 @@ def page(
         # language the citizen now answers in), then the page is shown again.
         chosen = posted.language if posted.language in journey.definition.languages else None
         sheets.save_page_answers(
-            journey.response, journey.definition, current, posted.values, journey.answers
+            journey.response,
+            journey.definition,
+            current,
+            posted.values,
+            journey.answers,
+            move_to_page=(current.key, chosen or language),
         )
-        sheets.move_to(journey.response, current.key, chosen or language)
         return GoTo(PAGE, current.key, language=chosen)
     step = -1 if posted.action == "back" else 1
     if step > 0 and _refused(journey, state, current, posted, address):
         return Show(current, _with_posted(journey, posted), status=429, notice=BUSY)
-    answers = sheets.save_page_answers(
-        journey.response, journey.definition, current, posted.values, journey.answers
-    )
-    target = sheets.neighbour_page(journey.definition, answers, current.key, step)
+    # Where the citizen goes is known before anything is written, so the answers and the
+    # move are saved together (one statement on PostgreSQL).
+    after = sheets.answers_after_post(journey.definition, posted.values, journey.answers)
+    target = sheets.neighbour_page(journey.definition, after, current.key, step)
     if target is None and step > 0:
-        return _complete(journey, state, address, language, answers)
+        return _complete(journey, state, address, language, (current, posted.values))
     if target is None or journey.is_locked(target):
         target = current
-    sheets.move_to(journey.response, target.key, language)
+    sheets.save_page_answers(
+        journey.response,
+        journey.definition,
+        current,
+        posted.values,
+        journey.answers,
+        move_to_page=(target.key, language),
+    )
     return GoTo(PAGE, target.key)
 
 
@@ -170,21 +181,37 @@ def _complete(
     state: CitizenState,
     address: str,
     language: str | None = None,
-    answers: dict[str, str] | None = None,
+    last_page: tuple[Page, Mapping[str, str | None]] | None = None,
 ) -> GoTo:
+    """Complete the sheet; with `last_page` (the page and its posted values), save it too."""
     if journey.response is None:
         raise LookupError("no sheet to complete")
+    answers = journey.answers
+    if last_page is not None:
+        answers = sheets.answers_after_post(journey.definition, last_page[1], journey.answers)
     # An open link's sheet has no background from a send list: a background question of
     # the questionnaire (e.g. "Hvilken ydelse får du?") gives it.
-    answers = answers or journey.answers  # as stored
     background = (
         sheets.background_from_answers(journey.definition, answers)
         if state.channel == "open"
         else {}
     )
-    sheets.complete_response(
-        journey.response, state, journey.definition, answers, language, background
-    )
+    if last_page is None:
+        sheets.complete_response(
+            journey.response, state, journey.definition, answers, language, background
+        )
+    else:
+        page, values = last_page
+        sheets.save_and_complete(
+            journey.response,
+            journey.definition,
+            page,
+            values,
+            journey.answers,
+            state,
+            language,
+            background,
+        )
     if state.channel == "open":
         open_link.count_completion(journey.survey_round.id, address)
         if not state.kiosk:

@@ -11,17 +11,31 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import JSON, Select, Table, bindparam, func, select, update
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    Integer,
+    Select,
+    String,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.sql.selectable import CTE
 
 from questionnaires import Page, Questionnaire
-from survey.comparison.summaries import CARRIED, keep_for_sheet, summary_of
+from survey.comparison.summaries import CARRIED, keep_for_sheet, sheet_sums, summary_of
 from survey.core.database import dialect_name
 from survey.core.extensions import db
 from survey.core.i18n import language_code
-from survey.core.transaction import read_rows
+from survey.core.transaction import read_rows, write_at_commit
 from survey.invitations.tokens import (
     device_hash,
     invitation_hash,
@@ -29,7 +43,7 @@ from survey.invitations.tokens import (
     resume_hash,
     same_hash,
 )
-from survey.models import Answer, Invitation, Municipality, Response, Round
+from survey.models import Answer, Invitation, Municipality, RespondentThemeSum, Response, Round
 from survey.models.background import BACKGROUND_VARIABLES
 from survey.models.base import random_id, today
 from survey.responding.state import CitizenState, answered_here
@@ -39,8 +53,9 @@ OPEN_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")  # secrets.token_urlsafe, as roun
 
 # The citizen path's statements, built once per process: building a statement and its cache
 # key cost more than running it (SQLAlchemy memoises both on a statement object).
-_round, _place, _sheet, _answer = (
-    cast(Table, model.__table__) for model in (Round, Municipality, Response, Answer)
+_round, _place, _sheet, _answer, _invitation, _kept = (
+    cast(Table, model.__table__)
+    for model in (Round, Municipality, Response, Answer, Invitation, RespondentThemeSum)
 )
 # The columns of a Sheet, then an answer's code and value (see _sheet_and_answers).
 SHEET_COLUMNS = (
@@ -118,6 +133,83 @@ MOVE_TO = (
     _sheet.update()
     .where(_sheet.c.id == bindparam("sheet_id"))
     .values(current_page=bindparam("b_page_key"), ui_language=bindparam("b_language"))
+)
+
+
+def _page_writes() -> tuple[CTE, CTE]:
+    """A page's answers stored, and the cleared and hidden ones dropped, as the parts of
+    one PostgreSQL statement (data-modifying WITH) that also moves the sheet on or
+    completes it: one round trip instead of two to four, and one SQL text whatever the
+    number of answers, so psycopg prepares it once per connection (a multi-row VALUES list
+    is a new text per row count). The stored and the dropped codes never overlap
+    (_page_changes): both parts see the same snapshot, so a row inserted and deleted by
+    one statement would be kept."""
+    sheet_id = bindparam("sheet_id", type_=String)
+    given = (
+        func.unnest(bindparam("codes", type_=ARRAY(String)), bindparam("values", type_=ARRAY(Text)))
+        .table_valued("code", "value")
+        .render_derived(name="given")
+    )
+    saved = pg_insert(_answer).from_select(
+        ["response_id", "item_code", "value"], select(sheet_id, given.c.code, given.c.value)
+    )
+    saved = saved.on_conflict_do_update(
+        index_elements=["response_id", "item_code"], set_={"value": saved.excluded.value}
+    )
+    dropped = _answer.delete().where(
+        (_answer.c.response_id == sheet_id)
+        & (_answer.c.item_code == any_(bindparam("dropped", type_=ARRAY(String))))
+    )
+    return saved.cte("saved"), dropped.cte("dropped")
+
+
+def _kept_sums() -> CTE:
+    """A completed sheet's theme sums kept for the comparison (survey.comparison.summaries),
+    as a part of the statement that completes it: a row per theme from arrays, with the
+    sheet's round and background (the snapshot before the statement: not changed by it)."""
+    sums = (
+        func.unnest(
+            bindparam("themes", type_=ARRAY(String)),
+            bindparam("totals", type_=ARRAY(Integer)),
+            bindparam("counts", type_=ARRAY(Integer)),
+        )
+        .table_valued("theme", "total", "answers")
+        .render_derived(name="sums")
+    )
+    kept = pg_insert(_kept).from_select(
+        ["response_id", "theme", "total", "answers", *CARRIED],
+        select(
+            _sheet.c.id, sums.c.theme, sums.c.total, sums.c.answers, *(_sheet.c[c] for c in CARRIED)
+        ).where(_sheet.c.id == bindparam("sheet_id")),
+    )
+    return kept.on_conflict_do_nothing().cte("kept")
+
+
+# PostgreSQL only (SQLite has no INSERT or DELETE in WITH): a page saved and the sheet moved
+# on; the last page saved and the sheet completed as complete_response does (without
+# background columns), its invitation (if any: token_hash NULL matches none) marked used.
+SAVE_AND_MOVE = MOVE_TO.add_cte(*_page_writes())
+SAVE_AND_COMPLETE = (
+    _sheet.update()
+    .where(_sheet.c.id == bindparam("sheet_id"))
+    .values(
+        ui_language=bindparam("b_language"),
+        completed=True,
+        completed_on=bindparam("b_completed_on"),
+        resume_hash=None,
+        device_hash=None,
+        current_page=None,
+        summary_digest=bindparam("b_summary_digest"),
+        headline_value=bindparam("b_headline"),
+    )
+    .add_cte(*_page_writes())
+    .add_cte(_kept_sums())
+    .add_cte(
+        _invitation.update()
+        .where(_invitation.c.token_hash == bindparam("b_token_hash"))
+        .values(state="completed")
+        .cte("used")
+    )
 )
 # A link's round, without its 16 kB snapshot (an entry page never reads the questions).
 _ROUND_FOR_LINK = select(Round).options(defer(Round.snapshot), joinedload(Round.municipality))
@@ -289,7 +381,10 @@ def _sheet_and_answers(rows, first: int) -> tuple[Sheet | None, dict[str, str]]:
 def invitation_completed(state: CitizenState) -> bool:
     if state.channel != "invitation":
         return state.done
-    return db.session.scalar(INVITATION_STATE, {"token_hash": state.secret}) == "completed"
+    # read_rows: on a page without a transaction (the landing and thank-you pages), this
+    # look-up no longer opens an ORM session of its own.
+    found = read_rows(INVITATION_STATE, {"token_hash": state.secret})
+    return bool(found) and found[0][0] == "completed"
 
 
 def start_response(
@@ -317,11 +412,16 @@ def start_response(
         "started_on": today(),
         **background,
     }
-    db.session.execute(
-        _insert(Response).values(**values).on_conflict_do_nothing(index_elements=["resume_hash"])
-    )
+    inserted = db.session.execute(
+        _insert(Response)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["resume_hash"])
+        .returning(*SHEET)  # the new sheet as find_response reads it, without reading it
+    ).first()
+    if inserted is not None:
+        return Sheet(*inserted)
     response = find_response(state)
-    if response is None:  # either inserted now or already there: the resume hash is unique
+    if response is None:  # already there, as the resume hash is unique
         raise LookupError("the answer sheet just started was not found")
     return response
 
@@ -337,38 +437,76 @@ def save_page_answers(
     page: Page,
     values: Mapping[str, str | None],
     saved: Mapping[str, str],
+    move_to_page: tuple[str, str] | None = None,
 ) -> dict[str, str]:
-    """Store a page's answers idempotently and drop answers that a changed branch now hides.
+    """Store a page's answers idempotently and drop answers that a changed branch now hides;
+    with `move_to_page` (a page key and a language), also remember both as move_to does.
 
     `saved` holds the sheet's answers as read at the start of the request (on SQLite inside
     the write lock the request took first); the answers after the save are derived from
-    them, not read back. The page's answers go in one statement (a multi-row upsert); what
-    the citizen cleared and what a changed branch now hides go in one delete.
+    them, not read back (answers_after_post gives them before anything is written). On
+    PostgreSQL a save with a move is one statement (SAVE_AND_MOVE); otherwise the page's
+    answers go in one statement (a multi-row upsert), and what the citizen cleared and
+    what a changed branch now hides in one delete.
     """
+    answers, given, dropped = _page_changes(definition, values, saved)
+    if move_to_page is not None and dialect_name() == "postgresql":
+        page_key, language = move_to_page
+        write_at_commit(  # the request's one write: sent alone, without BEGIN and COMMIT
+            SAVE_AND_MOVE,
+            {
+                "sheet_id": response.id,
+                "codes": list(given),
+                "values": list(given.values()),
+                "dropped": sorted(dropped),
+                "b_page_key": page_key,
+                "b_language": language,
+            },
+        )
+        response.current_page, response.ui_language = page_key, language
+        return answers
+    if given:
+        rows = [{"response_id": response.id, "item_code": c, "value": v} for c, v in given.items()]
+        db.session.execute(SAVE_ANSWERS[dialect_name()], rows)
+    if dropped:
+        db.session.execute(DROP_ANSWERS, {"sheet_id": response.id, "codes": sorted(dropped)})
+    if move_to_page is not None:
+        move_to(response, *move_to_page)
+    return answers
+
+
+def answers_after_post(
+    definition: Questionnaire, values: Mapping[str, str | None], saved: Mapping[str, str]
+) -> dict[str, str]:
+    """The sheet's answers once the posted `values` are saved (nothing is written)."""
+    return _page_changes(definition, values, saved)[0]
+
+
+def _page_changes(
+    definition: Questionnaire, values: Mapping[str, str | None], saved: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str], set[str]]:
+    """The answers after a save, the answers to store and the codes to drop.
+
+    An answer that the page's own answers now hide is dropped, not stored: stored and
+    dropped codes never overlap (SAVE_AND_MOVE relies on it)."""
     answers = dict(saved)
-    given = []
-    cleared = set()
+    given: dict[str, str] = {}
+    dropped: set[str] = set()
     for code, value in values.items():
         if value is None:
-            cleared.add(code)
+            dropped.add(code)
             answers.pop(code, None)
         else:
-            given.append({"response_id": response.id, "item_code": code, "value": value})
-            answers[code] = value
+            given[code] = answers[code] = value
     hidden = {
         item.code
         for item in definition.items
         if item.code in answers and not item.is_shown(answers)
     }
-    if given:
-        db.session.execute(SAVE_ANSWERS[dialect_name()], given)
-    if cleared or hidden:
-        db.session.execute(
-            DROP_ANSWERS, {"sheet_id": response.id, "codes": sorted(cleared | hidden)}
-        )
     for code in hidden:
         answers.pop(code)
-    return answers
+        given.pop(code, None)
+    return answers, given, dropped | hidden
 
 
 def move_to(response: Sheet, page_key: str, language: str) -> None:
@@ -430,6 +568,50 @@ def complete_response(
         if invitation is not None:
             invitation.state = "completed"
     db.session.flush()
+
+
+def save_and_complete(
+    response: Sheet,
+    definition: Questionnaire,
+    page: Page,
+    values: Mapping[str, str | None],
+    saved: Mapping[str, str],
+    state: CitizenState,
+    language: str | None = None,
+    background: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The last page's answers stored as save_page_answers does, then the sheet completed as
+    complete_response does; the answers after the save returned.
+
+    On PostgreSQL, without background to keep, one statement (SAVE_AND_COMPLETE) handed to
+    the commit point: alone (an invitation's sheet) it is sent without BEGIN and COMMIT.
+    """
+    if background or dialect_name() != "postgresql":
+        answers = save_page_answers(response, definition, page, values, saved)
+        complete_response(response, state, definition, answers, language, background)
+        return answers
+    answers, given, dropped = _page_changes(definition, values, saved)
+    summary = summary_of(definition, definition.headline)
+    sums = sheet_sums(summary, answers)
+    write_at_commit(
+        SAVE_AND_COMPLETE,
+        {
+            "sheet_id": response.id,
+            "codes": list(given),
+            "values": list(given.values()),
+            "dropped": sorted(dropped),
+            "b_language": language or response.ui_language,
+            "b_completed_on": today(),
+            "b_token_hash": state.secret if state.channel == "invitation" else None,
+            "b_summary_digest": summary.digest,
+            "b_headline": answers.get(summary.headline) if summary.headline else None,
+            "themes": list(sums),
+            "totals": [total for total, _count in sums.values()],
+            "counts": [count for _total, count in sums.values()],
+        },
+    )
+    response.device_hash = response.current_page = None
+    return answers
 
 
 def neighbour_page(
