@@ -12,7 +12,8 @@ What it does, in one run:
    local questions), made and loaded exactly as bench/analysis.py does (imported from
    it): bulk inserts, executemany on SQLite, COPY on PostgreSQL, then ANALYZE. The
    current round (spring 2026) gets --responses completed responses, the earlier one
-   (spring 2025) --earlier.
+   (spring 2025) --earlier. Then what completing them would have kept for the comparison
+   (survey.comparison.summaries) is written in bulk, timed on its own ("summaries").
 2. In the same process and on the same data, each --repeat times (median reported):
    the comparison alone, `build_comparison(round, against, by)`, which every format
    starts from; the report's data alone, `build_report` (the comparison, trends, response
@@ -50,6 +51,7 @@ from bench.analysis import (  # noqa: E402 - after the path is set
     Database,
     bulk_insert,
     generate,
+    keep_summaries,
     make_rounds,
 )
 
@@ -123,7 +125,9 @@ def size(count: int) -> str:
     return f"{count / 1024:,.0f} KiB" if count < 1024 * 1024 else f"{count / 1024 / 1024:,.1f} MiB"
 
 
-def report_json(args, database, answers: int, load_seconds: float, rows, problems) -> int:
+def report_json(
+    args, database, answers: int, load_seconds: float, summaries_seconds: float, rows, problems
+) -> int:
     """The table's figures as one JSON object on stdout; problems also on stderr."""
     base = rows[0][1]  # the comparison alone: the baseline every step is set against
     report = {
@@ -135,6 +139,7 @@ def report_json(args, database, answers: int, load_seconds: float, rows, problem
         "answers": answers,
         "items_per_round": ITEMS_PER_ROUND,
         "load_seconds": load_seconds,
+        "summaries_seconds": summaries_seconds,
         "split": args.by,
         "repeat": args.repeat,
         "baseline": {"step": rows[0][0], "seconds": base},
@@ -207,6 +212,8 @@ def main(argv=None) -> int:
                 with db.engine.connect() as connection:
                     connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             load_seconds = time.perf_counter() - start
+            # What the citizens' completions would have kept for the comparison, in bulk
+            summaries_seconds = keep_summaries(db, database, (earlier_id, current_id))
 
             def rounds():
                 db.session.remove()
@@ -250,12 +257,16 @@ def main(argv=None) -> int:
             database.drop(db)
 
     if args.json:
-        return report_json(args, database, answers, load_seconds, rows, problems)
+        return report_json(args, database, answers, load_seconds, summaries_seconds, rows, problems)
     print(f"database            {database.label}")
     print(f"python              {platform.python_version()} on {platform.machine()}")
     print(
         f"rounds              {args.responses:,} completed responses against {args.earlier:,} "
         f"({answers:,} answers, {ITEMS_PER_ROUND} items), loaded in {load_seconds:.1f}s"
+    )
+    print(
+        f"summaries           kept for the loaded sheets in {summaries_seconds:.1f}s (what "
+        "completing them keeps, written in bulk)"
     )
     print(f"split               {args.by or 'none'}")
     print(f"timed runs          {args.repeat} per figure, median")
