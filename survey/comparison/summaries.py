@@ -32,6 +32,7 @@ from sqlalchemy import (
     ColumnElement,
     ScalarSelect,
     TextClause,
+    case,
     delete,
     func,
     insert,
@@ -44,7 +45,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from questionnaires import Questionnaire
-from survey.comparison.query import ThemeItems, respondent_sums, room_to_count
+from survey.comparison.query import (
+    ROOM_FOR_RESPONDENTS,
+    ThemeItems,
+    planned_for_counting,
+    respondent_sums,
+)
 from survey.comparison.theme_means import counted_items, mean_groups
 from survey.comparison.themes import headline_code
 from survey.core.database import dialect_name
@@ -103,13 +109,37 @@ class Summarised:
 
 
 def summarise(rounds: Iterable[Round]) -> dict[int, Summarised]:
-    """Each round's summary, written first for every completed respondent without it."""
+    """Each round's summary, written first for every completed respondent without it.
+
+    One statement counts every round's completed responses and those without the
+    round's summary; only a round with some of those is written to."""
+    summaries = {survey_round.id: round_summary(survey_round) for survey_round in rounds}
+    if not summaries:
+        return {}
+    digest = case(
+        {round_id: summary.digest for round_id, summary in summaries.items()},
+        value=Response.round_id,
+    )
+    counted = {
+        round_id: (completed, stale)
+        for round_id, completed, stale in db.session.execute(
+            select(Response.round_id, func.count(), func.count().filter(_other_than(digest)))
+            .where(Response.round_id.in_(list(summaries)), Response.completed.is_(True))
+            .group_by(Response.round_id)
+        )
+    }
     summarised = {}
-    for survey_round in rounds:
-        summary = round_summary(survey_round)
-        completed = _keep(survey_round.id, summary)
-        summarised[survey_round.id] = Summarised(summary, completed)
+    for round_id, summary in summaries.items():
+        completed, stale = counted.get(round_id, (0, 0))
+        if stale:
+            _keep(round_id, summary, stale)
+        summarised[round_id] = Summarised(summary, completed)
     return summarised
+
+
+def _other_than(digest: ColumnElement[str] | str) -> ColumnElement[bool]:
+    """A response whose summary is missing or of something else than `digest`."""
+    return or_(Response.summary_digest.is_(None), Response.summary_digest != digest)
 
 
 def sheet_sums(summary: Summary, answers: Mapping[str, str]) -> dict[str, tuple[int, int]]:
@@ -147,17 +177,14 @@ def keep_for_sheet(
         db.session.execute(_sheet_insert(len(rows)), numbered)
 
 
-def _keep(round_id: int, summary: Summary) -> int:
-    """Writes the summary of every completed response of the round without it; returns
-    the round's completed responses, counted in the same statement."""
-    completed = (Response.round_id == round_id, Response.completed.is_(True))
-    other = or_(Response.summary_digest.is_(None), Response.summary_digest != summary.digest)
-    stale = (*completed, other)
-    completed_count, stale_count = db.session.execute(
-        select(func.count(), func.count().filter(other)).where(*completed)
-    ).one()
-    if not stale_count:
-        return completed_count
+def _keep(round_id: int, summary: Summary, stale_count: int) -> None:
+    """Writes the summary of every completed response of the round without it (there are
+    `stale_count`)."""
+    stale = (
+        Response.round_id == round_id,
+        Response.completed.is_(True),
+        _other_than(summary.digest),
+    )
     fresh_statistics = dialect_name() == "postgresql" and stale_count >= STATISTICS_AFTER
     if fresh_statistics:
         # PostgreSQL plans by what it last sampled: before a round's first summary it
@@ -168,8 +195,8 @@ def _keep(round_id: int, summary: Summary) -> int:
     db.session.execute(
         delete(RespondentThemeSum).where(RespondentThemeSum.response_id.in_(stale_ids))
     )
-    room_to_count()
-    _insert_sums(round_id, summary, *stale)
+    with planned_for_counting(**ROOM_FOR_RESPONDENTS):
+        _insert_sums(round_id, summary, *stale)
     db.session.execute(
         update(Response)
         .where(*stale)
@@ -179,7 +206,6 @@ def _keep(round_id: int, summary: Summary) -> int:
     if fresh_statistics:
         # and the next counting by what is now kept
         db.session.execute(text("ANALYZE response, respondent_theme_sum"))
-    return completed_count
 
 
 def _insert_sums(round_id: int, summary: Summary, *criteria: ColumnElement[bool]) -> None:
