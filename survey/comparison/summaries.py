@@ -16,7 +16,15 @@ A citizen's sheet gets its summary as it is completed (`keep_for_sheet`). A resp
 valid values, the headline item): a summary of anything else, or none (answers that came
 by an import, the demo, or before summaries were kept), is written at the round's next
 comparison (`summarise`), for every such respondent in one statement. So a round's
-figures are never read from a summary of other items or of other answers.
+figures are never read from a summary of other items. Nor of other answers: nothing
+changes a sheet's answers once it is completed (a comment's redaction changes no number),
+and deleting responses (retention) deletes their kept rows with them.
+
+On PostgreSQL a citizen's last page is saved and the sheet completed by one statement
+(survey.responding.journey.SAVE_AND_COMPLETE), which keeps the sums from `sheet_sums` too.
+A round frozen before questionnaire files named their headline item gets its headline
+from the file here (`round_summary`) but not as citizens complete it: such sheets are
+summarised again at the next comparison, a cost, never a wrong figure.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from sqlalchemy import (
     bindparam,
     func,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -180,7 +181,10 @@ def _kept_sums() -> CTE:
         ["response_id", "theme", "total", "answers", *CARRIED],
         select(
             _sheet.c.id, sums.c.theme, sums.c.total, sums.c.answers, *(_sheet.c[c] for c in CARRIED)
-        ).where(_sheet.c.id == bindparam("sheet_id")),
+        )
+        # every theme's row beside the one sheet: a join on true, not an unmeant product
+        .select_from(_sheet.join(sums, true()))
+        .where(_sheet.c.id == bindparam("sheet_id")),
     )
     return kept.on_conflict_do_nothing().cte("kept")
 
