@@ -175,25 +175,20 @@ def theme_sums(
     to the round's (`round_theme_sums`)."""
     if by is not None and by not in BACKGROUND_VARIABLES:
         raise ValueError(f"unknown background variable: {by}")
-    usable = {
-        round_id: {t: (codes, valid) for t, (codes, valid) in themes.items() if codes and valid}
-        for round_id, themes in themes_by_round.items()
-    }
     kept = summarised or {}
-    from_kept = {
-        round_id: {
-            t for t, items in themes.items() if _same_items(items, kept.get(round_id, {}).get(t))
-        }
-        for round_id, themes in usable.items()
-    }
-    from_answers = {
-        round_id: {t: items for t, items in themes.items() if t not in from_kept[round_id]}
-        for round_id, themes in usable.items()
-    }
+    from_kept: dict[int, set[str]] = {}
+    from_answers: dict[int, dict[str, tuple[Codes, Codes]]] = {}
+    for round_id, themes in themes_by_round.items():
+        for theme, (codes, valid) in themes.items():
+            if not (codes and valid):
+                continue
+            if _same_items((codes, valid), kept.get(round_id, {}).get(theme)):
+                from_kept.setdefault(round_id, set()).add(theme)
+            else:
+                from_answers.setdefault(round_id, {})[theme] = (codes, valid)
     result: ThemeSums = {}
-    if any(from_kept.values()):
+    if from_kept:
         result.update(_kept_theme_sums(from_kept, by))
-    from_answers = {round_id: themes for round_id, themes in from_answers.items() if themes}
     if from_answers:
         result.update(_added_theme_sums(from_answers, by))
     return result
@@ -215,7 +210,7 @@ def _kept_theme_sums(themes_by_round: Mapping[int, Collection[str]], by: str | N
             RespondentThemeSum.answers,
             func.count(),
         )
-        .where(RespondentThemeSum.round_id.in_([r for r, t in themes_by_round.items() if t]))
+        .where(RespondentThemeSum.round_id.in_(list(themes_by_round)))
         .group_by(
             RespondentThemeSum.round_id,
             RespondentThemeSum.theme,
