@@ -18,8 +18,11 @@ What it does, in one run:
    smaller size, then the rest is added to reach the larger one.
    Then what citizens' completions keep for the comparison (each respondent's theme sums
    and headline answer, survey.comparison.summaries) is written for the loaded responses
-   in bulk, as the first comparison after an import would, and timed on its own
-   ("summaries"): answers loaded in bulk skip the completion that keeps them.
+   in bulk, as the first comparison after an import would, and the rounds' answers are
+   counted once into their tallies (survey.comparison.tallies), as a round's first
+   comparison does; both timed together on their own ("summaries"): answers loaded in
+   bulk skip the completion that keeps the first, and every comparison after the first
+   reads the second.
 3. At each size, in the same process and on the same data: the full comparison every
    consumer uses, `build_comparison(round, against, by="benefit_group")` inside an app
    context, and the bare `SELECT round_id, item_code, benefit_group, value, count(*) ...
@@ -303,15 +306,20 @@ def load(db, database, rng, rounds, items, count: int, serial: list[int]) -> int
 
 
 def keep_summaries(db, database, rounds) -> float:
-    """What completing the loaded sheets would have kept, written in bulk; seconds taken."""
+    """What completing the loaded sheets would have kept, written in bulk, and the rounds'
+    answers counted once into their tallies, as their first comparison would; seconds
+    taken. Later comparisons read these (survey.comparison.summaries and .tallies)."""
     from sqlalchemy import text
 
     from survey.comparison.summaries import summarise
+    from survey.comparison.tallies import tally
     from survey.models import Round
 
     db.session.remove()
     start = time.perf_counter()
-    summarise([db.session.get(Round, round_id) for round_id in rounds])
+    loaded = [db.session.get(Round, round_id) for round_id in rounds]
+    summarised = summarise(loaded)
+    tally(loaded, {round_id: kept.summary.headline for round_id, kept in summarised.items()})
     db.session.commit()
     seconds = time.perf_counter() - start
     db.session.remove()

@@ -13,7 +13,9 @@ What it does, in one run:
    it): bulk inserts, executemany on SQLite, COPY on PostgreSQL, then ANALYZE. The
    current round (spring 2026) gets --responses completed responses, the earlier one
    (spring 2025) --earlier. Then what completing them would have kept for the comparison
-   (survey.comparison.summaries) is written in bulk, timed on its own ("summaries").
+   (survey.comparison.summaries) is written in bulk, and the rounds' answers counted once
+   into their tallies as a round's first comparison does (survey.comparison.tallies),
+   timed together on their own ("summaries").
 2. In the same process and on the same data, each --repeat times (median reported):
    the comparison alone, `build_comparison(round, against, by)`, which every format
    starts from; the report's data alone, `build_report` (the comparison, trends, response
@@ -266,7 +268,7 @@ def main(argv=None) -> int:
     )
     print(
         f"summaries           kept for the loaded sheets in {summaries_seconds:.1f}s (what "
-        "completing them keeps, written in bulk)"
+        "completing them keeps, written in bulk, and the rounds' tallies)"
     )
     print(f"split               {args.by or 'none'}")
     print(f"timed runs          {args.repeat} per figure, median")

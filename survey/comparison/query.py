@@ -35,7 +35,7 @@ from analysis.compare import LIKERT_VALID
 from analysis.frequency import FrequencyRow
 from survey.core.database import dialect_name
 from survey.core.extensions import db
-from survey.models import Answer, RespondentThemeSum, Response, Round
+from survey.models import Answer, AnswerTally, RespondentThemeSum, Response, Round
 from survey.models.background import BACKGROUND_VARIABLES
 
 
@@ -68,6 +68,7 @@ def counted_answers(
     by: str | None = None,
     text_codes: Collection[str] = (),
     paired_round: int | None = None,
+    tallied: Mapping[int, Collection[str]] | None = None,
 ) -> CountedAnswers:
     """`frequency_rows`, and with `paired_round` in the same pass the joint counts of each
     item's valid answers with the same respondent's valid headline answer in that round,
@@ -76,36 +77,32 @@ def counted_answers(
     The headline answer is the one kept on each response of a summarised round
     (survey.comparison.summaries): counting by it costs one more column of the rows
     already read, where pairing the answers themselves needed a join of the answers to
-    themselves."""
+    themselves.
+
+    `tallied` gives, per round whose answers are kept counted (survey.comparison.tallies),
+    the items its tally counts as free text: when every round's are the items counted as
+    free text here, the counts are added up from the tallies, not counted again."""
     if by is not None and by not in BACKGROUND_VARIABLES:
         raise ValueError(f"unknown background variable: {by}")
     round_ids = list(code_to_key)
     if not round_ids:
         return CountedAnswers([], {})
-    group_column = getattr(Response, by) if by else literal(None)
-    value = (
-        case((Answer.item_code.in_(list(text_codes)), literal("text")), else_=Answer.value)
-        if text_codes
-        else Answer.value
-    )
-    headline_value: Any = Response.headline_value if paired_round is not None else literal(None)
-    statement = (
-        # Respondents first: SQLite then walks each respondent's answers by the primary key.
-        select(Response.round_id)
-        .select_from(Response)
-        .join(Answer, Answer.response_id == Response.id)
-        .add_columns(Answer.item_code, group_column, value, headline_value, func.count())
-        .where(Response.round_id.in_(round_ids), Response.completed.is_(True))
-        .group_by(
-            Response.round_id,
-            Answer.item_code,
-            *([group_column] if by else []),
-            value,
-            *([headline_value] if paired_round is not None else []),
-        )
-    )
-    with planned_for_counting(**HASHED_GROUPS):
-        counted = db.session.execute(statement).all()
+    if tallied is not None and all(
+        round_id in tallied and set(tallied[round_id]) & set(codes) == set(text_codes) & set(codes)
+        for round_id, codes in code_to_key.items()
+    ):
+        counted = _tallied_counts(round_ids, by, paired_round is not None)
+    else:
+        counted = _counted_from_answers(round_ids, by, text_codes, paired_round is not None)
+    return _keyed(counted, code_to_key, by, paired_round)
+
+
+def _keyed(
+    counted: Sequence[Any],
+    code_to_key: Mapping[int, Mapping[str, str]],
+    by: str | None,
+    paired_round: int | None,
+) -> CountedAnswers:
     counts: dict[tuple, int] = defaultdict(int)
     joint: JointCounts = defaultdict(dict)
     for round_id, code, group, answer, paired, count in counted:
@@ -121,6 +118,67 @@ def counted_answers(
         for (round_id, key, group, answer), count in counts.items()
     ]
     return CountedAnswers(rows, dict(joint))
+
+
+def _counted_from_answers(
+    round_ids: list[int], by: str | None, text_codes: Collection[str], paired: bool
+) -> Sequence[Any]:
+    """(round, item, group, value, headline answer, answers) of the rounds' completed
+    answers, a free-text item's counted as "text"."""
+    group_column = getattr(Response, by) if by else literal(None)
+    value = (
+        case((Answer.item_code.in_(list(text_codes)), literal("text")), else_=Answer.value)
+        if text_codes
+        else Answer.value
+    )
+    headline_value: Any = Response.headline_value if paired else literal(None)
+    statement = (
+        # Respondents first: SQLite then walks each respondent's answers by the primary key.
+        select(Response.round_id)
+        .select_from(Response)
+        .join(Answer, Answer.response_id == Response.id)
+        .add_columns(Answer.item_code, group_column, value, headline_value, func.count())
+        .where(Response.round_id.in_(round_ids), Response.completed.is_(True))
+        .group_by(
+            Response.round_id,
+            Answer.item_code,
+            *([group_column] if by else []),
+            value,
+            *([headline_value] if paired else []),
+        )
+    )
+    with planned_for_counting(**HASHED_GROUPS):
+        return db.session.execute(statement).all()
+
+
+def _tallied_counts(round_ids: list[int], by: str | None, paired: bool) -> Sequence[Any]:
+    """The same rows as `_counted_from_answers`, added up from the rounds' tallies: the
+    rows of the variable split by (of any one without a split: every respondent is in one
+    of its groups), over the tally's batches."""
+    group: Any = AnswerTally.grp if by else literal(None)
+    headline: Any = AnswerTally.headline_value if paired else literal(None)
+    statement = (
+        select(
+            AnswerTally.round_id,
+            AnswerTally.item_code,
+            group,
+            AnswerTally.value,
+            headline,
+            func.sum(AnswerTally.n),
+        )
+        .where(
+            AnswerTally.round_id.in_(round_ids),
+            AnswerTally.variable == (by or BACKGROUND_VARIABLES[0]),
+        )
+        .group_by(
+            AnswerTally.round_id,
+            AnswerTally.item_code,
+            *([group] if by else []),
+            AnswerTally.value,
+            *([headline] if paired else []),
+        )
+    )
+    return [(*row[:5], int(row[5])) for row in db.session.execute(statement)]
 
 
 def pooled_counts(

@@ -25,6 +25,7 @@ from survey.comparison.query import (
     theme_sums,
 )
 from survey.comparison.summaries import summarise
+from survey.comparison.tallies import tally
 from survey.comparison.theme_means import (
     MeanGroups,
     PreviousItems,
@@ -176,9 +177,20 @@ def build_comparison(
     }
     # Each completed respondent's theme sums and headline answer, kept once per round
     summaries = summarise([survey_round, *([against] if against is not None else [])])
-    # One pass over both rounds' answers counts them, with the key drivers' joint counts
+    # and each round's answers counted once, with the key drivers' joint counts: a pass
+    # over the answers of sheets completed since the round's last comparison, if any
+    tallies = tally(
+        [survey_round, *([against] if against is not None else [])],
+        {round_id: kept.summary.headline for round_id, kept in summaries.items()},
+    )
     headline = summaries[survey_round.id].summary.headline
-    counted = counted_answers(mapping, by, text_codes, survey_round.id if headline else None)
+    counted = counted_answers(
+        mapping,
+        by,
+        text_codes,
+        survey_round.id if headline else None,
+        {round_id: rule.text_codes for round_id, rule in tallies.items()},
+    )
     table = FrequencyTable(counted.rows)
     benchmark, others = None, []
     if with_benchmark:

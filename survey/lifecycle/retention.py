@@ -14,6 +14,7 @@ from survey.core import audit
 from survey.core.extensions import db
 from survey.models import (
     Answer,
+    AnswerTally,
     ApiToken,
     AuditEvent,
     CommentTheme,
@@ -24,6 +25,7 @@ from survey.models import (
     Response,
     Round,
     RoundQuestion,
+    RoundTally,
     Target,
     User,
 )
@@ -89,6 +91,10 @@ def keep_aggregates(survey_round: Round) -> int:
 def delete_raw_answers(survey_round: Round) -> int:
     """Aggregate, then delete every response and answer of the round; returns responses deleted."""
     keep_aggregates(survey_round)
+    # the round's tally pairs each answer with its respondent's headline answer per group:
+    # counts of a few answers each, not aggregates to keep
+    db.session.execute(delete(AnswerTally).where(AnswerTally.round_id == survey_round.id))
+    db.session.execute(delete(RoundTally).where(RoundTally.round_id == survey_round.id))
     response_ids = select(Response.id).where(Response.round_id == survey_round.id)
     db.session.execute(delete(Answer).where(Answer.response_id.in_(response_ids)))
     deleted = _delete(delete(Response).where(Response.round_id == survey_round.id))

@@ -10,7 +10,14 @@ from survey.models.invitation import Invitation
 from survey.models.municipality import Municipality
 from survey.models.publication import Publication
 from survey.models.question import LocalQuestion
-from survey.models.response import Answer, OpenLinkHour, RespondentThemeSum, Response
+from survey.models.response import (
+    Answer,
+    AnswerTally,
+    OpenLinkHour,
+    RespondentThemeSum,
+    Response,
+    RoundTally,
+)
 from survey.models.results import BenchmarkFigure, HistoricalResult, Target
 from survey.models.round import Round, RoundQuestion
 from survey.models.upload import PendingUpload
@@ -19,6 +26,7 @@ from survey.models.user import ROLES, PasswordReset, User
 __all__ = [
     "ROLES",
     "Answer",
+    "AnswerTally",
     "ApiToken",
     "AuditEvent",
     "BackgroundValue",
@@ -39,6 +47,7 @@ __all__ = [
     "Response",
     "Round",
     "RoundQuestion",
+    "RoundTally",
     "SendBatch",
     "Target",
     "User",

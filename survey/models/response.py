@@ -37,6 +37,8 @@ class Response(BackgroundColumns, Base):
     # key drivers, and which summary (the round's theme items and headline) was kept.
     headline_value: Mapped[str | None] = mapped_column(Text)
     summary_digest: Mapped[str | None] = mapped_column(String(64))
+    # Which tally of its round's answers (survey.comparison.tallies) counts this sheet's.
+    tally_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class Answer(Base):
@@ -73,6 +75,45 @@ class RespondentThemeSum(BackgroundColumns, Base):
     )
     total: Mapped[int] = mapped_column(Integer)
     answers: Mapped[int] = mapped_column(Integer)
+
+
+class AnswerTally(Base):
+    """How many completed answers of a round had one (item, value) with one headline
+    answer, per group of one background variable: the comparison's frequency pass, kept
+    so that it need not count every answer again (survey.comparison.tallies writes it).
+
+    A round's rows come in batches, one per tally of its newly completed sheets; readers
+    add them up. `variable` names the background variable whose group `grp` is (every
+    respondent is in one group of each, None included, so the rows of any one variable
+    add up to the round's)."""
+
+    __tablename__ = "answer_tally"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_round.id", ondelete="CASCADE"), index=True
+    )
+    variable: Mapped[str] = mapped_column(String(40))
+    grp: Mapped[str | None] = mapped_column(String(80))
+    item_code: Mapped[str] = mapped_column(String(120))
+    value: Mapped[str] = mapped_column(Text)  # a free-text item's answers as "text"
+    headline_value: Mapped[str | None] = mapped_column(Text)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class RoundTally(Base):
+    """What a round's `AnswerTally` rows are of: the digest of its counting rule (which
+    items count as free text, the headline item) and how many completed sheets they
+    count, which the sheets marked with the digest must still add up to."""
+
+    __tablename__ = "round_tally"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_round.id", ondelete="CASCADE"), primary_key=True
+    )
+    digest: Mapped[str] = mapped_column(String(64))
+    responses: Mapped[int] = mapped_column(Integer)
+    batches: Mapped[int] = mapped_column(Integer)
 
 
 class OpenLinkHour(Base):
