@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from sqlalchemy import (
     Column,
     ColumnElement,
-    CursorResult,
     Integer,
     MetaData,
     String,
@@ -151,21 +150,15 @@ def _bring_up_to_date(round_id: int, rule: Tally) -> None:
     afresh = (
         kept.digest != rule.digest
         or kept.responses != marked
-        or (unmarked and kept.batches >= REBUILD_AFTER_BATCHES)
+        or (unmarked > 0 and kept.batches >= REBUILD_AFTER_BATCHES)
     )
     responses, batches = kept.responses, kept.batches
     if afresh:
         db.session.execute(delete(AnswerTally).where(AnswerTally.round_id == round_id))
-        db.session.execute(
-            update(Response)
-            .where(Response.round_id == round_id, Response.tally_digest.is_not(None))
-            .values(tally_digest=None)
-            .execution_options(synchronize_session=False)
-        )
         responses = batches = 0
         unmarked = unmarked + marked
     if unmarked:
-        added = _add_unmarked(round_id, rule)
+        added = _add_sheets(round_id, rule, every_sheet=afresh)
         responses, batches = responses + added, batches + 1
         if added >= STATISTICS_AFTER and dialect_name() == "postgresql":
             # the next count of unmarked sheets (and an incremental tally's plan) by what
@@ -210,9 +203,10 @@ def _counted_value(rule: Tally) -> ColumnElement[str]:
     )
 
 
-def _add_unmarked(round_id: int, rule: Tally) -> int:
-    """Marks the round's unmarked completed sheets with the rule's digest and adds their
-    answers' counts to the tally as one batch; returns how many sheets.
+def _add_sheets(round_id: int, rule: Tally, every_sheet: bool) -> int:
+    """Adds the answers' counts of the round's unmarked completed sheets (or of all its
+    completed sheets) to the tally as one batch, and marks them with the rule's digest
+    (those not marked so yet); returns how many sheets were counted.
 
     The sheets are first copied to a temporary table, so that the sheets counted and
     the sheets marked are the same, whatever completes meanwhile (PostgreSQL reads each
@@ -231,7 +225,7 @@ def _add_unmarked(round_id: int, rule: Tally) -> int:
             select(Response.id, Response.headline_value, *bring).where(
                 Response.round_id == round_id,
                 Response.completed.is_(True),
-                _unmarked(rule.digest),
+                *([] if every_sheet else [_unmarked(rule.digest)]),
             ),
         )
     )
@@ -262,18 +256,16 @@ def _add_unmarked(round_id: int, rule: Tally) -> int:
             func.sum(_CROSS.c.n),
         ).group_by(group, _CROSS.c.item_code, _CROSS.c.value, _CROSS.c.headline_value)
         db.session.execute(insert(AnswerTally).from_select(TALLIED, counts))
-    marked = db.session.execute(
+    db.session.execute(
         update(Response)
-        .where(Response.id.in_(select(_SHEETS.c.id)))
+        .where(Response.id.in_(select(_SHEETS.c.id)), _unmarked(rule.digest))
         .values(tally_digest=rule.digest)
         .execution_options(synchronize_session=False)
     )
-    # an UPDATE returns no rows, so SQLAlchemy gives a CursorResult, which has the count
-    if not isinstance(marked, CursorResult):
-        raise TypeError(f"an UPDATE gave {type(marked).__name__}, not a CursorResult")
+    counted = db.session.scalar(select(func.count()).select_from(_SHEETS)) or 0
     for table in (_CROSS, _SHEETS):
         table.drop(connection)
-    return marked.rowcount
+    return counted
 
 
 # Temporary tables of one tally (survey.models holds only the app's own tables)
