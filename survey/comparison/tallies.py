@@ -118,7 +118,7 @@ def tally(rounds: Iterable[Round], headlines: Mapping[int, str | None]) -> dict[
     return tallies
 
 
-def _counted(tallies: Mapping[int, Tally], *criteria) -> dict[int, tuple[int, int]]:
+def _counted(tallies: Mapping[int, Tally]) -> dict[int, tuple[int, int]]:
     """Per round: its completed sheets marked with its tally's digest, and those not."""
     digest = case(
         {round_id: rule.digest for round_id, rule in tallies.items()}, value=Response.round_id
@@ -129,7 +129,7 @@ def _counted(tallies: Mapping[int, Tally], *criteria) -> dict[int, tuple[int, in
             func.count().filter(Response.tally_digest == digest),
             func.count().filter(_unmarked(digest)),
         )
-        .where(Response.round_id.in_(list(tallies)), Response.completed.is_(True), *criteria)
+        .where(Response.round_id.in_(list(tallies)), Response.completed.is_(True))
         .group_by(Response.round_id)
     )
     return {
