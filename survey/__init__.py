@@ -39,7 +39,7 @@ class Borgerblik(Flask):
         hook and view is a coroutine function on every call, 18 times a citizen's page
         (1.4 % of its instructions). A function's kind never changes; a bound method (a
         new object each time) is asked as before."""
-        known = self._sync_functions.get(func) if isinstance(func, FunctionType) else None
+        known = self._sync_functions.get(func)
         if known is None:
             known = super().ensure_sync(func)
             if isinstance(func, FunctionType):

@@ -112,17 +112,21 @@ def _run(
     sql = plan.sql
     dbapi_connection = connection.connection
     cursor = dbapi_connection.cursor()
+    # As Connection._exec_single_context does: listeners, only when there are any (asking
+    # a connection's dispatch for a kind of listener builds a joined list each time).
+    listened = connection._has_events or connection.engine._has_events
     try:
-        # As Connection._exec_single_context does: listeners may see or replace both.
-        for listener in connection.dispatch.before_cursor_execute:
-            sql, arguments = listener(connection, cursor, sql, arguments, None, False)
+        if listened:  # listeners may see or replace both
+            for listener in connection.dispatch.before_cursor_execute:
+                sql, arguments = listener(connection, cursor, sql, arguments, None, False)
         try:
             cursor.execute(sql, arguments)
             rows = cursor.fetchall() if fetch else []
         except connection.dialect.loaded_dbapi.Error as error:
             _raise_as_sqlalchemy(connection, cursor, sql, arguments, error)
-        for after in connection.dispatch.after_cursor_execute:
-            after(connection, cursor, sql, arguments, None, False)
+        if listened:
+            for after in connection.dispatch.after_cursor_execute:
+                after(connection, cursor, sql, arguments, None, False)
     finally:
         cursor.close()
     processors = plan.columns

@@ -140,6 +140,8 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def remember_language_choice():
         # A plain link (?lang=en) switches language: works without JavaScript and no form.
+        if not request.environ.get("QUERY_STRING"):
+            return  # nothing to parse (most requests): request.args would build an empty dict
         wanted = request.args.get("lang")
         if wanted in supported:
             session["lang"] = wanted

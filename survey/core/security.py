@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Flask, abort, request
 
@@ -35,10 +36,14 @@ def has_control_characters(text: str | None) -> bool:
 def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_control_characters():
-        # A GET's body is never read as a form by our views: its query string is enough.
-        sources = (
-            (request.args,) if request.method in ("GET", "HEAD") else (request.args, request.form)
-        )
+        # A GET's body is never read as a form by our views: its query string is enough,
+        # and without one (most GETs) there is nothing to look at.
+        if request.method in ("GET", "HEAD"):
+            if not request.environ.get("QUERY_STRING"):
+                return
+            sources: tuple[Any, ...] = (request.args,)
+        else:
+            sources = (request.args, request.form)
         for source in sources:
             for name, values in source.lists():
                 if has_control_characters(name) or any(map(has_control_characters, values)):

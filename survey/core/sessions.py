@@ -9,15 +9,29 @@ and key rotation (SECRET_KEY_FALLBACKS).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Flask, Response
+from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 from survey.core.signing import SigningSerializer
 
 
+class TaggedJSON(TaggedJSONSerializer):
+    """Flask's session serializer (the same tags, the same JSON written), reading tagged
+    values back as the JSON decoder makes each object instead of walking the whole
+    decoded value again in Python afterwards (Flask's _untag_scan: a call per value, a
+    new dict per object). Objects are untagged innermost first either way."""
+
+    def loads(self, value: str) -> Any:
+        return json.loads(value, object_hook=self.untag)
+
+
 class SessionInterface(SecureCookieSessionInterface):
+    serializer = TaggedJSON()
+
     def __init__(self) -> None:
         self._serializers: dict[tuple[Any, ...], Any] = {}
 

@@ -17,11 +17,22 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
+# The HMAC keyed with TOKEN_KEY, copied per message: keying it (hashing the key's two pads)
+# was half of each hash, and a citizen's page takes two (its resume and device hashes).
+_keyed: dict[str, hmac.HMAC] = {}
+
+
 def keyed_hash(purpose: str, value: str) -> str:
     """HMAC-SHA256 under TOKEN_KEY, separated by purpose so hashes cannot be swapped."""
-    key = current_app.config["TOKEN_KEY"].encode()
-    message = purpose.encode() + b"\x00" + value.encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    key = current_app.config["TOKEN_KEY"]
+    keyed = _keyed.get(key)
+    if keyed is None:
+        keyed = hmac.new(key.encode(), digestmod=hashlib.sha256)
+        _keyed.clear()  # only the current key is kept
+        _keyed[key] = keyed
+    mac = keyed.copy()  # the kept one is never updated, so threads may share it
+    mac.update(purpose.encode() + b"\x00" + value.encode())
+    return mac.hexdigest()
 
 
 def invitation_hash(token: str) -> str:

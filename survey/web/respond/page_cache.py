@@ -19,19 +19,39 @@ from survey.core.csrf_tokens import csrf_token
 # (survey.core.security refuses them), so the marker cannot be forged by a question.
 CSRF_MARKER = "\x00csrf\x00"
 KEPT = 256  # pages per process: a round's pages x languages x positions, about 12 kB each
-_pages: BoundedCache[Hashable, str] = BoundedCache(KEPT)
 
 
-def render_cached(key: Hashable | None, render: Callable[[Callable[[], str]], str]) -> str:
+class CachedPage(str):
+    """A page's HTML as rendered with the marker, and its UTF-8 encoding cut at the marker.
+
+    Encoded once, when cached: encoding the page for every response, and putting the token
+    in the text before that, were a twelfth of a question page GET (a page with any
+    character beyond Latin-1 is held as two bytes a character, and encoded slowly)."""
+
+    parts: tuple[bytes, ...]
+
+    @classmethod
+    def of(cls, html: str) -> CachedPage:
+        page = cls(html)
+        page.parts = tuple(html.encode("utf-8").split(CSRF_MARKER.encode("ascii")))
+        return page
+
+
+_pages: BoundedCache[Hashable, CachedPage] = BoundedCache(KEPT)
+
+
+def render_cached(key: Hashable | None, render: Callable[[Callable[[], str]], str]) -> str | bytes:
     """The page for `key` (None: do not cache), rendered by `render(csrf_token)` on a miss
-    with the marker as its CSRF token; this request's token is put in on the way out."""
+    with the marker as its CSRF token; this request's token is put in on the way out (the
+    cached page as UTF-8 bytes, which Flask sends as they are)."""
     if key is None:
         return render(csrf_token)
-    html = _pages.recall(key)
-    if html is None:
-        html = render(lambda: CSRF_MARKER)
-        _pages.keep(key, html)
-    return html.replace(CSRF_MARKER, csrf_token())
+    page = _pages.recall(key)
+    if page is None:
+        page = CachedPage.of(render(lambda: CSRF_MARKER))
+        _pages.keep(key, page)
+    # The token is ASCII (base64 and dots); joined in where the marker was.
+    return csrf_token().encode("ascii").join(page.parts)
 
 
 def clear() -> None:

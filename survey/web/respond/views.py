@@ -77,7 +77,7 @@ def page(key: str):
     form = request.form if request.method == "POST" else None
     outcome = flow.page(journey, state, key, form, current_language(), _address())
     if isinstance(outcome, flow.Show):
-        return _render_page(journey, outcome)
+        return _render_page(journey, outcome, state.kiosk)
     return _go(outcome, state)
 
 
@@ -195,7 +195,7 @@ def _render_status(template: str, status: int, **context):
     return make_response(render_template(template, **context), status)
 
 
-def _render_page(journey: svc.Journey, shown: flow.Show):
+def _render_page(journey: svc.Journey, shown: flow.Show, kiosk: bool):
     number, total = journey.progress(shown.page)
     following = svc.neighbour_page(journey.definition, journey.answers, shown.page.key, 1)
     previous = svc.neighbour_page(journey.definition, journey.answers, shown.page.key, -1)
@@ -220,15 +220,17 @@ def _render_page(journey: svc.Journey, shown: flow.Show):
             **context,
         )
 
-    return page_cache.render_cached(_page_key(journey, shown, context), render), shown.status
+    return page_cache.render_cached(_page_key(journey, shown, context, kiosk), render), shown.status
 
 
-def _page_key(journey: svc.Journey, shown: flow.Show, context: dict):
-    """What an empty question page depends on, or None when it shows anything of a citizen."""
+def _page_key(journey: svc.Journey, shown: flow.Show, context: dict, kiosk: bool):
+    """What an empty question page depends on, or None when it shows anything of a citizen.
+
+    A kiosk's page carries its timer (kiosk_timer: on a question page, exactly when the
+    state is a kiosk's), so it is never cached; the flag comes from the state the view
+    read, not from reading the session again."""
     survey_round = journey.survey_round
-    plain = not (
-        shown.errors or shown.notice or journey.forward_only or kiosk_timer()["kiosk_timer"]
-    )
+    plain = not (shown.errors or shown.notice or journey.forward_only or kiosk)
     shows_nothing = not any(item.code in shown.answers for item in shown.page.items)
     if not (plain and shows_nothing and survey_round.snapshot_digest):
         return None
