@@ -1074,10 +1074,20 @@ def structure(pdf) -> list:
     return found
 
 
-def test_pdf_draws_charts_as_images_exactly_as_inline_svg():
+def _pages(pdf: bytes, tmp_path: Path, name: str) -> list[bytes]:
+    """Each page of a PDF as pdftoppm's pixels at 100 dpi (PPM: no PNG compression in it)."""
+    (tmp_path / f"{name}.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "100", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)], check=True
+    )
+    return [page.read_bytes() for page in sorted(tmp_path.glob(f"{name}-*.ppm"))]
+
+
+def test_pdf_draws_charts_as_images_exactly_as_inline_svg(tmp_path):
     """The PDF's charts go to WeasyPrint as <img> of their SVG (cheaper: not part of the
-    page's CSS cascade); the PDF is byte for byte the one of the inline SVG, sized as
-    report.css sizes both, alt text included."""
+    page's CSS cascade), without matplotlib's groups that set nothing: every page is drawn
+    pixel for pixel as with the inline SVG, sized as report.css sizes both, with the same
+    text and alt text included."""
     from weasyprint import HTML
 
     from analysis.charts import Bar, figure_svg, share_figure
@@ -1094,8 +1104,39 @@ def test_pdf_draws_charts_as_images_exactly_as_inline_svg():
     )
     as_images = charts_as_images(html)
     assert "<svg" not in as_images and 'alt="Andel &lt;positive&gt;. 60 % (n=80)"' in as_images
-    assert HTML(string=as_images).write_pdf(pdf_variant=PDF_VARIANT) == HTML(string=html).write_pdf(
-        pdf_variant=PDF_VARIANT
+    inline_pdf = HTML(string=html).write_pdf(pdf_variant=PDF_VARIANT)
+    images_pdf = HTML(string=as_images).write_pdf(pdf_variant=PDF_VARIANT)
+    inline, images = _pages(inline_pdf, tmp_path, "inline"), _pages(images_pdf, tmp_path, "images")
+    assert inline and images == inline
+    texts = [
+        subprocess.run(
+            ["pdftotext", str(tmp_path / f"{name}.pdf"), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for name in ("inline", "images")
+    ]
+    assert texts[0] == texts[1] and "Nu" in texts[0]
+
+
+def test_empty_svg_groups_are_dropped_and_the_rest_kept():
+    """Groups with no attribute but an id go, their contents stay in place; groups that
+    clip or move what they hold stay, as do empty-looking texts' neighbours."""
+    from survey.reporting.pdf import without_empty_groups
+
+    svg = (
+        '<svg viewBox="0 0 10 10"><defs>\n </defs><g id="figure_1"><g id="patch_1">'
+        '<path d="M 0 0 L 1 1" fill="#fff"/></g><g clip-path="url(#p1)"><g>'
+        '<use xlink:href="#m1" x="1" y="2"/></g></g><g transform="translate(1 2)">'
+        '<text x="1" y="2" transform="rotate(-0 1 2)">0 %</text>'
+        '<text x="1" y="2" transform="rotate(-90 1 2)">n</text></g></g></svg>'
+    )
+    assert without_empty_groups(svg) == (
+        '<svg viewBox="0 0 10 10"><path d="M 0 0 L 1 1" fill="#fff"/>'
+        '<g clip-path="url(#p1)"><use xlink:href="#m1" x="1" y="2"/></g>'
+        '<g transform="translate(1 2)"><text x="1" y="2">0 %</text>'
+        '<text x="1" y="2" transform="rotate(-90 1 2)">n</text></g></svg>'
     )
 
 

@@ -26,6 +26,35 @@ def alt_text_in_titles(html: str) -> str:
     return CHART_TEXTS.sub(lambda m: f"{m[1]}{m[3]}. {m[5]}{m[4]}", html)
 
 
+# matplotlib wraps every artist in a <g id="...">, often in a bare <g> too (over a thousand in
+# a report's charts): groups that set nothing, which WeasyPrint still walks, cascades and
+# draws one by one. No id of a group is referred to (clip paths, markers and hatches are).
+GROUP_TAG = re.compile(r'<g(?: id="[^"]*")?>|<g\b[^>]*>|</g>')
+EMPTY_DEFS = re.compile(r"<defs>\s*</defs>")
+NO_ROTATION = re.compile(r' transform="rotate\(-?0 [^")]*\)"')  # matplotlib's unrotated text
+
+
+def without_empty_groups(svg: str) -> str:
+    """The SVG drawn alike without its groups that set nothing (no attribute but an id),
+    nor empty <defs>, nor text rotations by zero degrees: fewer nodes for WeasyPrint."""
+    parts: list[str] = []
+    kept: list[bool] = []
+    start = 0
+    for tag in GROUP_TAG.finditer(svg):
+        parts.append(svg[start : tag.start()])
+        start = tag.end()
+        if tag[0] == "</g>":
+            if kept.pop():
+                parts.append(tag[0])
+        else:
+            keep = not re.fullmatch(r'<g(?: id="[^"]*")?>', tag[0])
+            kept.append(keep)
+            if keep:
+                parts.append(tag[0])
+    parts.append(svg[start:])
+    return NO_ROTATION.sub("", EMPTY_DEFS.sub("", "".join(parts)))
+
+
 def charts_as_images(html: str) -> str:
     """Each inline SVG chart as an <img> of the same SVG, its alt text the SVG's <title>
     (the alternative text WeasyPrint gives an inline SVG). Drawn alike, but WeasyPrint
@@ -34,7 +63,7 @@ def charts_as_images(html: str) -> str:
     PDF). The web page keeps its inline SVG, which the HTML tests and the CSP rely on."""
 
     def image(match: re.Match) -> str:
-        data = base64.b64encode(match[0].encode("utf-8")).decode("ascii")
+        data = base64.b64encode(without_empty_groups(match[0]).encode("utf-8")).decode("ascii")
         return f'<img alt="{match[1]}" src="data:image/svg+xml;base64,{data}">'
 
     return INLINE_SVG.sub(image, html)
