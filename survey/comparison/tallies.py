@@ -110,7 +110,9 @@ def tally(rounds: Iterable[Round], headlines: Mapping[int, str | None]) -> dict[
             )
         )
     }
-    for round_id, rule in tallies.items():
+    # in the order of the rounds' ids: two comparisons of the same two rounds, each the
+    # other's earlier round, then lock their RoundTally rows in one order, not crosswise
+    for round_id, rule in sorted(tallies.items()):
         marked, unmarked = counted.get(round_id, (0, 0))
         row = kept.get(round_id)
         if row is None or row.digest != rule.digest or row.responses != marked or unmarked:
