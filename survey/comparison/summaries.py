@@ -43,14 +43,11 @@ from sqlalchemy import (
     case,
     delete,
     func,
-    insert,
     or_,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from questionnaires import Questionnaire
 from survey.comparison.query import (
@@ -61,7 +58,7 @@ from survey.comparison.query import (
 )
 from survey.comparison.theme_means import counted_items, mean_groups
 from survey.comparison.themes import headline_code
-from survey.core.database import dialect_name
+from survey.core.database import dialect_insert, dialect_name
 from survey.core.extensions import db
 from survey.models import Answer, RespondentThemeSum, Response, Round
 from survey.models.background import BACKGROUND_VARIABLES
@@ -227,7 +224,11 @@ def _insert_sums(round_id: int, summary: Summary, *criteria: ColumnElement[bool]
         # a join's ON
         kept.c.answers > 0
     )
-    db.session.execute(_insert_once().from_select(columns, rows))
+    # a summary another comparison kept meanwhile stays as it is: the same respondent's
+    # sums, counted from the same answers
+    db.session.execute(
+        dialect_insert(RespondentThemeSum).on_conflict_do_nothing().from_select(columns, rows)
+    )
 
 
 @cache
@@ -241,14 +242,3 @@ def _sheet_insert(rows: int) -> TextClause:
     # only this module's column names go into the text; values are parameters
     statement = f"INSERT INTO respondent_theme_sum ({', '.join(names)}) VALUES {values} "  # noqa: S608
     return text(statement + "ON CONFLICT DO NOTHING")
-
-
-def _insert_once():
-    """INSERT that leaves a summary another comparison kept meanwhile as it is (the same
-    respondent's sums, counted from the same answers)."""
-    name = dialect_name()
-    if name == "postgresql":
-        return pg_insert(RespondentThemeSum).on_conflict_do_nothing()
-    if name == "sqlite":
-        return sqlite_insert(RespondentThemeSum).on_conflict_do_nothing()
-    return insert(RespondentThemeSum)

@@ -52,12 +52,10 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from questionnaires import Questionnaire
 from survey.comparison.query import HASHED_GROUPS, ROOM_FOR_RESPONDENTS, planned_for_counting
-from survey.core.database import dialect_name
+from survey.core.database import dialect_insert, dialect_name
 from survey.core.extensions import db
 from survey.models import Answer, AnswerTally, Response, Round, RoundTally
 from survey.models.background import BACKGROUND_VARIABLES
@@ -177,7 +175,9 @@ def _locked(round_id: int, rule: Tally):
     """The round's RoundTally row (made if missing), locked until the transaction ends
     on PostgreSQL; on SQLite the insert's write lock holds every other writer off."""
     db.session.execute(
-        _insert_once().values(round_id=round_id, digest=rule.digest, responses=0, batches=0)
+        dialect_insert(RoundTally)
+        .on_conflict_do_nothing()
+        .values(round_id=round_id, digest=rule.digest, responses=0, batches=0)
     )
     statement = select(RoundTally.digest, RoundTally.responses, RoundTally.batches).where(
         RoundTally.round_id == round_id
@@ -185,15 +185,6 @@ def _locked(round_id: int, rule: Tally):
     if dialect_name() == "postgresql":
         statement = statement.with_for_update()
     return db.session.execute(statement).one()
-
-
-def _insert_once():
-    name = dialect_name()
-    if name == "postgresql":
-        return pg_insert(RoundTally).on_conflict_do_nothing()
-    if name == "sqlite":
-        return sqlite_insert(RoundTally).on_conflict_do_nothing()
-    return insert(RoundTally)
 
 
 def _counted_value(rule: Tally) -> ColumnElement[str]:

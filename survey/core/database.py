@@ -7,6 +7,10 @@ from contextlib import suppress
 
 from flask import Flask, request
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SQLiteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -92,3 +96,9 @@ def _configure_postgresql(engine: Engine) -> None:
 
 def dialect_name() -> str:
     return db.engine.dialect.name
+
+
+def dialect_insert(model) -> PostgresInsert | SQLiteInsert:
+    """An INSERT of the database in use, for its ON CONFLICT clauses: PostgreSQL and SQLite
+    spell them alike, but SQLAlchemy has a construct per dialect (the two we run on)."""
+    return pg_insert(model) if dialect_name() == "postgresql" else sqlite_insert(model)
