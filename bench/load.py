@@ -21,7 +21,9 @@ What it does, in one run:
 2. gunicorn on 127.0.0.1 (a free port) with the project's gunicorn.conf.py (gthread) and
    --workers workers; the app in production mode (SECRET_KEY and TOKEN_KEY fixed for the
    run so every worker agrees, no demo, INSECURE_COOKIES=1 for plain http).
-3. N citizens, C at a time, each a thread with its own requests.Session (own cookies);
+3. N citizens, C at a time, on one asyncio event loop, each with its own keep-alive
+   connection and cookies (bench/http_client.py: a client light enough that the bench
+   measures the servers rather than itself on a shared machine);
    half come through their invitation link, half through the round's open link
    (`/o/<code>`: each new session a fresh anonymous sheet). Each answers the whole round:
    link, landing page, start, every page of questions (random answers, "yes" to the
@@ -55,6 +57,7 @@ and wrk share the same machine.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import html
 import json
 import math
@@ -74,16 +77,19 @@ import threading
 import time
 import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin
 
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(__file__).resolve().parent
+if str(BENCH_DIR) not in sys.path:  # run as `python -m bench.load` rather than as a script
+    sys.path.insert(0, str(BENCH_DIR))
+
+from http_client import Connection, ProtocolError, Response  # noqa: E402
+
 HOST = "127.0.0.1"
 
 INTERNSHIP = "kl.progress.internship"
@@ -116,6 +122,10 @@ FAULT_LOG_LINES = {
 }
 FAULT_GRACE = 3.0  # seconds after a fault in which a failed try is still put down to it
 BACKOFF_FIRST, BACKOFF_MAX = 0.25, 4.0  # seconds: 0.25, 0.5, 1, 2, 4, 4, ... (jittered)
+
+# What makes a try fail and be sent again: no connection, a reset or a closed connection
+# mid-answer, a timeout, an answer that is not HTTP.
+TRY_FAILURES = (OSError, EOFError, asyncio.TimeoutError, asyncio.LimitOverrunError, ProtocolError)
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 INPUT_RE = re.compile(r"<input\b[^>]*>")
@@ -655,27 +665,22 @@ class Browser:
     """
 
     def __init__(self, base: str, timeout: float, deadline: float, tries: int = 1, seed=0):
-        self.base = base
         self.timeout = timeout
         self.deadline = deadline
         self.tries = tries
         self.rng = random.Random(seed)
-        self.session = requests.Session()
-        self.session.trust_env = False  # loopback only: never through a proxy
+        self.connection = Connection(base)
         self.result = ClientResult()
 
-    def request(self, method: str, url: str, expect: int, data=None) -> requests.Response:
+    async def request(self, method: str, url: str, expect: int, data=None) -> Response:
         first = time.perf_counter()
         shown = route_of(method, url)
         for attempt in range(1, self.tries + 1):
             if time.monotonic() > self.deadline:
                 raise Stuck("the run's time limit was reached")
             try:
-                response = self.session.request(
-                    method, urljoin(self.base, url), data=data, timeout=self.timeout,
-                    allow_redirects=False,
-                )  # fmt: skip
-            except requests.RequestException as error:
+                response = await self.connection.request(method, url, data, self.timeout)
+            except TRY_FAILURES as error:
                 reason = type(error).__name__
             else:
                 self.result.statuses[response.status_code] += 1
@@ -689,11 +694,11 @@ class Browser:
             self.result.failed_tries.append(FailedTry(time.monotonic(), reason, shown))
             if attempt < self.tries:
                 pause = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (attempt - 1))
-                time.sleep(pause * (0.5 + self.rng.random() / 2))
+                await asyncio.sleep(pause * (0.5 + self.rng.random() / 2))
         raise Stuck(f"{shown}: {reason} on all {self.tries} tries")
 
     def close(self) -> None:
-        self.session.close()
+        self.connection.close()
 
 
 def route_of(method: str, url: str) -> str:
@@ -792,7 +797,7 @@ class Progress:
                 self.half.set()
 
 
-def run_citizen(
+async def run_citizen(
     base: str,
     citizen: Citizen,
     seed: int,
@@ -808,29 +813,29 @@ def run_citizen(
     result = browser.result
     result.channel = citizen.channel
     try:
-        entry = browser.request("GET", citizen.entry, 303)
-        landing = browser.request("GET", entry.headers["Location"], 200)
+        entry = await browser.request("GET", citizen.entry, 303)
+        landing = await browser.request("GET", entry.headers["location"], 200)
         match = CSRF_RE.search(landing.text)
         if not match:
             raise Stuck("no csrf_token on the landing page")
-        started = browser.request("POST", "/svar/start", 302, {"csrf_token": match.group(1)})
+        started = await browser.request("POST", "/svar/start", 302, {"csrf_token": match.group(1)})
         result.started_sheet = True
-        location = started.headers["Location"]
+        location = started.headers["location"]
         for _ in range(MAX_PAGES):
-            page = browser.request("GET", location, 200)
+            page = await browser.request("GET", location, 200)
             csrf, key, items = read_form(page.text)
             if not csrf or not key:
                 raise Stuck(f"GET {location}: no page form")
             answers = choose_answers(items, rng, citizen.internship_yes)
-            posted = browser.request("POST", location, 302, form_fields(csrf, key, answers))
+            posted = await browser.request("POST", location, 302, form_fields(csrf, key, answers))
             result.answers.update(answers.items())
             result.answer_count += len(answers)
-            location = posted.headers["Location"]
+            location = posted.headers["location"]
             if location.rstrip("/").endswith("/svar/tak"):
                 break
         else:
             raise Stuck(f"no thank-you page after {MAX_PAGES} pages")
-        browser.request("GET", location, 200)
+        await browser.request("GET", location, 200)
         result.ok = True
     except (Stuck, KeyError) as error:
         result.error = str(error)
@@ -860,11 +865,11 @@ def open_question_page(base: str, token: str, timeout: float) -> tuple[str, str]
         return page.url, cookie
 
 
-def run_bare_visitor(base: str, count: int, timeout: float, deadline: float) -> ClientResult:
+async def run_bare_visitor(base: str, count: int, timeout: float, deadline: float) -> ClientResult:
     browser = Browser(base, timeout, deadline)
     try:
         for _ in range(count):
-            browser.request("GET", "/", 200)
+            await browser.request("GET", "/", 200)
         browser.result.ok = True
     except Stuck as error:
         browser.result.error = str(error)
@@ -918,15 +923,22 @@ class Phase:
 
 
 def run_phase(jobs, concurrency: int) -> Phase:
-    """Run callables `concurrency` at a time; wall time from first start to last finish."""
+    """Run coroutine functions `concurrency` at a time, in order, on one event loop (the
+    light client: see bench/http_client.py); wall time from first start to last finish."""
+
+    async def run_all() -> list[ClientResult]:
+        results: list[ClientResult | None] = [None] * len(jobs)
+        waiting = iter(enumerate(jobs))
+
+        async def runner() -> None:
+            for number, job in waiting:  # each runner takes the next citizen when free
+                results[number] = await job()
+
+        await asyncio.gather(*(runner() for _ in range(min(concurrency, len(jobs)))))
+        return results  # type: ignore[return-value]
+
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="citizen") as pool:
-        futures = [pool.submit(job) for job in jobs]
-        try:
-            results = [future.result() for future in futures]
-        except BaseException:  # e.g. SIGTERM: do not start the citizens still waiting
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    results = asyncio.run(run_all())
     return Phase(results, time.perf_counter() - started)
 
 
@@ -1229,12 +1241,12 @@ def machine_facts(args, databases: list[BenchDatabase], config: Path) -> list[st
         + " ".join(f"{x:.2f}" for x in os.getloadavg()),
         f"python    {platform.python_implementation()} {platform.python_version()}; "
         f"gunicorn {gunicorn.__version__}, {gunicorn_settings(config, args.workers, args.max_requests)}; "
-        f"requests {requests.__version__}; wrk {'yes' if wrk else 'not installed'}",
+        f"wrk {'yes' if wrk else 'not installed'}",
         "database  " + "; ".join(dict.fromkeys(db.version() for db in databases)),
         f"run       {args.citizens} citizens ({invited_count(args.citizens)} by invitation, "
         f"{args.citizens - invited_count(args.citizens)} by the open link), "
         f"{args.concurrency} at a time, up to {args.tries} tries a request, seed {args.seed}; "
-        "client threads, servers and wrk share this machine",
+        "client (one asyncio thread), servers and wrk share this machine",
     ]
 
 
@@ -1598,7 +1610,7 @@ def report_one(args, facts: list[str], run: Run, bare: Bare) -> int:
     print()
     print(
         table(
-            "Python clients (threads, one requests.Session per citizen, every request timed)",
+            "Citizens (bench/http_client.py, one event loop, a connection each; every request timed)",
             ("", "survey", "bare Flask", "survey/bare"),
             rows,
         )
