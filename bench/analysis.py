@@ -311,15 +311,13 @@ def keep_summaries(db, database, rounds) -> float:
     taken. Later comparisons read these (survey.comparison.summaries and .tallies)."""
     from sqlalchemy import text
 
-    from survey.comparison.summaries import summarise
-    from survey.comparison.tallies import tally
+    from survey.comparison.upkeep import keep_up
     from survey.models import Round
 
     db.session.remove()
     start = time.perf_counter()
     loaded = [db.session.get(Round, round_id) for round_id in rounds]
-    summarised = summarise(loaded)
-    tally(loaded, {round_id: kept.summary.headline for round_id, kept in summarised.items()})
+    keep_up(loaded)
     db.session.commit()
     seconds = time.perf_counter() - start
     db.session.remove()

@@ -170,6 +170,9 @@ def test_a_second_comparison_counts_no_answer_again(app, cli, kl_items):
     assert second == first and statements
     assert not [s for s in statements if "JOIN answer" in s or "FROM answer " in s]
     assert not [s for s in statements if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+    # what the summaries and the tally lack was counted in one scan of the responses
+    checks = [s for s in statements if "summary_digest" in s or "tally_digest" in s]
+    assert len(checks) == 1 and "summary_digest" in checks[0] and "tally_digest" in checks[0]
 
 
 def test_sheets_added_after_a_comparison_are_counted_as_a_batch_of_their_own(app, cli, kl_items):

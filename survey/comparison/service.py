@@ -24,8 +24,6 @@ from survey.comparison.query import (
     round_theme_sums,
     theme_sums,
 )
-from survey.comparison.summaries import summarise
-from survey.comparison.tallies import tally
 from survey.comparison.theme_means import (
     MeanGroups,
     PreviousItems,
@@ -35,6 +33,7 @@ from survey.comparison.theme_means import (
     with_group_means,
     with_previous_means,
 )
+from survey.comparison.upkeep import keep_up
 from survey.comparison.weighting import BenchmarkRound, weight_round_sides
 from survey.core.extensions import db
 from survey.models import BenchmarkFigure, Round
@@ -175,14 +174,10 @@ def build_comparison(
         for item in d.items
         if item.type == "text"
     }
-    # Each completed respondent's theme sums and headline answer, kept once per round
-    summaries = summarise([survey_round, *([against] if against is not None else [])])
+    # Each completed respondent's theme sums and headline answer, kept once per round,
     # and each round's answers counted once, with the key drivers' joint counts: a pass
     # over the answers of sheets completed since the round's last comparison, if any
-    tallies = tally(
-        [survey_round, *([against] if against is not None else [])],
-        {round_id: kept.summary.headline for round_id, kept in summaries.items()},
-    )
+    summaries, tallies = keep_up([survey_round, *([against] if against is not None else [])])
     headline = summaries[survey_round.id].summary.headline
     counted = counted_answers(
         mapping,

@@ -113,26 +113,30 @@ class Summarised:
     completed: int  # the round's completed responses, each with the summary
 
 
-def summarise(rounds: Iterable[Round]) -> dict[int, Summarised]:
+def summarise(
+    rounds: Iterable[Round], counted: Mapping[int, tuple[int, int]] | None = None
+) -> dict[int, Summarised]:
     """Each round's summary, written first for every completed respondent without it.
 
     One statement counts every round's completed responses and those without the
-    round's summary; only a round with some of those is written to."""
+    round's summary (unless `counted` gives those, per round: survey.comparison.upkeep
+    counts them with the tallies' in one); only a round with some of those is written to."""
     summaries = {survey_round.id: round_summary(survey_round) for survey_round in rounds}
     if not summaries:
         return {}
-    digest = case(
-        {round_id: summary.digest for round_id, summary in summaries.items()},
-        value=Response.round_id,
-    )
-    counted = {
-        round_id: (completed, stale)
-        for round_id, completed, stale in db.session.execute(
-            select(Response.round_id, func.count(), func.count().filter(_other_than(digest)))
-            .where(Response.round_id.in_(list(summaries)), Response.completed.is_(True))
-            .group_by(Response.round_id)
+    if counted is None:
+        digest = case(
+            {round_id: summary.digest for round_id, summary in summaries.items()},
+            value=Response.round_id,
         )
-    }
+        counted = {
+            round_id: (completed, stale)
+            for round_id, completed, stale in db.session.execute(
+                select(Response.round_id, func.count(), func.count().filter(without(digest)))
+                .where(Response.round_id.in_(list(summaries)), Response.completed.is_(True))
+                .group_by(Response.round_id)
+            )
+        }
     summarised = {}
     for round_id, summary in summaries.items():
         completed, stale = counted.get(round_id, (0, 0))
@@ -142,7 +146,7 @@ def summarise(rounds: Iterable[Round]) -> dict[int, Summarised]:
     return summarised
 
 
-def _other_than(digest: ColumnElement[str] | str) -> ColumnElement[bool]:
+def without(digest: ColumnElement[str] | str) -> ColumnElement[bool]:
     """A response whose summary is missing or of something else than `digest`."""
     return or_(Response.summary_digest.is_(None), Response.summary_digest != digest)
 
@@ -188,7 +192,7 @@ def _keep(round_id: int, summary: Summary, stale_count: int) -> None:
     stale = (
         Response.round_id == round_id,
         Response.completed.is_(True),
-        _other_than(summary.digest),
+        without(summary.digest),
     )
     fresh_statistics = dialect_name() == "postgresql" and stale_count >= STATISTICS_AFTER
     if fresh_statistics:

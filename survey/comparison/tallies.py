@@ -86,20 +86,27 @@ def tally_of(definition: Questionnaire, headline: str | None) -> Tally:
     return Tally(text_codes, headline, hashlib.sha256(content.encode()).hexdigest())
 
 
-def tally(rounds: Iterable[Round], headlines: Mapping[int, str | None]) -> dict[int, Tally]:
+def tally(
+    rounds: Iterable[Round],
+    headlines: Mapping[int, str | None],
+    counted: Mapping[int, tuple[int, int]] | None = None,
+) -> dict[int, Tally]:
     """Each round's tally, first brought up to date with its completed sheets.
 
     `headlines` are the rounds' headline items as survey.comparison.summaries keeps their
     answers (`Response.headline_value`, by which the tally pairs): summarised first.
-    One statement counts every round's marked and unmarked sheets; only a round whose
-    tally is missing, of another rule, short of a deleted sheet or behind is written."""
+    One statement counts every round's marked and unmarked sheets (unless `counted`
+    gives those, per round: survey.comparison.upkeep counts them with the summaries' in
+    one); only a round whose tally is missing, of another rule, short of a deleted sheet
+    or behind is written."""
     tallies = {
         survey_round.id: tally_of(round_definition(survey_round), headlines[survey_round.id])
         for survey_round in rounds
     }
     if not tallies:
         return {}
-    counted = _counted(tallies)
+    if counted is None:
+        counted = _counted(tallies)
     kept = {
         row.round_id: row
         for row in db.session.execute(
@@ -127,7 +134,7 @@ def _counted(tallies: Mapping[int, Tally]) -> dict[int, tuple[int, int]]:
         select(
             Response.round_id,
             func.count().filter(Response.tally_digest == digest),
-            func.count().filter(_unmarked(digest)),
+            func.count().filter(unmarked(digest)),
         )
         .where(Response.round_id.in_(list(tallies)), Response.completed.is_(True))
         .group_by(Response.round_id)
@@ -137,7 +144,7 @@ def _counted(tallies: Mapping[int, Tally]) -> dict[int, tuple[int, int]]:
     }
 
 
-def _unmarked(digest: ColumnElement[str] | str) -> ColumnElement[bool]:
+def unmarked(digest: ColumnElement[str] | str) -> ColumnElement[bool]:
     return or_(Response.tally_digest.is_(None), Response.tally_digest != digest)
 
 
@@ -218,7 +225,7 @@ def _add_sheets(round_id: int, rule: Tally, every_sheet: bool) -> int:
             select(Response.id, Response.headline_value, *bring).where(
                 Response.round_id == round_id,
                 Response.completed.is_(True),
-                *([] if every_sheet else [_unmarked(rule.digest)]),
+                *([] if every_sheet else [unmarked(rule.digest)]),
             ),
         )
     )
@@ -251,7 +258,7 @@ def _add_sheets(round_id: int, rule: Tally, every_sheet: bool) -> int:
         db.session.execute(insert(AnswerTally).from_select(TALLIED, counts))
     db.session.execute(
         update(Response)
-        .where(Response.id.in_(select(_SHEETS.c.id)), _unmarked(rule.digest))
+        .where(Response.id.in_(select(_SHEETS.c.id)), unmarked(rule.digest))
         .values(tally_digest=rule.digest)
         .execution_options(synchronize_session=False)
     )
