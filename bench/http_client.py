@@ -38,8 +38,9 @@ class Response:
 class Connection:
     """One client's connection to one server, opened on first use and after any failure."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, keep_alive: bool = True):
         parts = urlsplit(base)
+        self.keep_alive = keep_alive
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 80
         self.host_header = f"{self.host}:{self.port}".encode()
@@ -71,6 +72,8 @@ class Connection:
 
     def _encode(self, method: str, path: str, data) -> bytes:
         lines = [f"{method} {path} HTTP/1.1".encode(), b"Host: " + self.host_header]
+        if not self.keep_alive:
+            lines.append(b"Connection: close")
         if self.cookies:
             jar = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
             lines.append(b"Cookie: " + jar.encode())

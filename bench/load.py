@@ -177,6 +177,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-wrk", action="store_true", help="skip the wrk measurements")
     parser.add_argument(
+        "--connections",
+        choices=("per-request", "keep-alive"),
+        default="per-request",
+        help="per-request (default): a new connection for each request, as gunicorn sees "
+        "citizens behind a reverse proxy with nginx's default upstream settings, or a phone "
+        "that returns after the 5 s keep-alive; keep-alive: each citizen keeps one "
+        "connection, bound to one worker, for the whole sheet",
+    )
+    parser.add_argument(
         "--json",
         action="store_true",
         help="print one JSON object with the figures (and the bare baseline's) instead of tables",
@@ -648,6 +657,7 @@ class ClientResult:
     ok: bool = False
     error: str | None = None
     latencies: list[float] = field(default_factory=list)  # seconds, first try to answer
+    by_request: dict[str, list[float]] = field(default_factory=dict)  # the same, per kind
     statuses: Counter = field(default_factory=Counter)  # every try's answer, 5xx included
     failed_tries: list[FailedTry] = field(default_factory=list)
     bytes_received: int = 0
@@ -664,12 +674,14 @@ class Browser:
     by pressing reload or "Send" again. Any other unexpected status stops the citizen.
     """
 
-    def __init__(self, base: str, timeout: float, deadline: float, tries: int = 1, seed=0):
+    def __init__(
+        self, base: str, timeout: float, deadline: float, tries=1, seed=0.0, keep_alive=True
+    ):
         self.timeout = timeout
         self.deadline = deadline
         self.tries = tries
         self.rng = random.Random(seed)
-        self.connection = Connection(base)
+        self.connection = Connection(base, keep_alive)
         self.result = ClientResult()
 
     async def request(self, method: str, url: str, expect: int, data=None) -> Response:
@@ -688,7 +700,9 @@ class Browser:
                 if response.status_code < 500:
                     if response.status_code != expect:
                         raise Stuck(f"{shown}: HTTP {response.status_code}, expected {expect}")
-                    self.result.latencies.append(time.perf_counter() - first)
+                    waited = time.perf_counter() - first
+                    self.result.latencies.append(waited)
+                    self.result.by_request.setdefault(kind_of(shown), []).append(waited)
                     return response
                 reason = f"HTTP {response.status_code}"
             self.result.failed_tries.append(FailedTry(time.monotonic(), reason, shown))
@@ -706,6 +720,11 @@ def route_of(method: str, url: str) -> str:
     path = url.split("?", 1)[0]
     path = re.sub(r"^(https?://[^/]+)?/(s|o)/[^/]+", r"/\2/<secret>", path)
     return f"{method} {path}"
+
+
+def kind_of(route: str) -> str:
+    """A request's kind for the latency breakdown: every page of questions as one."""
+    return re.sub(r"/svar/side/[^/?]+", "/svar/side/<page>", route)
 
 
 def read_form(page_html: str) -> tuple[str, str, dict[str, tuple[str, list[str]]]]:
@@ -805,11 +824,12 @@ async def run_citizen(
     deadline: float,
     tries: int,
     progress: Progress | None = None,
+    keep_alive: bool = True,
 ) -> ClientResult:
     if progress is not None:
         progress.start()
     rng = random.Random(seed * 1_000_003 + citizen.number)
-    browser = Browser(base, timeout, deadline, tries, seed=rng.random())
+    browser = Browser(base, timeout, deadline, tries, rng.random(), keep_alive)
     result = browser.result
     result.channel = citizen.channel
     try:
@@ -865,8 +885,10 @@ def open_question_page(base: str, token: str, timeout: float) -> tuple[str, str]
         return page.url, cookie
 
 
-async def run_bare_visitor(base: str, count: int, timeout: float, deadline: float) -> ClientResult:
-    browser = Browser(base, timeout, deadline)
+async def run_bare_visitor(
+    base: str, count: int, timeout: float, deadline: float, keep_alive: bool = True
+) -> ClientResult:
+    browser = Browser(base, timeout, deadline, keep_alive=keep_alive)
     try:
         for _ in range(count):
             await browser.request("GET", "/", 200)
@@ -876,6 +898,13 @@ async def run_bare_visitor(base: str, count: int, timeout: float, deadline: floa
     finally:
         browser.close()
     return browser.result
+
+
+def percentile_ms(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of sorted seconds, in milliseconds."""
+    if not values:
+        return math.nan
+    return values[max(0, math.ceil(p / 100 * len(values)) - 1)] * 1000
 
 
 @dataclass
@@ -913,10 +942,15 @@ class Phase:
         return total
 
     def percentile_ms(self, p: float) -> float:
-        values = self.latencies
-        if not values:
-            return math.nan
-        return values[max(0, math.ceil(p / 100 * len(values)) - 1)] * 1000
+        return percentile_ms(self.latencies, p)
+
+    def by_request(self) -> dict[str, list[float]]:
+        """Each kind of request's latencies, sorted, kinds in the order first seen."""
+        kinds: dict[str, list[float]] = {}
+        for result in self.results:
+            for kind, values in result.by_request.items():
+                kinds.setdefault(kind, []).extend(values)
+        return {kind: sorted(values) for kind, values in kinds.items()}
 
     def per_second(self, count: int) -> float:
         return count / self.seconds if self.seconds > 0 else math.nan
@@ -1246,6 +1280,7 @@ def machine_facts(args, databases: list[BenchDatabase], config: Path) -> list[st
         f"run       {args.citizens} citizens ({invited_count(args.citizens)} by invitation, "
         f"{args.citizens - invited_count(args.citizens)} by the open link), "
         f"{args.concurrency} at a time, up to {args.tries} tries a request, seed {args.seed}; "
+        f"a connection {'per citizen' if args.connections == 'keep-alive' else 'per request'}; "
         "client (one asyncio thread), servers and wrk share this machine",
     ]
 
@@ -1396,9 +1431,11 @@ def run_survey(args, number: int, db: BenchDatabase, fault_kind: str, setup) -> 
     progress = Progress(len(citizens))
     fault = None if fault_kind == "none" else Fault(fault_kind, survey, db, restart, args.seed)
     deadline = time.monotonic() + args.run_timeout
+    keep_alive = args.connections == "keep-alive"
     jobs = [
         (lambda c=c: run_citizen(
-            survey.base, c, args.seed, args.request_timeout, deadline, args.tries, progress
+            survey.base, c, args.seed, args.request_timeout, deadline, args.tries, progress,
+            keep_alive,
         ))
         for c in citizens
     ]  # fmt: skip
@@ -1455,7 +1492,12 @@ def run_bare(args, requests_total: int, setup) -> Bare:
     counts = split_evenly(requests_total, args.citizens)
     deadline = time.monotonic() + args.run_timeout
     jobs = [
-        (lambda n=n: run_bare_visitor(bare.base, n, args.request_timeout, deadline)) for n in counts
+        (
+            lambda n=n: run_bare_visitor(
+                bare.base, n, args.request_timeout, deadline, args.connections == "keep-alive"
+            )
+        )
+        for n in counts
     ]
     cpu_before = bare.cpu_seconds()
     phase = run_phase(jobs, args.concurrency)
@@ -1624,6 +1666,23 @@ def report_one(args, facts: list[str], run: Run, bare: Bare) -> int:
     )
     print(f"  HTTP statuses (survey, every try): {dict(sorted(s.statuses.items()))}")
     print(f"  failed tries (survey): {tries_summary(v.failed_tries)}")
+    print()
+    print(
+        table(
+            "Latency by kind of request (survey)",
+            ("", "requests", "p50 (ms)", "p95 (ms)", "max (ms)"),
+            [
+                (
+                    kind,
+                    fmt(len(values)),
+                    fmt(percentile_ms(values, 50), 1),
+                    fmt(percentile_ms(values, 95), 1),
+                    fmt(values[-1] * 1000, 1),
+                )
+                for kind, values in s.by_request().items()
+            ],
+        )
+    )
     print()
     print(answers_table(run, v))
     print(f"lost answers  {v.lost}")
@@ -1811,6 +1870,14 @@ def phase_figures(phase: Phase) -> dict:
         "citizens_per_second": finite(phase.per_second(phase.completed)),
         "requests_per_second": finite(phase.per_second(phase.requests)),
         "latency_ms": {f"p{p}": finite(phase.percentile_ms(p)) for p in (50, 95, 99)},
+        "latency_ms_by_request": {
+            kind: {
+                "requests": len(values),
+                "p50": finite(percentile_ms(values, 50)),
+                "p95": finite(percentile_ms(values, 95)),
+            }
+            for kind, values in phase.by_request().items()
+        },
         "server_cpu_per_request_ms": finite(cpu_per_page(phase)),
         "requests": phase.requests,
         "requests_per_citizen": finite(pages_per_citizen(phase)),
@@ -1893,6 +1960,7 @@ def report_json(args, facts: list[str], runs: list[Run], bare: Bare) -> int:
         "workers": args.workers,
         "tries": args.tries,
         "seed": args.seed,
+        "connections": args.connections,
         "runs": [run_figures(run, v) for run, v in judged],
         "baseline": {
             "name": "bare Flask (bench/bare_app.py), same clients and number of requests",
