@@ -179,11 +179,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--connections",
         choices=("per-request", "keep-alive"),
-        default="per-request",
-        help="per-request (default): a new connection for each request, as gunicorn sees "
-        "citizens behind a reverse proxy with nginx's default upstream settings, or a phone "
-        "that returns after the 5 s keep-alive; keep-alive: each citizen keeps one "
-        "connection, bound to one worker, for the whole sheet",
+        default="keep-alive",
+        help="keep-alive (default): each citizen keeps one connection, bound to the worker "
+        "that accepted it, for the whole sheet; per-request: a new connection for each "
+        "request, as gunicorn sees citizens behind a reverse proxy with nginx's default "
+        "upstream settings, or a phone that comes back after the 5 s keep-alive",
     )
     parser.add_argument(
         "--json",
