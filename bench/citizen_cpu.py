@@ -5,6 +5,9 @@
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/citizen_cpu.py
     .venv/bin/python bench/citizen_cpu.py --json          # one JSON object on stdout
     .venv/bin/python bench/citizen_cpu.py --profile get   # where a question page GET goes
+    valgrind --tool=callgrind --callgrind-out-file=/tmp/cg/cg.%p \
+        .venv/bin/python bench/citizen_cpu.py --callgrind /tmp/cg --requests 40
+                                                         # instructions per request
 
 The app runs in production mode (no demo, no debug, JSON logs to a discarded stream) on a
 throwaway database (SQLite file or a PostgreSQL schema of its own), with the Odense round
@@ -31,6 +34,12 @@ Beside CPU it counts what reaches the database per request: statements (on SQLit
 explicit BEGIN among them), and transaction round trips (BEGIN, COMMIT or ROLLBACK, which
 psycopg sends as queries of their own; none for reads without a transaction).
 Figures are printed, never asserted; gunicorn and wrk figures are bench/load.py's.
+
+Under callgrind (--callgrind DIR, as above) it counts instructions instead, which another
+process on the machine does not change: for each kind, what its requests need first is
+made, then the counts are zeroed (callgrind_control) and dumped after its requests, the
+dump's total divided by their number. (Turning instrumentation on and off instead gave
+totals that wrapped around.)
 """
 
 from __future__ import annotations
@@ -45,6 +54,7 @@ import pstats
 import re
 import secrets
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -88,6 +98,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--profile", choices=KINDS, help="print a cProfile of one kind")
     parser.add_argument("--kinds", help="only these kinds, comma-separated (bare always)")
+    parser.add_argument(
+        "--callgrind", metavar="DIR", help="count instructions (run under callgrind, see above)"
+    )
     return parser.parse_args(argv)
 
 
@@ -187,6 +200,29 @@ def first_page_answers(app, path: str) -> dict[str, str]:
             options = item.get("options") or [{"value": 3}]
             answers[item["code"]] = str(options[len(options) // 2]["value"])
     return answers
+
+
+def callgrind(*command: str) -> None:
+    # Waited for while blocked: callgrind takes the command at once, and counts nothing
+    # of a busy wait.
+    subprocess.run(
+        ["callgrind_control", *command, str(os.getpid())], check=True, capture_output=True
+    )
+
+
+def count_instructions(kind: str, send, count: int, prepare, folder: str) -> int:
+    """Instructions per request of `send(prepare())`, `prepare` made before counting."""
+    send(prepare() if prepare else None)  # warm
+    made = [prepare() if prepare else None for _ in range(count)]
+    callgrind("--zero")
+    requests = sum(send(one) or 1 for one in made)
+    callgrind("--dump", kind)
+    for path in Path(folder).glob(f"*{os.getpid()}*"):
+        text = path.read_text(errors="replace")
+        if f"\ndesc: Trigger: dump {kind}\n" in text:
+            total = int(re.search(r"^summary: (\d+)", text, re.MULTILINE).group(1))
+            return total // requests
+    raise SystemExit(f"bench: no callgrind dump of {kind} in {folder}")
 
 
 def measure(send, count: int, counter: Counter | None, prepare=None) -> dict:
@@ -315,6 +351,16 @@ def main(argv=None) -> int:
             return 0
         # The bare page first and last, its figure the lower: a figure taken after the
         # survey's requests can carry their garbage collection and cache misses.
+        if args.callgrind:
+            version = db.version()
+            print(f"{version}; instructions per request (callgrind), {args.requests} per kind")
+            for kind in chosen:
+                send, prepare = sends[kind]
+                count = counts.get(kind, args.requests)
+                print(
+                    f"{kind:<11}{count_instructions(kind, send, count, prepare, args.callgrind):>14,}"
+                )
+            return 0
         first = measure(sends["bare"][0], args.requests, None)
         figures = {
             kind: measure(
