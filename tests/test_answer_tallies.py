@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, select, update
 
 from questionnaires import find_questionnaire
 from survey.comparison import tallies
 from survey.comparison.query import counted_answers
 from survey.comparison.service import code_to_key
 from survey.comparison.summaries import summarise
+from survey.core import cursor_reads
 from survey.core.extensions import db
 from survey.lifecycle.retention import delete_raw_answers
 from survey.models import Answer, AnswerTally, Response, Round, RoundTally
@@ -162,11 +163,11 @@ def test_a_second_comparison_counts_no_answer_again(app, cli, kl_items):
         statements.append(" ".join(statement.split()))
 
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", seen)
+        cursor_reads.listen(db.engine, "before_cursor_execute", seen)
         try:
             second = compare_json(cli, round_id)
         finally:
-            event.remove(db.engine, "before_cursor_execute", seen)
+            cursor_reads.remove(db.engine, "before_cursor_execute", seen)
     assert second == first and statements
     assert not [s for s in statements if "JOIN answer" in s or "FROM answer " in s]
     assert not [s for s in statements if s.startswith(("INSERT", "UPDATE", "DELETE"))]

@@ -169,3 +169,16 @@ def test_every_library_the_app_imports_is_installed_by_make_run():
                 if not any(_normalised(d) in installed for d in distributions.get(top, [])):
                     missing.add(f"{top} ({path.relative_to(ROOT)})")
     assert not missing, f"imported but not installed by `make run`: {sorted(missing)}"
+
+
+def test_statement_listeners_are_added_so_the_cursor_reads_tell_them():
+    """A before/after_cursor_execute listener added with event.listen instead of
+    cursor_reads.listen would silently miss the citizen's reads and lone writes."""
+    pattern = re.compile(r"event\.listen\([^\n]*_cursor_execute")
+    found = [
+        path.relative_to(ROOT)
+        for folder in (SURVEY, ROOT / "tests", ROOT / "bench")
+        for path in modules(folder)
+        if path != Path(__file__) and pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []

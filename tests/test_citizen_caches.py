@@ -17,6 +17,7 @@ import re
 import pytest
 from sqlalchemy import select, update
 
+from survey.core import cursor_reads
 from survey.core.extensions import db
 from survey.models import Round
 from survey.models.round import snapshot_digest
@@ -159,7 +160,8 @@ def test_what_a_citizen_typed_is_never_kept_in_a_cache(
     citizen.post_page({}, action="next")
     shown = citizen.get().get_data(as_text=True)
     assert comment in shown
-    cached = list(fragments._fragments.values()) + list(page_cache._pages.values())
+    pages = [b"".join(page.parts).decode("utf-8") for page in page_cache._pages.values()]
+    cached = list(fragments._fragments.values()) + pages
     assert cached and not any(comment in html for html in cached)
     assert not any(key[2] == name for key in fragments._fragments)
 
@@ -216,8 +218,6 @@ def test_the_limiter_runs_only_on_the_login(app, make_round, invite, citizen, mo
 
 def test_one_round_read_per_question_page(app, make_round, invite, citizen):
     """A question page reads the round, the sheet and its answers in one statement."""
-    from sqlalchemy import event
-
     on_first_page(citizen, invite, make_round())
     statements = []
 
@@ -225,12 +225,12 @@ def test_one_round_read_per_question_page(app, make_round, invite, citizen):
         statements.append(statement)
 
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", seen)
+        cursor_reads.listen(db.engine, "before_cursor_execute", seen)
     try:
         assert citizen.get().status_code == 200
     finally:
         with app.app_context():
-            event.remove(db.engine, "before_cursor_execute", seen)
+            cursor_reads.remove(db.engine, "before_cursor_execute", seen)
     assert len([s for s in statements if not s.startswith(("BEGIN", "PRAGMA"))]) == 1
     assert not any(s.startswith("BEGIN") for s in statements)
 

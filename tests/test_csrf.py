@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from staff import Staff, add_to_round, bank_question, build, fingerprint, logged_in
 from staff import make_user as new_user
 from staff import methods as rule_methods
@@ -81,3 +83,23 @@ def test_every_post_route_refuses_a_missing_or_foreign_csrf_token(app, make_roun
     assert {"admin.round_state", "admin.users", "admin.round_invitations"} <= routes
     admin_posts = {r.endpoint for r in post_rules(app) if r.rule.startswith("/admin")}
     assert admin_posts <= routes and len(admin_posts) >= 10
+
+
+def test_over_https_a_valid_token_also_needs_a_referrer_from_this_site(app, make_round, invite):
+    """Flask-WTF's strict referrer check holds for a valid token too (csrf_tokens accepts a
+    valid post without Flask-WTF's protect only when the referrer is this site's)."""
+    (token,) = invite(make_round(local=False))
+    client, https = app.test_client(), "https://localhost"
+    assert client.get(f"/s/{token}", base_url=https).status_code == 303
+    landing = client.get("/svar", base_url=https).get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', landing).group(1)
+    for headers in ({}, {"Referer": "https://elsewhere.example/svar"}):
+        refused = client.post(
+            "/svar/start", data={"csrf_token": csrf}, base_url=https, headers=headers
+        )
+        assert refused.status_code == 400, headers
+    same_site = {"Referer": "https://localhost/svar"}
+    accepted = client.post(
+        "/svar/start", data={"csrf_token": csrf}, base_url=https, headers=same_site
+    )
+    assert accepted.status_code == 302

@@ -23,6 +23,7 @@ from bench_process import run_load_json
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
+from survey.core import cursor_reads
 from survey.responding import journey as service
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -132,11 +133,12 @@ def production_app(tmp_path, monkeypatch):
         upgrade()
         open_code = ensure_demo_round().open_code
         db.session.commit()
-        event.listen(db.engine, "before_cursor_execute", outage.statement)
+        cursor_reads.listen(db.engine, "before_cursor_execute", outage.statement)
         event.listen(db.engine, "rollback", outage.rollback)
     yield app, open_code, outage
     outage.statements, outage.rollbacks = False, 0
     with app.app_context():
+        cursor_reads.remove(db.engine, "before_cursor_execute", outage.statement)
         db.session.remove()
         db.engine.dispose()
 
@@ -227,12 +229,12 @@ def test_a_connection_found_dead_is_replaced_and_the_request_run_again(productio
 
     client = app.test_client()
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", dead_once)
+        cursor_reads.listen(db.engine, "before_cursor_execute", dead_once)
     try:
         entered = client.get(f"/o/{open_code}")
     finally:
         with app.app_context():
-            event.remove(db.engine, "before_cursor_execute", dead_once)
+            cursor_reads.remove(db.engine, "before_cursor_execute", dead_once)
     assert len(failures) == 1
     assert entered.status_code == 303, entered.get_data(as_text=True)
     assert client.get("/svar").status_code == 200
@@ -283,12 +285,12 @@ def test_the_delivery_service_outlives_a_database_restart(app, caplog):
             raise Stop
 
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", dead_once)
+        cursor_reads.listen(db.engine, "before_cursor_execute", dead_once)
         try:
             with pytest.raises(Stop):
                 work(once=False, sleep=sleep, poll_seconds=0.01)
         finally:
-            event.remove(db.engine, "before_cursor_execute", dead_once)
+            cursor_reads.remove(db.engine, "before_cursor_execute", dead_once)
             db.session.rollback()
     assert len(failures) == 1 and len(sleeps) == 2
     assert "database connection lost" in caplog.text

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from statsmodels.stats.weightstats import DescrStatsW
 
 from questionnaires import find_questionnaire
 from survey.comparison import summaries
+from survey.core import cursor_reads
 from survey.core.extensions import db
 from survey.lifecycle.retention import delete_raw_answers
 from survey.models import Answer, RespondentThemeSum, Response, Round
@@ -154,11 +155,11 @@ def test_a_second_comparison_writes_nothing(app, cli, kl_items):
             writes.append(statement)
 
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", seen)
+        cursor_reads.listen(db.engine, "before_cursor_execute", seen)
         try:
             compare_json(cli, round_id)
         finally:
-            event.remove(db.engine, "before_cursor_execute", seen)
+            cursor_reads.remove(db.engine, "before_cursor_execute", seen)
     assert not [w for w in writes if "respondent_theme_sum" in w or "summary_digest" in w]
 
 

@@ -7,7 +7,8 @@ of it (its execution context, cursor result and row processing) cost about 45 µ
 once per dialect and sent on the SQLAlchemy Connection's own DBAPI connection, so what
 the Connection does stays as it was: the pool, the autocommit options, the begin and
 rollback events and their closing. What SQLAlchemy does around a statement is done here
-by the same rules: the engine's before/after_cursor_execute listeners are told of it,
+by the same rules: the engine's before/after_cursor_execute listeners are told of it
+(when they were added through `listen` below, which marks the engine as listened to),
 every column goes through its type's result processor (dates and JSON on SQLite), and a
 DBAPI error is raised as SQLAlchemy's (DBAPIError, connection_invalidated on a
 disconnect, the connection then invalidated), which transaction.run_view retries.
@@ -19,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Executable
+from sqlalchemy import Connection, Engine, Executable, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -36,6 +37,29 @@ class Plan:
 
 
 _plans: dict[tuple[int, str], tuple[Executable, Plan | None]] = {}
+
+# How many statement listeners `listen` has added, on any engine. Our own count, not
+# SQLAlchemy's private _has_events: asking a connection's dispatch whether it has
+# listeners builds a joined listener list each time, a cost on every GET, while this is
+# one comparison. It is 0 outside the tests and benches; counted across engines because a
+# connection's engine may be a copy with other options (the autocommit reads' engine),
+# whose listeners are its parent's, and asking a dispatch with none finds none.
+_listeners = 0
+
+
+def listen(engine: Engine, identifier: str, fn: Callable[..., Any]) -> None:
+    """event.listen for a before/after_cursor_execute listener that must also see the
+    statements run here (listeners added any other way are not told of them)."""
+    global _listeners
+    event.listen(engine, identifier, fn)
+    _listeners += 1
+
+
+def remove(engine: Engine, identifier: str, fn: Callable[..., Any]) -> None:
+    """event.remove for a listener added by `listen`."""
+    global _listeners
+    event.remove(engine, identifier, fn)
+    _listeners -= 1
 
 
 def plan(statement: Executable, dialect: Dialect) -> Plan | None:
@@ -112,9 +136,8 @@ def _run(
     sql = plan.sql
     dbapi_connection = connection.connection
     cursor = dbapi_connection.cursor()
-    # As Connection._exec_single_context does: listeners, only when there are any (asking
-    # a connection's dispatch for a kind of listener builds a joined list each time).
-    listened = connection._has_events or connection.engine._has_events
+    # As Connection._exec_single_context does: listeners, only when there are any.
+    listened = _listeners > 0
     try:
         if listened:  # listeners may see or replace both
             for listener in connection.dispatch.before_cursor_execute:

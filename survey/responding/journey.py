@@ -28,7 +28,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.sql.selectable import CTE
 
 from questionnaires import Page, Questionnaire
@@ -69,6 +68,19 @@ SHEET_COLUMNS = (
     _answer.c.value,
 )
 SHEET = SHEET_COLUMNS[:5]
+# The columns of a CitizenRound with its Sender (see citizen_round).
+ROUND_COLUMNS = (
+    _round.c.id,
+    _round.c.state,
+    _round.c.opens_on,
+    _round.c.closes_on,
+    _round.c.languages,
+    _round.c.open_code,
+    _round.c.snapshot_digest,
+    _place.c.name,
+    _place.c.service_name,
+    _place.c.accessibility_url,
+)
 
 
 def _citizen_page(aggregate) -> Select:
@@ -86,20 +98,7 @@ def _citizen_page(aggregate) -> Select:
         .scalar_subquery()
     )
     return (
-        select(
-            _round.c.id,
-            _round.c.state,
-            _round.c.opens_on,
-            _round.c.closes_on,
-            _round.c.languages,
-            _round.c.open_code,
-            _round.c.snapshot_digest,
-            _place.c.name,
-            _place.c.service_name,
-            _place.c.accessibility_url,
-            *SHEET,
-            answers,
-        )
+        select(*ROUND_COLUMNS, *SHEET, answers)
         .select_from(_round)
         .join(_place, _place.c.code == _round.c.municipality_code)
         .outerjoin(
@@ -215,10 +214,13 @@ SAVE_AND_COMPLETE = (
         .cte("used")
     )
 )
-# A link's round, without its 16 kB snapshot (an entry page never reads the questions).
-_ROUND_FOR_LINK = select(Round).options(defer(Round.snapshot), joinedload(Round.municipality))
-ROUND_ENTRY = _ROUND_FOR_LINK.where(Round.id == bindparam("round_id"))
-ROUND_BY_CODE = _ROUND_FOR_LINK.where(Round.open_code == bindparam("code"))
+# An open link's round as a page reads it (plain columns: loading a Round and its
+# municipality as ORM objects was more than half of the open link's CPU on PostgreSQL).
+ROUND_BY_CODE = (
+    select(*ROUND_COLUMNS)
+    .join(_place, _place.c.code == _round.c.municipality_code)
+    .where(_round.c.open_code == bindparam("code"))
+)
 SNAPSHOT = select(Round.snapshot).where(Round.id == bindparam("round_id"))
 # The sheet and its answers (for starting a sheet, where the round is already at hand).
 SHEET_WITH_ANSWERS = (
@@ -230,8 +232,24 @@ SHEET_WITH_ANSWERS = (
 INVITATION_BY_HASH = select(Invitation).where(Invitation.token_hash == bindparam("token_hash"))
 # What opening an invitation link reads of it: plain columns, no ORM object (most of an
 # unknown link's work was the ORM session's around this one look-up).
-INVITATION_ENTRY = select(Invitation.round_id, Invitation.state, Invitation.language).where(
-    Invitation.token_hash == bindparam("token_hash")
+# An invitation with its round and the language of its sheet if one was started, in one
+# statement (it was three: the invitation, its round as ORM objects, the sheet).
+INVITATION_ENTRY = (
+    select(
+        *ROUND_COLUMNS,
+        _invitation.c.state,
+        _invitation.c.language,
+        _sheet.c.id,
+        _sheet.c.ui_language,
+    )
+    .select_from(_invitation)
+    .join(_round, _round.c.id == _invitation.c.round_id)
+    .join(_place, _place.c.code == _round.c.municipality_code)
+    .outerjoin(
+        _sheet,
+        (_sheet.c.round_id == _round.c.id) & (_sheet.c.resume_hash == bindparam("resume_hash")),
+    )
+    .where(_invitation.c.token_hash == bindparam("token_hash"))
 )
 INVITATION_STATE = select(Invitation.state).where(Invitation.token_hash == bindparam("token_hash"))
 
@@ -242,7 +260,7 @@ class Entry:
     invitation was used) or 'answered_here' (this browser sent the open link's sheet)."""
 
     status: str
-    survey_round: Round | None = None
+    survey_round: CitizenRound | None = None
     state: CitizenState | None = None
     language: str | None = None  # the send list's language for this citizen, if the round has it
 
@@ -251,14 +269,16 @@ def enter_invitation(token: str) -> Entry:
     """Exchange an invitation token for citizen state; unknown tokens learn nothing."""
     # Hash and look up even malformed tokens, so every miss takes the same path and time
     # (a skipped query made malformed misses measurably faster).
+    # The sheet's resume hash is the invitation's state secret's (CitizenState.for_invitation).
     token_hash = invitation_hash(token)
-    found = read_rows(INVITATION_ENTRY, {"token_hash": token_hash})
+    parameters = {"token_hash": token_hash, "resume_hash": resume_hash(token_hash)}
+    found = read_rows(INVITATION_ENTRY, parameters)
     if not found or not looks_like_token(token):
         return Entry("unknown")
-    round_id, invitation_state, invitation_language = found[0]
-    survey_round = db.session.scalar(ROUND_ENTRY, {"round_id": round_id})
-    if survey_round is None:  # the foreign key deletes a round's invitations with it
-        raise LookupError(f"round {round_id} of an invitation does not exist")
+    survey_round = citizen_round(found[0])
+    invitation_state, invitation_language, started, started_language = found[0][
+        len(ROUND_COLUMNS) :
+    ]
     if invitation_state == "completed":
         return Entry("completed", survey_round)
     status = availability(survey_round)
@@ -267,8 +287,7 @@ def enter_invitation(token: str) -> Entry:
     state = CitizenState.for_invitation(survey_round.id, token_hash)
     # The language is kept for the sheet: a sheet already started continues in the language
     # last answered in; else the send list's ("ar", "arabisk", "Arabic" or "العربية").
-    started = find_response(state)
-    language = started.ui_language if started else language_code(invitation_language)
+    language = started_language if started else language_code(invitation_language)
     if language not in citizen_languages(survey_round):
         language = None
     return Entry("ok", survey_round, state, language)
@@ -314,9 +333,10 @@ def _open_round(code: str) -> Entry:
     # Only a code of the form rounds are given reaches the database (a NUL byte made
     # PostgreSQL fail with a 500); any other code is a miss like an unknown one.
     well_formed = OPEN_CODE.fullmatch(code) is not None
-    survey_round = db.session.scalar(ROUND_BY_CODE, {"code": code}) if well_formed else None
-    if survey_round is None:
+    found = read_rows(ROUND_BY_CODE, {"code": code}) if well_formed else None
+    if not found:
         return Entry("unknown")
+    survey_round = citizen_round(found[0])
     status = availability(survey_round)
     return Entry("ok" if status == "open" else status, survey_round)
 
@@ -346,6 +366,13 @@ class CitizenRound:
     open_code: str | None
     snapshot_digest: str | None
     municipality: Sender
+
+
+def citizen_round(row: Sequence[Any]) -> CitizenRound:
+    """The CitizenRound of a row whose first columns are ROUND_COLUMNS."""
+    id_, state, opens_on, closes_on, languages, open_code, digest = row[:7]
+    sender = Sender(*row[7:10])
+    return CitizenRound(id_, state, opens_on, closes_on, languages, open_code, digest, sender)
 
 
 @dataclass
@@ -721,10 +748,7 @@ def load_journey(state: CitizenState, device: str | None) -> Journey | None:
     if not rows:
         return None
     row: Sequence[Any] = rows[0]
-    id_, state_, opens_on, closes_on, languages, open_code, digest = row[:7]
-    survey_round = CitizenRound(
-        id_, state_, opens_on, closes_on, languages, open_code, digest, Sender(*row[7:10])
-    )
+    survey_round = citizen_round(row)
     response = Sheet(*row[10:15]) if row[10] is not None else None
     answers = dict(row[15] or {}) if response is not None else {}
     if survey_round.snapshot_digest is not None:

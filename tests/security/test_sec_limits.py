@@ -70,9 +70,7 @@ def _post_work(app, on_page, fields: int) -> tuple:
     """What the app does for a page post with `fields` stray fields, counted rather than
     timed: its answer, the SQL it runs, the items it reads and the control-character checks
     it makes."""
-    from sqlalchemy import event
-
-    from survey.core import security
+    from survey.core import cursor_reads, security
     from survey.core.extensions import db
     from survey.responding import answers
 
@@ -97,13 +95,13 @@ def _post_work(app, on_page, fields: int) -> tuple:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(security, "has_control_characters", counting_check)
         patch.setattr(answers, "_read_item", counting_read)
-        event.listen(engine, "before_cursor_execute", record)
+        cursor_reads.listen(engine, "before_cursor_execute", record)
         try:
             response = on_page.client.post(
                 on_page.location, data=body, content_type="application/x-www-form-urlencoded"
             )
         finally:
-            event.remove(engine, "before_cursor_execute", record)
+            cursor_reads.remove(engine, "before_cursor_execute", record)
     return response.status_code, statements, items_read[0], checks[0]
 
 

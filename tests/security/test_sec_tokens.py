@@ -16,8 +16,8 @@ import pytest
 from flask.json.tag import TaggedJSONSerializer
 from itsdangerous import URLSafeTimedSerializer
 from sec_helpers import SQLI, data_state, walk
-from sqlalchemy import event
 
+from survey.core import cursor_reads
 from survey.core.extensions import db
 from survey.responding import journey as service
 
@@ -104,11 +104,11 @@ def _lookup_trace(app, client, monkeypatch, path: str) -> tuple[int, list[tuple[
 
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
+    cursor_reads.listen(engine, "before_cursor_execute", record)
     try:
         response = client.get(path)
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        cursor_reads.remove(engine, "before_cursor_execute", record)
         monkeypatch.setattr(service, "invitation_hash", original)
     assert response.status_code == 404
     return len(hashes), statements

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
+
+from survey.core import cursor_reads
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PAYLOAD = '"><script>alert(document.cookie)</script>'
@@ -30,10 +31,10 @@ def unreachable(make_production_app):
     from survey.core.extensions import db
 
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", fail)
+        cursor_reads.listen(db.engine, "before_cursor_execute", fail)
     yield app, down
     with app.app_context():
-        event.remove(db.engine, "before_cursor_execute", fail)
+        cursor_reads.remove(db.engine, "before_cursor_execute", fail)
 
 
 def test_posted_values_come_back_escaped_and_passwords_not_at_all(unreachable):

@@ -11,6 +11,7 @@ note is rendered as usual (its questions still come from survey.web.fragments).
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 
 from survey.core.bounded_cache import BoundedCache
 from survey.core.csrf_tokens import csrf_token
@@ -21,8 +22,9 @@ CSRF_MARKER = "\x00csrf\x00"
 KEPT = 256  # pages per process: a round's pages x languages x positions, about 12 kB each
 
 
-class CachedPage(str):
-    """A page's HTML as rendered with the marker, and its UTF-8 encoding cut at the marker.
+@dataclass(frozen=True, slots=True)
+class CachedPage:
+    """A page's HTML as rendered with the marker, as UTF-8 bytes cut at the marker.
 
     Encoded once, when cached: encoding the page for every response, and putting the token
     in the text before that, were a twelfth of a question page GET (a page with any
@@ -32,26 +34,27 @@ class CachedPage(str):
 
     @classmethod
     def of(cls, html: str) -> CachedPage:
-        page = cls(html)
-        page.parts = tuple(html.encode("utf-8").split(CSRF_MARKER.encode("ascii")))
-        return page
+        return cls(tuple(html.encode("utf-8").split(CSRF_MARKER.encode("ascii"))))
+
+    def with_token(self, token: str) -> bytes:
+        # The token is ASCII (base64 and dots); joined in where the marker was.
+        return token.encode("ascii").join(self.parts)
 
 
 _pages: BoundedCache[Hashable, CachedPage] = BoundedCache(KEPT)
 
 
-def render_cached(key: Hashable | None, render: Callable[[Callable[[], str]], str]) -> str | bytes:
-    """The page for `key` (None: do not cache), rendered by `render(csrf_token)` on a miss
-    with the marker as its CSRF token; this request's token is put in on the way out (the
-    cached page as UTF-8 bytes, which Flask sends as they are)."""
+def render_cached(key: Hashable | None, render: Callable[[Callable[[], str]], str]) -> bytes:
+    """The page for `key` (None: do not cache) as UTF-8, rendered by `render(csrf_token)`
+    on a miss with the marker as its CSRF token; this request's token is put in on the way
+    out (bytes, which Flask sends as they are)."""
     if key is None:
-        return render(csrf_token)
+        return render(csrf_token).encode("utf-8")
     page = _pages.recall(key)
     if page is None:
         page = CachedPage.of(render(lambda: CSRF_MARKER))
         _pages.keep(key, page)
-    # The token is ASCII (base64 and dots); joined in where the marker was.
-    return csrf_token().encode("ascii").join(page.parts)
+    return page.with_token(csrf_token())
 
 
 def clear() -> None:
