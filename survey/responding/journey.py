@@ -32,7 +32,7 @@ from sqlalchemy.sql.selectable import CTE
 
 from questionnaires import Page, Questionnaire
 from survey.comparison.summaries import CARRIED, keep_for_sheet, sheet_sums, summary_of
-from survey.core.database import dialect_name
+from survey.core.database import dialect_insert, dialect_name
 from survey.core.extensions import db
 from survey.core.i18n import language_code
 from survey.core.transaction import read_rows, write_at_commit
@@ -444,7 +444,7 @@ def start_response(
         **background,
     }
     inserted = db.session.execute(
-        _insert(Response)
+        dialect_insert(Response)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["resume_hash"])
         .returning(*SHEET)  # the new sheet as find_response reads it, without reading it
@@ -660,10 +660,6 @@ def neighbour_page(
         return (later[0] if later else None) if step > 0 else (earlier[-1] if earlier else None)
     index = keys.index(key) + step
     return pages[index] if 0 <= index < len(pages) else None
-
-
-def _insert(model):
-    return pg_insert(model) if dialect_name() == "postgresql" else sqlite_insert(model)
 
 
 @dataclass

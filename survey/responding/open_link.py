@@ -22,11 +22,9 @@ from statistics import median
 from flask import current_app
 from limits import RateLimitItem, parse_many
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from analysis.compare import MIN_N
-from survey.core.database import dialect_name
+from survey.core.database import dialect_insert
 from survey.core.extensions import db, limiter
 from survey.core.transaction import keep_when_refused
 from survey.invitations.tokens import address_key
@@ -74,8 +72,7 @@ def _hour(now: datetime | None) -> datetime:
 
 
 def _add(round_id: int, hour: datetime, completed: int = 0, refused: int = 0) -> None:
-    insert = pg_insert if dialect_name() == "postgresql" else sqlite_insert
-    statement = insert(OpenLinkHour).values(
+    statement = dialect_insert(OpenLinkHour).values(
         round_id=round_id, hour=hour, completed=completed, refused=refused
     )
     db.session.execute(
