@@ -43,7 +43,9 @@ What it does, in one run:
    make a second one).
 6. The same client pattern against bench/bare_app.py under the same gunicorn settings,
    and `wrk` against a survey GET (an unknown invitation link: HMAC plus a database look-up,
-   404 page) and the bare page.
+   404 page) and the bare page. The citizen question page (GET with a citizen's cookie) is
+   measured by turns with the bare page, --wrk-rounds times each (the bare server is up,
+   idle, from the start), and its ratio to the bare page is the median of the rounds'.
 
 With --json, stdout is one JSON object with the same figures (the survey's and the
 same-run bare baseline's, side by side) and the verdict; everything else goes to stderr.
@@ -70,6 +72,7 @@ import shlex
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -167,6 +170,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--tries", type=int, default=8, help="tries per request (8)")
     parser.add_argument("--wrk-seconds", type=int, default=5, help="duration of each wrk run")
+    parser.add_argument(
+        "--wrk-rounds",
+        type=int,
+        default=None,
+        help="question page and bare page measured by turns, this many times each; the ratio "
+        "is the median of the rounds' ratios (3; 1 with --quick)",
+    )
     parser.add_argument("--request-timeout", type=float, default=30.0, help="seconds")
     parser.add_argument("--run-timeout", type=float, default=600.0, help="seconds per phase")
     parser.add_argument("--seed", type=int, default=1, help="seed for the citizens' answers")
@@ -214,6 +224,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.run_timeout = min(args.run_timeout, 90.0)
     if args.citizens < 2 or args.concurrency < 1 or args.workers < 1 or args.tries < 1:
         parser.error("--citizens must be at least 2; --concurrency, --workers, --tries 1")
+    if args.wrk_rounds is None:
+        args.wrk_rounds = 1 if args.quick else 3
+    if args.wrk_rounds < 1 or args.wrk_seconds < 1:
+        parser.error("--wrk-rounds and --wrk-seconds must be at least 1")
     if args.fault == "kill-worker" and args.workers < 2:
         parser.error("--fault kill-worker needs at least 2 workers: one must go on serving")
     if args.all and args.fault != "none":
@@ -1142,6 +1156,66 @@ def measure_wrk(
     return figures
 
 
+@dataclass
+class WrkPair:
+    """The question page and the bare page measured by turns (page, bare, page, bare, ...),
+    both servers up and idle between their turns. On 2 shared cores one 5-second wrk run
+    drifted by a third from one minute to the next (0.21-0.28 x over five runs of the same
+    code): measured minutes apart, the two pages met different machines. By turns, each
+    ratio compares neighbours, and the median of the rounds' ratios is the figure."""
+
+    survey: list[WrkFigures]
+    bare: list[WrkFigures]
+
+    @property
+    def ratios(self) -> list[float]:
+        return [s.rps / b.rps for s, b in zip(self.survey, self.bare, strict=True) if b.rps]
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ratios) if self.ratios else math.nan
+
+    @property
+    def survey_figures(self) -> WrkFigures:
+        return combined(self.survey)
+
+    @property
+    def bare_figures(self) -> WrkFigures:
+        return combined(self.bare)
+
+
+def combined(rounds: list[WrkFigures]) -> WrkFigures:
+    """Several wrk runs of one URL as one: the median of their rates and latencies, the
+    sums of their requests and CPU (so CPU per request is over every round)."""
+    return WrkFigures(
+        rps=statistics.median(r.rps for r in rounds),
+        p50_ms=statistics.median(r.p50_ms for r in rounds),
+        p99_ms=statistics.median(r.p99_ms for r in rounds),
+        requests=sum(r.requests for r in rounds),
+        non_2xx_3xx=sum(r.non_2xx_3xx for r in rounds),
+        socket_errors="; ".join(sorted({r.socket_errors for r in rounds})),
+        server_cpu=sum(r.server_cpu for r in rounds),
+        restarts=sum(r.restarts for r in rounds),
+        database_cpu=sum(r.database_cpu for r in rounds),
+    )
+
+
+def measure_wrk_by_turns(
+    survey: Gunicorn, url: str, bare: Gunicorn, args, threads: int, headers: tuple[str, ...]
+) -> WrkPair | str:
+    if args.no_wrk:
+        return "skipped"
+    pair = WrkPair([], [])
+    for _round in range(args.wrk_rounds):
+        page = measure_wrk(survey, url, args, threads, headers)
+        baseline = measure_wrk(bare, bare.base + "/", args, threads)
+        if isinstance(page, str) or isinstance(baseline, str):
+            return f"survey {page}; bare {baseline}" if isinstance(page, str) else baseline
+        pair.survey.append(page)
+        pair.bare.append(baseline)
+    return pair
+
+
 def run_wrk(
     url: str, threads: int, connections: int, seconds: int, headers: tuple[str, ...] = ()
 ) -> WrkFigures | str:
@@ -1302,7 +1376,8 @@ class Run:
     fault: Fault | None
     wrk: WrkFigures | str
     unknown_status: int | None
-    wrk_page: WrkFigures | str = "skipped"  # GET of a question page with a citizen's cookie
+    # GET of a question page with a citizen's cookie, by turns with the bare page
+    wrk_page: WrkPair | str = "skipped"
 
     @property
     def label(self) -> str:
@@ -1412,7 +1487,7 @@ def judge(run: Run) -> Verdict:
     )
 
 
-def run_survey(args, number: int, db: BenchDatabase, fault_kind: str, setup) -> Run:
+def run_survey(args, number: int, db: BenchDatabase, fault_kind: str, setup, bare: Gunicorn) -> Run:
     keys, workdir, config, extra, wrk_threads, servers = setup
     restart = restart_db_command(args, db) if fault_kind == "restart-db" else None
     env = server_env(db, keys)
@@ -1459,8 +1534,8 @@ def run_survey(args, number: int, db: BenchDatabase, fault_kind: str, setup) -> 
         wrk = measure_wrk(survey, unknown, args, wrk_threads)
         if not args.no_wrk:
             page_url, cookie = open_question_page(survey.base, probe_token, args.request_timeout)
-            wrk_page = measure_wrk(
-                survey, page_url, args, wrk_threads, headers=(f"Cookie: {cookie}",)
+            wrk_page = measure_wrk_by_turns(
+                survey, page_url, bare, args, wrk_threads, headers=(f"Cookie: {cookie}",)
             )
     survey.stop()
     return Run(
@@ -1478,9 +1553,10 @@ def run_survey(args, number: int, db: BenchDatabase, fault_kind: str, setup) -> 
     )
 
 
-def run_bare(args, requests_total: int, setup) -> Bare:
-    """The same client pattern, the same number of requests, against the bare Flask app."""
-    keys, workdir, config, extra, wrk_threads, servers = setup
+def start_bare(args, setup) -> Gunicorn:
+    """The bare Flask app under the same gunicorn settings, up from the start of the run:
+    wrk measures it by turns with each survey's question page (idle otherwise)."""
+    keys, workdir, config, extra, _wrk_threads, servers = setup
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(keys)
     env["PYTHONUNBUFFERED"] = "1"
@@ -1489,6 +1565,12 @@ def run_bare(args, requests_total: int, setup) -> Bare:
     )
     servers.append(bare)
     bare.start(ready_path="/")
+    return bare
+
+
+def run_bare(args, requests_total: int, setup, bare: Gunicorn) -> Bare:
+    """The same client pattern, the same number of requests, against the bare Flask app."""
+    wrk_threads = setup[4]
     counts = split_evenly(requests_total, args.citizens)
     deadline = time.monotonic() + args.run_timeout
     jobs = [
@@ -1541,9 +1623,10 @@ def main(argv: list[str] | None = None) -> int:
             if fault_kind == "restart-db":
                 restart_db_command(args, db)  # before any run: can it be done at all?
         facts = machine_facts(args, databases, config)
+        bare_server = start_bare(args, setup)
         runs = []
         for number, (db, (_url, fault_kind)) in enumerate(zip(databases, args.runs, strict=True)):
-            run = run_survey(args, number, db, fault_kind, setup)
+            run = run_survey(args, number, db, fault_kind, setup, bare_server)
             runs.append(run)
             if args.all:
                 verdict = judge(run)
@@ -1556,7 +1639,7 @@ def main(argv: list[str] | None = None) -> int:
                     file=sys.stderr if args.json else sys.stdout,
                     flush=True,
                 )
-        bare = run_bare(args, runs[0].phase.requests, setup)
+        bare = run_bare(args, runs[0].phase.requests, setup, bare_server)
         if args.json:
             return report_json(args, facts, runs, bare)
         if args.all:
@@ -1688,13 +1771,7 @@ def report_one(args, facts: list[str], run: Run, bare: Bare) -> int:
     print(f"lost answers  {v.lost}")
     print()
     wrk_title = f"wrk -t{setup_threads()} -c{args.concurrency} -d{args.wrk_seconds}s"
-    print(
-        wrk_table(
-            f"{wrk_title}: survey GET of a question page with a citizen's cookie vs bare GET /",
-            run.wrk_page,
-            bare.wrk,
-        )
-    )
+    print(page_wrk_table(wrk_title, args.wrk_rounds, run.wrk_page))
     print(
         wrk_table(
             f"{wrk_title}: survey GET /s/<unknown token> (HTTP {run.unknown_status}: "
@@ -1706,14 +1783,40 @@ def report_one(args, facts: list[str], run: Run, bare: Bare) -> int:
     return verdict_exit([(run, v)], bare)
 
 
-def wrk_table(title: str, ws: WrkFigures | str, wb: WrkFigures | str) -> str:
+def page_wrk_table(wrk_title: str, rounds: int, pair: WrkPair | str) -> str:
+    title = (
+        f"{wrk_title}, {rounds} rounds by turns: survey GET of a question page with a "
+        "citizen's cookie vs bare GET / (medians; CPU over every round)"
+    )
+    if not isinstance(pair, WrkPair):
+        return f"{title}\n  wrk: {pair}\n"
+    by_round = "  by round, page/bare req/s: " + ", ".join(
+        f"{s.rps:,.0f}/{b.rps:,.0f} = {s.rps / b.rps:.2f}" if b.rps else "-"
+        for s, b in zip(pair.survey, pair.bare, strict=True)
+    )
+    return (
+        wrk_table(title, pair.survey_figures, pair.bare_figures, ratio_of_rates=pair.ratio)
+        + "\n"
+        + by_round
+        + "\n"
+    )
+
+
+def wrk_table(
+    title: str, ws: WrkFigures | str, wb: WrkFigures | str, ratio_of_rates: float | None = None
+) -> str:
     if not (isinstance(ws, WrkFigures) and isinstance(wb, WrkFigures)):
         return f"{title}\n  wrk: survey {ws}; bare {wb}\n"
     return table(
         title,
         ("", "survey", "bare Flask", "survey/bare"),
         [
-            ("requests/second", fmt(ws.rps, 1), fmt(wb.rps, 1), ratio(ws.rps, wb.rps)),
+            (
+                "requests/second",
+                fmt(ws.rps, 1),
+                fmt(wb.rps, 1),
+                ratio(ws.rps, wb.rps) if ratio_of_rates is None else fmt(ratio_of_rates, 2),
+            ),
             ("latency p50 (ms)", fmt(ws.p50_ms, 2), fmt(wb.p50_ms, 2), ratio(ws.p50_ms, wb.p50_ms)),
             ("latency p99 (ms)", fmt(ws.p99_ms, 2), fmt(wb.p99_ms, 2), ratio(ws.p99_ms, wb.p99_ms)),
             (
@@ -1780,9 +1883,13 @@ def report_all(args, facts: list[str], runs: list[Run], bare: Bare) -> int:
     def wrk_cpu(figures):
         return fmt(figures.cpu_per_request_ms, 2) if isinstance(figures, WrkFigures) else "-"
 
-    def wrk_ratio(figures, baseline):
-        both = isinstance(figures, WrkFigures) and isinstance(baseline, WrkFigures)
-        return ratio(figures.rps, baseline.rps) if both else "-"
+    def page_side(run: Run, side: str):
+        if not isinstance(run.wrk_page, WrkPair):
+            return run.wrk_page
+        return run.wrk_page.survey_figures if side == "survey" else run.wrk_page.bare_figures
+
+    def page_ratio(run: Run) -> str:
+        return fmt(run.wrk_page.ratio, 2) if isinstance(run.wrk_page, WrkPair) else "-"
 
     rows = [
         row("completed citizens", lambda r, v: fmt(v.finished), fmt(b.completed)),
@@ -1823,9 +1930,11 @@ def report_all(args, facts: list[str], runs: list[Run], bare: Bare) -> int:
         row("lost answers", lambda r, v: fmt(v.lost)),
         row("unexpected server errors", lambda r, v: fmt(r.unexpected_errors), fmt(bare.errors)),
         row(f"wrk req/s, -c{args.concurrency} {args.wrk_seconds}s", lambda r, v: wrk_rps(r.wrk), wrk_rps(bare.wrk)),
-        row("wrk question page req/s", lambda r, v: wrk_rps(r.wrk_page), wrk_rps(bare.wrk)),
-        row("... × bare page", lambda r, v: wrk_ratio(r.wrk_page, bare.wrk)),
-        row("... server CPU/request (ms)", lambda r, v: wrk_cpu(r.wrk_page), wrk_cpu(bare.wrk)),
+        row(f"wrk question page req/s (median of {args.wrk_rounds})", lambda r, v: wrk_rps(page_side(r, "survey")), wrk_rps(bare.wrk)),
+        row("... bare page req/s, by turns with it", lambda r, v: wrk_rps(page_side(r, "bare"))),
+        row("... × bare page (median of the rounds)", lambda r, v: page_ratio(r)),
+        row("... server CPU/request (ms)", lambda r, v: wrk_cpu(page_side(r, "survey")), wrk_cpu(bare.wrk)),
+        row("... bare server CPU/request (ms)", lambda r, v: wrk_cpu(page_side(r, "bare"))),
     ]  # fmt: skip
     print()
     print("Borgerblik bench: citizens answering a round through gunicorn (bench/load.py --all)")
@@ -1903,6 +2012,20 @@ def wrk_figures(figures: WrkFigures | str) -> dict:
     }
 
 
+def page_wrk_figures(pair: WrkPair | str) -> dict:
+    """The question page's wrk figures (medians over the rounds), the bare page's measured
+    by turns with it, and the ratio: the median of the rounds' ratios."""
+    if not isinstance(pair, WrkPair):
+        return {"skipped": pair}
+    return {
+        **wrk_figures(pair.survey_figures),
+        "rounds": len(pair.survey),
+        "bare_by_turns": wrk_figures(pair.bare_figures),
+        "ratio_to_bare": finite(pair.ratio),
+        "ratio_to_bare_by_round": pair.ratios,
+    }
+
+
 def run_figures(run: Run, v: Verdict) -> dict:
     """One survey run: its phase, what was stored against what was acknowledged, wrk."""
     stored = run.stored
@@ -1943,7 +2066,7 @@ def run_figures(run: Run, v: Verdict) -> dict:
             "lost_answers": v.lost,
         },
         "wrk": {**wrk_figures(run.wrk), "survey_status": run.unknown_status},
-        "wrk_question_page": wrk_figures(run.wrk_page),
+        "wrk_question_page": page_wrk_figures(run.wrk_page),
     }
 
 

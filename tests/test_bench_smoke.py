@@ -39,3 +39,13 @@ def test_quick_bench_run_finishes_every_citizen_and_loses_no_answer():
     for side in (survey, baseline):
         for figure in ("wall_seconds", "requests_per_second", "server_cpu_per_request_ms"):
             assert isinstance(side[figure], int | float), (figure, side)
+    # The question page against the bare page, by turns: the page answered (with the
+    # citizen's cookie, no redirect or error), and the ratio is that of the rounds' rates.
+    page = run["wrk_question_page"]
+    assert page["rounds"] == 1, page
+    assert page["non_2xx_3xx"] == 0 and page["requests"] > 0, page
+    bare_page = page["bare_by_turns"]
+    assert bare_page["requests"] > 0, page
+    assert page["ratio_to_bare"] == pytest.approx(
+        page["requests_per_second"] / bare_page["requests_per_second"]
+    )
