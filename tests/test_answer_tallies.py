@@ -18,7 +18,7 @@ from questionnaires import find_questionnaire
 from survey.comparison import tallies
 from survey.comparison.query import counted_answers
 from survey.comparison.service import code_to_key
-from survey.comparison.summaries import summarise
+from survey.comparison.upkeep import keep_up
 from survey.core import cursor_reads
 from survey.core.extensions import db
 from survey.lifecycle.retention import delete_raw_answers
@@ -93,8 +93,7 @@ def read_counts(app, round_id: int, by: str | None) -> Counter:
     with app.app_context():
         survey_round = db.session.get(Round, round_id)
         definition = round_definition(survey_round)
-        kept = summarise([survey_round])
-        rules = tallies.tally([survey_round], {round_id: kept[round_id].summary.headline})
+        _kept, rules = keep_up([survey_round])
         text_codes = {item.code for item in definition.items if item.type == "text"}
         counted = counted_answers(
             {round_id: {code: code for code in code_to_key(definition)}},

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -40,9 +40,7 @@ from sqlalchemy import (
     ColumnElement,
     ScalarSelect,
     TextClause,
-    case,
     delete,
-    func,
     or_,
     select,
     text,
@@ -114,29 +112,13 @@ class Summarised:
 
 
 def summarise(
-    rounds: Iterable[Round], counted: Mapping[int, tuple[int, int]] | None = None
+    summaries: Mapping[int, Summary], counted: Mapping[int, tuple[int, int]]
 ) -> dict[int, Summarised]:
     """Each round's summary, written first for every completed respondent without it.
 
-    One statement counts every round's completed responses and those without the
-    round's summary (unless `counted` gives those, per round: survey.comparison.upkeep
-    counts them with the tallies' in one); only a round with some of those is written to."""
-    summaries = {survey_round.id: round_summary(survey_round) for survey_round in rounds}
-    if not summaries:
-        return {}
-    if counted is None:
-        digest = case(
-            {round_id: summary.digest for round_id, summary in summaries.items()},
-            value=Response.round_id,
-        )
-        counted = {
-            round_id: (completed, stale)
-            for round_id, completed, stale in db.session.execute(
-                select(Response.round_id, func.count(), func.count().filter(without(digest)))
-                .where(Response.round_id.in_(list(summaries)), Response.completed.is_(True))
-                .group_by(Response.round_id)
-            )
-        }
+    `counted` gives, per round, its completed responses and those without its summary
+    (survey.comparison.upkeep counts them with the tallies' in one statement); only a
+    round with some of the latter is written to."""
     summarised = {}
     for round_id, summary in summaries.items():
         completed, stale = counted.get(round_id, (0, 0))

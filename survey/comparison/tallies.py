@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -57,9 +57,8 @@ from questionnaires import Questionnaire
 from survey.comparison.query import HASHED_GROUPS, ROOM_FOR_RESPONDENTS, planned_for_counting
 from survey.core.database import dialect_insert, dialect_name
 from survey.core.extensions import db
-from survey.models import Answer, AnswerTally, Response, Round, RoundTally
+from survey.models import Answer, AnswerTally, Response, RoundTally
 from survey.models.background import BACKGROUND_VARIABLES
-from survey.rounds.definition import round_definition
 
 # Part of every digest: raised when what a tally holds changes, so that every round is
 # counted again.
@@ -86,43 +85,30 @@ def tally_of(definition: Questionnaire, headline: str | None) -> Tally:
     return Tally(text_codes, headline, hashlib.sha256(content.encode()).hexdigest())
 
 
-def tally(
-    rounds: Iterable[Round],
-    headlines: Mapping[int, str | None],
-    counted: Mapping[int, tuple[int, int]] | None = None,
-) -> dict[int, Tally]:
-    """Each round's tally, first brought up to date with its completed sheets.
+def tally(rules: Mapping[int, Tally], counted: Mapping[int, tuple[int, int]]) -> None:
+    """Each round's tally brought up to date with its completed sheets.
 
-    `headlines` are the rounds' headline items as survey.comparison.summaries keeps their
-    answers (`Response.headline_value`, by which the tally pairs): summarised first.
-    One statement counts every round's marked and unmarked sheets (unless `counted`
-    gives those, per round: survey.comparison.upkeep counts them with the summaries' in
-    one); only a round whose tally is missing, of another rule, short of a deleted sheet
-    or behind is written."""
-    tallies = {
-        survey_round.id: tally_of(round_definition(survey_round), headlines[survey_round.id])
-        for survey_round in rounds
-    }
-    if not tallies:
-        return {}
-    if counted is None:
-        counted = _counted(tallies)
+    `rules` are the rounds' tallies as `tally_of` makes them, with the headline items as
+    survey.comparison.summaries keeps their answers (`Response.headline_value`, by which
+    the tally pairs): summarised first. `counted` gives, per round, its marked and
+    unmarked sheets (survey.comparison.upkeep counts them with the summaries' in one
+    statement); only a round whose tally is missing, of another rule, short of a deleted
+    sheet or behind is written."""
     kept = {
         row.round_id: row
         for row in db.session.execute(
             select(RoundTally.round_id, RoundTally.digest, RoundTally.responses).where(
-                RoundTally.round_id.in_(list(tallies))
+                RoundTally.round_id.in_(list(rules))
             )
         )
     }
     # in the order of the rounds' ids: two comparisons of the same two rounds, each the
     # other's earlier round, then lock their RoundTally rows in one order, not crosswise
-    for round_id, rule in sorted(tallies.items()):
+    for round_id, rule in sorted(rules.items()):
         marked, unmarked = counted.get(round_id, (0, 0))
         row = kept.get(round_id)
         if row is None or row.digest != rule.digest or row.responses != marked or unmarked:
             _bring_up_to_date(round_id, rule)
-    return tallies
 
 
 def _counted(tallies: Mapping[int, Tally]) -> dict[int, tuple[int, int]]:
