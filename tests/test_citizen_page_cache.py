@@ -157,8 +157,8 @@ def test_a_reused_round_id_never_shows_the_deleted_round(
                 connection.execute(table.delete())
         if connection.dialect.name == "postgresql":  # SQLite hands out the highest id again
             connection.execute(
-                text("SELECT setval(pg_get_serial_sequence('round', 'id'), :id, false)"),
-                {"id": round_id},
+                text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :id, false)"),
+                {"table": Round.__tablename__, "id": round_id},
             )
     reused = make_round(175, local=False, languages=("da",))
     assert reused == round_id
