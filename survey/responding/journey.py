@@ -98,8 +98,16 @@ def _citizen_page(aggregate) -> Select:
         .correlate(_sheet)
         .scalar_subquery()
     )
+    # The state of the citizen's invitation (a token hash of NULL, an open link's, matches
+    # none): whether its sheet was sent, without a read of its own on the landing, "Start"
+    # and thank-you pages.
+    invited = (
+        select(_invitation.c.state)
+        .where(_invitation.c.token_hash == bindparam("token_hash"))
+        .scalar_subquery()
+    )
     return (
-        select(*ROUND_COLUMNS, *SHEET, answers)
+        select(*ROUND_COLUMNS, *SHEET, answers, invited)
         .select_from(_round)
         .join(_place, _place.c.code == _round.c.municipality_code)
         .outerjoin(
@@ -280,7 +288,6 @@ INVITATION_ENTRY = (
     )
     .where(_invitation.c.token_hash == bindparam("token_hash"))
 )
-INVITATION_STATE = select(Invitation.state).where(Invitation.token_hash == bindparam("token_hash"))
 
 
 @dataclass(frozen=True)
@@ -438,13 +445,12 @@ def _sheet_and_answers(rows, first: int) -> tuple[Sheet | None, dict[str, str]]:
     return sheet, {row[code]: row[value] for row in rows if row[code] is not None}
 
 
-def invitation_completed(state: CitizenState) -> bool:
+def invitation_completed(state: CitizenState, journey: Journey) -> bool:
+    """Whether the citizen's sheet was sent: their invitation used (its state read with the
+    round by load_journey), or for an open link, the citizen's state says so."""
     if state.channel != "invitation":
         return state.done
-    # read_rows: on a page without a transaction (the landing and thank-you pages), this
-    # look-up no longer opens an ORM session of its own.
-    found = read_rows(INVITATION_STATE, {"token_hash": state.secret})
-    return bool(found) and found[0][0] == "completed"
+    return journey.invitation_state == "completed"
 
 
 def start_response(
@@ -697,6 +703,7 @@ class Journey:
     response: Sheet | None
     answers: dict[str, str]
     own_device: bool = True
+    invitation_state: str | None = None  # the citizen's invitation's, read with the round
 
     def first_page(self) -> Page:
         return self.definition.visible_pages(self.answers)[0]
@@ -759,7 +766,11 @@ def load_journey(state: CitizenState, device: str | None) -> Journey | None:
 
     rows = read_rows(
         CITIZEN_PAGE[dialect_name()],
-        {"round_id": state.round_id, "resume_hash": resume_hash(state.secret)},
+        {
+            "round_id": state.round_id,
+            "resume_hash": resume_hash(state.secret),
+            "token_hash": state.secret if state.channel == "invitation" else None,
+        },
     )
     if not rows:
         return None
@@ -775,4 +786,4 @@ def load_journey(state: CitizenState, device: str | None) -> Journey | None:
     else:  # a round without a digest (never opened, so no citizen should be here)
         definition = round_definition(db.session.get_one(Round, survey_round.id))
     own = response is None or started_on(response, device)
-    return Journey(survey_round, definition, response, answers, own)
+    return Journey(survey_round, definition, response, answers, own, row[16])

@@ -59,7 +59,7 @@ def enter_kiosk_link(code: str):
 @bp.get("/svar")
 def landing():
     state, journey = _require_journey()
-    if svc.invitation_completed(state):
+    if svc.invitation_completed(state, journey):
         return redirect(url_for("respond.thanks"))
     cleared = request.args.get("ryddet") == "1"
 
@@ -104,7 +104,7 @@ def thanks():
     if state is None:
         return render_template("respond/no_session.html"), 404
     journey = svc.load_journey(state, device_secret())
-    if journey is None or not svc.invitation_completed(state):
+    if journey is None or not svc.invitation_completed(state, journey):
         return redirect(url_for("respond.landing"))
     _use_round(journey.survey_round)
     g.kiosk_thanks = state.kiosk
@@ -191,7 +191,7 @@ def _require_journey():
     if state.kiosk:
         _keep_kiosk_fresh(state, journey.survey_round)
     status = availability(journey.survey_round)
-    if status != "open" and not (state.done or svc.invitation_completed(state)):
+    if status != "open" and not (state.done or svc.invitation_completed(state, journey)):
         template, code = STATUS_PAGES[status]
         abort(_render_status(template, code, survey_round=journey.survey_round))
     return state, journey
