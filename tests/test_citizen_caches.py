@@ -270,3 +270,40 @@ def test_a_question_page_with_answers_reads_them_all_in_one_row(
     assert sessions == []
     for code, value in MEETING_ALL.items():
         assert re.search(rf'name="{re.escape(code)}"[^>]*value="{value}"[^>]*checked', again.text)
+
+
+def test_one_read_for_an_invited_citizen_s_landing_and_thank_you_pages(
+    app, make_round, invite, citizen
+):
+    """The invitation's state comes with the round and the sheet (load_journey), not in a
+    statement of its own."""
+    round_id = make_round(local=False)
+    (token,) = invite(round_id)
+    citizen.open(f"/s/{token}")
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    def reads_of(path: str) -> int:
+        statements.clear()
+        with app.app_context():
+            cursor_reads.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            assert citizen.get(path).status_code == 200
+        finally:
+            with app.app_context():
+                cursor_reads.remove(db.engine, "before_cursor_execute", seen)
+        return len([s for s in statements if not s.startswith(("BEGIN", "PRAGMA"))])
+
+    assert reads_of("/svar") == 1
+    citizen.start()
+    for _ in range(20):
+        html = citizen.get().get_data(as_text=True)
+        fields = {}
+        for code, value in re.findall(r'type="radio"[^>]* name="([^"]+)" value="([^"]+)"', html):
+            fields.setdefault(code, value)
+        response = citizen.post_page(fields)
+        if response.headers["Location"].endswith("/svar/tak"):
+            break
+    assert reads_of("/svar/tak") == 1
