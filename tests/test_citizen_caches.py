@@ -307,3 +307,30 @@ def test_one_read_for_an_invited_citizen_s_landing_and_thank_you_pages(
         if response.headers["Location"].endswith("/svar/tak"):
             break
     assert reads_of("/svar/tak") == 1
+
+
+@pytest.mark.parametrize("channel", ["invitation", "open"])
+def test_start_makes_one_sheet_with_the_invitation_s_background(
+    app, make_round, invite, open_code, citizen, channel
+):
+    """"Start" inserts the sheet in one statement built once (on PostgreSQL handed to the
+    commit point): the invitation's background copied, an open link's left empty, and a
+    second "Start" (a double click) makes no second sheet."""
+    from survey.models import Response
+
+    round_id = make_round(local=False)
+    (token,) = invite(round_id, benefit_group="kontanthjaelp", age_band="30-39")
+    citizen.open(f"/s/{token}" if channel == "invitation" else f"/o/{open_code(round_id)}")
+    citizen.start()
+    first = citizen.location
+    assert citizen.client.post("/svar/start", data={"csrf_token": citizen.csrf}).status_code == 302
+    assert citizen.post_page(MEETING_ALL).status_code == 302
+    with app.app_context():
+        (sheet,) = db.session.scalars(select(Response).where(Response.round_id == round_id))
+        assert (sheet.channel, sheet.completed, sheet.current_page) == (channel, False, "goals")
+        background = (sheet.benefit_group, sheet.age_band, sheet.gender)
+    if channel == "invitation":
+        assert background == ("kontanthjaelp", "30-39", None)
+    else:
+        assert background == (None, None, None)
+    assert first.endswith("/svar/side/meeting")

@@ -243,10 +243,9 @@ INVITATION_BY_HASH = select(Invitation).where(Invitation.token_hash == bindparam
 
 def _start_sheet(insert) -> Any:
     """A new sheet with its invitation's background copied (NULL for an open link: a token
-    hash of NULL matches no invitation), or nothing when the resume hash is taken, with
-    the new sheet's columns as find_response reads them: one statement built once per
-    process (an ORM INSERT built per request, and the invitation read as an ORM object
-    before it, were a quarter of "Start"). SQLite parses ON CONFLICT after an INSERT's
+    hash of NULL matches no invitation), or nothing when the resume hash is taken: one
+    statement built once per process (an ORM INSERT built per request, and the invitation
+    read as an ORM object before it, were a quarter of "Start"). SQLite parses ON CONFLICT after an INSERT's
     SELECT only when the SELECT has a WHERE clause, hence the WHERE true."""
     given = ("id", "round_id", "resume_hash", "device_hash", "channel", "ui_language")
     copied = [
@@ -263,10 +262,13 @@ def _start_sheet(insert) -> Any:
     ).where(true())
     columns = [*given, "started_on", "completed", *BACKGROUND_VARIABLES]
     statement = insert(_sheet).from_select(columns, row)
-    return statement.on_conflict_do_nothing(index_elements=["resume_hash"]).returning(*SHEET)
+    return statement.on_conflict_do_nothing(index_elements=["resume_hash"])
 
 
-START_SHEET = {"postgresql": _start_sheet(pg_insert), "sqlite": _start_sheet(sqlite_insert)}
+# SQLite: run under the request's write lock, the new sheet returned as find_response reads
+# it; PostgreSQL: handed to the commit point (start_response).
+START_SHEET = _start_sheet(sqlite_insert).returning(*SHEET)
+START_SHEET_ALONE = _start_sheet(pg_insert)
 # What opening an invitation link reads of it: plain columns, no ORM object (most of an
 # unknown link's work was the ORM session's around this one look-up).
 # An invitation with its round and the language of its sheet if one was started, in one
@@ -462,19 +464,26 @@ def start_response(
     browser is shown the answers (Journey.own_device).
     """
     sheet_id = random_id()
-    inserted = db.session.execute(
-        START_SHEET[dialect_name()],
-        {
-            "b_id": sheet_id,
-            "b_round_id": survey_round.id,
-            "b_resume_hash": resume_hash(state.secret),
-            "b_device_hash": device_hash(device, sheet_id) if device else None,
-            "b_channel": state.channel,
-            "b_ui_language": language,
-            "b_started_on": today(),
-            "b_token_hash": state.secret if state.channel == "invitation" else None,
-        },
-    ).first()
+    device_key = device_hash(device, sheet_id) if device else None
+    parameters = {
+        "b_id": sheet_id,
+        "b_round_id": survey_round.id,
+        "b_resume_hash": resume_hash(state.secret),
+        "b_device_hash": device_key,
+        "b_channel": state.channel,
+        "b_ui_language": language,
+        "b_started_on": today(),
+        "b_token_hash": state.secret if state.channel == "invitation" else None,
+    }
+    if dialect_name() == "postgresql":
+        # Handed to the commit point: sent alone in autocommit (no BEGIN and COMMIT) when
+        # the request succeeds. The citizen's page was read a moment ago without a sheet,
+        # so this is the new sheet; should another tab's insert win the race, this one
+        # does nothing and both go on to the first page, where the sheet is read again
+        # (and shown forward only to a browser that did not start it).
+        write_at_commit(START_SHEET_ALONE, parameters)
+        return Sheet(sheet_id, device_key, None, language, state.channel)
+    inserted = db.session.execute(START_SHEET, parameters).first()
     if inserted is not None:
         return Sheet(*inserted)
     response = find_response(state)
