@@ -313,7 +313,7 @@ def test_one_read_for_an_invited_citizen_s_landing_and_thank_you_pages(
 def test_start_makes_one_sheet_with_the_invitation_s_background(
     app, make_round, invite, open_code, citizen, channel
 ):
-    """"Start" inserts the sheet in one statement built once (on PostgreSQL handed to the
+    """ "Start" inserts the sheet in one statement built once (on PostgreSQL handed to the
     commit point): the invitation's background copied, an open link's left empty, and a
     second "Start" (a double click) makes no second sheet."""
     from survey.models import Response
