@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import Citizen
 from sqlalchemy import text
 
 from survey.core.extensions import db
@@ -44,8 +45,6 @@ def caches_cleared():
 
 def entered(app, path: str):
     """A new browser that has opened a citizen link (the landing page is next)."""
-    from tests.conftest import Citizen
-
     browser = Citizen(app.test_client())
     assert browser.open(path).status_code == 303
     return browser
