@@ -112,7 +112,7 @@ def test_the_cached_empty_page_is_what_a_fresh_render_gives(
 
     round_id = make_round()
     fresh = on_first_page(citizen, invite, round_id).get_data(as_text=True)
-    assert len(page_cache._pages) == 1
+    assert [key[0] for key in page_cache._pages] == ["landing", "page"]
     cached = citizen.get().get_data(as_text=True)
     assert without_csrf(cached) == without_csrf(fresh)
     token = re.search(r'name="csrf_token" value="([^"]+)"', cached).group(1)
@@ -270,3 +270,67 @@ def test_a_question_page_with_answers_reads_them_all_in_one_row(
     assert sessions == []
     for code, value in MEETING_ALL.items():
         assert re.search(rf'name="{re.escape(code)}"[^>]*value="{value}"[^>]*checked', again.text)
+
+
+def test_one_read_for_an_invited_citizen_s_landing_and_thank_you_pages(
+    app, make_round, invite, citizen
+):
+    """The invitation's state comes with the round and the sheet (load_journey), not in a
+    statement of its own."""
+    round_id = make_round(local=False)
+    (token,) = invite(round_id)
+    citizen.open(f"/s/{token}")
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    def reads_of(path: str) -> int:
+        statements.clear()
+        with app.app_context():
+            cursor_reads.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            assert citizen.get(path).status_code == 200
+        finally:
+            with app.app_context():
+                cursor_reads.remove(db.engine, "before_cursor_execute", seen)
+        return len([s for s in statements if not s.startswith(("BEGIN", "PRAGMA"))])
+
+    assert reads_of("/svar") == 1
+    citizen.start()
+    for _ in range(20):
+        html = citizen.get().get_data(as_text=True)
+        fields = {}
+        for code, value in re.findall(r'type="radio"[^>]* name="([^"]+)" value="([^"]+)"', html):
+            fields.setdefault(code, value)
+        response = citizen.post_page(fields)
+        if response.headers["Location"].endswith("/svar/tak"):
+            break
+    assert reads_of("/svar/tak") == 1
+
+
+@pytest.mark.parametrize("channel", ["invitation", "open"])
+def test_start_makes_one_sheet_with_the_invitation_s_background(
+    app, make_round, invite, open_code, citizen, channel
+):
+    """ "Start" inserts the sheet in one statement built once (on PostgreSQL handed to the
+    commit point): the invitation's background copied, an open link's left empty, and a
+    second "Start" (a double click) makes no second sheet."""
+    from survey.models import Response
+
+    round_id = make_round(local=False)
+    (token,) = invite(round_id, benefit_group="kontanthjaelp", age_band="30-39")
+    citizen.open(f"/s/{token}" if channel == "invitation" else f"/o/{open_code(round_id)}")
+    citizen.start()
+    first = citizen.location
+    assert citizen.client.post("/svar/start", data={"csrf_token": citizen.csrf}).status_code == 302
+    assert citizen.post_page(MEETING_ALL).status_code == 302
+    with app.app_context():
+        (sheet,) = db.session.scalars(select(Response).where(Response.round_id == round_id))
+        assert (sheet.channel, sheet.completed, sheet.current_page) == (channel, False, "goals")
+        background = (sheet.benefit_group, sheet.age_band, sheet.gender)
+    if channel == "invitation":
+        assert background == ("kontanthjaelp", "30-39", None)
+    else:
+        assert background == (None, None, None)
+    assert first.endswith("/svar/side/meeting")

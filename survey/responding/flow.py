@@ -53,7 +53,7 @@ class Show:
 
 def start(journey: Journey, state: CitizenState, language: str, device: str) -> GoTo:
     """ "Start" on the landing page: the sheet is made once; continue where the citizen was."""
-    if sheets.invitation_completed(state):
+    if sheets.invitation_completed(state, journey):
         return GoTo(THANKS)
     if journey.response is None:
         journey.response = sheets.start_response(journey.survey_round, state, language, device)
@@ -76,7 +76,7 @@ def page(
     sheet is sent.
     """
     if journey.response is None:
-        return _without_sheet(state, posted=form is not None)
+        return _without_sheet(journey, state, posted=form is not None)
     current = {p.key: p for p in journey.definition.visible_pages(journey.answers)}.get(key)
     if current is None:
         if form is not None:
@@ -128,7 +128,7 @@ def page(
 def send(journey: Journey, state: CitizenState, address: str = "") -> GoTo:
     """Send a sheet whose every page was answered, from a browser not shown its answers."""
     if journey.response is None:
-        return _without_sheet(state, posted=True)
+        return _without_sheet(journey, state, posted=True)
     if journey.resume_page() is not None:
         return _resume(journey)
     if state.channel == "open" and not open_link.may_complete(journey.survey_round.id, address):
@@ -220,8 +220,8 @@ def _complete(
     return GoTo(THANKS, state_changed=True)
 
 
-def _without_sheet(state: CitizenState, posted: bool) -> GoTo:
-    if sheets.invitation_completed(state):
+def _without_sheet(journey: Journey, state: CitizenState, posted: bool) -> GoTo:
+    if sheets.invitation_completed(state, journey):
         return GoTo(THANKS)
     if posted and state.channel == "open":
         # Only a second "Send" racing the first gets here: the sheet was completed and its

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     any_,
     bindparam,
+    false,
     func,
     select,
     true,
@@ -32,7 +33,7 @@ from sqlalchemy.sql.selectable import CTE
 
 from questionnaires import Page, Questionnaire
 from survey.comparison.summaries import CARRIED, keep_for_sheet, sheet_sums, summary_of
-from survey.core.database import dialect_insert, dialect_name
+from survey.core.database import dialect_name
 from survey.core.extensions import db
 from survey.core.i18n import language_code
 from survey.core.transaction import read_rows, write_at_commit
@@ -97,8 +98,16 @@ def _citizen_page(aggregate) -> Select:
         .correlate(_sheet)
         .scalar_subquery()
     )
+    # The state of the citizen's invitation (a token hash of NULL, an open link's, matches
+    # none): whether its sheet was sent, without a read of its own on the landing, "Start"
+    # and thank-you pages.
+    invited = (
+        select(_invitation.c.state)
+        .where(_invitation.c.token_hash == bindparam("token_hash"))
+        .scalar_subquery()
+    )
     return (
-        select(*ROUND_COLUMNS, *SHEET, answers)
+        select(*ROUND_COLUMNS, *SHEET, answers, invited)
         .select_from(_round)
         .join(_place, _place.c.code == _round.c.municipality_code)
         .outerjoin(
@@ -230,6 +239,36 @@ SHEET_WITH_ANSWERS = (
     .where(_sheet.c.round_id == bindparam("round_id"))
 )
 INVITATION_BY_HASH = select(Invitation).where(Invitation.token_hash == bindparam("token_hash"))
+
+
+def _start_sheet(insert) -> Any:
+    """A new sheet with its invitation's background copied (NULL for an open link: a token
+    hash of NULL matches no invitation), or nothing when the resume hash is taken: one
+    statement built once per process (an ORM INSERT built per request, and the invitation
+    read as an ORM object before it, were a quarter of "Start"). SQLite parses ON CONFLICT after an INSERT's
+    SELECT only when the SELECT has a WHERE clause, hence the WHERE true."""
+    given = ("id", "round_id", "resume_hash", "device_hash", "channel", "ui_language")
+    copied = [
+        select(_invitation.c[name])
+        .where(_invitation.c.token_hash == bindparam("b_token_hash", type_=String))
+        .scalar_subquery()
+        for name in BACKGROUND_VARIABLES
+    ]
+    row = select(
+        *(bindparam(f"b_{name}", type_=_sheet.c[name].type) for name in given),
+        bindparam("b_started_on", type_=_sheet.c.started_on.type),
+        false(),
+        *copied,
+    ).where(true())
+    columns = [*given, "started_on", "completed", *BACKGROUND_VARIABLES]
+    statement = insert(_sheet).from_select(columns, row)
+    return statement.on_conflict_do_nothing(index_elements=["resume_hash"])
+
+
+# SQLite: run under the request's write lock, the new sheet returned as find_response reads
+# it; PostgreSQL: handed to the commit point (start_response).
+START_SHEET = _start_sheet(sqlite_insert).returning(*SHEET)
+START_SHEET_ALONE = _start_sheet(pg_insert)
 # What opening an invitation link reads of it: plain columns, no ORM object (most of an
 # unknown link's work was the ORM session's around this one look-up).
 # An invitation with its round and the language of its sheet if one was started, in one
@@ -251,7 +290,6 @@ INVITATION_ENTRY = (
     )
     .where(_invitation.c.token_hash == bindparam("token_hash"))
 )
-INVITATION_STATE = select(Invitation.state).where(Invitation.token_hash == bindparam("token_hash"))
 
 
 @dataclass(frozen=True)
@@ -409,13 +447,12 @@ def _sheet_and_answers(rows, first: int) -> tuple[Sheet | None, dict[str, str]]:
     return sheet, {row[code]: row[value] for row in rows if row[code] is not None}
 
 
-def invitation_completed(state: CitizenState) -> bool:
+def invitation_completed(state: CitizenState, journey: Journey) -> bool:
+    """Whether the citizen's sheet was sent: their invitation used (its state read with the
+    round by load_journey), or for an open link, the citizen's state says so."""
     if state.channel != "invitation":
         return state.done
-    # read_rows: on a page without a transaction (the landing and thank-you pages), this
-    # look-up no longer opens an ORM session of its own.
-    found = read_rows(INVITATION_STATE, {"token_hash": state.secret})
-    return bool(found) and found[0][0] == "completed"
+    return journey.invitation_state == "completed"
 
 
 def start_response(
@@ -426,29 +463,27 @@ def start_response(
     The sheet keeps a keyed hash of the starting browser's device secret: only that
     browser is shown the answers (Journey.own_device).
     """
-    background = dict.fromkeys(BACKGROUND_VARIABLES)
-    if state.channel == "invitation":
-        invitation = db.session.scalar(INVITATION_BY_HASH, {"token_hash": state.secret})
-        if invitation is not None:
-            background = invitation.background()
     sheet_id = random_id()
-    values = {
-        "id": sheet_id,
-        "round_id": survey_round.id,
-        "resume_hash": resume_hash(state.secret),
-        "device_hash": device_hash(device, sheet_id) if device else None,
-        "channel": state.channel,
-        "ui_language": language,
-        "completed": False,
-        "started_on": today(),
-        **background,
+    device_key = device_hash(device, sheet_id) if device else None
+    parameters = {
+        "b_id": sheet_id,
+        "b_round_id": survey_round.id,
+        "b_resume_hash": resume_hash(state.secret),
+        "b_device_hash": device_key,
+        "b_channel": state.channel,
+        "b_ui_language": language,
+        "b_started_on": today(),
+        "b_token_hash": state.secret if state.channel == "invitation" else None,
     }
-    inserted = db.session.execute(
-        dialect_insert(Response)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["resume_hash"])
-        .returning(*SHEET)  # the new sheet as find_response reads it, without reading it
-    ).first()
+    if dialect_name() == "postgresql":
+        # Handed to the commit point: sent alone in autocommit (no BEGIN and COMMIT) when
+        # the request succeeds. The citizen's page was read a moment ago without a sheet,
+        # so this is the new sheet; should another tab's insert win the race, this one
+        # does nothing and both go on to the first page, where the sheet is read again
+        # (and shown forward only to a browser that did not start it).
+        write_at_commit(START_SHEET_ALONE, parameters)
+        return Sheet(sheet_id, device_key, None, language, state.channel)
+    inserted = db.session.execute(START_SHEET, parameters).first()
     if inserted is not None:
         return Sheet(*inserted)
     response = find_response(state)
@@ -677,6 +712,7 @@ class Journey:
     response: Sheet | None
     answers: dict[str, str]
     own_device: bool = True
+    invitation_state: str | None = None  # the citizen's invitation's, read with the round
 
     def first_page(self) -> Page:
         return self.definition.visible_pages(self.answers)[0]
@@ -739,7 +775,11 @@ def load_journey(state: CitizenState, device: str | None) -> Journey | None:
 
     rows = read_rows(
         CITIZEN_PAGE[dialect_name()],
-        {"round_id": state.round_id, "resume_hash": resume_hash(state.secret)},
+        {
+            "round_id": state.round_id,
+            "resume_hash": resume_hash(state.secret),
+            "token_hash": state.secret if state.channel == "invitation" else None,
+        },
     )
     if not rows:
         return None
@@ -755,4 +795,4 @@ def load_journey(state: CitizenState, device: str | None) -> Journey | None:
     else:  # a round without a digest (never opened, so no citizen should be here)
         definition = round_definition(db.session.get_one(Round, survey_round.id))
     own = response is None or started_on(response, device)
-    return Journey(survey_round, definition, response, answers, own)
+    return Journey(survey_round, definition, response, answers, own, row[16])

@@ -168,6 +168,12 @@ def parsed_snapshot(digest: str, load: Callable[[], dict | None]) -> Questionnai
     return parsed
 
 
+def is_cached_definition(digest: str, definition: Questionnaire) -> bool:
+    """Whether `definition` is what the cache holds for `digest`: parsed from a snapshot
+    that has that digest, so a page made from it may be cached under the digest."""
+    return _parsed.get(digest) is definition
+
+
 def _parsed_snapshot(survey_round: Round) -> Questionnaire:
     """The round's frozen questions, parsed once per process and per snapshot digest.
 

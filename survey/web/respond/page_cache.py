@@ -1,11 +1,13 @@
-"""A question page as first shown, rendered once per process and reused for every citizen.
+"""Citizen pages rendered once per process and reused for every citizen.
 
 Most GETs of a question page show it empty: a citizen arriving at the next page. That HTML
 depends on no citizen: only on the round's questions (its snapshot digest), the sender's
 name, the languages offered, the page's language and place in the sheet, and the CSRF
-token, which is put in afterwards. Such pages are cached by exactly those inputs; a page
-showing saved answers, errors, a notice, a kiosk's timer or another device's forward-only
-note is rendered as usual (its questions still come from survey.web.fragments).
+token, which is put in afterwards. The landing and thank-you pages likewise vary only with
+a few facts of the citizen's sheet (whether there is one, its channel, ...). Each page is
+cached by exactly its inputs (survey.web.respond.page_keys); a page showing saved answers,
+errors, a notice or a kiosk's timer is rendered as usual (its questions still come from
+survey.web.fragments).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from survey.core.csrf_tokens import csrf_token
 # Where the CSRF token goes: a control character cannot reach a page from any input
 # (survey.core.security refuses them), so the marker cannot be forged by a question.
 CSRF_MARKER = "\x00csrf\x00"
-KEPT = 256  # pages per process: a round's pages x languages x positions, about 12 kB each
+# Pages per process, about 12 kB each: a round's question pages x languages x positions,
+# plus its landing page's few variants and its thank-you page per language.
+KEPT = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +40,12 @@ class CachedPage:
     def of(cls, html: str) -> CachedPage:
         return cls(tuple(html.encode("utf-8").split(CSRF_MARKER.encode("ascii"))))
 
-    def with_token(self, token: str) -> bytes:
-        # The token is ASCII (base64 and dots); joined in where the marker was.
-        return token.encode("ascii").join(self.parts)
+    def with_token(self, token: Callable[[], str]) -> bytes:
+        """The page with this request's token (ASCII: base64 and dots) where the marker
+        was; a page without a form asks for none, so no token is made for the session."""
+        if len(self.parts) == 1:
+            return self.parts[0]
+        return token().encode("ascii").join(self.parts)
 
 
 _pages: BoundedCache[Hashable, CachedPage] = BoundedCache(KEPT)
@@ -54,7 +61,7 @@ def render_cached(key: Hashable | None, render: Callable[[Callable[[], str]], st
     if page is None:
         page = CachedPage.of(render(lambda: CSRF_MARKER))
         _pages.keep(key, page)
-    return page.with_token(csrf_token())
+    return page.with_token(csrf_token)
 
 
 def clear() -> None:

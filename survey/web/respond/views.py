@@ -20,7 +20,7 @@ from survey.responding.state import (
     save_state,
 )
 from survey.rounds.lifecycle import availability, citizen_languages
-from survey.web.respond import bp, page_cache
+from survey.web.respond import bp, page_cache, page_keys
 
 STATUS_PAGES = {
     "unknown": ("respond/link_unknown.html", 404),
@@ -59,10 +59,20 @@ def enter_kiosk_link(code: str):
 @bp.get("/svar")
 def landing():
     state, journey = _require_journey()
-    if svc.invitation_completed(state):
+    if svc.invitation_completed(state, journey):
         return redirect(url_for("respond.thanks"))
     cleared = request.args.get("ryddet") == "1"
-    return render_template("respond/landing.html", journey=journey, state=state, cleared=cleared)
+
+    def render(csrf_token) -> str:
+        return render_template(
+            "respond/landing.html",
+            journey=journey,
+            state=state,
+            cleared=cleared,
+            csrf_token=csrf_token,
+        )
+
+    return page_cache.render_cached(page_keys.landing_key(journey, state, cleared), render)
 
 
 @bp.post("/svar/start")
@@ -94,11 +104,15 @@ def thanks():
     if state is None:
         return render_template("respond/no_session.html"), 404
     journey = svc.load_journey(state, device_secret())
-    if journey is None or not svc.invitation_completed(state):
+    if journey is None or not svc.invitation_completed(state, journey):
         return redirect(url_for("respond.landing"))
     _use_round(journey.survey_round)
     g.kiosk_thanks = state.kiosk
-    html = render_template("respond/thanks.html", journey=journey, kiosk=state.kiosk)
+
+    def render(_csrf_token) -> str:  # the page has no form
+        return render_template("respond/thanks.html", journey=journey, kiosk=state.kiosk)
+
+    html = page_cache.render_cached(page_keys.thanks_key(journey, state), render)
     if state.kiosk:
         clear_everything()  # the next person at the tablet meets nothing of this one
     return html
@@ -177,7 +191,7 @@ def _require_journey():
     if state.kiosk:
         _keep_kiosk_fresh(state, journey.survey_round)
     status = availability(journey.survey_round)
-    if status != "open" and not (state.done or svc.invitation_completed(state)):
+    if status != "open" and not (state.done or svc.invitation_completed(state, journey)):
         template, code = STATUS_PAGES[status]
         abort(_render_status(template, code, survey_round=journey.survey_round))
     return state, journey
@@ -220,28 +234,5 @@ def _render_page(journey: svc.Journey, shown: flow.Show, kiosk: bool):
             **context,
         )
 
-    return page_cache.render_cached(_page_key(journey, shown, context, kiosk), render), shown.status
-
-
-def _page_key(journey: svc.Journey, shown: flow.Show, context: dict, kiosk: bool):
-    """What an empty question page depends on, or None when it shows anything of a citizen.
-
-    A kiosk's page carries its timer (kiosk_timer: on a question page, exactly when the
-    state is a kiosk's), so it is never cached; the flag comes from the state the view
-    read, not from reading the session again."""
-    survey_round = journey.survey_round
-    plain = not (shown.errors or shown.notice or journey.forward_only or kiosk)
-    shows_nothing = not any(item.code in shown.answers for item in shown.page.items)
-    if not (plain and shows_nothing and survey_round.snapshot_digest):
-        return None
-    return (
-        survey_round.snapshot_digest,
-        survey_round.municipality.display_service_name,
-        tuple(g.allowed_languages),
-        current_language(),
-        shown.page.key,
-        context["number"],
-        context["total"],
-        context["is_last"],
-        context["can_go_back"],
-    )
+    key = page_keys.question_page_key(journey, shown, context, kiosk)
+    return page_cache.render_cached(key, render), shown.status
