@@ -362,3 +362,9 @@ class Citizen:
 @pytest.fixture
 def citizen(client):
     return Citizen(client)
+
+
+@pytest.fixture
+def new_citizen(app):
+    """Makes another citizen's browser (a test client of its own) each time it is called."""
+    return lambda: Citizen(app.test_client())

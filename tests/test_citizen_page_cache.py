@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import Citizen
 from sqlalchemy import text
 
 from survey.core.extensions import db
@@ -43,41 +42,43 @@ def caches_cleared():
     clear()
 
 
-def entered(app, path: str):
+def entered(new_citizen, path: str):
     """A new browser that has opened a citizen link (the landing page is next)."""
-    browser = Citizen(app.test_client())
+    browser = new_citizen()
     assert browser.open(path).status_code == 303
     return browser
 
 
-def landing_variants(app, make_round, invite, open_code) -> dict[str, tuple[object, str]]:
+def landing_variants(
+    app, make_round, invite, open_code, new_citizen
+) -> dict[str, tuple[object, str]]:
     """Browsers whose landing pages differ in one input each, with the address to get."""
     round_id = make_round()
     first, second = invite(round_id, 2)
     code = open_code(round_id)
     variants = {
-        "invitation, new": (entered(app, f"/s/{first}"), "/svar"),
-        "invitation, new, English": (entered(app, f"/s/{first}"), "/svar?lang=en"),
-        "tablet cleared": (entered(app, f"/s/{first}"), "/svar?ryddet=1"),
-        "open link, new": (entered(app, f"/o/{code}"), "/svar"),
+        "invitation, new": (entered(new_citizen, f"/s/{first}"), "/svar"),
+        "invitation, new, English": (entered(new_citizen, f"/s/{first}"), "/svar?lang=en"),
+        "tablet cleared": (entered(new_citizen, f"/s/{first}"), "/svar?ryddet=1"),
+        "open link, new": (entered(new_citizen, f"/o/{code}"), "/svar"),
     }
-    started = entered(app, f"/s/{second}")
+    started = entered(new_citizen, f"/s/{second}")
     started.start()
     assert started.post_page(MEETING_ALL).status_code == 302
     variants["invitation, started"] = (started, "/svar")
-    variants["invitation, another device"] = (entered(app, f"/s/{second}"), "/svar")
-    on_phone = entered(app, f"/o/{code}")
+    variants["invitation, another device"] = (entered(new_citizen, f"/s/{second}"), "/svar")
+    on_phone = entered(new_citizen, f"/o/{code}")
     on_phone.start()
     variants["open link, started"] = (on_phone, "/svar")
     return variants
 
 
 def test_each_landing_variant_is_served_as_a_fresh_render_gives_it(
-    app, make_round, invite, open_code, caches_cleared
+    app, make_round, invite, open_code, caches_cleared, new_citizen
 ):
     from survey.web.respond import page_cache
 
-    variants = landing_variants(app, make_round, invite, open_code)
+    variants = landing_variants(app, make_round, invite, open_code, new_citizen)
     fresh = {}
     for name, (browser, path) in variants.items():
         caches_cleared()
@@ -93,10 +94,10 @@ def test_each_landing_variant_is_served_as_a_fresh_render_gives_it(
 
 
 def test_a_cached_landing_page_carries_each_citizen_s_own_working_token(
-    app, make_round, invite, caches_cleared
+    app, make_round, invite, caches_cleared, new_citizen
 ):
     round_id = make_round()
-    one, two = (entered(app, f"/s/{token}") for token in invite(round_id, 2))
+    one, two = (entered(new_citizen, f"/s/{token}") for token in invite(round_id, 2))
     first = one.client.get("/svar").get_data(as_text=True)
     second = two.client.get("/svar").get_data(as_text=True)
     tokens = [CSRF.findall(html) for html in (first, second)]
@@ -108,10 +109,12 @@ def test_a_cached_landing_page_carries_each_citizen_s_own_working_token(
     assert refused.status_code == 400  # another citizen's token is no token
 
 
-def test_changed_round_texts_and_sender_show_at_once(app, make_round, invite, caches_cleared):
+def test_changed_round_texts_and_sender_show_at_once(
+    app, make_round, invite, caches_cleared, new_citizen
+):
     round_id = make_round()
     (token,) = invite(round_id)
-    browser = entered(app, f"/s/{token}")
+    browser = entered(new_citizen, f"/s/{token}")
     before = browser.client.get("/svar").get_data(as_text=True)
     assert "Aarhus Jobcenter" not in before and "Ny titel til testen" not in before
     with app.app_context():
@@ -124,7 +127,7 @@ def test_changed_round_texts_and_sender_show_at_once(app, make_round, invite, ca
 
 
 def test_a_snapshot_changed_around_its_digest_is_never_cached(
-    app, make_round, invite, caches_cleared
+    app, make_round, invite, caches_cleared, new_citizen
 ):
     """The digest no longer names the snapshot: the page is rendered from what is stored."""
     from survey.web.respond import page_cache
@@ -138,17 +141,17 @@ def test_a_snapshot_changed_around_its_digest_is_never_cached(
             Round.__table__.update().where(Round.id == round_id).values(snapshot=changed)
         )
         db.session.commit()
-    browser = entered(app, f"/s/{token}")
+    browser = entered(new_citizen, f"/s/{token}")
     assert "Skrevet uden om" in browser.client.get("/svar").get_data(as_text=True)
     assert len(page_cache._pages) == 0
 
 
 def test_a_reused_round_id_never_shows_the_deleted_round(
-    app, make_round, invite, open_code, caches_cleared
+    app, make_round, invite, open_code, caches_cleared, new_citizen
 ):
     round_id = make_round(461, languages=("da", "en"))
     (token,) = invite(round_id)
-    old = entered(app, f"/s/{token}").client.get("/svar").get_data(as_text=True)
+    old = entered(new_citizen, f"/s/{token}").client.get("/svar").get_data(as_text=True)
     assert "Odense" in old and 'hreflang="en"' in old
     with app.app_context(), db.engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
@@ -162,16 +165,16 @@ def test_a_reused_round_id_never_shows_the_deleted_round(
     reused = make_round(175, local=False, languages=("da",))
     assert reused == round_id
     (token,) = invite(reused)
-    new = entered(app, f"/s/{token}").client.get("/svar").get_data(as_text=True)
+    new = entered(new_citizen, f"/s/{token}").client.get("/svar").get_data(as_text=True)
     assert "Rødovre" in new and "Odense" not in new and 'hreflang="en"' not in new
 
 
-def completed(app, make_round, invite) -> object:
+def completed(app, make_round, invite, new_citizen) -> object:
     """A browser that has sent a whole sheet (by the landing page's "Send" on a device
     that did not start it: the sheet is answered in full by another)."""
     round_id = make_round(local=False)
     (token,) = invite(round_id)
-    browser = entered(app, f"/s/{token}")
+    browser = entered(new_citizen, f"/s/{token}")
     browser.start()
     for _ in range(20):
         html = browser.get().get_data(as_text=True)
@@ -186,11 +189,11 @@ def completed(app, make_round, invite) -> object:
 
 
 def test_the_thank_you_page_follows_language_and_sender_and_sets_no_token(
-    app, make_round, invite, caches_cleared
+    app, make_round, invite, caches_cleared, new_citizen
 ):
     from survey.web.respond import page_cache
 
-    browser = completed(app, make_round, invite)
+    browser = completed(app, make_round, invite, new_citizen)
     caches_cleared()
     fresh_da = browser.client.get("/svar/tak").get_data(as_text=True)
     fresh_en = browser.client.get("/svar/tak?lang=en").get_data(as_text=True)
@@ -206,11 +209,11 @@ def test_the_thank_you_page_follows_language_and_sender_and_sets_no_token(
     assert "Jobcenter Odense Syd" in browser.client.get("/svar/tak").get_data(as_text=True)
 
 
-def test_a_kiosk_s_pages_are_never_cached(app, make_round, open_code, caches_cleared):
+def test_a_kiosk_s_pages_are_never_cached(app, make_round, open_code, caches_cleared, new_citizen):
     from survey.web.respond import page_cache
 
     code = open_code(make_round())
-    browser = entered(app, f"/k/{code}")
+    browser = entered(new_citizen, f"/k/{code}")
     html = browser.client.get("/svar").get_data(as_text=True)
     assert "data-kiosk-seconds" in html
     assert len(page_cache._pages) == 0
