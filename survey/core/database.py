@@ -95,7 +95,7 @@ def _begin_immediate(connection) -> None:
     if not isinstance(dbapi_connection, sqlite_write_queue.QueuedConnection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")  # a connection made elsewhere
         return
-    dbapi_connection.take_turn(SQLITE_BUSY_TIMEOUT_MS / 1000)
+    dbapi_connection.take_turn()
     try:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     except BaseException:
