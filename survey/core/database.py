@@ -24,11 +24,7 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 def init_app(app: Flask) -> None:
     with app.app_context():
-        engine = db.engine
-        if engine.dialect.name == "sqlite":
-            _configure_sqlite(engine)
-        elif engine.dialect.name == "postgresql":
-            _configure_postgresql(engine)
+        configure_engine(db.engine)
 
     @app.before_request
     def take_write_lock_early():
@@ -55,6 +51,14 @@ def init_app(app: Flask) -> None:
             return  # this request never opened a session (a citizen's page GET)
         with suppress(SQLAlchemyError):
             db.session.close()
+
+
+def configure_engine(engine: Engine) -> None:
+    """Set the database's connection settings on an engine (the app's, or a test's own)."""
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    elif engine.dialect.name == "postgresql":
+        _configure_postgresql(engine)
 
 
 def _configure_sqlite(engine: Engine) -> None:
