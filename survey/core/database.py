@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SQLiteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from survey.core import sqlite_write_queue
@@ -92,7 +92,7 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
-def _begin_immediate(connection) -> None:
+def _begin_immediate(connection: Connection) -> None:
     """BEGIN IMMEDIATE once this connection's turn in the writers' queue has come; the turn
     ends with the transaction (QueuedConnection), or here if BEGIN fails."""
     dbapi_connection = connection.connection.dbapi_connection

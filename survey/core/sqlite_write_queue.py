@@ -4,10 +4,9 @@ SQLite lets one writer in at a time and makes the others poll: its busy handler 
 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100 ms... between tries, so a writer that has
 waited a while sleeps on long after the lock is free, and one that came later, still
 polling every few milliseconds, gets in first. Under bench/load.py (300 citizens, 60 at a
-time, 4 workers, a loaded 2-core machine) the write lock stood free for 10-13 s of a
-26-35 s run while writers slept, 75-78 % of overlapping waiters were served out of
-arrival order, and a writing request waited 150-192 ms at p95 and 557-671 ms at p99 for
-a lock held 24-33 ms at p95.
+time, 4 workers, on a shared 2-core machine at load 6-12) 75-81 % of overlapping waiting
+writers were served out of arrival order, and a writing request waited 4-13 ms at p50
+but 551-942 ms at p99 and up to 2.7 s, for a lock held 16-33 ms at p95.
 
 So before BEGIN IMMEDIATE a writer takes an exclusive flock on a file beside the
 database (`<database>-writers`), and lets it go when its transaction ends (commit,
@@ -15,10 +14,10 @@ rollback, close of the connection, a failed BEGIN). The kernel queues flock's wa
 behind one another (Linux since 4.19) and wakes the next as the lock is let go (a
 newcomer can still slip in before the woken waiter runs); it works across gunicorn's
 workers and the delivery worker, and the lock of a process that dies (SIGKILL) goes with
-it. In the same runs the lock stood free 6-7 s of 17-20 s, 29-31 % were served out of
-order, and a writer waited 69-84 ms at p95 and 123-244 ms at p99. The busy timeout stays
-for writers outside the queue (migrations, the sqlite3 shell, a deferred transaction
-that comes to write).
+it. In five runs made among those, 25-31 % were served out of order, and a writer waited
+20-43 ms at p50, 123-285 ms at p99 and at most 0.8 s: the same mean wait (24-59 ms
+against 35-52 ms) shared fairly. The busy timeout stays for writers outside the queue
+(migrations, the sqlite3 shell, a deferred transaction that comes to write).
 
 The wait has no time limit (flock has none): a writer that holds its turn and never
 ends its transaction stalls the writers behind it, where the busy timeout would have
