@@ -1,5 +1,5 @@
-"""Database engine settings: SQLite WAL and busy timeout, write transactions taken early;
-PostgreSQL without JIT compilation."""
+"""Database engine settings: SQLite WAL and busy timeout, write transactions taken early
+and in turn (survey.core.sqlite_write_queue); PostgreSQL without JIT compilation."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SQLiteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from survey.core import sqlite_write_queue
 from survey.core.extensions import db
 from survey.core.transaction import AUTOCOMMIT_READS
 
@@ -23,11 +24,7 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 def init_app(app: Flask) -> None:
     with app.app_context():
-        engine = db.engine
-        if engine.dialect.name == "sqlite":
-            _configure_sqlite(engine)
-        elif engine.dialect.name == "postgresql":
-            _configure_postgresql(engine)
+        configure_engine(db.engine)
 
     @app.before_request
     def take_write_lock_early():
@@ -35,7 +32,7 @@ def init_app(app: Flask) -> None:
 
         A deferred transaction that reads and then writes can fail at once with
         "database is locked" when another writer got in between; taking the write lock
-        first makes concurrent citizens wait (busy timeout) instead of failing.
+        first makes concurrent citizens wait (in the writers' queue) instead of failing.
         """
         if request.method in WRITE_METHODS and db.engine.dialect.name == "sqlite":
             db.session.connection(execution_options={"sqlite_immediate": True})
@@ -56,7 +53,19 @@ def init_app(app: Flask) -> None:
             db.session.close()
 
 
+def configure_engine(engine: Engine) -> None:
+    """Set the database's connection settings on an engine (the app's, or a test's own)."""
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    elif engine.dialect.name == "postgresql":
+        _configure_postgresql(engine)
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "do_connect")
+    def connect_queued(_dialect, _record, _cargs, cparams):
+        cparams.update(sqlite_write_queue.connect_arguments())
+
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
@@ -67,6 +76,10 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        if isinstance(dbapi_connection, sqlite_write_queue.QueuedConnection):
+            database = sqlite_write_queue.database_file(dbapi_connection)
+            if database is not None:
+                dbapi_connection.write_queue_path = sqlite_write_queue.queue_path(database)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
@@ -74,9 +87,24 @@ def _configure_sqlite(engine: Engine) -> None:
         if options.get(AUTOCOMMIT_READS):
             return  # reads without a transaction (transaction.read_without_transaction)
         if options.get("sqlite_immediate"):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin_immediate(connection)
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def _begin_immediate(connection: Connection) -> None:
+    """BEGIN IMMEDIATE once this connection's turn in the writers' queue has come; the turn
+    ends with the transaction (QueuedConnection), or here if BEGIN fails."""
+    dbapi_connection = connection.connection.dbapi_connection
+    if not isinstance(dbapi_connection, sqlite_write_queue.QueuedConnection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # a connection made elsewhere
+        return
+    dbapi_connection.take_turn()
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        dbapi_connection.end_turn()
+        raise
 
 
 def _configure_postgresql(engine: Engine) -> None:
