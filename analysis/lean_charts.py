@@ -204,6 +204,14 @@ def share_svg(
         end = ci[1] if ci else share
         drawing.text(left + (end + 0.015) * scale, y, f"{danish_percent(share)}  n={n}", SMALL)
 
+    # The axis below the bars, its labels before the bars' own (matplotlib's order, which
+    # is the order a PDF's text is read and extracted in).
+    for index, bar in enumerate(bars):
+        centre = y_of(len(bars) - 1 - index)
+        drawing.line(left - TICK, centre, left, centre, "#000000", 0.8)
+        drawing.lines_of_text(
+            left - TICK - 3.5, centre, textwrap.fill(bar.label, 38).split("\n"), anchor="end"
+        )
     for index, bar in enumerate(bars):
         position = len(bars) - 1 - index
         centre = y_of(position)
@@ -230,10 +238,6 @@ def share_svg(
             )
         if bar.benchmark is not None:
             drawing.path(_diamond(left + bar.benchmark * scale, centre), fill=BENCHMARK_COLOUR)
-        drawing.line(left - TICK, centre, left, centre, "#000000", 0.8)
-        drawing.lines_of_text(
-            left - TICK - 3.5, centre, textwrap.fill(bar.label, 38).split("\n"), anchor="end"
-        )
     drawing.line(left, top, left, bottom, "#000000", 0.8)
     drawing.line(left, bottom, right, bottom, "#000000", 0.8)
     entries = [("current", current_label)]
@@ -270,6 +274,12 @@ def drivers_svg(marks: Sequence[DriverMark], title: str, description: str, eleme
         drawing.line(x, top, x, bottom, GRID, 0.8)
         drawing.line(x, bottom, x, bottom + TICK, "#000000", 0.8)
         drawing.text(x, bottom + TICK + 9, correlation_text(tick), anchor="middle")
+    for index, mark in enumerate(marks):  # the axis and its labels first, as plot_shares
+        centre = y_of(len(marks) - 1 - index)
+        drawing.line(left - TICK, centre, left, centre, "#000000", 0.8)
+        drawing.lines_of_text(
+            left - TICK - 3.5, centre, textwrap.fill(mark.label, 38).split("\n"), anchor="end"
+        )
     for index, mark in enumerate(marks):
         centre = y_of(len(marks) - 1 - index)
         start, end = sorted((x_of(0), x_of(mark.r)))
@@ -279,10 +289,6 @@ def drivers_svg(marks: Sequence[DriverMark], title: str, description: str, eleme
         label = f"{mark.r:.2f}".replace(".", ",").replace("-", "−")
         drawing.text(
             x_of((mark.ci[1] if mark.ci else mark.r) + 0.03), centre, f"{label}  n={mark.n}", SMALL
-        )
-        drawing.line(left - TICK, centre, left, centre, "#000000", 0.8)
-        drawing.lines_of_text(
-            left - TICK - 3.5, centre, textwrap.fill(mark.label, 38).split("\n"), anchor="end"
         )
     drawing.line(x_of(0), top, x_of(0), bottom, MUTED, 0.8)
     drawing.line(left, top, left, bottom, "#000000", 0.8)
@@ -336,11 +342,7 @@ def trend_svg(lines: Sequence[TrendLine], title: str, description: str, element_
         return bottom - share / 1.15 * (bottom - top)
 
     drawing = _Drawing()
-    for tick in (0, 0.25, 0.5, 0.75, 1):
-        y = y_of(tick)
-        drawing.line(left, y, right, y, GRID, 0.8)
-        drawing.line(left - TICK, y, left, y, "#000000", 0.8)
-        drawing.text(left - TICK - 3.5, y, danish_percent(tick), anchor="end")
+    # the time axis's labels before the shares' (matplotlib's order: a PDF's text order)
     for time in ordered:
         x = x_of(time)
         drawing.line(x, bottom, x, bottom + TICK, "#000000", 0.8)
@@ -348,6 +350,11 @@ def trend_svg(lines: Sequence[TrendLine], title: str, description: str, element_
         drawing.lines_of_text(
             x, bottom + TICK + 4 + SMALL * LINE_HEIGHT * len(wrapped) / 2, wrapped, SMALL, "middle"
         )
+    for tick in (0, 0.25, 0.5, 0.75, 1):
+        y = y_of(tick)
+        drawing.line(left, y, right, y, GRID, 0.8)
+        drawing.line(left - TICK, y, left, y, "#000000", 0.8)
+        drawing.text(left - TICK - 3.5, y, danish_percent(tick), anchor="end")
     for index, line in enumerate(lines):
         colour, marker, dash = LINE_STYLES[index % len(LINE_STYLES)]
         offset = (index - (len(lines) - 1) / 2) * 0.035 if len(lines) > 1 else 0.0
