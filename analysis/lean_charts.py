@@ -264,10 +264,15 @@ def drivers_svg(marks: Sequence[DriverMark], title: str, description: str, eleme
     def x_of(r: float) -> float:
         return left + (r + 1) * scale
 
-    def y_of(position: float) -> float:  # data -0.6 .. rows - 0.4, the first at the top
-        return top + (len(marks) - 0.4 - position) / (len(marks) + 0.2) * (bottom - top)
+    # matplotlib's autoscaled range: the bars' extent (-0.3 .. rows - 0.7) and 5 % of it
+    # on either side; the first item at the top
+    margin = 0.05 * (len(marks) - 0.4)
+    low, high = -0.3 - margin, len(marks) - 0.7 + margin
 
-    bar_height = 0.6 / (len(marks) + 0.2) * (bottom - top)
+    def y_of(position: float) -> float:
+        return top + (high - position) / (high - low) * (bottom - top)
+
+    bar_height = 0.6 / (high - low) * (bottom - top)
     drawing = _Drawing()
     for tick in (-1, -0.5, 0, 0.5, 1):
         x = x_of(tick)
