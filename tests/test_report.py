@@ -1083,19 +1083,32 @@ def _pages(pdf: bytes, tmp_path: Path, name: str) -> list[bytes]:
     return [page.read_bytes() for page in sorted(tmp_path.glob(f"{name}-*.ppm"))]
 
 
-def test_pdf_draws_charts_as_images_exactly_as_inline_svg(tmp_path):
+@pytest.mark.parametrize("drawn_by", ["matplotlib", "lean"])
+def test_pdf_draws_charts_as_images_exactly_as_inline_svg(tmp_path, drawn_by):
     """The PDF's charts go to WeasyPrint as <img> of their SVG (cheaper: not part of the
     page's CSS cascade), without matplotlib's groups that set nothing: every page is drawn
     pixel for pixel as with the inline SVG, sized as report.css sizes both, with the same
-    text and alt text included."""
+    text and alt text included. The same of the lean SVG the PDF now draws its charts
+    with (its hatching a pattern of its own <defs>)."""
     from weasyprint import HTML
 
     from analysis.charts import Bar, figure_svg, share_figure
+    from analysis.lean_charts import share_svg
     from survey.reporting.pdf import PDF_VARIANT, alt_text_in_titles, charts_as_images
 
     bars = [Bar("Spørgsmål & svar", 0.6, (0.5, 0.7), 80, 0.5, (0.4, 0.6), 70, 0.55)]
-    figure = share_figure(bars, current_label="Nu", previous_label="Før")
-    svg = figure_svg(figure, "Andel <positive>", "60 % (n=80)", "chart-x")
+    if drawn_by == "matplotlib":
+        figure = share_figure(bars, current_label="Nu", previous_label="Før")
+        svg = figure_svg(figure, "Andel <positive>", "60 % (n=80)", "chart-x")
+    else:
+        svg = share_svg(
+            bars,
+            "Andel <positive>",
+            "60 % (n=80)",
+            "chart-x",
+            current_label="Nu",
+            previous_label="Før",
+        )
     html = alt_text_in_titles(
         '<!doctype html><html lang="da"><head><title>t</title><style>'
         "figure svg, figure img { max-width: 100%; height: auto; width: 100%; }</style>"
@@ -1138,6 +1151,22 @@ def test_empty_svg_groups_are_dropped_and_the_rest_kept():
         '<g transform="translate(1 2)"><text x="1" y="2">0 %</text>'
         '<text x="1" y="2" transform="rotate(-90 1 2)">n</text></g></svg>'
     )
+
+
+def test_pdf_charts_draw_every_shown_share_with_its_n_from_the_json(built):
+    """The PDF's charts (lean SVG, analysis/lean_charts.py) label each bar with its share and
+    n, which the tables beside them do not write as "n=": so each label read from the PDF
+    is the chart's, and each comes from the report's JSON figures."""
+    pdf = norm(pdf_text(built.files["pdf"], "-raw"))
+    labelled = 0
+    for _theme, _title, items in sections(built, built.data):
+        for item in items:
+            if not scored(item) or item["current"]["share"] is None:
+                continue
+            percent = f"{item['current']['share'] * 100:.0f}"
+            assert f"{percent} % n={item['current']['n']}" in pdf, item["text"]
+            labelled += 1
+    assert labelled > 10
 
 
 def test_pdf_is_tagged_pdf_ua_in_danish_with_alt_text_and_table_headers(built):

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from analysis.charts import Bar, DriverMark, driver_figure, figure_png, figure_svg, share_figure
 from analysis.drivers import Driver
 from analysis.formatting import danish_percent
+from analysis.lean_charts import drivers_svg, share_svg
 from analysis.results import Comparison, ItemResult
 
 
@@ -78,6 +79,26 @@ def theme_chart(
     )
 
 
+def theme_chart_lean(
+    theme: str, title: str, items: list[ItemResult], comparison: Comparison
+) -> str | None:
+    """The chart of `theme_chart` as lean SVG for the PDF (analysis/lean_charts.py)."""
+    scored = [item for item in items if item.type in ("likert5", "yesno", "scale")]
+    if not scored:
+        return None
+    return share_svg(
+        theme_bars(scored),
+        title=_("Share positive: %(theme)s", theme=title),
+        description=describe(scored, comparison),
+        element_id=f"chart-{theme}",
+        current_label=comparison.round.title,
+        previous_label=comparison.against.title if comparison.against else None,
+        benchmark_label=_("Other municipalities"),
+        suppressed_label=_("under 5 answers"),
+        not_asked_label=_("not asked"),
+    )
+
+
 @dataclass(frozen=True)
 class ChartImage:
     """A chart as PNG at print resolution, with the text alternative the SVG carries."""
@@ -137,6 +158,19 @@ def drivers_chart(drivers: list[Driver]) -> str | None:
         return None
     return figure_svg(
         driver_figure(marks),
+        title=_("What goes with overall satisfaction (rank correlation)"),
+        description=describe_drivers(drivers),
+        element_id="chart-drivers",
+    )
+
+
+def drivers_chart_lean(drivers: list[Driver]) -> str | None:
+    """The chart of `drivers_chart` as lean SVG for the PDF (analysis/lean_charts.py)."""
+    marks = _driver_marks(drivers)
+    if not marks:
+        return None
+    return drivers_svg(
+        marks,
         title=_("What goes with overall satisfaction (rank correlation)"),
         description=describe_drivers(drivers),
         element_id="chart-drivers",

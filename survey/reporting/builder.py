@@ -37,11 +37,19 @@ class ThemeSection:
     draw_chart: Callable[[], str | None] = field(repr=False, compare=False)
     score: float | None
     theme_score: ThemeScore | None = None  # share, mean on its scale, benchmark
+    # the same chart as lean SVG, which the PDF shows (analysis/lean_charts.py)
+    draw_print_chart: Callable[[], str | None] = field(
+        default=lambda: None, repr=False, compare=False
+    )
 
     @cached_property
     def chart_svg(self) -> str | None:
         """Drawn when a format first shows it (survey.reporting.later)."""
         return self.draw_chart()
+
+    @cached_property
+    def print_chart_svg(self) -> str | None:
+        return self.draw_print_chart()
 
 
 @dataclass
@@ -66,6 +74,7 @@ class ReportData:
     trends: list[ThemeTrend] = field(default_factory=list)  # per theme, its items over time
     # key drivers: rank correlations with overall satisfaction, drawn when first shown
     draw_drivers: Callable[[], str | None] = field(default=lambda: None, repr=False)
+    draw_print_drivers: Callable[[], str | None] = field(default=lambda: None, repr=False)
 
     # variable -> code -> maintained label, for the response rates' groups
     rate_labels: dict[str, dict[str | None, str]] = field(default_factory=dict)
@@ -73,6 +82,10 @@ class ReportData:
     @cached_property
     def drivers_svg(self) -> str | None:
         return self.draw_drivers()
+
+    @cached_property
+    def print_drivers_svg(self) -> str | None:
+        return self.draw_print_drivers()
 
     def group_label(self, value: str | None) -> str:
         return self.group_labels.get(value, value or "")
@@ -109,7 +122,12 @@ def build_report(
     weighted: bool = False,
 ) -> ReportData:
     # matplotlib: loaded on first use only
-    from survey.comparison.charts import drivers_chart, theme_chart
+    from survey.comparison.charts import (
+        drivers_chart,
+        drivers_chart_lean,
+        theme_chart,
+        theme_chart_lean,
+    )
     from survey.reporting.summary import summary_sentences
 
     comparison = build_comparison(survey_round, against, by, language, weighted=weighted)
@@ -125,6 +143,7 @@ def build_report(
             drawn_later(partial(theme_chart, group.theme, title, group.items, comparison)),
             score.score if (score := scores.get(group.theme)) else None,
             score,
+            drawn_later(partial(theme_chart_lean, group.theme, title, group.items, comparison)),
         )
         if group.theme == LOCAL:
             local = section
@@ -168,6 +187,7 @@ def build_report(
             counted_by(comparison),
         ),
         draw_drivers=drawn_later(partial(drivers_chart, list(comparison.drivers))),
+        draw_print_drivers=drawn_later(partial(drivers_chart_lean, list(comparison.drivers))),
     )
 
 

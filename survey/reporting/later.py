@@ -9,7 +9,7 @@ from flask_babel import force_locale, get_locale
 
 def drawn_later(draw: Callable[[], str | None]) -> Callable[[], str | None]:
     """`draw` for later, under the locale of now: an SVG chart costs matplotlib's time, and
-    only the HTML and the PDF show one (the DOCX draws its own PNG, the spreadsheet none),
+    only the HTML shows one (the PDF draws lean SVG of its own, the DOCX its own PNG),
     so a report's data holds the drawing, not the drawn chart. Its texts stay those of the
     build, as when every chart was drawn at once."""
     locale = get_locale()

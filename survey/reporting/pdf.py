@@ -58,9 +58,10 @@ def without_empty_groups(svg: str) -> str:
 def charts_as_images(html: str) -> str:
     """Each inline SVG chart as an <img> of the same SVG, its alt text the SVG's <title>
     (the alternative text WeasyPrint gives an inline SVG). Drawn alike, but WeasyPrint
-    parses an image's SVG apart from the page: its thousands of shapes no longer pass
-    through the HTML parser and every CSS selector of the page (a second of a report's
-    PDF). The web page keeps its inline SVG, which the HTML tests and the CSP rely on."""
+    parses an image's SVG apart from the page: its shapes do not pass through the HTML
+    parser and every CSS selector of the page (a second of a report's PDF when the charts
+    were matplotlib's; the print HTML now has the lean ones of analysis/lean_charts.py).
+    The web page keeps its inline SVG, which the HTML tests and the CSP rely on."""
 
     def image(match: re.Match) -> str:
         data = base64.b64encode(without_empty_groups(match[0]).encode("utf-8")).decode("ascii")

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from analysis.charts import TrendLine, TrendMark, figure_png, figure_svg, trend_figure
 from analysis.formatting import danish_percent
+from analysis.lean_charts import trend_svg
 from analysis.results import ItemResult
 from analysis.trend import Trend
 from survey.comparison.charts import ChartImage
@@ -45,11 +46,19 @@ class ThemeTrend:
     title: str
     items: list[TrendSection]
     draw_chart: Callable[[], str | None] = field(repr=False, compare=False)
+    # the same chart as lean SVG, which the PDF shows (analysis/lean_charts.py)
+    draw_print_chart: Callable[[], str | None] = field(
+        default=lambda: None, repr=False, compare=False
+    )
 
     @cached_property
     def chart_svg(self) -> str | None:
         """Drawn when a format first shows it (survey.reporting.later)."""
         return self.draw_chart()
+
+    @cached_property
+    def print_chart_svg(self) -> str | None:
+        return self.draw_print_chart()
 
 
 def theme_trends(
@@ -83,6 +92,7 @@ def theme_trends(
                     title,
                     sections,
                     drawn_later(partial(theme_trend_chart, title, sections, element_id)),
+                    drawn_later(partial(theme_trend_chart_lean, title, sections, element_id)),
                 )
             )
     return result
@@ -114,6 +124,21 @@ def theme_trend_chart(title: str, sections: Sequence[TrendSection], element_id: 
         return None
     return figure_svg(
         trend_figure(lines),
+        title=chart_title(title),
+        description=describe_theme_trend(sections),
+        element_id=element_id,
+    )
+
+
+def theme_trend_chart_lean(
+    title: str, sections: Sequence[TrendSection], element_id: str
+) -> str | None:
+    """The chart of `theme_trend_chart` as lean SVG for the PDF (analysis/lean_charts.py)."""
+    lines = _lines(sections)
+    if not lines:
+        return None
+    return trend_svg(
+        lines,
         title=chart_title(title),
         description=describe_theme_trend(sections),
         element_id=element_id,
