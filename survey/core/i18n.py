@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 from babel import Locale
 from flask import Flask, g, has_request_context, request, session
@@ -153,4 +154,20 @@ def init_app(app: Flask) -> None:
             "current_language": language,
             "text_direction": "rtl" if language in RTL_LANGUAGES else "ltr",
             "language_names": LANGUAGE_NAMES,
+            "language_switch_href": language_switch_href,
         }
+
+
+# Citizens' pages are cached and shared between citizens (survey.web.respond.page_cache):
+# a query string typed by one citizen must never be copied into the page another is shown.
+# Their language switch is a bare ?lang=, which is all those pages need.
+CACHED_PAGE_BLUEPRINTS = frozenset({"respond"})
+
+
+def language_switch_href(language: str) -> str:
+    """The link that shows this page in `language`: on a staff page the same page with the
+    same query (a results page's round and filters), not the page without them."""
+    if not has_request_context() or request.blueprint in CACHED_PAGE_BLUEPRINTS:
+        return "?" + urlencode({"lang": language})
+    kept = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return "?" + urlencode([*kept, ("lang", language)])

@@ -123,3 +123,23 @@ def test_an_xliff_entity_bomb_is_refused_before_parsing(app, people, sign_in):
     )
     assert response.status_code == 422
     assert "document type" in response.get_data(as_text=True)
+
+
+def test_a_query_string_typed_by_one_citizen_never_reaches_the_shared_landing_page(
+    citizen, new_citizen, make_round, invite
+):
+    """Citizens' landing pages are cached and shared: a language link that kept the query
+    string would carry one citizen's hostile text into the page other citizens are shown."""
+    round_id = make_round(languages=NINE, drafts_accepted=list(NINE[2:]))
+    first, second = invite(round_id, count=2)
+    citizen.open(f"/s/{first}")
+    hostile = citizen.get("/svar?next=https://evil.example/&marker=pasted7f3").get_data(
+        as_text=True
+    )
+    other = new_citizen()
+    other.open(f"/s/{second}")
+    shown = other.get("/svar").get_data(as_text=True)
+    for page in (hostile, shown):
+        assert 'hreflang="en"' in page  # the language links are there, bare
+        assert "pasted7f3" not in page and "evil.example" not in page
+        assert 'href="?lang=en"' in page
