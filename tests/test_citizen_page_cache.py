@@ -217,3 +217,44 @@ def test_a_kiosk_s_pages_are_never_cached(app, make_round, open_code, caches_cle
     html = browser.client.get("/svar").get_data(as_text=True)
     assert "data-kiosk-seconds" in html
     assert len(page_cache._pages) == 0
+
+
+def test_a_page_for_a_link_that_leads_nowhere_is_served_as_a_fresh_render_gives_it(
+    app, caches_cleared, new_citizen
+):
+    """The pages anyone guessing links is shown come from the cache too: the layout is all
+    they show, and a signed-in staff member's (whose header names the municipality) is
+    never kept for, nor served from, the cache."""
+    from staff import logged_in, make_user
+
+    from survey.web.respond import page_cache
+
+    make_user(app, "admin@odense.dk", "admin", 461)
+    staff = logged_in(app, "admin@odense.dk")
+    variants = {
+        "unknown link": (new_citizen().client, "/s/" + "x" * 43, {}),
+        "unknown link, English": (new_citizen().client, "/s/" + "y" * 43, {"lang": "en"}),
+        "unknown open link": (new_citizen().client, "/o/NOSUCHCODE", {}),
+        "no sheet in this browser": (new_citizen().client, "/svar", {}),
+        "unknown link, staff signed in": (staff.client, "/s/" + "z" * 43, {}),
+    }
+
+    def get(client, path, query):
+        response = client.get(path, query_string=query)
+        assert response.status_code == 404, (path, response.status_code)
+        return response.get_data(as_text=True)
+
+    fresh = {}
+    for name, (client, path, query) in variants.items():
+        caches_cleared()
+        fresh[name] = get(client, path, query)
+    assert "Odense" in fresh["unknown link, staff signed in"]
+    assert "Odense" not in fresh["unknown link"]
+    assert fresh["unknown link"] != fresh["unknown link, English"]
+    caches_cleared()
+    for client, path, query in variants.values():
+        get(client, path, query)
+    # the unknown invitation and open links show one page; the staff member's is not kept
+    assert len(page_cache._pages) == 3
+    for name, (client, path, query) in reversed(variants.items()):
+        assert get(client, path, query) == fresh[name], name

@@ -167,7 +167,12 @@ CACHED_PAGE_BLUEPRINTS = frozenset({"respond"})
 def language_switch_href(language: str) -> str:
     """The link that shows this page in `language`: on a staff page the same page with the
     same query (a results page's round and filters), not the page without them."""
-    if not has_request_context() or request.blueprint in CACHED_PAGE_BLUEPRINTS:
-        return "?" + urlencode({"lang": language})
+    # `language` is one of the offered codes (LANGUAGE_NAMES' keys): nothing to quote.
+    if (
+        not has_request_context()
+        or not request.environ.get("QUERY_STRING")
+        or request.blueprint in CACHED_PAGE_BLUEPRINTS
+    ):
+        return f"?lang={language}"
     kept = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
     return "?" + urlencode([*kept, ("lang", language)])

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from flask import g, request
+from flask import g, request, session
 
-from survey.core.i18n import current_language
+from survey.core.i18n import current_language, page_languages
 from survey.responding import flow
 from survey.responding import journey as svc
 from survey.responding.state import CitizenState
@@ -73,6 +73,17 @@ def question_page_key(
         context["is_last"],
         context["can_go_back"],
     )
+
+
+def roundless_status_key(template: str) -> Hashable | None:
+    """A status page that names no round (a link that leads nowhere, no sheet in this
+    browser): the layout alone is its input. Asked for by anyone guessing links, so it is
+    worth keeping. Not for a signed-in staff member, whose municipality the header names
+    (base.html's sender), nor once a round is in hand (its sender, languages, a kiosk's
+    timer)."""
+    if getattr(g, "survey_round", None) is not None or "_user_id" in session:
+        return None
+    return ("status", template, page_languages(), current_language(), request.script_root)
 
 
 def _layout(journey: svc.Journey, kind: str) -> tuple[Hashable, ...] | None:

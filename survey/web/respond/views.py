@@ -102,7 +102,7 @@ def send():
 def thanks():
     state = load_state()
     if state is None:
-        return render_template("respond/no_session.html"), 404
+        return _render_status("respond/no_session.html", 404)
     journey = svc.load_journey(state, device_secret())
     if journey is None or not svc.invitation_completed(state, journey):
         return redirect(url_for("respond.landing"))
@@ -169,7 +169,7 @@ def _after_entry(entry: svc.Entry, kiosk: bool = False):
         template, status = STATUS_PAGES[entry.status]
         if entry.status == "completed":
             clear_state()
-        return render_template(template, survey_round=entry.survey_round), status
+        return _render_status(template, status, survey_round=entry.survey_round)
     save_state(entry.state)
     ensure_device()
     if entry.language and "lang" not in request.args:
@@ -205,8 +205,15 @@ def _keep_kiosk_fresh(state, survey_round) -> None:
     save_state(state)
 
 
-def _render_status(template: str, status: int, **context):
-    return make_response(render_template(template, **context), status)
+def _render_status(template: str, status: int, survey_round: svc.CitizenRound | None = None):
+    """A page that says where a link led (unknown, closed, already answered, ...); one
+    that names no round comes from the page cache (survey.web.respond.page_keys)."""
+    key = None if survey_round is not None else page_keys.roundless_status_key(template)
+
+    def render(_csrf_token) -> str:  # a status page has no form
+        return render_template(template, survey_round=survey_round)
+
+    return make_response(page_cache.render_cached(key, render), status)
 
 
 def _render_page(journey: svc.Journey, shown: flow.Show, kiosk: bool):
