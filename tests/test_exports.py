@@ -555,7 +555,9 @@ def test_an_analyst_downloads_the_same_exports_and_each_is_audited(app, rounds, 
     for query, delimiter in (("", ","), ("&sep=semicolon", ";")):
         response = analyst.get(f"/results/export.csv?round={closed}{query}")
         assert response.status_code == 200 and response.mimetype == "text/csv"
-        name = f"svar_odense_foraar-2026-runde{closed}_{date.today().isoformat()}.csv"
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+        kind = "svar-semikolon" if query else "svar"
+        name = f"{kind}_odense_foraar-2026-runde{closed}_{date.today().isoformat()}.csv"
         assert f'filename="{name}"' in response.headers["Content-Disposition"]
         raw = response.get_data()
         cli = export(app, closed, "csv", tmp_path / "cli.csv", *(("--semicolon",) if query else ()))
@@ -579,6 +581,7 @@ def test_an_analyst_downloads_the_same_exports_and_each_is_audited(app, rounds, 
 
     response = analyst.get(f"/results/export.codebook?round={closed}")
     assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset once
     name = f"kodebog_odense_foraar-2026-runde{closed}_{date.today().isoformat()}.csv"
     assert f'filename="{name}"' in response.headers["Content-Disposition"]
     assert response.get_data() == export(app, closed, "codebook", tmp_path / "kb.csv").read_bytes()

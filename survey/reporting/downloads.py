@@ -79,9 +79,10 @@ def answers_download(
         return answers_filename(survey_round, kind, extension, today)
 
     if fmt == "csv":
-        return Download(
-            exports.export_csv(survey_round, delimiter, with_free_text), "text/csv", name("csv")
-        )
+        # The two CSV files differ in name too, so a download of each keeps both.
+        kind = "svar" if delimiter == "," else "svar-semikolon"
+        body = exports.export_csv(survey_round, delimiter, with_free_text)
+        return Download(body, "text/csv", name("csv", kind))
     if fmt == "xlsx":
         return Download(exports.export_xlsx(survey_round, with_free_text), XLSX, name("xlsx"))
     if fmt == "sav":
@@ -94,7 +95,8 @@ def answers_download(
         lines = exports.codebook_rows(definition, plan, exports.language_rows(survey_round))
         # Excel reads UTF-8 only with a byte order mark.
         body = "\ufeff" + "".join(exports.csv_line(line, ",") for line in lines)
-        return Download(body, "text/csv; charset=utf-8", name("csv", "kodebog"))
+        # Flask adds "; charset=utf-8" to a text/ mimetype itself (given here, it came twice).
+        return Download(body, "text/csv", name("csv", "kodebog"))
     raise ValueError(f"unknown export format: {fmt}")
 
 

@@ -109,9 +109,24 @@ def _theme_means(workbook: Workbook, report: ReportData) -> None:
             )
 
 
+SHEET_NAME_LENGTH = 31  # Excel's limit on a worksheet's name
+
+
+def sheet_name(title: str) -> str:
+    """A section's title as a worksheet's name: without []:*?/\\ (openpyxl refuses the whole
+    file) and, when longer than Excel allows, cut after a whole word with an ellipsis, so a
+    tab never reads as a word cut in two ("Samarbejde på tværs af afdelin")."""
+    name = " ".join(SHEET_NAME_FORBIDDEN.sub(" ", title).split())
+    if len(name) <= SHEET_NAME_LENGTH:
+        return name or "-"
+    cut = name[: SHEET_NAME_LENGTH - 1]
+    if " " in cut and not name[SHEET_NAME_LENGTH - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:–-") + "…"
+
+
 def _sheet(workbook: Workbook, title: str, header: list[str], widths: list[int]):
-    # A worksheet's name may not hold []:*?/\ (openpyxl refuses the whole file).
-    sheet = workbook.create_sheet(title=SHEET_NAME_FORBIDDEN.sub(" ", title)[:31] or "-")
+    sheet = workbook.create_sheet(title=sheet_name(title))
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
