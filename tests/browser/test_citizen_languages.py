@@ -150,6 +150,19 @@ def test_persian_pages_are_right_to_left_and_mirrored(new_phone, make_round, inv
     page = new_phone().new_page()
     page.goto(f"/s/{token}")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    # The landing page's bullets sit at the right, where each line starts, before its text.
+    bullets = page.evaluate(
+        """() => [...document.querySelectorAll('.landing-facts > li')].map(li => {
+      const box = li.getBoundingClientRect();
+      const text = document.createRange(); text.selectNodeContents(li);
+      return {right: box.right, textRight: text.getBoundingClientRect().right,
+              bullet: getComputedStyle(li, '::before').right};
+    })"""
+    )
+    assert bullets, "no list on the landing page"
+    for bullet in bullets:
+        assert bullet["bullet"] == "0px", bullets
+        assert bullet["textRight"] <= bullet["right"] - 14, bullets  # room for the bullet
     wait_for_load(page, lambda: page.locator("form[action$='/svar/start'] button").click())
     # The radio button sits at the right edge of its option, the text to its left.
     boxes = page.evaluate(
