@@ -1,5 +1,7 @@
 """A citizen answers a whole round through the test client, internship branch included."""
 
+import re
+
 from sqlalchemy import func, select
 
 from survey.core.extensions import db
@@ -90,3 +92,13 @@ def test_a_changed_branch_drops_the_answers_it_hides(app, citizen, make_round, i
         assert stored["kl.progress.internship"] == "2"
         assert not set(local) & set(stored)
         assert db.session.scalar(select(Response.current_page)) == "overall"
+
+
+def test_every_page_names_an_icon_that_is_served(client):
+    """Without one, each browser's first visit asks for /favicon.ico: a 404 in the log."""
+    page = client.get("/svar").get_data(as_text=True)  # no sheet: the page that says so
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page)
+    assert icon, page[:600]
+    with client.get(icon.group(1)) as served:  # a file's response: closed when read
+        assert served.status_code == 200 and served.mimetype == "image/svg+xml"
+        assert served.get_data().startswith(b"<svg")

@@ -317,6 +317,7 @@ def test_error_summary_links_to_the_field_and_keeps_other_answers(app, phone, ma
     assert page.title().startswith("Fejl:")
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
+    expect(summary).to_be_focused()  # the keyboard starts at what to fix
     expect(summary).to_contain_text("Tjek venligst dine svar")
     expect(summary).to_contain_text("1001")
     top = summary.bounding_box()

@@ -219,6 +219,7 @@ def admin_builds_a_round(desktop, new_phone, app, visit: Callable) -> int:
     follow(page, "Skriv et nyt spørgsmål")
     press(page, "Gem spørgsmålet")  # nothing written yet
     expect(page.locator(".error-summary")).to_contain_text("Den danske tekst skal udfyldes.")
+    expect(page.locator(".error-summary")).to_be_focused()
     visit("question-errors", page)
     page.get_by_label("Spørgsmål på dansk").fill(HARD_DA)
     page.get_by_label("Spørgsmål på engelsk (valgfrit)").fill(HARD_EN)
