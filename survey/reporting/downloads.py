@@ -81,8 +81,8 @@ def answers_download(
     if fmt == "csv":
         # The two CSV files differ in name too, so a download of each keeps both.
         kind = "svar" if delimiter == "," else "svar-semikolon"
-        body = exports.export_csv(survey_round, delimiter, with_free_text)
-        return Download(body, "text/csv", name("csv", kind))
+        streamed = exports.export_csv(survey_round, delimiter, with_free_text)
+        return Download(streamed, "text/csv", name("csv", kind))
     if fmt == "xlsx":
         return Download(exports.export_xlsx(survey_round, with_free_text), XLSX, name("xlsx"))
     if fmt == "sav":
