@@ -616,8 +616,19 @@ def test_axe_finds_no_wcag_violation_on_any_staff_page(
             " resultTypes: ['violations']})",
             WCAG_TAGS,
         )
-        if result["violations"]:
-            found[name] = result["violations"]
+        # and one best practice: two landmarks of one role and name leave a screen reader's
+        # landmark list with two entries it cannot tell apart. Not on the preview, whose
+        # frame holds a whole citizen page: axe counts its header, main and footer with the
+        # staff page's own.
+        unique = {"violations": []}
+        if len(page.frames) == 1:
+            unique = page.evaluate(
+                "rules => axe.run(document, {runOnly: {type: 'rule', values: rules},"
+                " resultTypes: ['violations']})",
+                ["landmark-unique"],
+            )
+        if result["violations"] or unique["violations"]:
+            found[name] = result["violations"] + unique["violations"]
 
     round_id = admin_builds_a_round(desktop, new_phone, app, check)
 
