@@ -14,7 +14,7 @@ run: install assets translations migrate
 	@$(DEMO_ENV) $(BIN)/flask --app wsgi demo --json > instance/demo.json
 	@$(DEMO_ENV) $(BIN)/flask --app wsgi outbox work --once > /dev/null
 	@$(BIN)/python -c "import json; d = json.load(open('instance/demo.json')); \
-	print('\nBorgerblik is running on http://$(HOST):$(PORT)/'); \
+	print('\nBorgerblik starts on http://$(HOST):$(PORT)/ in a moment, once gunicorn below says it is listening (Ctrl+C stops it)'); \
 	print('Citizen link (invitation):', d['citizen_links'][0]); \
 	print('Open link (QR poster):    ', d['open_link']); \
 	print('Staff login at http://$(HOST):$(PORT)/login'); \
