@@ -106,6 +106,18 @@ def test_themes_are_suggested_tagged_counted_and_quotes_reach_the_report(
 ):
     round_id = round_with_comments
     analyst = logged_in(app, "analytiker@odense.dk")
+
+    def word_with_comments() -> bool:
+        """Whether the results page offers "Word with comments" (else says why not)."""
+        page = analyst.get(f"/results/?round={round_id}")
+        assert page.status_code == 200, page.status_code
+        html_text = page.get_data(as_text=True)
+        offered = "free_text=1" in html_text
+        hint = "der er endnu ikke valgt nogen kommentar som citat" in html_text
+        assert offered != hint, "the link or the reason it is missing, never both"
+        return offered
+
+    assert not word_with_comments()  # it would be the Word file without comments
     analyst.post(
         "/results/comments/themes",
         {"round": round_id, "name": "Ventetid", "keywords": "ventetid, vente"},
@@ -140,6 +152,7 @@ def test_themes_are_suggested_tagged_counted_and_quotes_reach_the_report(
             "quote": "y",
         },
     )
+    assert word_with_comments()  # one quote chosen
     counts = analyst.get(f"/results/comments?round={round_id}&by=benefit_group").get_data(
         as_text=True
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from analysis.compare import MIN_N
 from survey.comments.flags import flags, redact
@@ -218,6 +218,19 @@ def theme_counts(survey_round: Round, by: str | None = None) -> list[ThemeCount]
         )
         for name in sorted(totals)
     ]
+
+
+def quotes_chosen(survey_round: Round) -> int:
+    """How many comments an analyst chose to quote in the report ("Word with comments"
+    holds these and nothing else)."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(CommentReview)
+            .where(CommentReview.round_id == survey_round.id, CommentReview.quote.is_(True))
+        )
+        or 0
+    )
 
 
 def report_quotes(survey_round: Round) -> list[tuple[str, str, list[str]]]:

@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from survey.comments.service import quotes_chosen
 from survey.comparison.overview import build_overview
 from survey.comparison.service import ResultsError
 from survey.comparison.targets import known_indicators, set_target
@@ -57,6 +58,7 @@ def _comparison_page(rounds, survey_round, against, by, weighted, shown):
         current_round_closed=survey_round.state == "closed",
         links_handed_out=survey_round.links_handed_out,
         trends=theme_trends(survey_round, shown.themes),
+        quotes_chosen=quotes_chosen(survey_round),
         **shown.context(),
     )
 
