@@ -220,28 +220,23 @@ def theme_counts(survey_round: Round, by: str | None = None) -> list[ThemeCount]
     ]
 
 
+def _quoted(survey_round: Round):
+    """The round's comments an analyst chose to quote in the report."""
+    return (CommentReview.round_id == survey_round.id, CommentReview.quote.is_(True))
+
+
 def quotes_chosen(survey_round: Round) -> int:
     """How many comments an analyst chose to quote in the report ("Word with comments"
     holds these and nothing else)."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(CommentReview)
-            .where(CommentReview.round_id == survey_round.id, CommentReview.quote.is_(True))
-        )
-        or 0
-    )
+    counted = select(func.count()).select_from(CommentReview).where(*_quoted(survey_round))
+    return db.session.scalar(counted) or 0
 
 
 def report_quotes(survey_round: Round) -> list[tuple[str, str, list[str]]]:
     """(item code, question, quotes): the quotes an analyst chose, redacted; nothing unreviewed."""
     questions = _text_items(survey_round)
     quotes: dict[str, list[str]] = {}
-    rows = db.session.scalars(
-        select(CommentReview).where(
-            CommentReview.round_id == survey_round.id, CommentReview.quote.is_(True)
-        )
-    )
+    rows = db.session.scalars(select(CommentReview).where(*_quoted(survey_round)))
     for row in sorted(rows, key=lambda r: _shuffled_key(survey_round, r.response_id, r.item_code)):
         quotes.setdefault(row.item_code, []).append(row.redacted)
     return [(code, questions.get(code, code), lines) for code, lines in quotes.items()]
