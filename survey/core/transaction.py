@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from survey.core import cursor_reads
+from survey.core.autocommit_engine import autocommit_engine
 from survey.core.extensions import db
 
 WROTE = "borgerblik.wrote"
@@ -130,9 +131,15 @@ _autocommit_engines: dict[Engine, Engine] = {}
 
 
 def _autocommit_engine(engine: Engine) -> Engine:
-    """The engine with the autocommit options, made once per engine: it shares the pool
-    and the listeners, and its connections come with the options set (setting them on
-    each connection again cost 2 % of a citizen's page GET)."""
+    """The engine whose connections read (and send a lone write) in autocommit.
+
+    On PostgreSQL, a twin with a pool of its own whose connections stay in autocommit
+    (survey.core.autocommit_engine). On SQLite, the engine with the autocommit option,
+    made once per engine: it shares the pool and the listeners, and its connections come
+    with the option set (setting it on each connection again cost 2 % of a page GET).
+    """
+    if engine.dialect.name == "postgresql":
+        return autocommit_engine(engine)
     made = _autocommit_engines.get(engine)
     if made is None:
         made = engine.execution_options(**_autocommit_options())
@@ -180,7 +187,7 @@ def _send_alone(statement: Executable, parameters: Mapping[str, Any]) -> None:
     # again, the page's statement stores the same (an upsert and a move).
     # Sent on the connection's cursor as a citizen's read is (cursor_reads): SQLAlchemy's
     # execution of it cost a fifth of a page POST.
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    with _autocommit_engine(db.engine).connect() as connection:
         planned = cursor_reads.plan(statement, connection.dialect)
         if planned is None or planned.columns:
             connection.execute(statement, parameters)
