@@ -832,7 +832,9 @@ def test_html_is_one_self_contained_accessible_file(html, tree):
     assert "@import" not in html
     assert all(ref.startswith("url(#") for ref in re.findall(r"url\([^)]*\)", html))
     assert tree.first("html").attrs.get("lang") == "da"
-    assert len(list(tree.first("head").iter("style"))) == 1
+    # The report's styles, then the screen's and the phone's (which print skips).
+    media = [node.attrs.get("media") for node in tree.first("head").iter("style")]
+    assert media == [None, "screen", "screen and (max-width: 40rem)"]
 
     levels = [int(node.tag[1]) for node in tree.iter("h1", "h2", "h3", "h4", "h5", "h6")]
     assert levels[0] == 1 and levels.count(1) == 1
@@ -1053,6 +1055,18 @@ def test_pdf_is_a4_with_numbered_pages_and_the_json_figures(built):
         for row in distribution_rows(item):
             assert squeeze(" ".join(row)) in raw, (item["code"], row)
     assert squeeze(MARKUP) in raw and squeeze(FORMULA) in raw
+
+
+def test_weasyprint_reads_the_report_styles_without_a_warning(html, caplog):
+    """Screen-only rules sit in style elements whose media WeasyPrint skips: an @media rule
+    with a media feature and the overflow-x property each logged a warning on every PDF."""
+    from weasyprint import HTML
+
+    head = html[: html.index("</head>")] + "</head><body><p>x</p></body></html>"
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        HTML(string=head).render()
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
+    assert "overflow-x" in head and "max-width: 40rem" in head  # the screen keeps them
 
 
 def structure(pdf) -> list:

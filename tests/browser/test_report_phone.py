@@ -17,6 +17,8 @@ from survey.models import Round
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SCROLL_WIDTH = "() => document.documentElement.scrollWidth"
+FACT_COLUMNS = """() => getComputedStyle(document.querySelector('.front-facts'))
+  .gridTemplateColumns.split(' ').length"""
 REGIONS = """() => [...document.querySelectorAll('table')].map(t => {
   const region = t.closest('[role=region]');
   return {
@@ -87,6 +89,9 @@ def test_the_html_report_reads_on_a_phone_without_sideways_scroll(
         assert region["caption"] and region["region"] == region["caption"], region
         assert region["focusable"] and region["scrolls"] == "auto", region
     assert not page.evaluate(BROKEN_NUMBERS)
+    # The phone's own rules win over the report's: one column of facts, a smaller title.
+    assert page.evaluate(FACT_COLUMNS) == 1
+    assert page.evaluate("() => getComputedStyle(document.querySelector('h1')).fontSize") == "24px"
     page.evaluate(axe_source)
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
