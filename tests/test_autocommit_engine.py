@@ -98,6 +98,8 @@ def test_disposing_of_the_app_engine_closes_the_autocommit_connections(
         assert twin.pool is not old_pool
         assert twin.pool.checkedin() == 0
     assert citizen.get().status_code == 200  # and reads go on, on new connections
+    with app.app_context(), twin.connect() as connection:
+        assert connection.connection.dbapi_connection.autocommit is True
 
 
 def test_making_the_twin_leaves_the_app_engine_without_events(app, on_postgresql):

@@ -13,7 +13,9 @@ The engine is the app's engine in all else: the same dialect, the same way of co
 (the pool is the app pool's copy, with its connect listeners), and the app engine's
 statement listeners, as an engine made by `execution_options` shares them. Disposing of
 the app's engine disposes of this one's pool too (tests and benches do so to close every
-connection).
+connection). It closes them even when the app's engine is disposed with close=False, as a
+forked process would to leave its parent's connections alone: nothing here forks with an
+engine made (gunicorn loads the app in each worker, preload_app is off).
 """
 
 from __future__ import annotations
@@ -50,8 +52,8 @@ class _AutocommitEngine(OptionEngine):
         super().__init__(parent, {})
         self._own_pool = _autocommit_pool(parent.pool)
         # Any listener on an engine marks it as having events, and from then on each of its
-        # connections (the twin's too) dispatches every begin, rollback and checkout: 4 %
-        # of a page GET. Engine.dispose tells its listeners whether marked or not, so the
+        # connections (the twin's too) dispatches every begin and rollback, to nobody in
+        # production. Engine.dispose tells its listeners whether marked or not, so the
         # mark is put back as it was.
         had_events = parent._has_events
         event.listen(parent, "engine_disposed", self._parent_disposed)
