@@ -4,7 +4,7 @@ days under 5, what to do next; analysts land on their latest results."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask_babel import force_locale
@@ -123,6 +123,27 @@ def test_analyst_lands_on_latest_results_with_report_and_comparison(app, make_ro
     assert f'href="/results/?round={autumn}&amp;against={spring}"' in page
     # Each link leads somewhere that answers.
     assert analyst.get(f"/results/?round={autumn}&against={spring}").status_code == 200
+
+
+def test_latest_results_go_by_the_time_rounds_ran_not_by_the_order_they_were_made(
+    app, make_round, people
+):
+    """An earlier round entered late (imported, back-filled) has the higher id: it must
+    neither come first nor be compared against as if it came after."""
+    autumn = make_round(local=False, state="closed", title="Efterår 2026")
+    spring = make_round(local=False, state="closed", title="Forår 2025")
+    with app.app_context():
+        db.session.get(Round, autumn).opens_on = date(2026, 9, 1)
+        db.session.get(Round, spring).opens_on = date(2025, 3, 1)
+        db.session.commit()
+    close_rounds(app, spring, autumn)
+    analyst = logged_in(app, "analytiker@odense.dk")
+    page = analyst.get("/admin/").get_data(as_text=True)
+    assert page.index("Efterår 2026") < page.index("Forår 2025")
+    assert f'href="/results/?round={autumn}&amp;against={spring}"' in page
+    assert f"against={autumn}" not in page  # 2025 is never compared against 2026
+    picker = analyst.get("/results/").get_data(as_text=True)
+    assert picker.index("Efterår 2026") < picker.index("Forår 2025")
 
 
 def test_rounds_list_says_when_no_dates_are_set(app, make_round, people):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import replace
-from datetime import date
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -49,7 +48,7 @@ class ResultsError(ValueError):
 
 def round_period(survey_round: Round) -> tuple[int, int]:
     """(year, half): spring rounds (January-June) are half 1, autumn rounds half 2."""
-    day: date = survey_round.opens_on or survey_round.created_at.date()
+    day = survey_round.began_on
     return day.year, 1 if day.month <= 6 else 2
 
 

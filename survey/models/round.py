@@ -57,6 +57,17 @@ class Round(Base):
         order_by="RoundQuestion.position", cascade="all, delete-orphan", back_populates="round"
     )
 
+    @property
+    def began_on(self) -> date:
+        """The round's first day: the day it opens, or the day it was made if it has none."""
+        return self.opens_on or self.created_at.date()
+
+    @property
+    def chronology(self) -> tuple[date, int]:
+        """Where the round falls in time, to sort by: its first day, then its id. (Ids follow
+        the order rounds were made in, which an earlier round made late does not.)"""
+        return self.began_on, self.id
+
 
 def snapshot_digest(snapshot: dict | None) -> str | None:
     """SHA-256 of the snapshot's canonical JSON (sorted keys), or None without a snapshot."""

@@ -18,6 +18,7 @@ from survey.core.tenancy import scoped
 from survey.delivery.status import round_status
 from survey.invitations.response_rate import ResponseRate, response_rate
 from survey.models import Response, Round
+from survey.rounds.chronology import newest_first
 from survey.rounds.status import RoundStatus, round_status_of
 
 LATEST_CLOSED = 3
@@ -36,18 +37,17 @@ class RoundSummary:
 
 
 def admin_rounds() -> list[RoundSummary]:
-    """Every round not closed, then the latest closed ones, newest first."""
+    """Every round not closed (the newest made first), then the latest closed ones in time."""
     rounds = db.session.scalars(scoped(Round).order_by(Round.id.desc())).all()
     current = [r for r in rounds if round_status_of(r).key != "closed"]
-    closed = [r for r in rounds if round_status_of(r).key == "closed"][:LATEST_CLOSED]
-    return [summarise(r) for r in current + closed]
+    closed = newest_first([r for r in rounds if round_status_of(r).key == "closed"])
+    return [summarise(r) for r in current + closed[:LATEST_CLOSED]]
 
 
 def analyst_rounds() -> list[tuple[Round, Round | None]]:
-    """The latest closed rounds, each with the closed round before it (to compare with)."""
-    closed = db.session.scalars(
-        scoped(Round).where(Round.state == "closed").order_by(Round.id.desc())
-    ).all()
+    """The latest closed rounds in time, each with the closed round before it in time (to
+    compare with)."""
+    closed = newest_first(db.session.scalars(scoped(Round).where(Round.state == "closed")).all())
     return [(r, _previous_closed(r, closed)) for r in closed[: LATEST_CLOSED * 2]]
 
 
@@ -86,10 +86,11 @@ def _next_step(survey_round: Round, status: RoundStatus, rate: ResponseRate, sen
     return _("See the results and download the report.")
 
 
-def _previous_closed(survey_round: Round, closed: list[Round]) -> Round | None:
+def _previous_closed(survey_round: Round, newest_first: list[Round]) -> Round | None:
     earlier = [
         r
-        for r in closed
-        if r.id < survey_round.id and r.questionnaire_key == survey_round.questionnaire_key
+        for r in newest_first
+        if r.chronology < survey_round.chronology
+        and r.questionnaire_key == survey_round.questionnaire_key
     ]
     return earlier[0] if earlier else None

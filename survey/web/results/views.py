@@ -16,6 +16,7 @@ from survey.core.tenancy import comparison_args, requires, scoped
 from survey.models import Round
 from survey.models.background import BACKGROUND_VARIABLES
 from survey.reporting.trends import theme_trends
+from survey.rounds.chronology import newest_first
 from survey.web.navigation import safe_next
 from survey.web.results import bp
 from survey.web.results.forms import TargetForm
@@ -24,9 +25,7 @@ from survey.web.results.forms import TargetForm
 @bp.get("/")
 @requires("admin", "analyst")
 def overview():
-    rounds = db.session.scalars(
-        scoped(Round).where(Round.state == "closed").order_by(Round.id.desc())
-    ).all()
+    rounds = newest_first(db.session.scalars(scoped(Round).where(Round.state == "closed")).all())
     if request.args.get("round", type=int) is None:
         return render_template(
             "results/pick.html", rounds=rounds, variables=BACKGROUND_VARIABLES, chosen={}
