@@ -372,7 +372,11 @@ def test_every_round_action_is_in_the_audit_trail_of_its_municipality_only(app, 
     assert not any(f'data-action="{action}"' in other_trail for action in expected)
     assert "admin@odense.dk" not in other_trail
     make_user(app, "analytiker@odense.dk", "analyst", 461)
-    assert logged_in(app, "analytiker@odense.dk").get("/admin/audit").status_code == 403
+    refused = logged_in(app, "analytiker@odense.dk").get("/admin/audit")
+    assert refused.status_code == 403
+    page = refused.get_data(as_text=True)
+    assert "Du har ikke adgang til denne side" in page
+    assert "Siden er for en anden rolle end din" in page and "Prøv venligst igen" not in page
 
 
 def test_placements_follow_the_themes_of_the_rounds_questionnaire(app, admin):

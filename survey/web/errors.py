@@ -54,6 +54,11 @@ def init_app(app: Flask) -> None:
             429: _("Too many attempts"),
         }
         texts = {
+            # "Try again" would not help: the page is for another role (an operator's, say).
+            403: _(
+                "This page is for another role than yours, so nothing was changed. If you "
+                "need it, ask someone in your municipality who has access to it."
+            ),
             404: _("Check the address. If you came from a link in a text message, open it again."),
             413: _("Nothing was saved. Shorten the text and try again."),
             429: _("Please wait a few minutes and try again."),
