@@ -712,6 +712,35 @@ FOCUSED = """() => {
 }"""
 
 
+# Each word of a table cell measured on its own: a word drawn on two lines is broken.
+BROKEN_WORDS = """() => [...document.querySelectorAll('table th, table td')].flatMap(cell => {
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  const broken = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.textContent.matchAll(/\\S+/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+      if (lines.size > 1) broken.push(match[0]);
+    }
+  }
+  return broken;
+})"""
+
+
+def test_the_start_page_table_keeps_words_whole_at_a_desk(app, desktop, staff_user, make_round):
+    """Its headings and round titles broke mid-word ("Gennemfø/rte besvarels/er")."""
+    staff_user(ADMIN, "admin")
+    for title in ("Borgerundersøgelse, demo", "Virksomhedsundersøgelse efterår 2025"):
+        make_round(local=False, title=title)
+    page = desktop().new_page()
+    log_in(page, ADMIN)
+    page.goto("/admin/")
+    expect(page.locator("table.start-table")).to_be_visible()
+    assert page.evaluate(BROKEN_WORDS) == []
+
+
 def test_the_login_form_works_from_the_keyboard(desktop, staff_user):
     staff_user(ADMIN, "admin")
     page = desktop().new_page()
