@@ -230,7 +230,12 @@ def test_preview_renders_every_page_in_each_language_inside_its_own_frame_policy
                 assert html.escape(item.text[language]) in body, (language, page.key, item.code)
             assert 'name="csrf_token"' not in body
     local = admin.get(f"/admin/rounds/{round_id}/preview/local/frame?preview_lang=en")
-    assert "Shown only to citizens who answered" in local.get_data(as_text=True)
+    # The notes are the staff member's (in Danish here), quoting the English citizens see:
+    # made in the language previewed, they were English in every untranslated language.
+    local_html = local.get_data(as_text=True)
+    assert 'lang="da" dir="ltr">Forhåndsvisning: Svarene bliver ikke gemt.' in local_html
+    assert 'lang="da" dir="ltr">Vises kun for borgere, der svarede Yes til “' in local_html
+    assert "Shown only to citizens" not in local_html
     meeting = admin.get(f"/admin/rounds/{round_id}/preview/meeting/frame?preview_lang=da")
     assert html.escape(FIRST) in meeting.get_data(as_text=True)
     for odd in ("zz", "ar", "%3Cb%3E"):  # not offered by the round: shown in Danish, no error

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from questionnaires import find_questionnaire
 from survey.core.extensions import db
+from survey.core.i18n import current_language
 from survey.core.tenancy import get_or_404, requires, scoped
 from survey.delivery.closing import close_and_erase
 from survey.delivery.status import round_status
@@ -228,13 +229,32 @@ def round_preview_frame(round_id: int, page_key: str):
         abort(404)
     language = _preview_language(definition)
     g.survey_round, g.allowed_languages, g.preview_language = survey_round, (language,), language
+    # The notes are for the staff member, so in their language; they quote the citizen's
+    # texts in the language previewed. (Made in the citizen's language, they came out in
+    # English for every language without a translation of them.)
+    notes = _preview_notes(definition, language)
     with force_locale(language):
         html = render_template(
             "respond/page.html",
             **_preview_page_context(definition, page_key, keys),
-            preview_conditions=describe_conditions(definition, language),
+            preview_notes=notes,
         )
     return html, 200, PREVIEW_FRAME_HEADERS
+
+
+def _preview_notes(definition, language: str) -> dict:
+    return {
+        "language": current_language(),
+        "page": _("Preview: answers are not saved."),
+        "conditions": {
+            code: _(
+                "Shown only to citizens who answered %(values)s to “%(item)s”.",
+                values=values,
+                item=item,
+            )
+            for code, (item, values) in describe_conditions(definition, language).items()
+        },
+    }
 
 
 def _preview_language(definition) -> str:
