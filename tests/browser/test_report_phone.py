@@ -17,6 +17,7 @@ from survey.models import Round
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SCROLL_WIDTH = "() => document.documentElement.scrollWidth"
+SCROLL_CUE = "() => getComputedStyle(document.querySelector('.table-scroll')).backgroundAttachment"
 FACT_COLUMNS = """() => getComputedStyle(document.querySelector('.front-facts'))
   .gridTemplateColumns.split(' ').length"""
 REGIONS = """() => [...document.querySelectorAll('table')].map(t => {
@@ -89,6 +90,8 @@ def test_the_html_report_reads_on_a_phone_without_sideways_scroll(
         assert region["caption"] and region["region"] == region["caption"], region
         assert region["focusable"] and region["scrolls"] == "auto", region
     assert not page.evaluate(BROKEN_NUMBERS)
+    # A table wider than the phone shows that it scrolls (a shadow at the edge with more).
+    assert page.evaluate(SCROLL_CUE) == "local, local, scroll, scroll"
     # The phone's own rules win over the report's: one column of facts, a smaller title.
     assert page.evaluate(FACT_COLUMNS) == 1
     assert page.evaluate("() => getComputedStyle(document.querySelector('h1')).fontSize") == "24px"
