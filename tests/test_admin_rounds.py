@@ -170,9 +170,25 @@ def test_a_conditional_question_goes_after_the_page_of_its_condition(app, admin)
         response = admin.post(add, {"question_id": conditional, "placement": placement})
         assert response.status_code == 302
         assert links(app, round_id) == []
-        assert ALERT_ERROR in admin.get(response.headers["Location"]).get_data(as_text=True)
+        shown = admin.get(response.headers["Location"]).get_data(as_text=True)
+        assert ALERT_ERROR in shown
+        # The message names the question it waits for and that question's page.
+        assert html.escape("vises kun efter et svar på “Har du været i virksomhedspraktik") in (
+            shown
+        )
+        assert (
+            html.escape(
+                "på siden “På vej mod job eller uddannelse”. Placér det efter en senere side"
+            )
+            in shown
+        )
     admin.post(add, {"question_id": conditional, "placement": "overall"})
     assert links(app, round_id) == [(FIRST, "overall", 0)]
+    detail = admin.get(f"/admin/rounds/{round_id}").get_data(as_text=True)
+    assert (
+        html.escape("Vises kun for borgere, der svarede Ja til “Har du været i virksomhedspraktik")
+        in detail
+    )  # the round's page names the answer it waits for
     assert page_texts(app, round_id, "overall")[-1] == FIRST
     place = f"/admin/rounds/{round_id}/questions/{conditional}/place"
     admin.post(place, {"placement": "progression"})
@@ -385,13 +401,19 @@ def test_every_round_action_is_in_the_audit_trail_of_its_municipality_only(app, 
 
 
 def test_placements_follow_the_themes_of_the_rounds_questionnaire(app, admin):
-    """An employer-survey round offers its own themes, in file order, and no other."""
+    """An employer-survey round offers its own themes and no other, each as the page the
+    question goes on (the theme's last), in the order citizens meet them."""
     round_id = create_round(admin, questionnaire="virksomheder:1")
     question = bank_question(app, 461, FIRST)
     page = admin.get(f"/admin/rounds/{round_id}").get_data(as_text=True)
-    offered = re.findall(r'<option value="([a-z_]+)"[^>]*>Efter temaet: ([^<]+)</option>', page)
+    offered = re.findall(r'<option value="([a-z_]+)"[^>]*>Efter siden: ([^<]+)</option>', page)
     employer = find_questionnaire("virksomheder", 1)
-    assert list(dict(offered).items()) == [(t.key, t.title["da"]) for t in employer.themes]
+    last = {p.theme: (index, p) for index, p in enumerate(employer.pages)}
+    expected = [
+        (theme, p.title["da"]) for theme, (_, p) in sorted(last.items(), key=lambda t: t[1][0])
+    ]
+    assert [(key, html.unescape(title)) for key, title in offered] == expected
+    assert {key for key, _ in offered} == {t.key for t in employer.themes}
     add = f"/admin/rounds/{round_id}/questions"
     admin.post(add, {"question_id": question, "placement": "meeting"})  # not a theme of it
     assert links(app, round_id) == []

@@ -8,20 +8,30 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from questionnaires import find_questionnaire
+from questionnaires.model import pick_text
 from survey.core import audit
+from survey.core.i18n import current_language
 from survey.models import LocalQuestion, Round, RoundQuestion
 from survey.models.round import END_PLACEMENT
 from survey.rounds.lifecycle import RoundStateError, require_editable
 
 
 def placements(survey_round: Round) -> list[tuple[str, dict[str, str]]]:
-    """Where a local question may go in this round: after each theme of the round's
-    questionnaire that has a page (the theme's title per language), then "end" (no title)."""
+    """Where a local question may go in this round: on the last page of each theme of the
+    round's questionnaire, in the order citizens meet those pages and named by that page's
+    title (what citizens see), then "end" (no title). (In the themes' file order and by
+    their names, "after a later theme" could not be told from the list.)"""
     core = find_questionnaire(survey_round.questionnaire_key, survey_round.questionnaire_version)
-    paged = {page.theme for page in core.pages}
-    return [(t.key, dict(t.title)) for t in core.theme_order() if t.key in paged] + [
-        (END_PLACEMENT, {})
-    ]
+    last = _last_pages(core)
+    return [
+        (theme, dict(core.pages[index].title))
+        for theme, index in sorted(last.items(), key=lambda pair: pair[1])
+    ] + [(END_PLACEMENT, {})]
+
+
+def _last_pages(core) -> dict[str, int]:
+    """Each theme's last page (by index): where local questions placed after it go."""
+    return {page.theme: index for index, page in enumerate(core.pages)}
 
 
 def add_local_question(
@@ -47,27 +57,37 @@ def add_local_question(
 
 def check_placement(survey_round: Round, question: LocalQuestion, placement: str) -> None:
     """A placement is the end or a theme of the round's questionnaire that has a page; a
-    condition is evaluated on the server, so it must refer to an earlier page."""
+    condition is evaluated on the server, so it must refer to an earlier page than the one
+    the question goes on (the theme's last page)."""
     core = find_questionnaire(survey_round.questionnaire_key, survey_round.questionnaire_version)
-    themes = [page.theme for page in core.pages]
-    if placement != END_PLACEMENT and placement not in themes:
+    last = _last_pages(core)
+    if placement != END_PLACEMENT and placement not in last:
         raise RoundStateError(_("Unknown placement."))
     if not question.show_if or placement == END_PLACEMENT:
         return
-    target_theme = next(
+    depends_on = question.show_if["item"]
+    found = next(
         (
-            page.theme
-            for page in core.pages
+            (index, page, item)
+            for index, page in enumerate(core.pages)
             for item in page.items
-            if item.code == question.show_if["item"]
+            if item.code == depends_on
         ),
         None,
     )
-    if target_theme is None or themes.index(placement) <= themes.index(target_theme):
+    if found is None:
+        raise RoundStateError(
+            _("This question depends on an answer the round does not ask. Place it at the end.")
+        )
+    index, page, item = found
+    if last[placement] <= index:
+        language = current_language()
         raise RoundStateError(
             _(
-                "This question depends on an answer on the same or a later page. "
-                "Place it after a later theme or at the end."
+                "This question is shown only after an answer to “%(item)s”, on the page "
+                "“%(page)s”. Place it after a later page or at the end.",
+                item=pick_text(item.text, language),
+                page=pick_text(page.title, language),
             )
         )
 

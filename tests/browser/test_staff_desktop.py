@@ -262,7 +262,7 @@ def admin_builds_a_round(desktop, new_phone, app, visit: Callable) -> int:
     press(hard_row, "Op", page)
     assert local_question_rows(page) == [HARD_DA, EASY_DA]
     expect(page.locator("#local-questions ~ div table tbody tr").last).to_contain_text(
-        "Vises kun efter et bestemt svar"
+        f"Vises kun for borgere, der svarede Ja til “{INTERNSHIP_DA}”."
     )
     visit("round-draft-questions", page)
 

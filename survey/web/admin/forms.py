@@ -218,10 +218,11 @@ def _lines(text: str | None) -> list[str]:
 
 
 def placement_choices(survey_round: Round) -> list[tuple[str, str]]:
-    """The end first, then after each theme of the round's questionnaire, in file order."""
+    """The end first, then after each page that takes local questions, in the order
+    citizens meet them and by the titles they see."""
     language = current_language()
     choices = [
-        (key, _("After the theme: %(title)s", title=pick_text(title, language)))
+        (key, _("After the page: %(title)s", title=pick_text(title, language)))
         for key, title in placements(survey_round)
         if key != END_PLACEMENT
     ]

@@ -279,9 +279,12 @@ def _preview_page_context(definition, page_key: str, keys: list[str]) -> dict:
 
 
 def _round_context(survey_round: Round, settings_form: RoundForm | None = None) -> dict:
+    definition = round_definition(survey_round)
     return {
         "survey_round": survey_round,
-        "definition": round_definition(survey_round),
+        "definition": definition,
+        # Which answer each conditional local question waits for, in the staff's language.
+        "conditions": describe_conditions(definition, current_language()),
         "settings_form": settings_form or RoundForm.for_round(survey_round),
         "add_form": AddQuestionForm.for_round(survey_round),
         "placement_choices": placement_choices(survey_round),
