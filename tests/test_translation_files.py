@@ -375,7 +375,7 @@ def test_the_admin_pages_download_and_upload_the_banks_translations(app):
         content_type="multipart/form-data",
     )
     assert stored.status_code == 200
-    assert "2 tekster blev importeret på ar" in stored.get_data(as_text=True)
+    assert "Arabisk: 2 tekster blev importeret." in stored.get_data(as_text=True)
     with app.app_context():
         assert {t["ar"] for t in db.session.scalars(select(LocalQuestion.texts))} == {"نص أفضل."}
         events = db.session.scalars(

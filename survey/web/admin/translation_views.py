@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from survey.bank.translations import (
@@ -18,6 +19,7 @@ from survey.bank.translations import (
     review_translation,
     translation_states,
 )
+from survey.core.labels import language_label
 from survey.core.tenancy import get_or_404, requires
 from survey.models import LocalQuestion
 from survey.translating.files import export_questionnaire
@@ -74,10 +76,11 @@ def import_bank_translations():
     except BankImportError as error:
         return _page(form, problems=error.problems), 422
     flash(
-        _(
-            "%(count)d texts were imported in %(language)s.",
-            count=len(checked.accepted),
-            language=language,
+        ngettext(
+            "%(language)s: %(num)d text was imported.",
+            "%(language)s: %(num)d texts were imported.",
+            len(checked.accepted),
+            language=language_label(language),  # its name, not its code ("ar")
         ),
         "success",
     )
