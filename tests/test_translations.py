@@ -66,9 +66,9 @@ def test_danish_translations_keep_every_placeholder():
 
 
 def test_arabic_minutes_take_the_form_the_number_needs(app):
-    """Arabic has six plural forms: 3 to 10 minutes are دقائق, 11 and more دقيقة, one and
-    two their own words. The sentence follows the label "الوقت:" ("Time:") on the landing
-    page, so it does not begin with a label ("المدة:") of its own."""
+    """Arabic has six plural forms: 3 to 10 minutes are دقائق, 11 and more دقيقة (every
+    form keeps the number: test_languages). The sentence follows the label "الوقت:"
+    ("Time:") on the landing page, so it does not begin with a label ("المدة:") of its own."""
     from flask_babel import force_locale, ngettext
 
     def minutes(n: int) -> str:
@@ -77,8 +77,8 @@ def test_arabic_minutes_take_the_form_the_number_needs(app):
     with app.test_request_context(), force_locale("ar"):
         shown = {n: minutes(n) for n in (1, 2, 6, 11)}
     assert shown == {
-        1: "يستغرق حوالي دقيقة واحدة.",
-        2: "يستغرق حوالي دقيقتين.",
+        1: "يستغرق حوالي 1 دقيقة.",
+        2: "يستغرق حوالي 2 دقيقة.",
         6: "يستغرق حوالي 6 دقائق.",
         11: "يستغرق حوالي 11 دقيقة.",
     }

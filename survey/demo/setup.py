@@ -250,6 +250,18 @@ def ensure_demo_history(current: Round) -> None:
     seed_responses(earlier, 180, seed=2025, positive_share=0.62, first_day=date(2025, 3, 3))
     if earlier.state != "closed":
         earlier.state = "closed"
+    # The round before it, on the same version: a comparison of two closed rounds to try
+    # (the current round is on version 2, whose reworded questions have keys of their own).
+    # Made after the spring round, so the lists show it by time, not by when it was made.
+    autumn = _ensure_round(
+        461,
+        "Borgerundersøgelse efterår 2024",
+        opens_on=date(2024, 9, 2),
+        closes_on=date(2024, 9, 30),
+    )
+    seed_responses(autumn, 160, seed=2024, positive_share=0.55, first_day=date(2024, 9, 3))
+    if autumn.state != "closed":
+        autumn.state = "closed"
     seed_responses(
         current,
         150,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -11,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from survey.core.i18n import RTL_LANGUAGES, current_language
 from survey.core.transaction import roll_back
 from survey.responding.answers import TamperedPost
+from survey.web.staff_refusal import staff_refusal_text
 
 CITIZEN_BLUEPRINTS = frozenset({"respond"})
 
@@ -54,15 +56,12 @@ def init_app(app: Flask) -> None:
             429: _("Too many attempts"),
         }
         texts = {
-            # "Try again" would not help: the page is for another role (an operator's, say).
-            403: _(
-                "This page is for another role than yours, so nothing was changed. If you "
-                "need it, ask someone in your municipality who has access to it."
-            ),
             404: _("Check the address. If you came from a link in a text message, open it again."),
             413: _("Nothing was saved. Shorten the text and try again."),
             429: _("Please wait a few minutes and try again."),
         }
+        if error.code == 403 and current_user.is_authenticated:
+            texts[403] = staff_refusal_text()
         return _page(
             error.code or 500,
             titles.get(error.code, _("Something went wrong")),
