@@ -126,10 +126,16 @@ class Counter:
 
     def _transaction(self, connection, *_args, **_kwargs) -> None:
         # Autocommit reads send neither BEGIN nor ROLLBACK (psycopg sends nothing for a
-        # rollback outside a transaction; on SQLite our "begin" hook skips the BEGIN).
+        # rollback outside a transaction; on SQLite our "begin" hook skips the BEGIN). On
+        # PostgreSQL their connections are in autocommit for life (their own pool,
+        # survey.core.autocommit_engine), so ask the connection itself.
         options = connection.get_execution_options()
         if options.get("isolation_level") == "AUTOCOMMIT" or options.get(
             "borgerblik_autocommit_reads"
+        ):
+            return
+        if connection.dialect.name == "postgresql" and getattr(
+            connection.connection.dbapi_connection, "autocommit", False
         ):
             return
         self.transactions += 1
