@@ -368,6 +368,19 @@ def test_the_admin_pages_download_and_upload_the_banks_translations(app):
     assert refused.status_code == 422
     page = refused.get_data(as_text=True)
     assert "Intet blev importeret" in page and "tegn lang" in page
+    # The questionnaire's texts sent to the bank's import: one sentence, not a line per text.
+    from survey.translating.files import export_questionnaire
+
+    questionnaire_file = export_questionnaire("kl-beskaeftigelse", "ar", "csv", 2)
+    misplaced = admin.post(
+        "/admin/translations/bank",
+        data={"file": (io.BytesIO(questionnaire_file), "kl-beskaeftigelse-2-ar.csv")},
+        content_type="multipart/form-data",
+    )
+    assert misplaced.status_code == 422
+    page = misplaced.get_data(as_text=True)
+    assert "Filen indeholder ingen af spørgsmålsbankens tekster" in page
+    assert "der er ingen sådan tekst" not in page
     better = [replace(unit, target="نص أفضل.") for unit in units]
     stored = admin.post(
         "/admin/translations/bank",

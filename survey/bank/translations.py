@@ -21,6 +21,8 @@ from survey.core.translation_checks import check_messages
 from survey.models import LocalQuestion
 from survey.models.question import STALE
 
+BANK_UNIT_PREFIX = "question/"  # every bank text's id: question/<code>/<field>
+
 
 def import_messages() -> dict[str, str]:
     """check_import's messages in the reader's language (English on the command line)."""
@@ -97,7 +99,7 @@ def bank_units(municipality_code: int, language: str) -> list[Unit]:
     return [
         replace(unit, stale=question.translation_state(language) == STALE)
         for question in current_questions(municipality_code)
-        for unit in item_units(f"question/{question.code}", _as_item(question), language)
+        for unit in item_units(f"{BANK_UNIT_PREFIX}{question.code}", _as_item(question), language)
     ]
 
 
@@ -119,6 +121,17 @@ def import_bank(municipality_code: int, data: bytes) -> tuple[str, Checked]:
     if not language or language == "da" or not language.isalpha() or len(language) > 3:
         raise BankImportError(
             [_("The file does not name the language it translates into (e.g. ar).")]
+        )
+    if units and not any(unit.id.startswith(BANK_UNIT_PREFIX) for unit in units):
+        # Another file (the questionnaire's texts, most likely): one sentence that says so,
+        # not a line per text that the bank does not have.
+        raise BankImportError(
+            [
+                _(
+                    "This file holds none of the question bank's texts. If it is the "
+                    "questionnaire's texts, an operator puts those in: send the file to yours."
+                )
+            ]
         )
     checked = check_import(bank_units(municipality_code, language), units, import_messages())
     if checked.errors:
