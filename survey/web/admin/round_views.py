@@ -246,14 +246,20 @@ def _preview_notes(definition, language: str) -> dict:
     return {
         "language": current_language(),
         "page": _("Preview: answers are not saved."),
-        "conditions": {
-            code: _(
-                "Shown only to citizens who answered %(values)s to “%(item)s”.",
-                values=values,
-                item=item,
-            )
-            for code, (item, values) in describe_conditions(definition, language).items()
-        },
+        "conditions": _condition_notes(definition, language),
+    }
+
+
+def _condition_notes(definition, quoted_in: str) -> dict[str, str]:
+    """For each conditional item, the answer it waits for, said in the staff member's
+    language and quoting the texts in `quoted_in` (the preview's or the staff's)."""
+    return {
+        code: _(
+            "Shown only to citizens who answered %(values)s to “%(item)s”.",
+            values=values,
+            item=item,
+        )
+        for code, (item, values) in describe_conditions(definition, quoted_in).items()
     }
 
 
@@ -284,7 +290,7 @@ def _round_context(survey_round: Round, settings_form: RoundForm | None = None) 
         "survey_round": survey_round,
         "definition": definition,
         # Which answer each conditional local question waits for, in the staff's language.
-        "conditions": describe_conditions(definition, current_language()),
+        "condition_notes": _condition_notes(definition, current_language()),
         "settings_form": settings_form or RoundForm.for_round(survey_round),
         "add_form": AddQuestionForm.for_round(survey_round),
         "placement_choices": placement_choices(survey_round),
