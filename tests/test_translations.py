@@ -82,3 +82,22 @@ def test_arabic_minutes_take_the_form_the_number_needs(app):
         6: "يستغرق حوالي 6 دقائق.",
         11: "يستغرق حوالي 11 دقيقة.",
     }
+
+
+def test_arabic_character_limits_read_right_for_any_number(app):
+    """An Arabic noun counted by a number takes the number's case and form (1,000 حرف,
+    11 to 99 حرفًا, 3 to 10 أحرف), and the comment field's limit is whatever the round's
+    administrator chose, the answer's length whatever the citizen wrote. Both texts say
+    "the number of characters: N" instead, which is right for every number; they said
+    "1000 حرفًا", wrong for a limit of 1,000."""
+    from flask_babel import force_locale, gettext
+
+    hint = "At most %(limit)d characters."
+    error = "The answer is %(length)d characters long. Please shorten it to at most %(limit)d."
+    with app.test_request_context(), force_locale("ar"):
+        shown = [gettext(hint, limit=1000), gettext(error, length=1204, limit=1000)]
+    assert shown == [
+        "الحد الأقصى لعدد الأحرف: 1000.",
+        "عدد أحرف الإجابة: 1204. يرجى اختصارها بحيث لا يتجاوز عدد أحرفها 1000.",
+    ]
+    assert not any(re.search(r"\d+ (حرف|أحرف)", text) for text in shown)
