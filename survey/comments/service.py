@@ -18,7 +18,6 @@ from survey.comments.flags import flags, redact
 from survey.core import audit
 from survey.core.extensions import db
 from survey.models import Answer, CommentReview, CommentTheme, Response, Round
-from survey.models.background import BACKGROUND_VARIABLES
 from survey.rounds.definition import round_definition
 
 PER_PAGE = 20
@@ -178,45 +177,26 @@ def review(
 class ThemeCount:
     theme: str
     total: int | None  # None: fewer than 5, not shown
-    groups: dict[str, int | None]
 
 
-def theme_counts(survey_round: Round, by: str | None = None) -> list[ThemeCount]:
-    """Comments per theme, and per group of a background variable; under 5 is not shown."""
+def theme_counts(survey_round: Round) -> list[ThemeCount]:
+    """Comments per theme; under 5 is not shown.
+
+    Never per group of a background variable. The analyst chooses which comments carry a
+    theme, so counts of a theme by group are counts of a set the analyst drew: take one
+    comment out of the theme, look again, and the group whose count fell is its writer's
+    (a security test shows it). The group's own rule of 5 cannot stop that, nor can
+    hiding a second group, because the two looks differ by one comment."""
     if survey_round.state != "closed":
         raise CommentsRefused(_("Comments can be read once the round is closed."))
-    if by is not None and by not in BACKGROUND_VARIABLES:
-        by = None
-    group_of: dict[str, str | None] = {}
-    if by is not None:
-        group_of = dict(
-            db.session.execute(
-                select(Response.id, getattr(Response, by)).where(
-                    Response.round_id == survey_round.id
-                )
-            ).all()
-        )
-    counts: dict[str, Counter] = {}
     totals: Counter = Counter()
     for review_row in db.session.scalars(
         select(CommentReview).where(CommentReview.round_id == survey_round.id)
     ):
         for theme in review_row.themes:
             totals[theme.name] += 1
-            counts.setdefault(theme.name, Counter())[
-                group_of.get(review_row.response_id) or "–"
-            ] += 1
-
-    def shown(count: int) -> int | None:
-        return count if count >= MIN_N else None
-
     return [
-        ThemeCount(
-            name,
-            shown(totals[name]),
-            {group: shown(n) for group, n in sorted(counts[name].items())} if by else {},
-        )
-        for name in sorted(totals)
+        ThemeCount(name, totals[name] if totals[name] >= MIN_N else None) for name in sorted(totals)
     ]
 
 

@@ -10,14 +10,39 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
+from itertools import islice
 
 from flask_babel import gettext as _
 
 XLSX_MAGIC = b"PK\x03\x04"
 # A cell starting so is a formula to a spreadsheet: refused in uploads, quoted in exports.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Rows a file may have below its header: the largest send list (200,000 citizens,
+# survey.invitations.sendlist). Past it and one more row nothing more is read: a 600 kB workbook can hold two million rows (the sheet's XML is
+# compressed about 250 to 1), and reading them all took 99 s of CPU and 450 MB.
+MAX_ROWS = 200_000
+# What a workbook's parts may come to once unzipped, as its directory says. A send list of
+# 200,000 rows with five columns is about 60 MB of sheet XML; more is not a table of ours.
+MAX_UNZIPPED = 150 * 1024 * 1024
+MAX_PARTS = 1_000
+# What a broken or hostile workbook raises from inside the zip and XML readers (an XML
+# ParseError, expat's refusal of an entity expansion and lxml's XMLSyntaxError are all
+# SyntaxErrors; a workbook without a sheet is an IndexError).
+UNREADABLE = (
+    zipfile.BadZipFile,
+    KeyError,
+    ValueError,
+    OSError,
+    IndexError,
+    SyntaxError,
+    EOFError,
+    zlib.error,
+    struct.error,
+)
 
 
 class TableError(ValueError):
@@ -66,7 +91,7 @@ def _read_csv(data: bytes) -> Table:
         raise TableError([_("The first line could not be read as CSV.")]) from None
     rows: list[list[str]] = []
     try:
-        for cells in reader:
+        for cells in islice(reader, MAX_ROWS + 1):
             rows.append(cells if any(cell.strip() for cell in cells) else [])
     except csv.Error as error:
         problem = _(
@@ -75,21 +100,46 @@ def _read_csv(data: bytes) -> Table:
             problem=str(error),
         )
         raise TableError([problem], Table(header, rows)) from None
+    if len(rows) > MAX_ROWS:
+        raise _too_many_rows()
     return Table(header, rows)
+
+
+def _too_many_rows() -> TableError:
+    return TableError(
+        [_("The file has more than %(n)d rows. Split it into smaller files.", n=MAX_ROWS)]
+    )
+
+
+def _check_parts(data: bytes) -> None:
+    """Refuse a workbook whose parts unzip to more than a table of ours could be (a zip
+    bomb) before any of it is unzipped."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_PARTS or sum(part.file_size for part in parts) > MAX_UNZIPPED:
+            raise TableError(
+                [_("The workbook is larger unpacked than any send list or table can be.")]
+            )
 
 
 def _read_xlsx(data: bytes) -> Table:
     from openpyxl import load_workbook  # loaded on first use: most uploads are CSV
 
     try:
+        _check_parts(data)
         # Not data_only: a formula stays a formula ("=..."), so the formula check refuses it.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        try:
+            sheet = workbook.worksheets[0].values
+            values = [[_cell_text(cell) for cell in row] for row in islice(sheet, MAX_ROWS + 2)]
+        finally:
+            workbook.close()
+    except TableError:
+        raise
+    except UNREADABLE:
         raise TableError([_("The file could not be read as an Excel workbook (.xlsx).")]) from None
-    try:
-        values = [[_cell_text(cell) for cell in row] for row in workbook.worksheets[0].values]
-    finally:
-        workbook.close()
+    if len(values) > MAX_ROWS + 1:  # the header and MAX_ROWS rows
+        raise _too_many_rows()
     if not values or not any(cell.strip() for cell in values[0]):
         raise TableError([_("The file is empty. The first line must name the columns.")])
     header = [name.strip() for name in values[0]]

@@ -4,6 +4,8 @@ one, and an unreviewed comment with a phone number reaching a report."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -117,3 +119,43 @@ def test_an_administrators_exports_hold_no_raw_comment(app, sign_in, people, com
         assert SECRET.encode() not in body and COMMENT.encode() not in body, fmt
     # The analyst's export keeps them: the analyst reads comments with care.
     assert SECRET.encode() in analyst.get(f"/results/export.csv?round={closed}").get_data()
+
+
+def test_tagging_comments_cannot_tell_which_group_wrote_one(app, sign_in, people, make_round):
+    """The attack: the analyst puts every comment under a theme of their own, counts it by
+    group, takes one comment out of the theme and counts again. The group whose count
+    fell is that comment's writer's, and with it the writer's whole row in the analyst's
+    export. A lone citizen in a group (here the one on kontanthjælp) is shown by the
+    first count alone: 12 in all, 11 on dagpenge. So themes are never counted by group."""
+    closed = make_round(ODENSE, title="Forår 2026", state="closed", opens_on=date(2026, 3, 1))
+    rows = [
+        {"answers": {COMMENT: f"Kommentar {n}"}, "benefit_group": "dagpenge"} for n in range(11)
+    ]
+    lone = {"answers": {COMMENT: "Den ensomme kommentar"}, "benefit_group": "kontanthjaelp"}
+    ids = seed_responses(app, closed, [*rows, lone])
+    analyst = sign_in(people.odense_analyst)
+    analyst.post("/results/comments/themes", {"round": closed, "name": "Mærke"})
+    with app.app_context():
+        from survey.models import CommentTheme
+
+        theme = db.session.scalar(select(CommentTheme.id).where(CommentTheme.name == "Mærke"))
+        db.session.remove()
+
+    def tag(response_id: str, themes: list[int]) -> None:
+        response = analyst.post(
+            "/results/comments/review",
+            {"round": closed, "key": f"{response_id}:{COMMENT}", "redacted": "x", "themes": themes},
+        )
+        assert response.status_code == 302
+
+    def counts() -> Iterator[list[str]]:
+        for by in ("", "benefit_group"):
+            page = analyst.get(f"/results/comments?round={closed}&by={by}").get_data(as_text=True)
+            table = page.split('id="caption-counts"', 1)[1].split("</table>", 1)[0]
+            yield re.findall(r"<t[dh](?:\s[^>]*)?>(.*?)</t[dh]>", table)
+
+    for response_id in ids:
+        tag(response_id, [theme])
+    assert list(counts()) == [["Tema", "Kommentarer", "Mærke", "12"]] * 2
+    tag(ids[-1], [])
+    assert list(counts()) == [["Tema", "Kommentarer", "Mærke", "11"]] * 2

@@ -15,7 +15,6 @@ from survey.comments.service import (
 )
 from survey.core.tenancy import get_or_404, requires
 from survey.models import Round
-from survey.models.background import BACKGROUND_VARIABLES
 from survey.web.results import bp
 from survey.web.results.forms import CommentReviewForm, CommentThemeForm
 
@@ -24,10 +23,9 @@ from survey.web.results.forms import CommentReviewForm, CommentThemeForm
 @requires("analyst")
 def comments():
     survey_round = get_or_404(Round, request.args.get("round", type=int))
-    by = request.args.get("by") if request.args.get("by") in BACKGROUND_VARIABLES else None
     try:
         shown, pages = read_comments(survey_round, request.args.get("page", 1, type=int))
-        counts = theme_counts(survey_round, by)
+        counts = theme_counts(survey_round)
     except CommentsRefused as error:
         flash(str(error), "error")
         return redirect(url_for("results.overview"))
@@ -39,8 +37,6 @@ def comments():
         page=request.args.get("page", 1, type=int),
         themes=themes_of(survey_round.municipality_code),
         counts=counts,
-        by=by,
-        variables=BACKGROUND_VARIABLES,
         theme_form=CommentThemeForm(formdata=None, round=survey_round.id),
     )
 
