@@ -37,6 +37,7 @@ from analysis.results import (
     Side,
     SuppressedSide,
     ThemeScore,
+    answered,
 )
 
 MIN_N = 5
@@ -210,14 +211,14 @@ def _suppress_complements(sides: list[Side], total: Side) -> list[Side]:
     sides = list(sides)
     total_positive = total.positive
     while True:
-        hidden = [s for s in sides if s.suppressed and s.n > 0]
+        hidden = [s for s in sides if isinstance(s, SuppressedSide) and s.answered > 0]
         shown = [i for i, s in enumerate(sides) if not s.suppressed]
         if not hidden or not shown:
             return sides
         if len(hidden) > 1 and total_positive is None and total.mean is not None:
             # a number item's mean: subtraction gives the hidden groups' mean together,
             # which is a figure of its own unless they are 5 or more
-            if sum(s.n for s in hidden) >= MIN_N:
+            if sum(s.answered for s in hidden) >= MIN_N:
                 return sides
         elif len(hidden) > 1:
             if total_positive is None or total_positive in (0, total.n):
@@ -226,10 +227,10 @@ def _suppress_complements(sides: list[Side], total: Side) -> list[Side]:
             if len(shown_positives) != len(shown):
                 raise ValueError("every shown group of a scored item needs a positive count")
             hidden_positive = total_positive - sum(shown_positives)
-            if 0 < hidden_positive < sum(s.n for s in hidden):
+            if 0 < hidden_positive < sum(s.answered for s in hidden):
                 return sides
-        smallest = min(shown, key=lambda i: sides[i].n)
-        sides[smallest] = SuppressedSide(sides[smallest].n, reason=PROTECTS_OTHER)
+        smallest = min(shown, key=lambda i: answered(sides[i]))
+        sides[smallest] = SuppressedSide(answered(sides[smallest]), reason=PROTECTS_OTHER)
 
 
 def compare(

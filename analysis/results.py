@@ -86,9 +86,15 @@ class SuppressedSide:
     typed None and cannot be given, so no code can read a suppressed figure as a number.
 
     `reason`: "too_few" (fewer than 5 valid answers) or "protects_other" (enough answers,
-    hidden so that a smaller group cannot be worked out by subtraction)."""
+    hidden so that a smaller group cannot be worked out by subtraction).
 
-    n: int
+    Its n is None too. How many answered is a figure from fewer than 5 answers when the
+    reason is too_few ("jobafklaring: n=1" says that one person on jobafklaring answered),
+    and with the other groups' n beside the total's it is found by subtraction whatever
+    the reason. `answered` holds it for the secondary suppression (analysis.compare) and
+    for sums of several groups, never for showing."""
+
+    answered: int
     reason: str = field(default=TOO_FEW, kw_only=True)  # never positional: no figure by mistake
     positive: None = field(default=None, init=False)
     share: None = field(default=None, init=False)
@@ -99,10 +105,11 @@ class SuppressedSide:
     weighted: None = field(default=None, init=False)
     weighted_reason: None = field(default=None, init=False)
     uncertain: Literal[False] = field(default=False, init=False)
+    n: None = field(default=None, init=False)
 
     def to_dict(self) -> dict:
         return {
-            "n": self.n,
+            "n": None,
             "positive": None,
             "share": None,
             "ci": None,
@@ -117,6 +124,12 @@ class SuppressedSide:
 
 
 Side = ShownSide | SuppressedSide
+
+
+def answered(side: Side) -> int:
+    """How many gave a valid answer, hidden or not: for sums and the suppression's own
+    choices, never to be shown for a suppressed side."""
+    return side.answered if isinstance(side, SuppressedSide) else side.n
 
 
 @dataclass(frozen=True)

@@ -126,10 +126,16 @@ class GroupThemeMean:
     def suppressed(self) -> bool:
         return self.mean is None
 
+    @property
+    def shown_n(self) -> int | None:
+        """n where the mean is shown: a hidden group's n is a figure from under 5 answers,
+        or one that gives a smaller group's by subtraction (analysis.results.SuppressedSide)."""
+        return None if self.suppressed else self.n
+
     def to_dict(self) -> dict:
         return {
             "value": self.value,
-            "n": self.n,
+            "n": self.shown_n,
             "mean": None if self.mean is None else round(self.mean, 6),
             "ci": None if self.ci is None else [round(self.ci[0], 6), round(self.ci[1], 6)],
             "suppressed": self.suppressed,

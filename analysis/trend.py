@@ -31,6 +31,11 @@ class TrendPoint:
         return self.n >= MIN_N
 
     @property
+    def shown_n(self) -> int | None:
+        """n where the point is shown; a hidden point's n is a figure from under 5 answers."""
+        return self.n if self.shown else None
+
+    @property
     def share(self) -> float | None:
         return self.positive / self.n if self.shown else None
 
@@ -45,7 +50,7 @@ class TrendPoint:
         return {
             "round": self.round,
             "period": self.period,
-            "n": self.n,
+            "n": self.shown_n,
             "positive": self.positive if self.shown else None,
             "share": _round(self.share),
             "ci": _interval(self.ci),

@@ -318,7 +318,7 @@ def test_option_group_theme_and_item_as_json():
         "variable": "benefit_group",
         "value": "dagpenge",
         "current": {
-            "n": 3,
+            "n": None,
             "positive": None,
             "share": None,
             "ci": None,

@@ -427,7 +427,7 @@ def test_four_valid_answers_and_many_ved_ikke_stay_hidden(app, compare_json, mak
     insert_responses(app, round_id, [({}, {SATISFIED: v}) for v in "5541" + "0" * 20])
     (item,) = [i for i in compare_json(round_id)["items"] if i["code"] == SATISFIED]
     assert item["current"] == {
-        "n": 4,
+        "n": None,  # "4 answered" would itself be a figure from under 5
         "positive": None,
         "share": None,
         "ci": None,
@@ -462,7 +462,8 @@ def test_split_by_benefit_group_suppresses_each_group_on_its_own(app, compare_js
                 want = expected_side(
                     item.type, answered(two_rounds[respondents], item.code, group["value"])
                 )
-                assert side["n"] == want["n"]
+                # a hidden side gives no n: it would be a figure from under 5, or give one
+                assert side["n"] == (None if side["suppressed"] else want["n"])
                 if want["suppressed"]:
                     assert side["suppressed"], (item.code, group["value"])
                 if not side["suppressed"]:
@@ -470,7 +471,7 @@ def test_split_by_benefit_group_suppresses_each_group_on_its_own(app, compare_js
                     assert_side(side, want, f"{item.code} {group['value']}")
                 else:
                     assert [side[k] for k in ("positive", "share", "ci", "mean")] == [None] * 4
-                sides.append((side, want))
+                sides.append((side | {"n": want["n"]}, want))  # the true n, for the checks
             if total["suppressed"] or item.type == "text":
                 continue
             primary = [s for s, w in sides if w["suppressed"] and w["n"] > 0]
@@ -737,6 +738,11 @@ def tables_of(page: str) -> list[dict]:
 SHARE_CI = re.compile(r"^(\d+)\s?%(?: yes)?\s\((\d+)–(\d+)\s?%\)")
 
 
+def n_cell(side: dict) -> str:
+    """A side's n as the page shows it: a hidden side has none."""
+    return "–" if side["n"] is None else str(side["n"])
+
+
 def assert_share_cell(cell: str, side: dict) -> None:
     """The page shows the JSON's share and interval, rounded to whole per cents."""
     if side["suppressed"]:
@@ -744,7 +750,7 @@ def assert_share_cell(cell: str, side: dict) -> None:
         if side["suppressed_reason"] == "protects_other":  # never "under 5" beside n >= 5
             assert cell == "hidden (protects a smaller group)", cell
         else:
-            assert cell == "under 5 answers" and side["n"] < 5, cell
+            assert cell == "under 5 answers" and side["n"] is None, cell
         return
     if side["share"] is None:  # free text: counts only
         assert cell.split(" | ")[0].split(" n=")[0] == "–", cell
@@ -814,7 +820,7 @@ def test_analyst_page_shows_the_same_figures_as_the_json(app, compare_json, two_
     for cells, item in zip(item_rows, items, strict=True):
         _question, n, share, mean, before, change, bench, rest = cells
         assert rest == ""
-        assert int(n) == item["current"]["n"]
+        assert n == n_cell(item["current"])
         assert_share_cell(share, item["current"])
         if item["current"]["share"] is not None:  # a yes/no item's share is the share yes
             assert ("% yes (" in share) is (item["type"] == "yesno"), share
@@ -823,7 +829,10 @@ def test_analyst_page_shows_the_same_figures_as_the_json(app, compare_json, two_
         else:
             assert float(mean) == pytest.approx(item["current"]["mean"], abs=0.05 + 1e-9)
         assert_share_cell(before, item["previous"])
-        assert f"n={item['previous']['n']}" in before
+        if item["previous"]["n"] is None:  # hidden: no n either
+            assert "n=" not in before
+        else:
+            assert f"n={item['previous']['n']}" in before
         assert_change_cell(change, item["change"])
         assert bench == "–"
     expected_groups = [g for item in items for g in item["groups"]]
@@ -831,7 +840,7 @@ def test_analyst_page_shows_the_same_figures_as_the_json(app, compare_json, two_
     for cells, group in zip(group_rows, expected_groups, strict=True):
         label, n, share, _mean, _before, change, _bench, rest = cells
         assert label.endswith(group["value"] or "unknown")
-        assert int(n) == group["current"]["n"]
+        assert n == n_cell(group["current"])
         assert_share_cell(share, group["current"])
         assert_change_cell(change, group["change"])
         assert_change_cell(rest, group["vs_rest"])
@@ -1027,8 +1036,10 @@ def test_a_suppressed_side_cannot_carry_figures():
     hidden = SuppressedSide(3)
     assert (hidden.positive, hidden.share, hidden.ci, hidden.mean, hidden.mean_ci) == (None,) * 5
     assert hidden.suppressed is True
+    # nor its n: "3 answered" is a figure from under 5 (kept apart, for sums only)
+    assert (hidden.n, hidden.answered) == (None, 3)
     assert hidden.to_dict() == {
-        "n": 3,
+        "n": None,
         "positive": None,
         "share": None,
         "ci": None,
@@ -1079,7 +1090,7 @@ def test_trend_over_rounds_and_history_as_json(app, cli, make_round):
     ] * 4
     assert [(p["round"], p["period"], p["n"]) for p in trend["points"]] == [
         (None, "2019", 40),
-        (None, "2021H2", 3),
+        (None, "2021H2", None),  # 3 answered: hidden, its n too
         (spring, "2025H1", 7),
         (autumn, "2026H2", 11),
     ]

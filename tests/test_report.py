@@ -75,6 +75,11 @@ def side_text(side: dict | None, yes_no: bool = False) -> str:
     return f"{share} ({interval(side['ci'])}){uncertain}"
 
 
+def n_cell(side: dict) -> str:
+    """A side's n as a table shows it: a hidden side has none (analysis.results)."""
+    return "–" if side["n"] is None else str(side["n"])
+
+
 def points(diff: float) -> str:
     value = round(diff * 100)
     return f"{'+' if value > 0 else ''}{value} pct.-point"
@@ -281,7 +286,7 @@ def html_rows(data: dict, items: list[dict]) -> list[list[str]]:
         for label, current, previous, change, benchmark, rest in lines:
             row = [
                 label,
-                str(current["n"]),
+                n_cell(current),
                 side_text(current, yes_no) if scored(item) else "–",
                 decimal(current["mean"]),
             ]
@@ -311,7 +316,7 @@ def docx_rows(data: dict, items: list[dict]) -> list[list[str]]:
             for g in item["groups"]
         ]
         for label, current, previous, change, benchmark, rest in lines:
-            row = [label, str(current["n"]), side_text(current, yes_no) if scored(item) else "–"]
+            row = [label, n_cell(current), side_text(current, yes_no) if scored(item) else "–"]
             row.append(decimal(current["mean"]))
             if data["against"] is not None:
                 row += [
@@ -626,7 +631,7 @@ def test_the_comparison_has_significant_and_unchanged_items_and_suppressed_figur
     assert items[FELL]["change"]["significant"] and items[FELL]["change"]["diff"] < 0
     assert any(i["change"] and not i["change"]["significant"] for i in items.values())
     assert items[built.rare_code]["current"] == {
-        "n": 3,
+        "n": None,  # 3 answered: itself a figure from under 5
         "positive": None,
         "share": None,
         "ci": None,
@@ -642,7 +647,7 @@ def test_the_comparison_has_significant_and_unchanged_items_and_suppressed_figur
     assert tiny and all(g["current"]["suppressed"] and g["current"]["share"] is None for g in tiny)
     # Secondary suppression hides another group where the total would give the tiny one away.
     assert any(
-        g["current"]["suppressed"] and g["current"]["n"] >= 5
+        g["current"]["suppressed_reason"] == "protects_other"
         for i in items.values()
         for g in i["groups"]
     )
@@ -762,8 +767,8 @@ def test_html_trend_charts_draw_every_theme_with_a_line_per_question(built, tree
             share = "Andel ja" if item["type"] == "yesno" else "Andel positive"
             assert table.header == ["Periode", "n", f"{share} (95 %-interval)"]
             assert table.rows == [
-                ["1. halvår 2025", str(before["n"]), side_text(before)],
-                ["1. halvår 2026", str(now["n"]), side_text(now)],
+                ["1. halvår 2025", n_cell(before), side_text(before)],
+                ["1. halvår 2026", n_cell(now), side_text(now)],
             ]
             if before["share"] is None or now["share"] is None:
                 # not drawn: its text is in the description, never in the chart's legend
@@ -791,7 +796,8 @@ def test_html_trend_charts_draw_every_theme_with_a_line_per_question(built, tree
 def test_html_appendix_targets_and_sample_match_the_json_and_the_database(built, tree):
     tables = tables_of(tree)
     for item in (i for i in built.data["items"] if i["distribution"]):
-        caption = f"{item['text']} (n = {item['current']['n']})"
+        n = item["current"]["n"]
+        caption = item["text"] + ("" if n is None else f" (n = {n})")
         (table,) = [t for t in tables if t.caption == caption]
         assert table.header == ["Svar", "Antal", "Andel"]
         assert table.rows == distribution_rows(item), item["code"]
@@ -947,10 +953,13 @@ def test_suppressed_figures_appear_in_no_format(built, tree):
 
     suppressed = suppressed_rows(built.data)
     assert len(suppressed) > 10
-    # "under 5 svar" only beside fewer than 5; a group hidden to protect another says so.
+    # No n for a hidden side; a group hidden to protect another says so.
     for _item_text, _label, side in suppressed:
-        assert side_text(side) == (SUPPRESSED if side["n"] < 5 else PROTECTING), side
-    assert any(side["n"] >= 5 for _i, _l, side in suppressed)
+        assert side["n"] is None, side
+        assert side_text(side) == (
+            PROTECTING if side["suppressed_reason"] == "protects_other" else SUPPRESSED
+        ), side
+    assert any(side["suppressed_reason"] == "protects_other" for _i, _l, side in suppressed)
     texts = {i["text"] for i in built.data["items"]}
     # The tiny group's real shares (all strongly agree): what must never be shown.
     for code, (n, positive) in built.tiny_truth.items():
@@ -963,20 +972,19 @@ def test_suppressed_figures_appear_in_no_format(built, tree):
     html = by_item([row for t in tables_of(tree) if t.caption in captions for row in t.rows], texts)
     for item_text, label, side in suppressed:
         (row,) = html[(item_text, label)]
-        assert row[1] == str(side["n"]) and row[2] == side_text(side), row
+        assert row[1] == n_cell(side) and row[2] == side_text(side), row
         assert row[3] == "–" and row[5] == "–" and row[6] == "–", row
 
-    # PDF: the same rows, and the tiny group never followed by anything but its n and a dash
-    # or "under 5 svar".
+    # PDF: the same rows, and the tiny group never followed by anything but dashes and
+    # "under 5 svar".
     pdf = squeeze(pdf_text(built.files["pdf"], "-raw"))
     for _item_text, label, side in suppressed:
-        assert squeeze(f"{label} {side['n']} {side_text(side)} –") in pdf, label
+        assert squeeze(f"{label} {n_cell(side)} {side_text(side)} –") in pdf, label
     label = squeeze(f"Ydelsesgruppe: {TINY_GROUP}")
-    shown = re.findall(re.escape(label) + r"(\d+)(under5svar|–)", pdf)
+    shown = re.findall(re.escape(label) + r"–(under5svar|–)", pdf)
     # its theme means: hidden too, in words
     theme_lines = re.findall(re.escape(label) + r":under5besvarelser", pdf)
     assert len(shown) + len(theme_lines) == pdf.count(label) and len(shown) > 10
-    assert all(int(n) < 5 for n, _ in shown)
 
     # XLSX: n, then empty cells for share, interval, mean, change, p and "significant".
     book = openpyxl.load_workbook(built.files["xlsx"])
@@ -1005,7 +1013,7 @@ def test_suppressed_figures_appear_in_no_format(built, tree):
     )
     for item_text, label, side in suppressed:
         (row,) = docx_found[(item_text, label)]
-        assert row[1] == str(side["n"]) and row[2] == side_text(side), row
+        assert row[1] == n_cell(side) and row[2] == side_text(side), row
         assert row[3] == "–" and row[5] == "–" and row[6] == "–", row
 
     # Nowhere does the tiny group carry a percentage, in this round or the one before.
@@ -1019,8 +1027,7 @@ def test_suppressed_figures_appear_in_no_format(built, tree):
     assert len(tiny) == 3 * sum(len(i["groups"]) > 0 for i in built.data["items"])
     assert not [text for text in tiny if "%" in text]
     for row in (r for (_i, label), rows in xlsx.items() if TINY_GROUP in label for r in rows):
-        assert all(value is None for value in row[2:6] + row[7:]), row  # the label and n only
-        assert row[6] < 5, row
+        assert all(value is None for value in row[1:]), row  # the label only, not even n
 
 
 # --- PDF --------------------------------------------------------------------------------
@@ -1502,7 +1509,8 @@ def test_docx_has_real_headings_and_tables_with_the_json_figures(built):
         shown = [[cell.strip() for cell in row] for row in rows[1:]]
         assert shown == docx_rows(built.data, items), title
     for item in (i for i in built.data["items"] if i["distribution"]):
-        (rows,) = captioned[f"{item['text']} (n = {item['current']['n']})"]
+        n = item["current"]["n"]
+        (rows,) = captioned[item["text"] + ("" if n is None else f" (n = {n})")]
         assert rows[1:] == distribution_rows(item)
     (satisfied,) = [i for i in built.data["items"] if i["code"] == SATISFIED]
     (rows,) = captioned[satisfied["text"]]

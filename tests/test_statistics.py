@@ -29,7 +29,7 @@ from analysis.proportions import (
     two_proportion_test,
     wilson_interval,
 )
-from analysis.results import RoundInfo
+from analysis.results import RoundInfo, answered
 from analysis.targets import historical_side, theme_score
 
 Z = stats.norm.ppf(0.975)
@@ -412,7 +412,8 @@ def test_side_excludes_ved_ikke_and_matches_hand_computation():
 def test_side_below_5_valid_answers_is_suppressed(counts):
     side = side_for(likert(), counts)
     assert side.suppressed
-    assert side.n == sum(v for k, v in counts.items() if k != "0")
+    assert side.n is None  # how many answered is itself a figure from under 5
+    assert side.answered == sum(v for k, v in counts.items() if k != "0")
     as_dict = side.to_dict()
     assert [as_dict[k] for k in ("positive", "share", "ci", "mean")] == [None] * 4
 
@@ -459,7 +460,8 @@ def test_choice_and_text_items_have_counts_only():
         ("2", 7, 1.0),
     ]
     t = by_code["kl.t"]
-    assert (t.current.n, t.current.suppressed, t.distribution) == (2, True, ())
+    assert (answered(t.current), t.current.n, t.current.suppressed) == (2, None, True)
+    assert t.distribution == ()
 
 
 def test_theme_score_is_the_mean_of_its_shown_item_shares():
@@ -629,28 +631,30 @@ def split_tables(draw):
 def hidden_positive_ranges(total, groups):
     """What the shown figures (the total, shown groups, every group's n) tell of each
     hidden group's positive count: the range of values consistent with them."""
-    hidden = [g for g in groups if g.suppressed and g.n > 0]
+    hidden = [g for g in groups if g.suppressed and answered(g) > 0]
     shown = [g for g in groups if not g.suppressed]
     hidden_sum = total.positive - sum(g.positive for g in shown)
-    hidden_n = sum(g.n for g in hidden)
+    hidden_n = sum(answered(g) for g in hidden)
     assert 0 <= hidden_sum <= hidden_n
     ranges = []
     for g in hidden:
-        rest = hidden_n - g.n
-        ranges.append((max(0, hidden_sum - rest), min(g.n, hidden_sum)))
+        rest = hidden_n - answered(g)
+        ranges.append((max(0, hidden_sum - rest), min(answered(g), hidden_sum)))
     return ranges
 
 
 def hidden_value_sum_ranges(total, groups):
     """The same for the sum of scores (1..5) behind each hidden group's mean."""
-    hidden = [g for g in groups if g.suppressed and g.n > 0]
+    hidden = [g for g in groups if g.suppressed and answered(g) > 0]
     shown = [g for g in groups if not g.suppressed]
-    hidden_sum = round(total.mean * total.n - sum(g.mean * g.n for g in shown))
-    hidden_n = sum(g.n for g in hidden)
+    hidden_sum = round(total.mean * total.n - sum(g.mean * answered(g) for g in shown))
+    hidden_n = sum(answered(g) for g in hidden)
     ranges = []
     for g in hidden:
-        rest = hidden_n - g.n
-        ranges.append((max(g.n, hidden_sum - 5 * rest), min(5 * g.n, hidden_sum - rest)))
+        rest = hidden_n - answered(g)
+        ranges.append(
+            (max(answered(g), hidden_sum - 5 * rest), min(5 * answered(g), hidden_sum - rest))
+        )
     return ranges
 
 
@@ -661,7 +665,7 @@ def check_no_leak(item, total, groups):
         else:
             assert group.n >= MIN_N
             assert (group.positive is not None) is (item.type in ("likert5", "yesno"))
-    assert sum(g.n for g in groups) == total.n
+    assert sum(answered(g) for g in groups) == answered(total)
     if total.suppressed:
         assert all(g.suppressed for g in groups)
         return
@@ -716,7 +720,7 @@ def test_suppression_never_leaks_a_figure_under_5_through_a_split(rows):
                     and r.item == item.code
                     and r.group_value == group.value
                 ]
-                assert side.n == sum(r.count for r in rows_here if r.value in valid)
+                assert answered(side) == sum(r.count for r in rows_here if r.value in valid)
                 if not side.suppressed and item.type != "single":
                     assert side.positive == sum(r.count for r in rows_here if r.value in positive)
 
@@ -733,7 +737,7 @@ def test_one_small_group_hides_the_next_smallest_too():
     result = compare(FrequencyTable(rows), RoundInfo(1, "R", 30), [likert()], by="benefit_group")
     (item,) = result.items
     assert (item.current.n, item.current.positive) == (30, 18)
-    shown = {g.value: (g.current.n, g.current.suppressed) for g in item.groups}
+    shown = {g.value: (answered(g.current), g.current.suppressed) for g in item.groups}
     assert shown == {
         "dagpenge": (7, True),  # n >= 5, but hidden: 18 - 12 - its 4 would give away 2
         "kontanthjaelp": (20, False),

@@ -68,7 +68,8 @@ def compare_command(
         if item.change:
             mark = " *" if item.change.significant else ""
             change = f"  change {item.change.diff:+.0%} (p adj. {item.change.p_adjusted:.3f}){mark}"
-        click.echo(f"{item.code:40s} n={side.n:<6d} {share}{change}")
+        count = "–" if side.n is None else str(side.n)  # a hidden side has no n to give
+        click.echo(f"{item.code:40s} n={count:<6} {share}{change}")
 
 
 @results_group.command("trend")
@@ -89,7 +90,8 @@ def trend_command(municipality_code: int, item: str, as_json: bool):
         return
     for point in trend.points:
         share = "suppressed" if point.share is None else f"{point.share:.0%}"
-        click.echo(f"{point.period:8s} n={point.n:<6d} {share}")
+        count = "–" if point.shown_n is None else str(point.shown_n)
+        click.echo(f"{point.period:8s} n={count:<6} {share}")
     if trend.test:
         click.echo(
             f"trend {trend.test.slope_per_year * 100:+.1f} points per year, "

@@ -20,10 +20,11 @@ def theme_bars(items: list[ItemResult]) -> list[Bar]:
             label=_("%(item)s (share yes)", item=item.text) if item.type == "yesno" else item.text,
             current=item.current.share,
             current_ci=item.current.ci,
-            current_n=item.current.n,
+            # A hidden side's bar shows no n (only its share is drawn with one): 0 stands in.
+            current_n=item.current.n or 0,
             previous=item.previous.share if item.previous else None,
             previous_ci=item.previous.ci if item.previous else None,
-            previous_n=item.previous.n if item.previous else None,
+            previous_n=(item.previous.n or 0) if item.previous else None,  # None: not asked
             benchmark=item.benchmark.share
             if item.benchmark and not item.benchmark.suppressed
             else None,

@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 
-from analysis.compare import MIN_N, SCORED_TYPES, scored_counts
+from analysis.compare import SCORED_TYPES, scored_counts
 from analysis.frequency import FrequencyTable
-from analysis.results import Comparison, Side
+from analysis.results import Comparison, Side, answered
 from analysis.trend import Trend, TrendPoint, build_trend, period_time
 from survey.comparison.query import frequency_rows
 from survey.comparison.service import ResultsError, code_to_key, round_period
@@ -45,9 +45,9 @@ def counted_by(comparison: Comparison) -> dict[tuple[int, str], tuple[str, int, 
                 counted[(round_id, item.compare_key)] = (item.type, 0, 0)
             elif side.positive is not None:
                 counted[(round_id, item.compare_key)] = (item.type, side.n, side.positive)
-            elif side.n == 0:
+            elif answered(side) == 0:
                 counted[(round_id, item.compare_key)] = (item.type, 0, 0)
-            elif side.n >= MIN_N:  # a shown scored side always has its positive count
+            elif not side.suppressed:  # a shown scored side always has its positive count
                 raise ValueError(f"{item.compare_key}: a shown side without a positive count")
     return counted
 

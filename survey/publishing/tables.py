@@ -30,7 +30,9 @@ def _figures(side) -> list[object]:
 
 def _n(side) -> int | None:
     """A public table gives no count under 5 either: "3 answered" is itself a small figure."""
-    return side.n if side is not None and side.n >= MIN_N else None
+    if side is None or side.n is None:  # a hidden side gives no n (analysis.results)
+        return None
+    return side.n if side.n >= MIN_N else None
 
 
 def _mean(side) -> float | None:

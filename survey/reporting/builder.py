@@ -10,7 +10,7 @@ from functools import cached_property, partial
 from flask_babel import gettext as _
 
 from analysis.compare import MIN_N
-from analysis.results import Comparison, ItemResult, ThemeScore
+from analysis.results import Comparison, ItemResult, ThemeScore, answered
 from analysis.targets import TargetRow
 from survey.comments.service import report_quotes
 from survey.comparison.languages import LanguageCounts, answering_languages
@@ -198,7 +198,9 @@ def free_text_answers(
     raw comment (a name, a phone number) never reaches a report (survey/comments)."""
     # Only where at least 5 people wrote a comment: a quote from one of 3 is all but signed.
     allowed = {
-        item.code for item in comparison.items if item.type == "text" and item.current.n >= MIN_N
+        item.code
+        for item in comparison.items
+        if item.type == "text" and answered(item.current) >= MIN_N
     }
     return [
         (question, quotes)

@@ -132,7 +132,7 @@ def _theme(document, section: ThemeSection, comparison: Comparison, report: Repo
         for text, current, previous, change, benchmark, rest in lines:
             row = [
                 text,
-                current.n,
+                current.n if current.n is not None else "–",
                 side_text(current, yes_no) if scored else "–",
                 decimal(current.mean),
             ]
@@ -270,7 +270,10 @@ def _render(report: ReportData) -> bytes:
                     document,
                     _("Trend: %(item)s", item=trend.text),
                     [_("Period"), "n", share],
-                    [[period_in_words(p.period), p.n, _point_text(p)] for p in trend.trend.points],
+                    [
+                        [period_in_words(p.period), p.shown_n or "–", _point_text(p)]
+                        for p in trend.trend.points
+                    ],
                 )
                 document.add_paragraph(_text(trend.sentence))
     document.add_heading(_("Ambition levels"), level=1)
@@ -297,7 +300,7 @@ def _render(report: ReportData) -> bytes:
         if item.distribution:
             _table(
                 document,
-                f"{item.text} (n = {item.current.n})",
+                f"{item.text} (n = {item.current.n})" if item.current.n is not None else item.text,
                 [_("Answer"), _("Number"), _("Share")],
                 [
                     [o.label, o.count if o.count is not None else _("hidden"), pct(o.share)]

@@ -95,7 +95,7 @@ def _theme_means(workbook: Workbook, report: ReportData) -> None:
             ]
         )
         for group in score.groups:
-            # a group's row: its mean where shown; a hidden group's n is shown as for items
+            # a group's row: its mean and n where shown; a hidden group's neither (as for items)
             sheet.append(
                 [
                     safe_cell(f"{section.title}: {report.group_label(group.value)}"),
@@ -103,7 +103,7 @@ def _theme_means(workbook: Workbook, report: ReportData) -> None:
                     group.mean,
                     group.ci[0] if group.ci else None,
                     group.ci[1] if group.ci else None,
-                    group.n,
+                    group.shown_n,
                     f"{score.scale[0]}–{score.scale[1]}" if score.scale else None,
                 ]
             )
@@ -428,7 +428,7 @@ def _render(report: ReportData) -> bytes:
                             safe_cell(theme.title),
                             safe_cell(trend.label),
                             period_in_words(point.period),
-                            point.n,
+                            point.shown_n,
                             point.share,
                             low,
                             high,

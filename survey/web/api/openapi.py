@@ -19,10 +19,11 @@ _ERRORS = {
 }
 _SIDE = {
     "type": ["object", "null"],
-    "description": "A figure; `suppressed` is true, and share, ci and mean null, when fewer "
-    "than 5 answered (or to protect another group).",
+    "description": "A figure; `suppressed` is true, and n, share, ci and mean null, when "
+    "fewer than 5 answered (or to protect another group: its n would give the smaller "
+    "group's by subtraction).",
     "properties": {
-        "n": {"type": "integer"},
+        "n": {"type": ["integer", "null"]},
         "positive": {"type": ["integer", "null"]},
         "share": {"type": ["number", "null"]},
         "ci": {"type": ["array", "null"], "items": {"type": "number"}},
