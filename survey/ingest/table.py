@@ -22,8 +22,9 @@ XLSX_MAGIC = b"PK\x03\x04"
 # A cell starting so is a formula to a spreadsheet: refused in uploads, quoted in exports.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Rows a file may have below its header: the largest send list (200,000 citizens,
-# survey.invitations.sendlist). Past it and one more row nothing more is read: a 600 kB workbook can hold two million rows (the sheet's XML is
-# compressed about 250 to 1), and reading them all took 99 s of CPU and 450 MB.
+# survey.invitations.sendlist). Reading stops one row past it: a 600 kB workbook can hold
+# two million rows (its sheet's XML compresses about 250 to 1), and reading them all took
+# 99 s of CPU and 450 MB.
 MAX_ROWS = 200_000
 # What a workbook's parts may come to once unzipped, as its directory says. A send list of
 # 200,000 rows with five columns is about 60 MB of sheet XML; more is not a table of ours.
