@@ -89,7 +89,8 @@ def test_postgresql_restarted_mid_run_loses_nothing():
 
 
 class Outage:
-    """A database that fails from a chosen moment: every statement, or the next rollback."""
+    """A database that fails from a chosen moment: every statement, or the next rollback
+    (a Connection's, or the pool's when a connection comes back)."""
 
     def __init__(self):
         self.statements = False
@@ -135,6 +136,9 @@ def production_app(tmp_path, monkeypatch):
         db.session.commit()
         cursor_reads.listen(db.engine, "before_cursor_execute", outage.statement)
         event.listen(db.engine, "rollback", outage.rollback)
+        # A citizen's read ends without a Connection (cursor_reads.fetch_all_pooled): its
+        # closing rollback is the pool's reset of the connection on return.
+        event.listen(db.engine.pool, "reset", outage.rollback)
     yield app, open_code, outage
     outage.statements, outage.rollbacks = False, 0
     with app.app_context():

@@ -116,16 +116,73 @@ def _make_plan(statement: Executable, dialect: Dialect) -> Plan | None:
 
 def fetch_all(connection: Connection, plan: Plan, parameters: Mapping[str, Any]) -> list[tuple]:
     """All rows of the planned statement, as tuples, on the connection's DBAPI cursor."""
-    return _run(connection, plan, parameters, fetch=True)
+    return _run(_OnConnection(connection), plan, parameters, fetch=True)
+
+
+def fetch_all_pooled(engine: Engine, plan: Plan, parameters: Mapping[str, Any]) -> list[tuple]:
+    """All rows of the planned read, on a connection taken from the engine's pool and given
+    back, with no SQLAlchemy Connection around it.
+
+    For reads in autocommit only (the engine's connections must need no BEGIN): making and
+    closing a Connection (its events, its transaction object, its closing rollback) cost
+    as much as the statement's own sending on a citizen's page GET (8 % of it). The pool
+    still checks the connection out and in (its reset on return, its invalidation), and
+    a statement listener added by `listen` is told of the statement, with no connection.
+    """
+    fairy = engine.pool.connect()
+    try:
+        return _run(_OnPool(engine, fairy), plan, parameters, fetch=True)
+    finally:
+        fairy.close()
 
 
 def send(connection: Connection, plan: Plan, parameters: Mapping[str, Any]) -> None:
     """Send the planned write on the connection's DBAPI cursor (no rows come back)."""
-    _run(connection, plan, parameters, fetch=False)
+    _run(_OnConnection(connection), plan, parameters, fetch=False)
+
+
+class _OnConnection:
+    """A statement's surroundings on a SQLAlchemy Connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.dialect = connection.dialect
+        self.dbapi_connection = connection.connection
+
+    def listeners(self, identifier: str) -> Any:
+        return getattr(self.connection.dispatch, identifier)
+
+    def invalidate(self, error: BaseException) -> None:
+        self.connection.invalidate(error)  # type: ignore[arg-type]
+
+    @property
+    def hide_parameters(self) -> bool:
+        return self.connection.engine.hide_parameters
+
+
+class _OnPool:
+    """A statement's surroundings on a pooled DBAPI connection (fetch_all_pooled)."""
+
+    connection = None  # what listeners are given in place of a Connection
+
+    def __init__(self, engine: Engine, fairy: Any) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect
+        self.dbapi_connection = fairy
+
+    def listeners(self, identifier: str) -> Any:
+        return getattr(self.engine.dispatch, identifier)
+
+    def invalidate(self, error: BaseException) -> None:
+        self.dbapi_connection.invalidate(error)
+
+    @property
+    def hide_parameters(self) -> bool:
+        return self.engine.hide_parameters
 
 
 def _run(
-    connection: Connection, plan: Plan, parameters: Mapping[str, Any], fetch: bool
+    on: _OnConnection | _OnPool, plan: Plan, parameters: Mapping[str, Any], fetch: bool
 ) -> list[tuple]:
     values = {**dict(plan.defaults), **parameters}
     for name, processor in plan.binds:
@@ -134,22 +191,21 @@ def _run(
         values if plan.positional is None else tuple(values[name] for name in plan.positional)
     )
     sql = plan.sql
-    dbapi_connection = connection.connection
-    cursor = dbapi_connection.cursor()
+    cursor = on.dbapi_connection.cursor()
     # As Connection._exec_single_context does: listeners, only when there are any.
     listened = _listeners > 0
     try:
         if listened:  # listeners may see or replace both
-            for listener in connection.dispatch.before_cursor_execute:
-                sql, arguments = listener(connection, cursor, sql, arguments, None, False)
+            for listener in on.listeners("before_cursor_execute"):
+                sql, arguments = listener(on.connection, cursor, sql, arguments, None, False)
         try:
             cursor.execute(sql, arguments)
             rows = cursor.fetchall() if fetch else []
-        except connection.dialect.loaded_dbapi.Error as error:
-            _raise_as_sqlalchemy(connection, cursor, sql, arguments, error)
+        except on.dialect.loaded_dbapi.Error as error:
+            _raise_as_sqlalchemy(on, cursor, sql, arguments, error)
         if listened:
-            for after in connection.dispatch.after_cursor_execute:
-                after(connection, cursor, sql, arguments, None, False)
+            for after in on.listeners("after_cursor_execute"):
+                after(on.connection, cursor, sql, arguments, None, False)
     finally:
         cursor.close()
     processors = plan.columns
@@ -162,18 +218,18 @@ def _run(
 
 
 def _raise_as_sqlalchemy(
-    connection: Connection, cursor: Any, sql: str, arguments: Any, error: Any
+    on: _OnConnection | _OnPool, cursor: Any, sql: str, arguments: Any, error: Any
 ) -> None:
-    dialect = connection.dialect
-    disconnect = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
+    dialect = on.dialect
+    disconnect = dialect.is_disconnect(error, on.dbapi_connection.dbapi_connection, cursor)
     if disconnect:
-        connection.invalidate(error)
+        on.invalidate(error)
     raise DBAPIError.instance(
         sql,
         arguments,
         error,
         dialect.loaded_dbapi.Error,
-        hide_parameters=connection.engine.hide_parameters,
+        hide_parameters=on.hide_parameters,
         dialect=dialect,
         connection_invalidated=disconnect,
     ) from error

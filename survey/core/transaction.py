@@ -110,13 +110,14 @@ def read_rows(statement: Executable, parameters: Mapping[str, Any]) -> Sequence[
     """
     if not (has_request_context() and (g.get(READ_ONLY_REQUEST) or _before_transaction())):
         return db.session.execute(statement, parameters).all()
-    connection = _autocommit_engine(db.engine).connect()
+    engine = _autocommit_engine(db.engine)
+    planned = cursor_reads.plan(statement, engine.dialect)
+    if planned is not None:
+        # On the pool's connection itself: an autocommit read needs no Connection around it.
+        return cursor_reads.fetch_all_pooled(engine, planned, parameters)
+    connection = engine.connect()
     try:
-        planned = cursor_reads.plan(statement, connection.dialect)
-        if planned is None:
-            return connection.execute(statement, parameters).all()
-        connection.begin()  # as execute would: no BEGIN sent (autocommit), closed by close()
-        return cursor_reads.fetch_all(connection, planned, parameters)
+        return connection.execute(statement, parameters).all()
     finally:
         try:
             connection.close()
