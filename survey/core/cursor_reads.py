@@ -153,7 +153,7 @@ class _OnConnection:
         return getattr(self.connection.dispatch, identifier)
 
     def invalidate(self, error: BaseException) -> None:
-        self.connection.invalidate(error)  # type: ignore[arg-type]
+        self.connection.invalidate(error)
 
     @property
     def hide_parameters(self) -> bool:
