@@ -4,9 +4,12 @@ so one write statement sent alone: send).
 A citizen's page GET is one SELECT (survey.responding.journey), and SQLAlchemy's execution
 of it (its execution context, cursor result and row processing) cost about 45 µs of the
 80 µs read, more than SQLite's or PostgreSQL's own work. Here the statement is compiled
-once per dialect and sent on the SQLAlchemy Connection's own DBAPI connection, so what
-the Connection does stays as it was: the pool, the autocommit options, the begin and
-rollback events and their closing. What SQLAlchemy does around a statement is done here
+once per dialect and sent on a DBAPI connection: a read in autocommit on one taken from
+the pool and given back, with no SQLAlchemy Connection made around it (fetch_all_pooled:
+the pool still checks it out and in, resets and invalidates it); any other statement on
+the SQLAlchemy Connection's own, so what the Connection does stays as it was (its
+options, its begin and rollback events, its closing). What SQLAlchemy does around a
+statement is done here
 by the same rules: the engine's before/after_cursor_execute listeners are told of it
 (when they were added through `listen` below, which marks the engine as listened to),
 every column goes through its type's result processor (dates and JSON on SQLite), and a

@@ -99,8 +99,9 @@ def read_rows(statement: Executable, parameters: Mapping[str, Any]) -> Sequence[
     In a request that reads without a transaction, over a pooled connection of its own in
     autocommit, without the ORM session: a citizen's page GET is this one statement, and
     the session's bookkeeping (its transaction, its ORM execution and its closing) cost
-    more than the statement itself; so did SQLAlchemy's execution of it, so it is sent on
-    the connection's cursor (survey.core.cursor_reads). So too on PostgreSQL in a writing
+    more than the statement itself; so did SQLAlchemy's execution of it and the Connection
+    made around it, so it is sent on the cursor of a connection taken from the pool
+    (survey.core.cursor_reads.fetch_all_pooled). So too on PostgreSQL in a writing
     request that has not begun its transaction (a citizen's page POST reads first): each
     statement of a READ COMMITTED transaction sees its own snapshot and a plain SELECT
     takes no lock, so the read sees what it would have seen inside; the transaction, if
