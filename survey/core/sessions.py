@@ -18,6 +18,10 @@ from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 from survey.core.signing import SigningSerializer
 
+# Session cookies remembered per process once verified (survey.core.signing): about the
+# citizens answering at once on one worker, each cookie at most 4 kB.
+OPENED_KEPT = 1024
+
 
 class TaggedJSON(TaggedJSONSerializer):
     """Flask's session serializer (the same tags, the same JSON written), reading tagged
@@ -49,6 +53,7 @@ class SessionInterface(SecureCookieSessionInterface):
                     "key_derivation": self.key_derivation,
                     "digest_method": self.digest_method,
                 },
+                opened_kept=OPENED_KEPT,
             )
             self._serializers = {key: serializer}  # only the current key is kept
         return serializer

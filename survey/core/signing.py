@@ -23,6 +23,8 @@ from itsdangerous.encoding import (
 )
 from itsdangerous.signer import HMACAlgorithm
 
+from survey.core.bounded_cache import BoundedCache
+
 
 class KeyedSigner(TimestampSigner):
     """TimestampSigner with each secret's keyed HMAC made once (HMAC signing only)."""
@@ -63,7 +65,7 @@ class KeyedSigner(TimestampSigner):
         return False
 
 
-_REFUSED = object()  # _verified_payload found something to leave to itsdangerous
+_REFUSED = object()  # _verified found something to leave to itsdangerous
 
 
 class SigningSerializer(URLSafeTimedSerializer):
@@ -72,9 +74,14 @@ class SigningSerializer(URLSafeTimedSerializer):
 
     default_signer = KeyedSigner
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, opened_kept: int = 0, **kwargs: Any) -> None:
+        """`opened_kept`: how many verified tokens to remember with what they held (none by
+        default; see loads)."""
         super().__init__(*args, **kwargs)
         self._signers: dict[bytes, Any] = {}
+        self._opened: BoundedCache[tuple[bytes, Any], tuple[int, Any]] | None = (
+            BoundedCache(opened_kept) if opened_kept else None
+        )
 
     def make_signer(self, salt: str | bytes | None = None) -> Any:
         wanted = want_bytes(cast(bytes, self.salt) if salt is None else salt)
@@ -94,14 +101,41 @@ class SigningSerializer(URLSafeTimedSerializer):
         time, timestamp within max_age) is loaded here in one pass; anything else goes
         itsdangerous' own way, which raises its usual error. Its way (signer, unsigner,
         timestamp signer, three splits, a datetime made and dropped) was half of opening
-        a citizen's session cookie on every request."""
+        a citizen's session cookie on every request.
+
+        With `opened_kept`, a token that verified is remembered with its timestamp and what
+        it held, and the same token again is answered from there while its age is within
+        max_age (checked anew each time), with a copy of what it held: a citizen's cookie
+        stays the same from page to page, and verifying, decoding, unzipping and parsing it
+        again was an eighth of a question page. Only a verified token is ever kept (a
+        forged or altered one is never looked up as anything but a miss), the tokens are
+        those of this serializer's keys and salt alone, and no more are kept than set."""
         if not (return_timestamp or self.fallback_signers):
-            payload = self._verified_payload(want_bytes(s), max_age, salt)
-            if payload is not _REFUSED:
-                return self.load_payload(payload)
+            token = want_bytes(s)
+            key = (token, salt)
+            if self._opened is not None:
+                known = self._opened.recall(key)
+                if known is not None and self._within(known[0], max_age, salt):
+                    return _fresh(known[1])
+            verified = self._verified(token, max_age, salt)
+            if verified is not _REFUSED:
+                signed_at, payload = verified
+                value = self.load_payload(payload)
+                if self._opened is None:
+                    return value
+                self._opened.keep(key, (signed_at, value))
+                return _fresh(value)
         return super().loads(s, max_age=max_age, return_timestamp=return_timestamp, salt=salt)
 
-    def _verified_payload(self, token: bytes, max_age: int | None, salt: Any) -> Any:
+    def _within(self, signed_at: int, max_age: int | None, salt: Any) -> bool:
+        """As the check in _verified: not expired, not from the future."""
+        if max_age is None:
+            return True
+        age = self.make_signer(salt).get_timestamp() - signed_at
+        return 0 <= age <= max_age
+
+    def _verified(self, token: bytes, max_age: int | None, salt: Any) -> Any:
+        """(timestamp, payload) of a token that verifies, else _REFUSED."""
         signer = self.make_signer(salt)
         sep = signer.sep
         value, found, signature = token.rpartition(sep)
@@ -118,4 +152,18 @@ class SigningSerializer(URLSafeTimedSerializer):
             age = signer.get_timestamp() - signed_at
             if age > max_age or age < 0:  # expired, or from the future: itsdangerous says so
                 return _REFUSED
-        return payload
+        return signed_at, payload
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of a loaded value that shares nothing mutable with it (what a session holds is
+    changed in place by the request that opened it; its tags load only dicts, lists and
+    tuples around immutable values)."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _fresh(item) for key, item in value.items()}
+    if kind is list:
+        return [_fresh(item) for item in value]
+    if kind is tuple:
+        return tuple(_fresh(item) for item in value)
+    return value

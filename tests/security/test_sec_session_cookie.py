@@ -113,3 +113,65 @@ def test_a_cookie_signed_with_an_old_key_still_opens(app):
     finally:
         app.secret_key = old_key
         app.config["SECRET_KEY_FALLBACKS"] = []
+
+
+# A verified cookie is remembered per process (SigningSerializer's opened_kept): the app's
+# own session interface, whose serializer keeps them, opens each cookie below twice or more.
+
+
+def open_in_app(app, cookie: str) -> dict:
+    name = app.config["SESSION_COOKIE_NAME"]
+    with app.test_request_context("/", headers={"Cookie": f"{name}={cookie}"}) as context:
+        return app.session_interface.open_session(app, context.request)
+
+
+def test_a_remembered_cookie_still_expires(app):
+    cookie = flask_cookie(app, STATE)
+    assert open_in_app(app, cookie) == STATE  # now remembered
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    with mock.patch("time.time", return_value=time.time() + lifetime + 10):
+        assert open_in_app(app, cookie) == {}
+    assert open_in_app(app, cookie) == STATE
+
+
+def test_a_remembered_cookie_is_refused_once_its_key_is_gone(app):
+    cookie = flask_cookie(app, STATE)
+    assert open_in_app(app, cookie) == STATE
+    old_key, app.secret_key = app.secret_key, "a-new-key"
+    try:
+        assert open_in_app(app, cookie) == {}
+    finally:
+        app.secret_key = old_key
+
+
+def test_what_one_request_changes_in_its_session_never_reaches_the_next(app):
+    """A request changes its session in place (a list appended to, a nested value set):
+    the next request with the same cookie must open what the cookie says."""
+    cookie = flask_cookie(app, {**STATE, **TAGGED})
+    first = open_in_app(app, cookie)
+    first["answered"].append(99)
+    first["citizen"]["done"] = True
+    first["nested"]["inner"][0]["k"] = "changed"
+    first["lang"] = "da"
+    assert open_in_app(app, cookie) == {**STATE, **TAGGED}
+
+
+def test_an_altered_cookie_is_never_taken_for_a_remembered_one(app):
+    cookie = flask_cookie(app, STATE)
+    assert open_in_app(app, cookie) == STATE
+    payload, stamp, signature = cookie.rsplit(".", 2)
+    for altered in (
+        f"{payload}.{stamp}.{signature[:-1]}{'A' if signature[-1] != 'A' else 'B'}",
+        f"{payload}x.{stamp}.{signature}",
+        cookie + ".",
+    ):
+        assert open_in_app(app, altered) == {}
+
+
+def test_no_more_cookies_are_remembered_than_set(app):
+    from survey.core.sessions import OPENED_KEPT
+
+    serializer = app.session_interface.get_signing_serializer(app)
+    for number in range(OPENED_KEPT + 50):
+        assert serializer.loads(serializer.dumps({"n": number})) == {"n": number}
+    assert len(serializer._opened) == OPENED_KEPT
