@@ -75,6 +75,46 @@ def test_request_log_names_the_route_never_the_token(app, make_round, invite, ca
         assert token not in line and "not-a-real-token" not in line
 
 
+def test_in_production_each_request_is_one_json_line_on_the_handler(
+    production_app, make_round, invite
+):
+    """The request log's line written straight to the JSON handler (no LogRecord made) is
+    the line the formatter makes of a record with the same fields, once per request; with
+    another handler on the way (here one on the root logger) the record goes as usual and
+    both see it."""
+    (token,) = invite(make_round())
+    (handler,) = production_app.logger.handlers
+    log = io.StringIO()
+    handler.setStream(log)
+    client = production_app.test_client()
+    client.get(f"/s/{token}", base_url="https://localhost")
+    client.get("/s/not-a-real-token-at-all-000000", base_url="https://localhost")
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 2, lines
+    entries = [json.loads(line) for line in lines]
+    assert [(e["route"], e["method"], e["status"]) for e in entries] == [
+        ("/s/<token>", "GET", 303),
+        ("/s/<token>", "GET", 404),
+    ]
+    record = logging.makeLogRecord(
+        {"name": production_app.logger.name, "msg": "request", "levelname": "INFO"}
+    )
+    record.__dict__.update(route="/s/<token>", method="GET", status=303, ms=entries[0]["ms"])
+    assert lines[0] == JsonFormatter().format(record)
+    assert token not in log.getvalue()
+
+    seen = []
+    other = logging.Handler()
+    other.emit = seen.append  # type: ignore[method-assign]
+    logging.getLogger().addHandler(other)
+    try:
+        client.get("/s/not-a-real-token-at-all-000000", base_url="https://localhost")
+    finally:
+        logging.getLogger().removeHandler(other)
+    assert len(log.getvalue().splitlines()) == 3
+    assert [r.getMessage() for r in seen if r.name == production_app.logger.name] == ["request"]
+
+
 TRIGGER_MESSAGE = "answer refused by the test trigger"
 MARKER = "hemmelig-borgerkommentar-7f3a"  # in a citizen's comment, so in the SQL parameters
 
