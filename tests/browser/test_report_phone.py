@@ -29,6 +29,21 @@ REGIONS = """() => [...document.querySelectorAll('table')].map(t => {
     scrolls: region ? getComputedStyle(region).overflowX : null,
   };
 })"""
+# Each chart's smallest text as drawn (its font size times the chart's scale on screen),
+# and whether its figure scrolls in a region of its own that the keyboard reaches.
+CHARTS = """() => [...document.querySelectorAll('figure svg[role=img]')].map(svg => {
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  const sizes = [...svg.querySelectorAll('text')]
+    .map(text => parseFloat(text.getAttribute('font-size')) * scale);
+  const figure = svg.closest('figure');
+  return {
+    texts: sizes.length,
+    smallest: Math.min(...sizes),
+    focusable: figure.tabIndex === 0,
+    named: Boolean(figure.getAttribute('aria-labelledby') || figure.querySelector('figcaption')),
+    scrolls: getComputedStyle(figure).overflowX,
+  };
+})"""
 # A figure is broken when one of its words is drawn on two lines ("14 / 5"): every text
 # node of a figure cell is measured on its own (a hint below a figure is a line of its own).
 BROKEN_NUMBERS = """() => [...document.querySelectorAll('td.num:not(.change)')].flatMap(td => {
@@ -77,6 +92,16 @@ def html_report(app, current: int, earlier: int, tmp_path) -> str:
     return target.read_text(encoding="utf-8")
 
 
+def assert_legible_charts(page) -> None:
+    """Every chart's text at 10 px or more on the phone (shrunk to the screen it was 5 px),
+    its figure scrolling sideways in a named region the keyboard reaches."""
+    charts = page.evaluate(CHARTS)
+    assert len(charts) >= 5
+    for chart in charts:
+        assert chart["texts"] > 0 and chart["smallest"] >= 10, chart
+        assert chart["focusable"] and chart["named"] and chart["scrolls"] == "auto", chart
+
+
 def test_the_html_report_reads_on_a_phone_without_sideways_scroll(
     app, report_rounds, new_phone, axe_source, tmp_path
 ):
@@ -90,6 +115,7 @@ def test_the_html_report_reads_on_a_phone_without_sideways_scroll(
         assert region["caption"] and region["region"] == region["caption"], region
         assert region["focusable"] and region["scrolls"] == "auto", region
     assert not page.evaluate(BROKEN_NUMBERS)
+    assert_legible_charts(page)
     # A table wider than the phone shows that it scrolls (a shadow at the edge with more).
     assert page.evaluate(SCROLL_CUE) == "local, local, scroll, scroll"
     # The phone's own rules win over the report's: one column of facts, a smaller title.
@@ -137,6 +163,7 @@ def test_the_published_page_reads_on_a_phone_and_passes_axe(
     charts = page.locator("svg[role=img]")
     assert charts.count() >= 5
     assert page.locator("svg[role=img] > desc").first.text_content()
+    assert_legible_charts(page)
     for region in page.evaluate(REGIONS):
         assert region["caption"] and region["region"] == region["caption"], region
     assert not page.evaluate(BROKEN_NUMBERS)
