@@ -83,3 +83,48 @@ def test_refusals_are_the_tokens_doing_and_keep_the_citizens_answers(app, scene,
         assert response.status_code == 302, (caller, url, response.get_data(as_text=True)[:500])
     assert data_state(app) != before[1]
     assert scene["anonymous"].get("/admin/rounds").status_code == 200  # logged in now
+
+
+def test_a_signed_token_reused_for_a_minute_is_this_sessions_and_this_keys_alone(app):
+    """A session's signed token is reused for a minute (survey.core.csrf_tokens): another
+    session never gets it, a new secret key signs anew at once, and after the minute the
+    token is signed again, so it never carries a timestamp more than a minute old."""
+    from unittest import mock
+
+    from flask import g, session
+
+    from survey.core import csrf_tokens
+
+    def token_of(raw: str) -> str:
+        with app.test_request_context("/"):
+            session[csrf_tokens.FIELD] = raw
+            token = csrf_tokens.csrf_token()
+            g.pop(csrf_tokens.FIELD)
+            return token
+
+    first, second = "a1" * 20, "b2" * 20
+    assert token_of(first) == token_of(first)
+    assert token_of(second) != token_of(first)
+    with app.app_context():
+        serializer = csrf_tokens._serializer()
+        assert serializer.loads(token_of(second)) == second  # each its own raw token
+        assert serializer.loads(token_of(first)) == first
+
+    kept = token_of(first)
+    old_key, app.secret_key = app.secret_key, "another-secret-key"
+    try:
+        fresh = token_of(first)
+        assert fresh != kept
+        with app.app_context():
+            assert csrf_tokens._serializer().loads(fresh) == first
+    finally:
+        app.secret_key = old_key
+
+    later = csrf_tokens.time.monotonic() + csrf_tokens.REUSED_FOR + 1
+    with mock.patch("time.time", return_value=csrf_tokens.time.time() + 61):
+        with mock.patch.object(csrf_tokens.time, "monotonic", return_value=later):
+            resigned = token_of(first)
+        assert resigned != kept
+        with app.app_context():
+            _value, signed_at = csrf_tokens._serializer().loads(resigned, return_timestamp=True)
+        assert abs(signed_at.timestamp() - csrf_tokens.time.time()) < 5
