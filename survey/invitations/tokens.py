@@ -9,6 +9,8 @@ import secrets
 
 from flask import current_app
 
+from survey.core.bounded_cache import BoundedCache
+
 TOKEN_BYTES = 20  # 160 bits: unguessable, and still short enough for an SMS link
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
@@ -39,9 +41,25 @@ def invitation_hash(token: str) -> str:
     return keyed_hash("invitation", token)
 
 
+# A citizen's resume and device hashes are made on every page from the same two secrets:
+# remembered per process for the citizens answering at once (each page made two HMACs,
+# 2 % of a question page in a gunicorn worker). The secrets are those the remembered
+# session cookies hold already (survey.core.signing); keyed by TOKEN_KEY too.
+_page_hashes: BoundedCache[tuple[str, str, str], str] = BoundedCache(2048)
+
+
+def _remembered_hash(purpose: str, value: str) -> str:
+    key = (current_app.config["TOKEN_KEY"], purpose, value)
+    known = _page_hashes.recall(key)
+    if known is None:
+        known = keyed_hash(purpose, value)
+        _page_hashes.keep(key, known)
+    return known
+
+
 def resume_hash(secret: str) -> str:
     """Links an unfinished response to the link that started it; erased on completion."""
-    return keyed_hash("resume", secret)
+    return _remembered_hash("resume", secret)
 
 
 def looks_like_token(value: str) -> bool:
@@ -53,7 +71,7 @@ def device_hash(device: str, response_id: str) -> str:
 
     Keyed with the sheet's id, so one browser's sheets do not share a hash.
     """
-    return keyed_hash("device", f"{device}:{response_id}")
+    return _remembered_hash("device", f"{device}:{response_id}")
 
 
 def same_hash(stored: str | None, computed: str) -> bool:

@@ -194,3 +194,30 @@ def test_a_forged_citizen_cookie_is_ignored(app, make_round, invite, new_citizen
     assert visitor.client.get("/svar").status_code == 404
     assert visitor.client.get("/svar/side/meeting").status_code == 404
     assert data_state(app) == before
+
+
+def test_remembered_page_hashes_are_the_hmac_of_the_current_key(app):
+    """A citizen's resume and device hashes are remembered per process
+    (survey.invitations.tokens): each is still HMAC-SHA256 of its purpose and value under
+    TOKEN_KEY, computed here independently, and a new TOKEN_KEY hashes anew at once."""
+    import hmac
+
+    from survey.invitations.tokens import device_hash, resume_hash
+
+    def reference(key: str, purpose: str, value: str) -> str:
+        message = purpose.encode() + b"\x00" + value.encode()
+        return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+    secret, device = secrets.token_urlsafe(20), secrets.token_hex(16)
+    old_key = app.config["TOKEN_KEY"]
+    try:
+        for key in (old_key, "another-token-key", old_key):
+            app.config["TOKEN_KEY"] = key
+            with app.app_context():
+                for _ in range(2):  # made, then remembered
+                    assert resume_hash(secret) == reference(key, "resume", secret)
+                    assert device_hash(device, "sheet-1") == reference(
+                        key, "device", f"{device}:sheet-1"
+                    )
+    finally:
+        app.config["TOKEN_KEY"] = old_key
