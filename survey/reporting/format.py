@@ -256,7 +256,7 @@ def theme_previous_text(score) -> str | None:
     )
     if change.p_value is None:
         return text
-    return text + "; " + _("Welch's t test p = %(p)s", p=p_value(change.p_value))
+    return text + "; " + _("Welch's t test %(p)s", p=p_plain(change.p_value))
 
 
 def theme_group_text(group) -> str:
@@ -295,7 +295,7 @@ def benchmark_text(score) -> str | None:
     )
     if figure.p_value is None:
         return text + "; " + _("no test: the published figure has no standard deviation")
-    return text + "; " + _("Welch's t test p = %(p)s", p=p_value(figure.p_value))
+    return text + "; " + _("Welch's t test %(p)s", p=p_plain(figure.p_value))
 
 
 FILTERS = {

@@ -218,3 +218,28 @@ def test_the_comments_and_api_token_pages_pass_axe(app, report_rounds, new_phone
         admin.get_by_role("button", name="Opret nøglen").click()
     assert admin.locator("code.api-token").text_content().startswith("bb_")
     assert not _axe(admin, axe_source)
+
+
+def test_the_comparison_page_never_scrolls_sideways_on_a_phone(app, report_rounds, new_phone):
+    """An analyst may look on a phone: every table (ambition levels, trends and drivers
+    included: they widened the page to 470 px) scrolls in its own labelled region."""
+    current, earlier = report_rounds
+    make_user(app, "analytiker@odense.dk", "analyst", 461)
+    page = new_phone().new_page()
+    page.goto("/login")
+    page.get_by_label("E-mail").fill("analytiker@odense.dk")
+    page.get_by_label("Adgangskode", exact=True).fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log ind", exact=True).click()
+    from survey.models import Target
+
+    with app.app_context():
+        db.session.add(
+            Target(municipality_code=461, indicator="theme:meeting", year=2026, ambition=0.8)
+        )
+        db.session.commit()
+    page.goto(f"/results/?round={current}&against={earlier}&by=benefit_group")
+    assert page.evaluate(SCROLL_WIDTH) <= 375
+    for region in page.evaluate(REGIONS):
+        assert region["caption"] and region["region"] == region["caption"], region
+        assert region["focusable"], region
