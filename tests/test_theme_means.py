@@ -7,10 +7,9 @@ statsmodels and scipy for the intervals and tests (never Borgerblik's own functi
 
 from __future__ import annotations
 
-import re
-
 import json
 import random
+import re
 from datetime import date
 
 import numpy as np
