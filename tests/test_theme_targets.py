@@ -98,7 +98,7 @@ def targets_shown(html: str) -> tuple[list[str], list[tuple[str, ...]]]:
     """The captions and rows (year, n, share, ambition, verdict) of the ambition tables."""
     section = TARGETS_SECTION.search(html)
     assert section, html
-    captions = re.findall(r"<caption>([^<]*)</caption>", section.group(1))
+    captions = re.findall(r"<caption[^>]*>([^<]*)</caption>", section.group(1))
     rows = [
         tuple(" ".join(cell.replace("\xa0", " ").split()) for cell in row)
         for row in TARGET_ROW.findall(section.group(1))
