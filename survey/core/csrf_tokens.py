@@ -12,7 +12,6 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
-from typing import Any
 
 from flask import Flask, current_app, g, request, session
 from flask_wtf.csrf import same_origin
@@ -57,29 +56,29 @@ def csrf_token() -> str:
 # and signing it anew (its timestamp, its HMAC, base64) was 3 % of a question page. The
 # timestamp it carries is then up to a minute old, so with a time limit set
 # (WTF_CSRF_TIME_LIMIT; off here, the session bounds a token) a token expires at most a
-# minute early, never late. Keyed by the secret too: a new key signs anew at once.
+# minute early, never late. Keyed by the serializer too, one per secret key: a new key
+# signs anew at once.
 REUSED_FOR = 60.0
-_signed: BoundedCache[tuple[Any, str], tuple[float, str]] = BoundedCache(1024)
+_signed: BoundedCache[tuple[SigningSerializer, str], tuple[float, str]] = BoundedCache(1024)
 
 
 def _sign(raw: str) -> str:
-    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    serializer = _serializer()
     now = time.monotonic()
-    known = _signed.recall((secret, raw))
+    known = _signed.recall((serializer, raw))
     if known is not None and now - known[0] < REUSED_FOR:
         return known[1]
-    token = _sign_anew(raw)
-    _signed.keep((secret, raw), (now, token))
+    token = _sign_anew(serializer, raw)
+    _signed.keep((serializer, raw), (now, token))
     return token
 
 
-def _sign_anew(raw: str) -> str:
+def _sign_anew(serializer: SigningSerializer, raw: str) -> str:
     """What `_serializer().dumps(raw)` makes, without its try at compressing the payload.
 
     A raw token of hexadecimal digits is its own JSON between quotes, and 40 random digits
     never shrink under zlib (whose try cost a third of signing a token; itsdangerous then
     keeps the payload uncompressed, as here). Any other raw token goes the usual way."""
-    serializer = _serializer()
     if not (len(raw) <= 64 and raw.isascii() and raw.isalnum()):
         return serializer.dumps(raw)
     payload = base64_encode(f'"{raw}"'.encode("ascii"))

@@ -126,7 +126,7 @@ def _make_plan(statement: Executable, dialect: Dialect) -> Plan | None:
 
 def fetch_all(connection: Connection, plan: Plan, parameters: Mapping[str, Any]) -> list[tuple]:
     """All rows of the planned statement, as tuples, on the connection's DBAPI cursor."""
-    return _run(_OnConnection(connection), plan, parameters, fetch=True)
+    return _run(_On.of_connection(connection), plan, parameters, fetch=True)
 
 
 def fetch_all_pooled(engine: Engine, plan: Plan, parameters: Mapping[str, Any]) -> list[tuple]:
@@ -141,59 +141,47 @@ def fetch_all_pooled(engine: Engine, plan: Plan, parameters: Mapping[str, Any]) 
     """
     fairy = engine.pool.connect()
     try:
-        return _run(_OnPool(engine, fairy), plan, parameters, fetch=True)
+        return _run(_On.of_pool(engine, fairy), plan, parameters, fetch=True)
     finally:
         fairy.close()
 
 
 def send(connection: Connection, plan: Plan, parameters: Mapping[str, Any]) -> None:
     """Send the planned write on the connection's DBAPI cursor (no rows come back)."""
-    _run(_OnConnection(connection), plan, parameters, fetch=False)
+    _run(_On.of_connection(connection), plan, parameters, fetch=False)
 
 
-class _OnConnection:
-    """A statement's surroundings on a SQLAlchemy Connection."""
+@dataclass(frozen=True, slots=True)
+class _On:
+    """Where a statement runs: what _run and its errors need of a SQLAlchemy Connection, or
+    of a pooled DBAPI connection with its engine (listeners then get None as connection)."""
 
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self.dialect = connection.dialect
-        self.dbapi_connection = connection.connection
+    connection: Connection | None
+    dialect: Dialect
+    dbapi_connection: Any  # the pool's proxy of the DBAPI connection
+    dispatch: Any  # whose before/after_cursor_execute listeners are told
+    hide_parameters: bool
+    invalidate: Callable[[BaseException], None]
 
-    def listeners(self, identifier: str) -> Any:
-        return getattr(self.connection.dispatch, identifier)
+    @classmethod
+    def of_connection(cls, connection: Connection) -> _On:
+        return cls(
+            connection,
+            connection.dialect,
+            connection.connection,
+            connection.dispatch,
+            connection.engine.hide_parameters,
+            connection.invalidate,
+        )
 
-    def invalidate(self, error: BaseException) -> None:
-        self.connection.invalidate(error)
-
-    @property
-    def hide_parameters(self) -> bool:
-        return self.connection.engine.hide_parameters
-
-
-class _OnPool:
-    """A statement's surroundings on a pooled DBAPI connection (fetch_all_pooled)."""
-
-    connection = None  # what listeners are given in place of a Connection
-
-    def __init__(self, engine: Engine, fairy: Any) -> None:
-        self.engine = engine
-        self.dialect = engine.dialect
-        self.dbapi_connection = fairy
-
-    def listeners(self, identifier: str) -> Any:
-        return getattr(self.engine.dispatch, identifier)
-
-    def invalidate(self, error: BaseException) -> None:
-        self.dbapi_connection.invalidate(error)
-
-    @property
-    def hide_parameters(self) -> bool:
-        return self.engine.hide_parameters
+    @classmethod
+    def of_pool(cls, engine: Engine, fairy: Any) -> _On:
+        return cls(
+            None, engine.dialect, fairy, engine.dispatch, engine.hide_parameters, fairy.invalidate
+        )
 
 
-def _run(
-    on: _OnConnection | _OnPool, plan: Plan, parameters: Mapping[str, Any], fetch: bool
-) -> list[tuple]:
+def _run(on: _On, plan: Plan, parameters: Mapping[str, Any], fetch: bool) -> list[tuple]:
     values = {**dict(plan.defaults), **parameters}
     for name, processor in plan.binds:
         values[name] = processor(values[name])
@@ -206,7 +194,7 @@ def _run(
     listened = _listeners > 0
     try:
         if listened:  # listeners may see or replace both
-            for listener in on.listeners("before_cursor_execute"):
+            for listener in on.dispatch.before_cursor_execute:
                 sql, arguments = listener(on.connection, cursor, sql, arguments, None, False)
         try:
             # The driver's form of the SQL, unless a listener gave other SQL.
@@ -215,7 +203,7 @@ def _run(
         except on.dialect.loaded_dbapi.Error as error:
             _raise_as_sqlalchemy(on, cursor, sql, arguments, error)
         if listened:
-            for after in on.listeners("after_cursor_execute"):
+            for after in on.dispatch.after_cursor_execute:
                 after(on.connection, cursor, sql, arguments, None, False)
     finally:
         cursor.close()
@@ -228,9 +216,7 @@ def _run(
     ]
 
 
-def _raise_as_sqlalchemy(
-    on: _OnConnection | _OnPool, cursor: Any, sql: str, arguments: Any, error: Any
-) -> None:
+def _raise_as_sqlalchemy(on: _On, cursor: Any, sql: str, arguments: Any, error: Any) -> None:
     dialect = on.dialect
     disconnect = dialect.is_disconnect(error, on.dbapi_connection.dbapi_connection, cursor)
     if disconnect:

@@ -128,7 +128,7 @@ class SigningSerializer(URLSafeTimedSerializer):
         return super().loads(s, max_age=max_age, return_timestamp=return_timestamp, salt=salt)
 
     def _within(self, signed_at: int, max_age: int | None, salt: Any) -> bool:
-        """As the check in _verified: not expired, not from the future."""
+        """Whether a token signed then is within max_age now: not expired, not from the future."""
         if max_age is None:
             return True
         age = self.make_signer(salt).get_timestamp() - signed_at
@@ -148,10 +148,8 @@ class SigningSerializer(URLSafeTimedSerializer):
             signed_at = bytes_to_int(base64_decode(stamp))
         except Exception:  # a malformed timestamp: itsdangerous says so
             return _REFUSED
-        if max_age is not None:
-            age = signer.get_timestamp() - signed_at
-            if age > max_age or age < 0:  # expired, or from the future: itsdangerous says so
-                return _REFUSED
+        if not self._within(signed_at, max_age, salt):
+            return _REFUSED  # expired, or from the future: itsdangerous says so
         return signed_at, payload
 
 
