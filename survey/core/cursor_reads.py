@@ -29,6 +29,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
+from survey.core import libpq_reads
+from survey.core.libpq_reads import Numbered
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -41,6 +44,9 @@ class Plan:
     # object each time (psycopg encoded the 1 kB text anew for every execute and hashed the
     # new bytes to find its parsed form: 1 % of a question page); else the text.
     driver_sql: str | bytes = ""
+    # psycopg: the read with numbered placeholders, for a pooled read in autocommit to
+    # send as a prepared statement through libpq (survey.core.libpq_reads).
+    numbered: Numbered | None = None
 
 
 _plans: dict[tuple[int, str], tuple[Executable, Plan | None]] = {}
@@ -110,6 +116,11 @@ def _make_plan(statement: Executable, dialect: Dialect) -> Plan | None:
             compiled.string.encode("utf-8") if dialect.driver == "psycopg" else compiled.string
         ),
         positional=tuple(compiled.positiontup or ()) if dialect.positional else None,
+        numbered=(
+            libpq_reads.numbered(compiled.string)
+            if dialect.driver == "psycopg" and not dialect.positional and selected
+            else None
+        ),
         binds=binds,
         columns=tuple(
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in selected
@@ -162,6 +173,7 @@ class _On:
     dispatch: Any  # whose before/after_cursor_execute listeners are told
     hide_parameters: bool
     invalidate: Callable[[BaseException], None]
+    info: dict[Any, Any]  # the pool's dictionary for the DBAPI connection
 
     @classmethod
     def of_connection(cls, connection: Connection) -> _On:
@@ -172,12 +184,19 @@ class _On:
             connection.dispatch,
             connection.engine.hide_parameters,
             connection.invalidate,
+            connection.info,
         )
 
     @classmethod
     def of_pool(cls, engine: Engine, fairy: Any) -> _On:
         return cls(
-            None, engine.dialect, fairy, engine.dispatch, engine.hide_parameters, fairy.invalidate
+            None,
+            engine.dialect,
+            fairy,
+            engine.dispatch,
+            engine.hide_parameters,
+            fairy.invalidate,
+            fairy.info,
         )
 
 
@@ -189,24 +208,36 @@ def _run(on: _On, plan: Plan, parameters: Mapping[str, Any], fetch: bool) -> lis
         values if plan.positional is None else tuple(values[name] for name in plan.positional)
     )
     sql = plan.sql
-    cursor = on.dbapi_connection.cursor()
+    # A pooled read (in autocommit: fetch_all_pooled) goes through libpq when it can; a
+    # statement on a Connection goes through the cursor, which also begins psycopg's
+    # transaction when the Connection has one.
+    numbered = plan.numbered if fetch and on.connection is None else None
+    cursor = None if numbered is not None else on.dbapi_connection.cursor()
     # As Connection._exec_single_context does: listeners, only when there are any.
     listened = _listeners > 0
     try:
-        if listened:  # listeners may see or replace both
+        if listened:  # listeners may see or replace both (no cursor on the libpq way)
             for listener in on.dispatch.before_cursor_execute:
                 sql, arguments = listener(on.connection, cursor, sql, arguments, None, False)
         try:
-            # The driver's form of the SQL, unless a listener gave other SQL.
-            cursor.execute(plan.driver_sql if sql is plan.sql else sql, arguments)
-            rows = cursor.fetchall() if fetch else []
+            if numbered is not None and sql is plan.sql:
+                rows = libpq_reads.fetch_all(
+                    on.dbapi_connection.dbapi_connection, on.info, numbered, arguments
+                )
+            else:
+                if cursor is None:  # a listener gave other SQL: sent as it is
+                    cursor = on.dbapi_connection.cursor()
+                # The driver's form of the SQL, unless a listener gave other SQL.
+                cursor.execute(plan.driver_sql if sql is plan.sql else sql, arguments)
+                rows = cursor.fetchall() if fetch else []
         except on.dialect.loaded_dbapi.Error as error:
             _raise_as_sqlalchemy(on, cursor, sql, arguments, error)
         if listened:
             for after in on.dispatch.after_cursor_execute:
                 after(on.connection, cursor, sql, arguments, None, False)
     finally:
-        cursor.close()
+        if cursor is not None:
+            cursor.close()
     processors = plan.columns
     if not any(processors):
         return [tuple(row) for row in rows]

@@ -178,3 +178,36 @@ def test_no_more_cookies_are_remembered_than_set(app):
     for number in range(OPENED_KEPT + 50):
         assert serializer.loads(serializer.dumps({"n": number})) == {"n": number}
     assert len(serializer._opened) == OPENED_KEPT
+
+
+def cookie_headers(app) -> list[str]:
+    """Cookie headers that the quick reading of a lone cookie must read as werkzeug does:
+    alone, beside others, twice (a forged one first or last), quoted, spaced, misnamed."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    good = flask_cookie(app, STATE)
+    forged = flask_cookie(app, {**STATE, "lang": "en"})[:-3] + "abc"
+    return [
+        f"{name}={good}",
+        f"{name}={forged}",
+        f"{name}={forged}; {name}={good}",
+        f"{name}={good}; {name}={forged}",
+        f"other=1; {name}={good}",
+        f'{name}="{good}"',
+        f" {name}={good}",
+        f"{name}= {good}",
+        f"{name}x={good}",
+        f"x{name}={good}",
+        f"{name}={good},other=1",
+        f"{name}=",
+        "",
+    ]
+
+
+def test_the_cookie_header_is_read_as_werkzeug_reads_it(app):
+    """A header holding our cookie alone is read without werkzeug's parsing; whatever the
+    header, the session opened is the one Flask's own interface opens."""
+    for header in cookie_headers(app):
+        with app.test_request_context("/", headers={"Cookie": header}) as context:
+            ours = SessionInterface().open_session(app, context.request)
+            flasks = SecureCookieSessionInterface().open_session(app, context.request)
+        assert dict(ours) == dict(flasks), header
