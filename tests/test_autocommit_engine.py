@@ -53,11 +53,14 @@ def test_a_page_get_and_post_set_no_isolation_level(app, on_postgresql, on_first
 
 
 def test_a_page_get_reads_on_the_autocommit_pool_alone(app, on_postgresql, on_first_page):
+    """And keeps its connection out of the pool for the next read: the second GET checks
+    nothing out (survey.core.idle_connections)."""
     citizen = on_first_page
     with app.app_context():
         engine = db.engine
         twin = autocommit_engine(engine)
     assert twin is autocommit_engine(engine)  # made once
+    twin.dispose()  # a fresh pool, nothing kept yet
     assert twin.pool is not engine.pool
     checkouts = {"app": 0, "autocommit": 0}
 
@@ -72,10 +75,14 @@ def test_a_page_get_reads_on_the_autocommit_pool_alone(app, on_postgresql, on_fi
     event.listen(twin.pool, "checkout", twin_listener)
     try:
         assert citizen.get().status_code == 200
+        assert checkouts == {"app": 0, "autocommit": 1}
+        assert len(twin.idle) == 1 and twin.pool.checkedout() == 1
+        assert citizen.get().status_code == 200
+        assert checkouts == {"app": 0, "autocommit": 1}
+        assert len(twin.idle) == 1
     finally:
         event.remove(engine.pool, "checkout", app_listener)
         event.remove(twin.pool, "checkout", twin_listener)
-    assert checkouts == {"app": 0, "autocommit": 1}
     with twin.connect() as connection:
         assert connection.connection.dbapi_connection.autocommit is True
 
@@ -93,8 +100,11 @@ def test_disposing_of_the_app_engine_closes_the_autocommit_connections(
             dbapi_connection = connection.connection.dbapi_connection
         old_pool = twin.pool
         assert old_pool.checkedin() >= 1
+        (kept,) = list(twin.idle._idle)  # the page read's, kept out of the pool
         db.engine.dispose()
         assert dbapi_connection.closed
+        assert kept.dbapi_connection is None or kept.dbapi_connection.closed
+        assert len(twin.idle) == 0
         assert twin.pool is not old_pool
         assert twin.pool.checkedin() == 0
     assert citizen.get().status_code == 200  # and reads go on, on new connections

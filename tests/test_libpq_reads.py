@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import bindparam, create_engine, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
 from survey.core import cursor_reads, libpq_reads
@@ -108,4 +108,17 @@ def test_a_connection_killed_by_the_server_is_found_dead_and_replaced(engine_wit
     with pytest.raises(DBAPIError) as raised:
         cursor_reads.fetch_all_pooled(engine, plan, {"id": 0})
     assert raised.value.connection_invalidated  # so transaction.run_view runs it again
+    assert isinstance(raised.value, OperationalError)  # else a 500, not the 503 page
     assert cursor_reads.fetch_all_pooled(engine, plan, {"id": 0}) == []  # on a new one
+
+
+def test_a_connection_that_cannot_be_made_is_sqlalchemys_operational_error(postgres_engine):
+    """As Engine.connect raises it, so the error pages answer 503 "try again", not 500."""
+    nowhere = create_engine(postgres_engine.url.set(port=1), connect_args={"connect_timeout": 2})
+    twin = autocommit_engine(nowhere)
+    plan = cursor_reads.plan(select(Round.id).where(Round.id == bindparam("id")), twin.dialect)
+    try:
+        with pytest.raises(OperationalError):
+            cursor_reads.fetch_all_pooled(twin, plan, {"id": 0}, twin.idle)
+    finally:
+        nowhere.dispose()

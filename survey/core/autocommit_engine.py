@@ -7,7 +7,8 @@ SQLAlchemy set psycopg's autocommit on, and on return set it off and reset the i
 level again, each step a call into psycopg. That was 70,000 of a page GET's 2.68 million
 instructions and 124,000 of a page POST's 4.19 million (3 %, counted with callgrind by
 bench/citizen_cpu.py). Here the connections of a second pool stay in autocommit for
-life, so a checkout is only a checkout.
+life, so a checkout is only a checkout; and a read's connection is not even checked back
+in, but kept for the next read (survey.core.idle_connections).
 
 The engine is the app's engine in all else: the same dialect, the same way of connecting
 (the pool is the app pool's copy, with its connect listeners), and the app engine's
@@ -27,6 +28,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine.base import OptionEngine
 from sqlalchemy.pool import Pool
 
+from survey.core.idle_connections import IdleConnections
+
 # Kept on the app's engine itself: the two live and go together. (In a table keyed by
 # engine, each twin would keep its parent alive, the tests' engines with it.)
 _TWIN = "_borgerblik_autocommit_engine"
@@ -44,6 +47,12 @@ def autocommit_engine(engine: Engine) -> Engine:
     return made
 
 
+def idle_connections(engine: Engine) -> IdleConnections | None:
+    """The connections an autocommit twin keeps between its reads; None for any other
+    engine (SQLite's reads check theirs out of the app's pool)."""
+    return engine.idle if isinstance(engine, _AutocommitEngine) else None
+
+
 class _AutocommitEngine(OptionEngine):
     """An engine sharing its parent's dialect and statement listeners (as OptionEngine
     does), with a pool of its own in autocommit."""
@@ -51,6 +60,8 @@ class _AutocommitEngine(OptionEngine):
     def __init__(self, parent: Engine) -> None:
         super().__init__(parent, {})
         self._own_pool = _autocommit_pool(parent.pool)
+        # Its reads' connections, kept out of the pool between reads.
+        self.idle = IdleConnections(self._own_pool)
         # Any listener on an engine marks it as having events, and from then on each of its
         # connections (the twin's too) dispatches every begin and rollback, to nobody in
         # production. Engine.dispose tells its listeners whether marked or not, so the
@@ -67,13 +78,19 @@ class _AutocommitEngine(OptionEngine):
     @pool.setter
     def pool(self, pool: Pool) -> None:
         self._own_pool = pool
+        if hasattr(self, "idle"):  # OptionEngine's own __init__ sets the pool first
+            self.idle.close()
+            self.idle = IdleConnections(pool)
 
     def dispose(self, close: bool = True) -> None:
         """A fresh pool, as Engine.dispose, without telling the listeners: they are the
-        parent's (which disposes of this one when it is disposed of itself)."""
+        parent's (which disposes of this one when it is disposed of itself). The idle
+        connections go back to the old pool first, to be closed with it."""
+        self.idle.close()
         if close:
             self._own_pool.dispose()
         self._own_pool = self._own_pool.recreate()
+        self.idle = IdleConnections(self._own_pool)
 
     def _parent_disposed(self, _engine: Engine) -> None:
         self.dispose()

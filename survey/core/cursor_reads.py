@@ -30,6 +30,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 from survey.core import libpq_reads
+from survey.core.idle_connections import IdleConnections
 from survey.core.libpq_reads import Numbered
 
 
@@ -140,21 +141,54 @@ def fetch_all(connection: Connection, plan: Plan, parameters: Mapping[str, Any])
     return _run(_On.of_connection(connection), plan, parameters, fetch=True)
 
 
-def fetch_all_pooled(engine: Engine, plan: Plan, parameters: Mapping[str, Any]) -> list[tuple]:
-    """All rows of the planned read, on a connection taken from the engine's pool and given
-    back, with no SQLAlchemy Connection around it.
+def fetch_all_pooled(
+    engine: Engine,
+    plan: Plan,
+    parameters: Mapping[str, Any],
+    idle: IdleConnections | None = None,
+) -> list[tuple]:
+    """All rows of the planned read, on a connection taken from the engine's pool (or
+    from `idle`, kept out of the pool between reads) and given back, with no SQLAlchemy
+    Connection around it.
 
     For reads in autocommit only (the engine's connections must need no BEGIN): making and
     closing a Connection (its events, its transaction object, its closing rollback) cost
     as much as the statement's own sending on a citizen's page GET (8 % of it). The pool
-    still checks the connection out and in (its reset on return, its invalidation), and
+    still makes, invalidates and (without `idle`) checks the connection out and in, and
     a statement listener added by `listen` is told of the statement, with no connection.
     """
-    fairy = engine.pool.connect()
+    fairy = _connected(engine, idle)
     try:
-        return _run(_On.of_pool(engine, fairy), plan, parameters, fetch=True)
-    finally:
+        rows = _run(_On.of_pool(engine, fairy), plan, parameters, fetch=True)
+    except BaseException as error:
+        disconnected = isinstance(error, DBAPIError) and error.connection_invalidated
+        if idle is None:
+            fairy.close()
+        else:
+            idle.let_go(fairy, disconnected)
+        raise
+    if idle is None:
         fairy.close()
+    else:
+        idle.give_back(fairy)
+    return rows
+
+
+def _connected(engine: Engine, idle: IdleConnections | None) -> Any:
+    """A pooled connection; failing to connect raises SQLAlchemy's error, as
+    Engine.connect does (a raw psycopg error would be no "database unavailable" 503)."""
+    try:
+        return engine.pool.connect() if idle is None else idle.take()
+    except engine.dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance(
+            None,
+            None,
+            error,
+            engine.dialect.loaded_dbapi.Error,
+            hide_parameters=engine.hide_parameters,
+            dialect=engine.dialect,
+            connection_invalidated=engine.dialect.is_disconnect(error, None, None),
+        ) from error
 
 
 def send(connection: Connection, plan: Plan, parameters: Mapping[str, Any]) -> None:

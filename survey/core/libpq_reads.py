@@ -95,11 +95,16 @@ def fetch_all(
 
 
 def _check(result: Any, expected: pq.ExecStatus, pgconn: Any) -> None:
-    if result.status != expected:
-        encoding = pgconn.parameter_status(b"client_encoding")
-        raise errors.error_from_result(
-            result, encoding=_PYTHON_CODECS.get(encoding or b"UTF8", "utf-8")
-        )
+    if result.status == expected:
+        return
+    encoding = _PYTHON_CODECS.get(pgconn.parameter_status(b"client_encoding") or b"UTF8", "utf-8")
+    if pgconn.status == pq.ConnStatus.BAD:
+        # The server went away ("server closed the connection unexpectedly" carries no
+        # SQLSTATE, so error_from_result would say DatabaseError): OperationalError, as
+        # psycopg's cursor raises it, which the error pages answer with 503.
+        message = (result.error_message or b"").decode(encoding, "replace").strip()
+        raise errors.OperationalError(f"the connection was lost: {message}")
+    raise errors.error_from_result(result, encoding=encoding)
 
 
 # The server's names of the encodings a client may ask for, as Python knows them (the

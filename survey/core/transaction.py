@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from survey.core import cursor_reads
-from survey.core.autocommit_engine import autocommit_engine
+from survey.core.autocommit_engine import autocommit_engine, idle_connections
 from survey.core.extensions import db
 
 WROTE = "borgerblik.wrote"
@@ -115,7 +115,7 @@ def read_rows(statement: Executable, parameters: Mapping[str, Any]) -> Sequence[
     planned = cursor_reads.plan(statement, engine.dialect)
     if planned is not None:
         # On the pool's connection itself: an autocommit read needs no Connection around it.
-        return cursor_reads.fetch_all_pooled(engine, planned, parameters)
+        return cursor_reads.fetch_all_pooled(engine, planned, parameters, idle_connections(engine))
     connection = engine.connect()
     try:
         return connection.execute(statement, parameters).all()
