@@ -158,20 +158,26 @@ def fetch_all_pooled(
     a statement listener added by `listen` is told of the statement, with no connection.
     """
     fairy = _connected(engine, idle)
+    failure: BaseException | None = None
     try:
-        rows = _run(_On.of_pool(engine, fairy), plan, parameters, fetch=True)
+        return _run(_On.of_pool(engine, fairy), plan, parameters, fetch=True)
     except BaseException as error:
-        disconnected = isinstance(error, DBAPIError) and error.connection_invalidated
-        if idle is None:
-            fairy.close()
-        else:
-            idle.let_go(fairy, disconnected)
+        failure = error
         raise
+    finally:
+        _give_back(fairy, idle, failure)
+
+
+def _give_back(fairy: Any, idle: IdleConnections | None, failure: BaseException | None) -> None:
+    """The read's connection back where it came from: to the pool (closing the proxy
+    checks it in), or kept idle after a read that worked, or let go after one that failed
+    (with every idle one when the failure was a lost connection)."""
     if idle is None:
         fairy.close()
-    else:
+    elif failure is None:
         idle.give_back(fairy)
-    return rows
+    else:
+        idle.let_go(fairy, isinstance(failure, DBAPIError) and failure.connection_invalidated)
 
 
 def _connected(engine: Engine, idle: IdleConnections | None) -> Any:
