@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 import pytest
 from flask import abort
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import create_engine, event, func, insert, select
 
 from survey import create_app
 from survey.core import audit, transaction
@@ -131,6 +131,33 @@ def test_a_refused_request_never_sends_its_handed_over_write(app, probe_app, sta
         assert client.post(f"/probe/lone/{status}").status_code == status
     assert recorded(app) == []
     assert commits == []
+
+
+def test_rows_added_after_a_read_are_stored_when_another_writer_came_between(
+    app, probe_app, db_url
+):
+    """A GET that reads and then adds a row (a report download and its audit event), while
+    another writer commits in between: on SQLite (WAL) its read snapshot could not become
+    a write lock, and the commit failed at once with "database is locked" (the 503 page;
+    seen with three staff downloading reports at once). The added row goes in a write
+    transaction of its own. On PostgreSQL the read and the insert simply commit together."""
+    probe, _commits = probe_app
+    other = create_engine(db_url, **probe.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+
+    @probe.get("/probe/read-then-add")
+    def read_then_add():
+        before = db.session.scalar(select(func.count()).select_from(AuditEvent))  # a snapshot
+        with other.begin() as connection:  # another worker's write, committed meanwhile
+            connection.execute(insert(AuditEvent).values(action="probe.between", actor="x"))
+        audit.record("probe.after", actor="probe", details={"counted": before})
+        return "read and added"
+
+    try:
+        response = probe.test_client().get("/probe/read-then-add")
+    finally:
+        other.dispose()
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert recorded(app) == ["probe.between", "probe.after"]
 
 
 def test_a_commit_that_fails_is_answered_by_the_error_page(app, app_config, monkeypatch):

@@ -306,11 +306,47 @@ def finish(response: Response) -> Response:
         roll_back()
     elif lone is not None and not _in_transaction():
         _send_alone(*lone)
+    elif lone is None and _only_added_after_reading_on_sqlite():
+        _add_in_a_write_transaction()
     else:
         if lone is not None:
             db.session.execute(*lone)
         commit()
     return response
+
+
+def _only_added_after_reading_on_sqlite() -> bool:
+    """Whether this request, on SQLite, read outside the write lock (a GET) and wrote
+    nothing but new rows not yet sent (a download's audit event)."""
+    if db.engine.dialect.name != "sqlite":
+        return False
+    session = db.session()
+    if not session.new or session.info.get(WROTE) or session.dirty or session.deleted:
+        return False
+    transaction = session.get_transaction()
+    connections = () if transaction is None else transaction.connections  # none acquired
+    return not any(c.get_execution_options().get("sqlite_immediate") for c in connections)
+
+
+def _add_in_a_write_transaction() -> None:
+    """Insert the request's new rows in a write transaction of their own, in the writers'
+    queue (survey.core.sqlite_write_queue), after its reading transaction ended.
+
+    In WAL mode a deferred transaction that read and then writes must turn its read
+    snapshot into a write lock; when another writer committed in between, SQLite refuses
+    at once ("database is locked", with no busy wait), so a report downloaded while
+    citizens answered failed its audit event's insert at commit and got the 503 page (seen
+    with three staff downloading at once). Its reads need not be in the same transaction
+    as the new rows, which depend on nothing read since.
+    """
+    session = db.session()
+    added = list(session.new)  # in the order they were added
+    for instance in added:
+        session.expunge(instance)
+    session.rollback()  # nothing was sent: this only ends the read snapshot
+    session.connection(execution_options={"sqlite_immediate": True})
+    session.add_all(added)
+    commit()
 
 
 def _open_read_only_sessions() -> None:
