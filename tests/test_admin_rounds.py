@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from staff import audit_actions, bank_question, logged_in, make_user
+from staff import audit_actions, bank_question, logged_in, make_user, text_of
 
 from questionnaires import find_questionnaire
 from survey.core.extensions import db
@@ -398,6 +398,19 @@ def test_every_round_action_is_in_the_audit_trail_of_its_municipality_only(app, 
     page = refused.get_data(as_text=True)
     assert "Du har ikke adgang til denne side" in page
     assert "Siden er for en anden rolle end din" in page and "Prøv venligst igen" not in page
+
+
+def test_a_missing_page_sends_staff_back_and_citizens_to_their_text_message(app):
+    """Staff who opened a round that is not theirs were told to open "the link in a text
+    message" again (a walkthrough): that is the citizens' way in, not theirs."""
+    make_user(app, "side@odense.dk", "admin", 461)
+    missing = logged_in(app, "side@odense.dk").get("/admin/rounds/987654")
+    assert missing.status_code == 404
+    staff_page = text_of(missing.get_data(as_text=True))
+    assert "Tjek adressen, eller gå tilbage til den side, du kom fra." in staff_page
+    assert "sms" not in staff_page
+    citizen_page = text_of(app.test_client().get("/ingen-side").get_data(as_text=True))
+    assert "Hvis du kom fra et link i en sms, så åbn det igen." in citizen_page
 
 
 def test_placements_follow_the_themes_of_the_rounds_questionnaire(app, admin):

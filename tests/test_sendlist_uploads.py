@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -219,3 +220,15 @@ def test_the_command_line_refuses_repeated_references_too(app, cli, make_round, 
         str(tmp_path / "c"),
     )
     assert invitation_count(app) == 2
+
+
+def test_each_message_preview_is_marked_with_its_own_language(app, admin, make_round):
+    """The English invitation's preview on a Danish page had no lang: a screen reader read it
+    with Danish pronunciation (WCAG 3.1.2). Each preview now names its language and direction."""
+    round_id = make_round(local=False)
+    page = admin.get(f"/admin/rounds/{round_id}/send").get_data(as_text=True)
+    previews = re.findall(r'<span class="message-preview"([^>]*)>', page)
+    marked = [re.fullmatch(r' lang="([a-z]+)" dir="(ltr|rtl)"', attrs) for attrs in previews]
+    assert previews and all(marked), previews
+    languages = {match.group(1) for match in marked if match}
+    assert {"da", "en"} <= languages

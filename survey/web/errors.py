@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from survey.core.i18n import RTL_LANGUAGES, current_language
 from survey.core.transaction import roll_back
 from survey.responding.answers import TamperedPost
-from survey.web.staff_refusal import staff_refusal_text
+from survey.web.staff_refusal import staff_missing_page_text, staff_refusal_text
 
 CITIZEN_BLUEPRINTS = frozenset({"respond"})
 
@@ -60,8 +60,9 @@ def init_app(app: Flask) -> None:
             413: _("Nothing was saved. Shorten the text and try again."),
             429: _("Please wait a few minutes and try again."),
         }
-        if error.code == 403 and current_user.is_authenticated:
+        if current_user.is_authenticated:  # staff: no text message led them here
             texts[403] = staff_refusal_text()
+            texts[404] = staff_missing_page_text()
         return _page(
             error.code or 500,
             titles.get(error.code, _("Something went wrong")),
