@@ -66,6 +66,43 @@ def test_events_rounds_people_and_times_are_named(app, trail):
     assert "round.settings" not in text_of(page.split("<tbody>", 1)[1])
 
 
+def test_details_are_read_as_words_not_stored_values(app, trail, make_round):
+    """A report's download read "format: docx; sammenlignet med: None; opdelt efter:
+    department; weighted: False" (a walkthrough): Python's values and codes on a Danish page."""
+    admin, round_id = trail
+    earlier = make_round(local=False, state="closed", title="Forår 2026")
+    with app.app_context():
+        for against in (None, earlier):
+            db.session.add(
+                AuditEvent(
+                    actor="admin@odense.dk",
+                    municipality_code=461,
+                    action="report.export",
+                    object_type="Round",
+                    object_id=str(round_id),
+                    details={
+                        "format": "docx",
+                        "against": against,
+                        "by": "department",
+                        "weighted": False,
+                    },
+                )
+            )
+        db.session.commit()
+    page = admin.get("/admin/audit?action=report.export").get_data(as_text=True)
+    shown = rows(page)
+    assert len(shown) == 2
+    assert any(row.endswith("format: docx; opdelt efter: Afdeling; vægtet: nej") for row in shown)
+    assert any(
+        row.endswith(
+            "format: docx; sammenlignet med: Forår 2026; opdelt efter: Afdeling; vægtet: nej"
+        )
+        for row in shown
+    )
+    body = text_of(page.split("<tbody>", 1)[1])
+    assert "None" not in body and "False" not in body and "department" not in body
+
+
 def test_filters_by_user_event_and_period(app, trail):
     admin, _round = trail
     by_user = rows(admin.get("/admin/audit?actor=kollega@odense.dk").get_data(as_text=True))

@@ -10,15 +10,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from survey.core.extensions import db
-from survey.core.labels import audit_action_label, audit_detail_label
+from survey.core.labels import (
+    audit_action_label,
+    audit_detail_label,
+    language_label,
+    variable_label,
+)
 from survey.core.tenancy import scoped
 from survey.models import AuditEvent, LocalQuestion, Municipality, Round, User
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 EXPORT_LIMIT = 100_000  # a whole municipality's trail for years, bounded
+LANGUAGE_DETAILS = frozenset({"language", "languages", "draft_languages_accepted"})
 
 
 @dataclass(frozen=True)
@@ -82,13 +89,39 @@ def describe(events: Iterable[AuditEvent]) -> list[TrailRow]:
             action=event.action,
             event=audit_action_label(event.action),
             target=names.get((event.object_type, event.object_id), _fallback(event)),
-            details="; ".join(
-                f"{audit_detail_label(key)}: {value}"
-                for key, value in (event.details or {}).items()
-            ),
+            details=_details(event, names),
         )
         for event in events
     ]
+
+
+def _details(event: AuditEvent, names: dict[tuple[str | None, str | None], str]) -> str:
+    """An event's details as staff read them: "split by: Department; weighted: no", not
+    the stored "by: department; weighted: False"; a detail without a value is left out."""
+    shown = (
+        (audit_detail_label(key), _detail_value(key, value, names))
+        for key, value in (event.details or {}).items()
+    )
+    return "; ".join(f"{label}: {value}" for label, value in shown if value is not None)
+
+
+def _detail_value(
+    key: str, value: object, names: dict[tuple[str | None, str | None], str]
+) -> str | None:
+    if value is None:
+        return None  # e.g. a report compared with no earlier round
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if key == "against":
+        return names.get(("Round", str(value)), str(value))
+    if key == "by" and isinstance(value, str):
+        return variable_label(value)
+    if key in LANGUAGE_DETAILS:
+        codes = value if isinstance(value, list) else [value]
+        return ", ".join(language_label(str(code)) for code in codes) or "–"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "–"
+    return str(value)
 
 
 def trail_csv(rows: list[TrailRow], headings: list[str]) -> str:
@@ -130,6 +163,9 @@ def _object_names(events: list[AuditEvent]) -> dict[tuple[str | None, str | None
     for event in events:
         if event.object_type and event.object_id:
             wanted.setdefault(event.object_type, set()).add(event.object_id)
+        against = (event.details or {}).get("against")
+        if against is not None:  # the round a report was compared with, named by its title
+            wanted.setdefault("Round", set()).add(str(against))
     names: dict[tuple[str | None, str | None], str] = {}
     lookups = {
         "Round": (Round, Round.id, lambda r: r.title),
