@@ -13,6 +13,13 @@ from survey.core.bounded_cache import BoundedCache
 
 DEFAULT_LANGUAGE = "da"
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ku"})
+
+
+def text_direction(language: str) -> str:
+    """The direction a language is written in, for a dir attribute: "rtl" or "ltr"."""
+    return "rtl" if language in RTL_LANGUAGES else "ltr"
+
+
 LANGUAGE_NAMES = {
     "da": "Dansk",
     "en": "English",
@@ -152,7 +159,7 @@ def init_app(app: Flask) -> None:
         language = current_language()
         return {
             "current_language": language,
-            "text_direction": "rtl" if language in RTL_LANGUAGES else "ltr",
+            "text_direction": text_direction(language),
             "language_names": LANGUAGE_NAMES,
             "language_switch_href": language_switch_href,
         }

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from questionnaires.model import pick_text
 from survey.core.extensions import db
-from survey.core.i18n import current_language, page_languages, ui_languages
+from survey.core.i18n import current_language, page_languages, text_direction, ui_languages
 from survey.core.labels import (
     language_label,
     role_label,
@@ -91,6 +91,7 @@ def _configured_statement_url() -> str | None:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["text_in"] = pick_text
     app.jinja_env.filters["language_name"] = language_label
+    app.jinja_env.filters["direction"] = text_direction  # a text's dir, from its language
 
     @app.context_processor
     def helpers():

@@ -11,7 +11,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, TextAreaField, TimeField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from survey.core.i18n import LANGUAGE_NAMES, RTL_LANGUAGES
+from survey.core.i18n import LANGUAGE_NAMES, text_direction
 from survey.delivery.schedule import MAX_REMINDER_DAYS, MAX_REMINDERS, to_local, to_utc
 from survey.delivery.texts import KINDS, TextError, check_text
 from survey.models.base import utcnow
@@ -45,19 +45,11 @@ class TextsForm(FlaskForm):
         form.languages = languages
         return form
 
-    @staticmethod
-    def direction(language: str) -> str:
-        return text_direction(language)
-
     def texts(self) -> dict[str, dict[str, str]]:
         return {
             language: {kind: self[f"{kind}_{language}"].data.strip() for kind in KINDS}
             for language in self.languages
         }
-
-
-def text_direction(language: str) -> str:
-    return "rtl" if language in RTL_LANGUAGES else "ltr"
 
 
 def _valid_text(form, field) -> None:

@@ -21,7 +21,7 @@ from survey.invitations.uploads import (
 )
 from survey.models import Round
 from survey.web.admin import bp
-from survey.web.admin.delivery_forms import SendForm, TextsForm, text_direction
+from survey.web.admin.delivery_forms import SendForm, TextsForm
 
 
 @bp.route("/rounds/<int:round_id>/messages", methods=["GET", "POST"])
@@ -65,7 +65,6 @@ def round_send(round_id: int):
         upload=upload,
         preview=preview,
         texts=texts_preview(survey_round),
-        direction=text_direction,  # each preview in its own language's direction
     ), 400 if failed else 200
 
 
