@@ -103,6 +103,26 @@ def test_details_are_read_as_words_not_stored_values(app, trail, make_round):
     assert "None" not in body and "False" not in body and "department" not in body
 
 
+def test_a_scheduled_sending_reads_in_danish_time_and_words(app, trail):
+    """ "reminders: 1; send_at: 2026-12-03T08:47" showed a stored key and a UTC time."""
+    admin, round_id = trail
+    with app.app_context():
+        db.session.add(
+            AuditEvent(
+                actor="admin@odense.dk",
+                municipality_code=461,
+                action="invitations.queued",
+                object_type="Round",
+                object_id=str(round_id),
+                details={"invitations": 3, "reminders": 1, "send_at": "2026-01-14T23:30"},
+            )
+        )
+        db.session.commit()
+    page = admin.get("/admin/audit?action=invitations.queued").get_data(as_text=True)
+    (shown,) = rows(page)
+    assert shown.endswith("invitationer: 3; påmindelser: 1; afsendelsen starter: 15.1.2026 00:30")
+
+
 def test_filters_by_user_event_and_period(app, trail):
     admin, _round = trail
     by_user = rows(admin.get("/admin/audit?actor=kollega@odense.dk").get_data(as_text=True))

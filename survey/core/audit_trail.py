@@ -26,6 +26,7 @@ from survey.models import AuditEvent, LocalQuestion, Municipality, Round, User
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 EXPORT_LIMIT = 100_000  # a whole municipality's trail for years, bounded
 LANGUAGE_DETAILS = frozenset({"language", "languages", "draft_languages_accepted"})
+TRANSLATION_STATUSES = {"draft": lambda: _("draft"), "reviewed": lambda: _("reviewed")}
 
 
 @dataclass(frozen=True)
@@ -116,12 +117,26 @@ def _detail_value(
         return names.get(("Round", str(value)), str(value))
     if key == "by" and isinstance(value, str):
         return variable_label(value)
+    if key == "send_at" and isinstance(value, str):  # stored in UTC, ISO 8601
+        return _copenhagen_time(value)
+    if key == "status" and value in TRANSLATION_STATUSES:
+        return TRANSLATION_STATUSES[value]()
     if key in LANGUAGE_DETAILS:
         codes = value if isinstance(value, list) else [value]
         return ", ".join(language_label(str(code)) for code in codes) or "–"
     if isinstance(value, list):
         return ", ".join(str(item) for item in value) or "–"
     return str(value)
+
+
+def _copenhagen_time(stored: str) -> str:
+    """A stored UTC time as the page's own times read: 3.12.2026 09:47, Danish time."""
+    try:
+        at = datetime.fromisoformat(stored)
+    except ValueError:
+        return stored
+    local = at.replace(tzinfo=at.tzinfo or UTC).astimezone(COPENHAGEN)
+    return f"{local.day}.{local.month}.{local.year} {local:%H:%M}"
 
 
 def trail_csv(rows: list[TrailRow], headings: list[str]) -> str:

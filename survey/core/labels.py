@@ -151,6 +151,10 @@ def audit_detail_label(key: str) -> str:
         "page": _("page"),
         "shown": _("shown"),
         "keywords": _("keywords"),
+        "reminders": _("reminders"),
+        "send_at": _("sending starts"),
+        "stale": _("outdated texts"),
+        "status": _("status"),
     }.get(key, key)
 
 
